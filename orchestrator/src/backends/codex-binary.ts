@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Finds the Codex CLI that ships with this package (`@openai/codex`, pinned). We never rely on a
+ * global `codex`. The native binary is spawned directly rather than through the npm wrapper
+ * script, so signals and process groups reach Codex itself and each spawn saves a Node start-up.
+ */
+
+const require = createRequire(import.meta.url);
+
+const TRIPLES: Record<string, { pkg: string; triple: string }> = {
+  'linux-x64': { pkg: '@openai/codex-linux-x64', triple: 'x86_64-unknown-linux-musl' },
+  'linux-arm64': { pkg: '@openai/codex-linux-arm64', triple: 'aarch64-unknown-linux-musl' },
+  'darwin-x64': { pkg: '@openai/codex-darwin-x64', triple: 'x86_64-apple-darwin' },
+  'darwin-arm64': { pkg: '@openai/codex-darwin-arm64', triple: 'aarch64-apple-darwin' },
+};
+
+export interface CodexBinary {
+  /** Executable to spawn. */
+  readonly command: string;
+  /** Arguments that come before Codex's own (the wrapper script when there is no native binary). */
+  readonly prefixArgs: readonly string[];
+  /** Environment Codex's npm wrapper would set; merged into every spawn. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+let cached: CodexBinary | undefined;
+
+export function codexBinary(): CodexBinary {
+  if (cached) return cached;
+  const packageJson = require.resolve('@openai/codex/package.json');
+  const packageRoot = path.dirname(packageJson);
+  const env = { CODEX_MANAGED_PACKAGE_ROOT: packageRoot, CODEX_MANAGED_BY_NPM: '1' };
+  const target = TRIPLES[`${process.platform}-${process.arch}`];
+  if (target) {
+    try {
+      const vendor = path.join(path.dirname(require.resolve(`${target.pkg}/package.json`)), 'vendor', target.triple);
+      const native = path.join(vendor, 'bin', 'codex');
+      if (existsSync(native)) {
+        const pathDir = path.join(vendor, 'codex-path');
+        cached = { command: native, prefixArgs: [], env: { ...env, CODEX_ORCHESTRATOR_CODEX_PATH_DIR: pathDir } };
+        return cached;
+      }
+    } catch {
+      // Fall through to the wrapper script, which reports a missing platform package clearly.
+    }
+  }
+  cached = { command: process.execPath, prefixArgs: [path.join(packageRoot, 'bin', 'codex.js')], env };
+  return cached;
+}
+
+/** The version of the bundled Codex CLI, e.g. `0.153.4`. */
+export async function codexVersion(): Promise<string> {
+  const bin = codexBinary();
+  const { stdout } = await promisify(execFile)(bin.command, [...bin.prefixArgs, '--version'], {
+    env: { ...process.env, ...bin.env },
+    timeout: 15_000,
+  });
+  const m = /(\d+\.\d+\.\d+\S*)/.exec(stdout);
+  return m?.[1] ?? stdout.trim();
+}
+
+/** Environment for a Codex child: the caller's, Codex's wrapper variables, and a private CODEX_HOME. */
+export function codexEnv(codexHome: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const bin = codexBinary();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  const { CODEX_ORCHESTRATOR_CODEX_PATH_DIR: pathDir, ...rest } = bin.env;
+  Object.assign(env, rest, { CODEX_HOME: codexHome });
+  // Codex's wrapper puts its bundled ripgrep on PATH; do the same.
+  if (pathDir) env['PATH'] = `${pathDir}${path.delimiter}${env['PATH'] ?? ''}`;
+  return env;
+}

@@ -1,0 +1,115 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * A private CODEX_HOME per run: Codex writes sessions and state into it, and its `config.toml`
+ * points Codex at the model (the offline stand-in or OpenAI). The user's own `~/.codex` is never
+ * read or changed.
+ */
+
+export type ModelAccess =
+  /** The offline model server on loopback (the default when OPENAI_API_KEY is not set). */
+  | { readonly kind: 'offline'; readonly baseUrl: string }
+  /** OpenAI's API, with the key taken from OPENAI_API_KEY at request time (never written down). */
+  | { readonly kind: 'openai'; readonly model: string };
+
+export const OFFLINE_SLUG = 'offline-stand-in';
+
+/** A catalog entry so Codex knows the offline model's slug (and offers it `apply_patch`). */
+function offlineCatalog(): unknown {
+  return {
+    models: [
+      {
+        slug: OFFLINE_SLUG,
+        display_name: 'Offline stand-in',
+        description: 'codex-orchestrator offline model server: a deterministic stand-in for demos and tests',
+        default_reasoning_level: 'low',
+        supported_reasoning_levels: [{ effort: 'low', description: 'The stand-in does not reason' }],
+        shell_type: 'unified_exec',
+        visibility: 'hide',
+        supported_in_api: true,
+        priority: 99,
+        additional_speed_tiers: [],
+        service_tiers: [],
+        availability_nux: null,
+        upgrade: null,
+        include_skills_usage_instructions: false,
+        include_plugin_usage_instructions: false,
+        include_apps_usage_instructions: false,
+        default_reasoning_summary: 'none',
+        support_verbosity: false,
+        default_verbosity: 'low',
+        apply_patch_tool_type: 'freeform',
+        web_search_tool_type: 'text',
+        truncation_policy: { mode: 'bytes', limit: 10000 },
+        supports_image_detail_original: false,
+        context_window: 272000,
+        max_context_window: 272000,
+        effective_context_window_percent: 95,
+        experimental_supported_tools: [],
+        input_modalities: ['text'],
+        supports_search_tool: false,
+        use_responses_lite: false,
+        node_repl_auto_review_required: false,
+        node_repl_disabled: true,
+        base_instructions:
+          'You are a coding agent working in a git worktree prepared for one task. Carry out the task with your tools and end with a short summary.',
+      },
+    ],
+  };
+}
+
+function tomlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Writes `config.toml` (and the offline catalog) into `codexHome`. Safe to call again (resume). */
+export async function writeCodexHome(codexHome: string, access: ModelAccess): Promise<void> {
+  await mkdir(codexHome, { recursive: true });
+  const common = [
+    'approval_policy = "never"',
+    'sandbox_mode = "workspace-write"',
+    'check_for_update_on_startup = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[feedback]',
+    'enabled = false',
+    '',
+  ];
+  let lines: string[];
+  if (access.kind === 'offline') {
+    const catalog = path.join(codexHome, 'offline-model-catalog.json');
+    await writeFile(catalog, `${JSON.stringify(offlineCatalog(), null, 2)}\n`);
+    lines = [
+      '# Written by codex-orchestrator for one run. The model is the offline stand-in on loopback.',
+      `model = ${tomlString(OFFLINE_SLUG)}`,
+      `model_catalog_json = ${tomlString(catalog)}`,
+      'model_provider = "offline"',
+      ...common,
+      '[model_providers.offline]',
+      'name = "codex-orchestrator offline model (stand-in)"',
+      `base_url = ${tomlString(access.baseUrl)}`,
+      'wire_api = "responses"',
+      'supports_websockets = false',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '',
+    ];
+  } else {
+    lines = [
+      '# Written by codex-orchestrator for one run. The key is read from OPENAI_API_KEY at request time.',
+      `model = ${tomlString(access.model)}`,
+      'model_provider = "openai-env"',
+      ...common,
+      '[model_providers.openai-env]',
+      'name = "OpenAI (OPENAI_API_KEY)"',
+      'base_url = "https://api.openai.com/v1"',
+      'env_key = "OPENAI_API_KEY"',
+      'wire_api = "responses"',
+      '',
+    ];
+  }
+  await writeFile(path.join(codexHome, 'config.toml'), lines.join('\n'));
+}

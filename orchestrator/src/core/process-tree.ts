@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Finds and ends the processes a child left behind. Codex runs commands in their own sessions
+ * (PTYs), so killing Codex's process group is not enough: we walk the process tree in /proc.
+ * On systems without /proc these functions find nothing, and killing falls back to the group.
+ */
+
+interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+}
+
+function listProcesses(): ProcInfo[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcInfo[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: fields start after the last ')'.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const state = rest[0];
+      if (state === 'Z' || state === 'X') continue;
+      out.push({ pid: Number(name), ppid: Number(rest[1]) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** Every live descendant of `pid` (not `pid` itself), parents before children. */
+export function descendantsOf(pid: number): number[] {
+  const byParent = new Map<number, number[]>();
+  for (const p of listProcesses()) {
+    const list = byParent.get(p.ppid) ?? [];
+    list.push(p.pid);
+    byParent.set(p.ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [...(byParent.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    out.push(next);
+    queue.push(...(byParent.get(next) ?? []));
+  }
+  return out;
+}
+
+/** Descendants of `rootPid` whose working directory is `dir` or inside it. */
+export function descendantsWorkingIn(rootPid: number, dir: string): number[] {
+  const prefix = path.resolve(dir);
+  return descendantsOf(rootPid).filter((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return cwd === prefix || cwd.startsWith(prefix + path.sep);
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A zombie still answers signal 0; it is dead for our purposes.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends `pids`: SIGTERM, then SIGKILL for whatever is still alive after `graceMs`.
+ * Resolves when all are gone (or after the SIGKILL round).
+ */
+export async function terminate(pids: readonly number[], graceMs = 500): Promise<void> {
+  if (pids.length === 0) return;
+  signal(pids, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!pids.some(isAlive)) return;
+    await sleep(25);
+  }
+  signal(pids.filter(isAlive), 'SIGKILL');
+  const hardDeadline = Date.now() + 1000;
+  while (Date.now() < hardDeadline && pids.some(isAlive)) await sleep(10);
+}
+
+/** Ends a process and everything below it: group and tree, children first seen, then the root. */
+export async function terminateTree(rootPid: number, graceMs = 500): Promise<void> {
+  const tree = [...descendantsOf(rootPid), rootPid];
+  try {
+    process.kill(-rootPid, 'SIGTERM');
+  } catch {
+    // Not a group leader, or gone.
+  }
+  await terminate(tree, graceMs);
+  // Anything spawned while we were terminating.
+  const late = descendantsOf(rootPid);
+  if (late.length > 0) await terminate(late, 100);
+}

@@ -1,0 +1,17 @@
+/**
+ * Expected failures are values, not exceptions. Throw only for bugs.
+ */
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { readonly ok: false; readonly error: E } {
+  return { ok: false, error };
+}
+
+/** Marks a switch as exhaustive: adding a union member without handling it fails to compile. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Internal error: unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,41 @@
+import type { TaskId } from '../core/ids.js';
+import type { Backend, Role } from './schema.js';
+
+/** A task after analysis: ids are checked, defaults are applied. */
+export interface AnalyzedTask {
+  readonly id: TaskId;
+  readonly title: string;
+  readonly role: Role;
+  /** Present for builders and testers (the analyzer requires it); may be absent for gates. */
+  readonly prompt: string | undefined;
+  readonly deps: readonly TaskId[];
+  readonly verify: readonly string[];
+  /** Directory inside the repository (relative, normalised, never escaping it) where work happens. */
+  readonly cwd: string | undefined;
+  readonly checklist: string | undefined;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  /** Position in the file, used to order ready tasks deterministically. */
+  readonly index: number;
+}
+
+/** A graph that passed analysis. The engine only ever receives one of these. */
+export interface AnalyzedGraph {
+  /** Absolute path of the graph file. */
+  readonly file: string;
+  /** The file's text exactly as read (saved into the run as `graph.yaml`). */
+  readonly source: string;
+  readonly sha256: string;
+  readonly name: string;
+  readonly settings: {
+    /** Absolute path of the repository root, or undefined for "the repository holding the graph file". */
+    readonly repo: string | undefined;
+    readonly baseRef: string;
+    readonly backend: Backend;
+    readonly concurrency: { readonly builder: number; readonly tester: number };
+  };
+  /** In file order. */
+  readonly tasks: readonly AnalyzedTask[];
+  /** A topological order (dependencies first; ties broken by file order). */
+  readonly order: readonly TaskId[];
+}

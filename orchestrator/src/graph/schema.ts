@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * The task graph file format. This zod schema is the single source of truth: the TypeScript
+ * types come from it and `tasks/schema.json` is generated from it (see `graphJsonSchema`).
+ * Structural checks that zod cannot express (duplicate ids, unknown deps, cycles, unsafe ids)
+ * live in `analyze.ts`.
+ */
+
+/** A duration: a number of seconds, or a string such as `90s`, `10m`, `1h`, `500ms`. */
+export const Duration = z.union([
+  z.number().positive(),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "90s", "10m" or "1h"'),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+/** Converts a validated Duration to milliseconds. */
+export function durationMs(d: Duration): number {
+  if (typeof d === 'number') return Math.round(d * 1000);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
+  if (!m) throw new Error(`Internal error: unvalidated duration ${d}`);
+  const n = Number(m[1]);
+  const unit = m[2] as 'ms' | 's' | 'm' | 'h';
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+  return Math.round(n * factor);
+}
+
+/**
+ * What a task is for.
+ * - `builder`: changes code through Codex.
+ * - `tester`: verifies through Codex (runs tests, inspects), sees its dependencies' changes.
+ * - `gate`: a human sign-off; holds its dependents until a reviewer approves it.
+ */
+export const Role = z.enum(['builder', 'tester', 'gate']);
+export type Role = z.infer<typeof Role>;
+
+export const Backend = z.enum(['codex-mcp', 'codex-exec']);
+export type Backend = z.infer<typeof Backend>;
+
+export const Concurrency = z
+  .object({
+    builder: z.number().int().min(1).max(64).optional(),
+    tester: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const Task = z
+  .object({
+    /** Unique within the graph; safe as a file name (letters, digits, `.`, `_`, `-`; at most 64). */
+    id: z.string(),
+    /** One line for people. */
+    title: z.string().min(1).optional(),
+    role: Role,
+    /** What the agent is asked to do. Required for builders and testers. */
+    prompt: z.string().optional(),
+    /** Ids of tasks that must succeed first. */
+    deps: z.array(z.string()).default([]),
+    /** Shell commands the orchestrator runs in the task's worktree after the agent; any non-zero exit fails the task. */
+    verify: z.array(z.string().min(1)).default([]),
+    /** Directory inside the repository where the agent and the verify commands run. */
+    cwd: z.string().min(1).optional(),
+    /** A checklist item this task ticks when approved: `path/to/tasks-x.md#item-text-or-anchor`. */
+    checklist: z.string().min(1).optional(),
+    /** How long the agent and the verify commands may take together. */
+    timeout: Duration.optional(),
+    /** How many times a retryable failure is retried. */
+    retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict();
+export type Task = z.infer<typeof Task>;
+
+export const Settings = z
+  .object({
+    /** Git repository the tasks work in, relative to the graph file; default: the repository holding the graph. */
+    repo: z.string().min(1).optional(),
+    /** Commit-ish every task starts from; default `HEAD`. */
+    baseRef: z.string().min(1).optional(),
+    backend: Backend.optional(),
+    /** How many tasks of each role run at once; defaults builder 4, tester 2. */
+    concurrency: Concurrency.optional(),
+    /** Default per-task timeout. */
+    timeout: Duration.optional(),
+    /** Default retries for retryable failures. */
+    retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict();
+export type Settings = z.infer<typeof Settings>;
+
+export const TaskGraph = z
+  .object({
+    /** Format version of the graph file. */
+    version: z.literal(1).default(1),
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    settings: Settings.default({}),
+    tasks: z.array(Task).min(1),
+  })
+  .strict();
+export type TaskGraph = z.infer<typeof TaskGraph>;
+
+export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
+export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
+
+/** The JSON Schema of graph files, generated from the zod schema (kept in `tasks/schema.json`). */
+export function graphJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(TaskGraph, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $id: 'https://codex-orchestrator.dev/schema/task-graph.json',
+    title: 'codex-orchestrator task graph',
+    ...schema,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The offline model's "script": the fenced shell and patch blocks written in a prompt, in order.
+ *
+ * ```sh            → run through Codex's `exec_command` tool
+ * ```patch         → applied through Codex's `apply_patch` tool (`*** Begin Patch` … `*** End Patch`)
+ *
+ * Other fenced blocks (code samples in prose) are not steps.
+ */
+
+/** One thing the offline model will ask Codex to do. */
+export type ScriptStep =
+  /** A shell command, run by Codex's `exec_command` tool. */
+  | { readonly kind: 'shell'; readonly command: string }
+  /** A patch in Codex's apply_patch format, applied by Codex's `apply_patch` tool. */
+  | { readonly kind: 'patch'; readonly patch: string; readonly files: readonly string[] };
+
+const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'zsh']);
+const FENCE = /^(`{3,}|~{3,})[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n([\s\S]*?)^\1[ \t]*$/gm;
+
+export function parseScript(prompt: string): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  for (const match of prompt.matchAll(FENCE)) {
+    const lang = (match[2] ?? '').toLowerCase();
+    const body = match[3] ?? '';
+    const isPatch = lang === 'patch' || lang === 'apply_patch' || body.trimStart().startsWith('*** Begin Patch');
+    if (isPatch) {
+      const patch = body.endsWith('\n') ? body : `${body}\n`;
+      steps.push({ kind: 'patch', patch, files: patchFiles(patch) });
+    } else if (SHELL_LANGS.has(lang)) {
+      const command = body.replace(/\n+$/, '');
+      if (command.trim() !== '') steps.push({ kind: 'shell', command });
+    }
+  }
+  return steps;
+}
+
+function patchFiles(patch: string): string[] {
+  const files: string[] = [];
+  for (const m of patch.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$/gm)) {
+    const action = m[1] === 'Add' ? 'A' : m[1] === 'Delete' ? 'D' : 'M';
+    files.push(`${action} ${(m[2] ?? '').trim()}`);
+  }
+  return files;
+}
+
+/** One-line description of a step, for the summary and logs. */
+export function describeStep(step: ScriptStep): string {
+  if (step.kind === 'shell') {
+    const first = step.command.split('\n')[0] ?? '';
+    return `shell \`${first}${step.command.includes('\n') ? ' …' : ''}\``;
+  }
+  return `patch (${step.files.join(', ') || 'no files'})`;
+}

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
+import { CodexExecBackend } from '../../src/backends/codex-exec.js';
+import { writeCodexHome } from '../../src/backends/codex-home.js';
+import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import type { AgentEvent } from '../../src/core/events.js';
+import { descendantsOf } from '../../src/core/process-tree.js';
+import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
+import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
+
+// Real Codex CLI (the pinned binary) against the offline model server.
+
+let model: OfflineModelServer;
+let codexHome: string;
+
+beforeAll(async () => {
+  model = await startOfflineModel();
+  codexHome = path.join(tempDir('co-home-', 'file'), 'codex-home');
+  await writeCodexHome(codexHome, { kind: 'offline', baseUrl: model.baseUrl });
+});
+afterAll(async () => {
+  await model.close();
+});
+
+function turn(cwd: string, prompt: string, events: AgentEvent[], extra: Partial<TurnRequest> = {}): TurnRequest {
+  return {
+    prompt,
+    cwd,
+    timeoutMs: 60_000,
+    signal: new AbortController().signal,
+    onEvent: (e) => {
+      if (e) events.push(e);
+    },
+    ...extra,
+  };
+}
+
+describe.each([
+  ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
+  ['codex-exec', () => new CodexExecBackend({ codexHome })],
+] as const)('%s backend', (_name, make) => {
+  let backend: AgentBackend;
+  beforeAll(() => {
+    backend = make();
+  });
+  afterAll(async () => {
+    await backend.close();
+  });
+
+  it('applies a patch and runs a command through real Codex, reporting events and usage', async () => {
+    const cwd = tempDir();
+    const events: AgentEvent[] = [];
+    const prompt = `Create the greeting file.\n\n${addFilePatch('hello.txt', 'hi there')}\n\nThen show it:\n\n${fence('sh', 'cat hello.txt && exit 3')}`;
+    const outcome = await backend.runTurn(turn(cwd, prompt, events));
+    expect(outcome.status).toBe('completed');
+    expect(readFileSync(path.join(cwd, 'hello.txt'), 'utf8')).toBe('hi there\n');
+    const end = events.find((e) => e.type === 'command-end');
+    expect(end).toMatchObject({ command: 'cat hello.txt && exit 3', exitCode: 3 });
+    expect(end?.type === 'command-end' && end.output).toContain('hi there');
+    expect(events.some((e) => e.type === 'patch-applied' && e.success)).toBe(true);
+    expect(outcome.threadId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(outcome.usage?.total).toBeGreaterThan(0);
+    if (outcome.status === 'completed') {
+      expect(outcome.finalMessage).toContain('carried out 2 of 2 steps, 1 failed');
+      expect(outcome.finalMessage).toContain('exit 3');
+    }
+  });
+
+  it('continues the same thread with a follow-up', async () => {
+    const cwd = tempDir();
+    const first = await backend.runTurn(turn(cwd, fence('sh', 'echo one > one.txt'), []));
+    expect(first.status).toBe('completed');
+    const second = await backend.runTurn(turn(cwd, fence('sh', 'echo two > two.txt'), [], { threadId: first.threadId }));
+    expect(second.status).toBe('completed');
+    expect(second.threadId).toBe(first.threadId);
+    expect(existsSync(path.join(cwd, 'two.txt'))).toBe(true);
+  });
+
+  it('cancels a running turn on abort and leaves no command running', async () => {
+    const cwd = tempDir();
+    const controller = new AbortController();
+    const events: AgentEvent[] = [];
+    const started = new Promise<void>((resolve) => {
+      const request = turn(cwd, fence('sh', 'sleep 30; echo late > late.txt'), events, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e) events.push(e);
+          if (e?.type === 'command-begin') resolve();
+        },
+      });
+      void backend.runTurn(request).then((o) => outcomes.push(o));
+    });
+    const outcomes: Awaited<ReturnType<AgentBackend['runTurn']>>[] = [];
+    await started;
+    controller.abort(new Error('stopped by test'));
+    await expect.poll(() => outcomes.length, { timeout: 5000 }).toBe(1);
+    expect(outcomes[0]).toMatchObject({ status: 'failed', reason: 'aborted', message: 'stopped by test' });
+    const sleepers = descendantsOf(process.pid).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep 30');
+      } catch {
+        return false;
+      }
+    });
+    expect(sleepers).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach } from 'vitest';
+
+const perTest: string[] = [];
+const perFile: string[] = [];
+
+/** A fresh temporary directory, removed after the test (or after the file, for `beforeAll` use). */
+export function tempDir(prefix = 'co-test-', scope: 'test' | 'file' = 'test'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  (scope === 'test' ? perTest : perFile).push(dir);
+  return dir;
+}
+
+function remove(dirs: string[]): void {
+  if (process.env['KEEP_TEMP']) return;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+afterEach(() => remove(perTest));
+afterAll(() => remove(perFile));
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  }).trim();
+}
+
+/** A git repository with the given files committed on `main`. */
+export function tempRepo(files: Record<string, string> = { 'README.md': '# test\n' }): string {
+  const dir = tempDir('co-repo-');
+  git(dir, 'init', '-q', '-b', 'main');
+  writeFiles(dir, files);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+  return dir;
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+}
+
+/** A fenced block for prompts the offline model carries out. */
+export function fence(lang: string, body: string): string {
+  return `\`\`\`${lang}\n${body.replace(/\n?$/, '\n')}\`\`\``;
+}
+
+/** An apply_patch block adding a file. */
+export function addFilePatch(file: string, content: string): string {
+  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  return fence('patch', ['*** Begin Patch', `*** Add File: ${file}`, ...lines, '*** End Patch'].join('\n'));
+}
