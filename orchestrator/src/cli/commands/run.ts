@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { TaggedAbort } from '../../core/abort.js';
+import { newRunId, type RunId } from '../../core/ids.js';
+import { packageRoot } from '../../core/package-info.js';
+import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
+import { loadGraph } from '../../graph/load.js';
+import { renderGraphLoadFailure } from '../../graph/render.js';
+import type { Backend } from '../../graph/schema.js';
+import { RunLayout } from '../../store/layout.js';
+import { Exit, type Output } from '../output.js';
+import { pollDocument, renderPollTable } from '../poll-view.js';
+import { progressPrinter } from '../progress.js';
+import { displayPath } from '../runs-dir.js';
+
+export interface RunCommandOptions {
+  readonly graphFile: string;
+  readonly runsDir: string;
+  readonly backend: Backend | undefined;
+  readonly concurrency: { builder?: number; tester?: number } | undefined;
+  readonly detach: boolean;
+  readonly json: boolean;
+  readonly keepWorktrees: boolean;
+  /** Set by `--detach` for the background child. */
+  readonly runId: RunId | undefined;
+}
+
+export async function runCommand(o: RunCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
+  const loaded = await loadGraph(o.graphFile);
+  if (!loaded.ok) {
+    out.info(renderGraphLoadFailure(loaded.error));
+    return Exit.usage;
+  }
+  if (o.detach) return detach(o, out, argv);
+
+  const controller = new AbortController();
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (stoppedBy) return;
+    stoppedBy = signal;
+    out.info(`\n${signal} received: stopping running tasks…`);
+    controller.abort(new TaggedAbort({ kind: 'stop', signal }));
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const result = await executeRun({
+      graph: loaded.value,
+      runsDir: o.runsDir,
+      ...(o.runId ? { runId: o.runId } : {}),
+      ...(o.backend ? { backend: o.backend } : {}),
+      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      signal: controller.signal,
+      observer: progressPrinter(out),
+      keepWorktrees: o.keepWorktrees,
+    });
+    if (!result.ok) {
+      out.info(renderSetupFailure(result.error));
+      return Exit.usage;
+    }
+    const m = result.value;
+    const runDir = RunLayout.runDir(o.runsDir, m.runId as RunId);
+    const doc = pollDocument(m, runDir);
+    if (o.json) out.data(JSON.stringify(doc, null, 2));
+    out.info('');
+    out.info(renderPollTable(doc));
+    out.info(`\nrun id: ${m.runId}`);
+    if (stoppedBy) return stoppedBy === 'SIGINT' ? Exit.sigint : Exit.sigterm;
+    return m.status === 'succeeded' || m.status === 'awaiting-approval' ? Exit.ok : Exit.failed;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+/** Starts the same run in a background process and returns once its manifest exists. */
+async function detach(o: RunCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
+  const runId = newRunId();
+  const bin = path.join(packageRoot(), 'bin', 'codex-orchestrator.js');
+  const args = [bin, ...argv.filter((a) => a !== '--detach' && a !== '--json'), '--run-id', runId];
+  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: process.env });
+  child.unref();
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  const manifest = RunLayout.manifest(RunLayout.runDir(o.runsDir, runId));
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(manifest)) {
+    if (exited !== null || Date.now() > deadline) {
+      out.info(`error: the background run did not start (exit ${exited ?? 'timeout'}); run it in the foreground to see why:\n  codex-orchestrator ${argv.filter((a) => a !== '--detach').join(' ')}`);
+      return Exit.internal;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (o.json) out.data(JSON.stringify({ runId, pid: child.pid, manifest }, null, 2));
+  out.info(`started run ${runId} in the background (pid ${child.pid})`);
+  out.info(`manifest: ${displayPath(manifest)}`);
+  out.info(`follow it with: codex-orchestrator poll ${runId} --watch`);
+  return Exit.ok;
+}
+
+export function renderSetupFailure(f: RunSetupFailure): string {
+  switch (f.reason) {
+    case 'not-a-git-repo':
+      return `error: ${f.dir} is not inside a git repository\n  hint: tasks run in git worktrees; run \`git init && git add -A && git commit -m init\` there, or set settings.repo in the graph`;
+    case 'bad-base-ref':
+      return `error: the base ref "${f.ref}" names no commit in ${f.repo}\n  hint: set settings.baseRef in the graph to a branch, tag or commit that exists (the default is HEAD, which needs at least one commit)`;
+    case 'run-exists':
+      return `error: run ${f.runId} already exists`;
+  }
+}

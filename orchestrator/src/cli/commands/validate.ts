@@ -1,0 +1,26 @@
+import { loadGraph } from '../../graph/load.js';
+import { renderGraphLoadFailure } from '../../graph/render.js';
+import { Exit, type Output } from '../output.js';
+import { displayPath } from '../runs-dir.js';
+
+export async function validateCommand(file: string, json: boolean, out: Output): Promise<number> {
+  const loaded = await loadGraph(file);
+  if (!loaded.ok) {
+    if (json) {
+      const f = loaded.error;
+      const problems = f.reason === 'invalid'
+        ? f.diagnostics.map((d) => ({ file: d.position.file, line: d.position.line, column: d.position.column, message: d.message, hint: d.hint ?? null }))
+        : [];
+      out.data(JSON.stringify({ valid: false, reason: f.reason, problems }, null, 2));
+    }
+    out.info(renderGraphLoadFailure(loaded.error));
+    return Exit.usage;
+  }
+  const g = loaded.value;
+  if (json) {
+    out.data(JSON.stringify({ valid: true, file: g.file, name: g.name, sha256: g.sha256, tasks: g.tasks.length, order: g.order }, null, 2));
+  }
+  const roles = ['builder', 'tester', 'gate'].map((r) => `${g.tasks.filter((t) => t.role === r).length} ${r}`).join(', ');
+  out.info(`${displayPath(g.file)}: ok, ${g.tasks.length} tasks (${roles})`);
+  return Exit.ok;
+}

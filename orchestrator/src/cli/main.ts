@@ -1,0 +1,152 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isRunId, type RunId } from '../core/ids.js';
+import { orchestratorVersion } from '../core/package-info.js';
+import { Backend } from '../graph/schema.js';
+import { pollCommand } from './commands/poll.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { consoleOutput, Exit, UsageError, type Output } from './output.js';
+import { resolveRunsDir } from './runs-dir.js';
+
+const HELP = `codex-orchestrator — run a graph of coding tasks with Codex agents in parallel git worktrees
+
+usage:
+  codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-exec]
+                                 [--detach] [--json] [--keep-worktrees]
+  codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
+  codex-orchestrator validate <graph> [--json]
+
+options for every command:
+  --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
+  -h, --help       this text
+  --version        the version
+
+exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 internal error,
+130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
+Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).`;
+
+/** Commands of the product contract that this version does not have yet. */
+const NOT_YET = new Set(['resume', 'stop', 'archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'plan', 'ui']);
+
+const COMMON = {
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/, ''), 'see: codex-orchestrator --help');
+  }
+}
+
+function one(positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`, 'see: codex-orchestrator --help');
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'see: codex-orchestrator --help');
+  return positionals[0] as string;
+}
+
+export function parseConcurrency(raw: string | undefined): { builder?: number; tester?: number } | undefined {
+  if (raw === undefined) return undefined;
+  const count = (s: string): number => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency: "${s}" is not a whole number from 1 to 64`);
+    return n;
+  };
+  if (/^\d+$/.test(raw)) {
+    const n = count(raw);
+    return { builder: n, tester: n };
+  }
+  const out: { builder?: number; tester?: number } = {};
+  for (const part of raw.split(',')) {
+    const [role, value] = part.split('=');
+    if ((role !== 'builder' && role !== 'tester') || value === undefined) {
+      throw new UsageError(`--concurrency: cannot read "${part}"`, 'use a number (all roles) or builder=N,tester=M');
+    }
+    out[role] = count(value);
+  }
+  return out;
+}
+
+export async function main(argv: readonly string[], out: Output = consoleOutput): Promise<number> {
+  try {
+    return await dispatch(argv, out);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      out.info(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+      return Exit.usage;
+    }
+    const error = e instanceof Error ? e : new Error(String(e));
+    out.info(`internal error: ${error.message}\n${error.stack ?? ''}\nThis is a bug in codex-orchestrator; please report it with the command you ran.`);
+    return Exit.internal;
+  }
+}
+
+async function dispatch(argv: readonly string[], out: Output): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    out.info(HELP);
+    return command === undefined ? Exit.usage : Exit.ok;
+  }
+  if (command === '--version' || command === '-v') {
+    out.data(orchestratorVersion());
+    return Exit.ok;
+  }
+  switch (command) {
+    case 'validate': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help(out);
+      return validateCommand(one(positionals, 'graph file'), values.json, out);
+    }
+    case 'run': {
+      const { values, positionals } = parse(rest, {
+        concurrency: { type: 'string' },
+        backend: { type: 'string' },
+        detach: { type: 'boolean', default: false },
+        'keep-worktrees': { type: 'boolean', default: false },
+        'run-id': { type: 'string' },
+      });
+      if (values.help) return help(out);
+      const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
+      if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
+      const runId = values['run-id'];
+      if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: "${runId}" is not a run id`);
+      return runCommand(
+        {
+          graphFile: one(positionals, 'graph file'),
+          runsDir: resolveRunsDir(values['runs-dir']),
+          backend: backend?.data,
+          concurrency: parseConcurrency(values.concurrency),
+          detach: values.detach,
+          json: values.json,
+          keepWorktrees: values['keep-worktrees'],
+          runId: runId as RunId | undefined,
+        },
+        out,
+        argv,
+      );
+    }
+    case 'poll': {
+      const { values, positionals } = parse(rest, { watch: { type: 'boolean', default: false }, interval: { type: 'string' } });
+      if (values.help) return help(out);
+      const interval = values.interval === undefined ? 1 : Number(values.interval);
+      if (!(interval > 0 && interval <= 3600)) throw new UsageError(`--interval must be a number of seconds (got "${values.interval}")`);
+      return pollCommand(
+        { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), watch: values.watch, json: values.json, intervalMs: interval * 1000 },
+        out,
+      );
+    }
+    default:
+      if (NOT_YET.has(command)) {
+        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, validate');
+      }
+      throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
+  }
+}
+
+function help(out: Output): number {
+  out.info(HELP);
+  return Exit.ok;
+}

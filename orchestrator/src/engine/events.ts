@@ -1,0 +1,27 @@
+import type { RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest.js';
+
+/**
+ * What the engine tells its observers (the console, tests, later the dashboard). The engine
+ * never prints: observers decide how to show these.
+ */
+export type EngineEvent =
+  | { readonly type: 'run-started'; readonly runId: string; readonly runDir: string; readonly manifest: string; readonly tasks: number; readonly model: string; readonly backend: string }
+  | { readonly type: 'notice'; readonly message: string }
+  | { readonly type: 'task-started'; readonly taskId: string; readonly role: string; readonly attempt: number }
+  | { readonly type: 'task-command'; readonly taskId: string; readonly command: string }
+  | {
+      readonly type: 'task-finished';
+      readonly taskId: string;
+      readonly status: TaskStatus;
+      readonly reason: TaskFailureReason | undefined;
+      readonly message: string | undefined;
+      readonly durationMs: number;
+      readonly diff: { files: number; insertions: number; deletions: number } | undefined;
+      readonly checks: { passed: number; total: number } | undefined;
+      readonly willRetry: boolean;
+    }
+  | { readonly type: 'task-skipped'; readonly taskId: string; readonly blockedBy: string }
+  | { readonly type: 'task-awaiting-approval'; readonly taskId: string }
+  | { readonly type: 'run-finished'; readonly runId: string; readonly status: RunStatus; readonly manifest: string; readonly message: string | undefined };
+
+export type EngineObserver = (event: EngineEvent) => void;

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { basename, dirname, extname, posix, resolve, win32 } from 'node:path';
+import { taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/ids.js';
+import { err, ok, type Result } from '../core/result.js';
+import type { Diagnostic } from '../core/source-position.js';
+import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
+import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
+import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
+import { closest } from './suggest.js';
+import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
+
+/**
+ * Checks a parsed graph file against the schema and the rules zod cannot express, and applies
+ * the defaults. Reports every problem it finds, sorted by position, rather than stopping at the
+ * first: fixing a graph file should take one round trip, not one per mistake.
+ */
+export function analyzeGraph(file: string, source: string, parsed: ParsedGraphSource): Result<AnalyzedGraph, Diagnostic[]> {
+  const checked = TaskGraph.safeParse(parsed.data);
+  const diagnostics = [
+    ...(checked.success ? [] : issueDiagnostics(checked.error.issues, parsed.data, parsed.positions)),
+    // The structural checks read the raw data leniently, so they still run when zod has complaints.
+    ...structureDiagnostics(sketchTasks(parsed.data), parsed.data, parsed.positions),
+  ].sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
+  if (!checked.success || diagnostics.length > 0) return err(diagnostics);
+  return ok(build(file, source, checked.data));
+}
+
+/** What the structural checks need from one task, taken from the raw data whatever its shape. */
+interface TaskSketch {
+  readonly index: number;
+  readonly id: string | undefined;
+  readonly role: Role | undefined;
+  readonly prompt: unknown;
+  readonly deps: readonly { readonly name: string; readonly index: number }[];
+  readonly cwd: unknown;
+}
+
+function sketchTasks(data: unknown): TaskSketch[] {
+  const tasks = isRecord(data) ? data['tasks'] : undefined;
+  if (!Array.isArray(tasks)) return [];
+  return tasks.flatMap((task: unknown, index): TaskSketch[] => {
+    if (!isRecord(task)) return [];
+    const role = Role.safeParse(task['role']);
+    const deps = Array.isArray(task['deps']) ? task['deps'] : [];
+    return [
+      {
+        index,
+        id: typeof task['id'] === 'string' ? task['id'] : undefined,
+        role: role.success ? role.data : undefined,
+        prompt: task['prompt'],
+        deps: deps.flatMap((name: unknown, i) => (typeof name === 'string' ? [{ name, index: i }] : [])),
+        cwd: task['cwd'],
+      },
+    ];
+  });
+}
+
+function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, positions: GraphSourceMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const firstById = new Map<string, TaskSketch>();
+  for (const task of tasks) {
+    if (task.id === undefined) continue;
+    const position = positions.valueAt(['tasks', task.index, 'id']);
+    const problem = taskIdProblem(task.id);
+    if (problem !== undefined) {
+      out.push({
+        position,
+        message: `unsafe task id ${JSON.stringify(task.id)}: ${problem}`,
+        hint: `use letters, digits, ".", "_" and "-", starting with a letter or digit, at most ${TASK_ID_MAX_LENGTH} characters`,
+      });
+    }
+    const first = firstById.get(task.id);
+    if (first === undefined) {
+      firstById.set(task.id, task);
+      continue;
+    }
+    const at = positions.valueAt(['tasks', first.index, 'id']);
+    out.push({
+      position,
+      message: `duplicate task id ${JSON.stringify(task.id)}`,
+      hint: `the first task with this id is at ${at.line}:${at.column}; give each task its own id`,
+    });
+  }
+
+  const ids = [...firstById.keys()];
+  const edges: number[][] = tasks.map(() => []);
+  const slot = new Map(tasks.map((t, i) => [t, i]));
+  for (const [i, task] of tasks.entries()) {
+    const name = taskName(data, task.index);
+    for (const dep of task.deps) {
+      const position = positions.valueAt(['tasks', task.index, 'deps', dep.index]);
+      const target = firstById.get(dep.name);
+      if (dep.name === task.id) {
+        out.push({ position, message: `${name} depends on itself`, hint: 'remove it from its own "deps"' });
+      } else if (target === undefined) {
+        const guess = closest(dep.name, ids);
+        out.push({
+          position,
+          message: `unknown dependency ${JSON.stringify(dep.name)} in ${name}`,
+          hint:
+            guess !== undefined
+              ? `did you mean ${JSON.stringify(guess)}?`
+              : 'no task has this id; add the task or remove the dependency',
+        });
+      } else {
+        edges[i]!.push(slot.get(target)!);
+      }
+    }
+    out.push(...taskFieldDiagnostics(task, name, positions));
+  }
+
+  for (const component of stronglyConnectedComponents(edges)) {
+    if (component.length < 2) continue; // self-dependencies are reported above and not in `edges`
+    const cycle = cycleThrough(edges, component).map((i) => tasks[i]!);
+    const related = cycle.map((from, k) => {
+      const to = cycle[(k + 1) % cycle.length]!;
+      const dep = from.deps.find((d) => d.name === to.id)!;
+      return {
+        position: positions.valueAt(['tasks', from.index, 'deps', dep.index]),
+        message: `${taskName(data, from.index)} depends on ${JSON.stringify(to.id)}`,
+      };
+    });
+    out.push({
+      position: related[0]!.position,
+      message: `dependency cycle: ${[...cycle, cycle[0]!].map((t) => t.id).join(' -> ')}`,
+      hint: 'no task in a cycle can ever start; remove one of these dependencies',
+      related,
+    });
+  }
+  return out;
+}
+
+function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if ((task.role === 'builder' || task.role === 'tester') && (task.prompt === undefined || isBlank(task.prompt))) {
+    const empty = task.prompt !== undefined;
+    out.push({
+      position: positions.valueAt(['tasks', task.index, empty ? 'prompt' : 'role']),
+      message: `${task.role} ${name} has ${empty ? 'an empty' : 'no'} prompt`,
+      hint: 'add a "prompt" telling the agent what to do; only gate tasks may leave it out',
+    });
+  }
+  if (typeof task.cwd === 'string' && task.cwd !== '') {
+    const position = positions.valueAt(['tasks', task.index, 'cwd']);
+    const got = JSON.stringify(task.cwd);
+    if (posix.isAbsolute(task.cwd) || win32.isAbsolute(task.cwd)) {
+      out.push({
+        position,
+        message: `"cwd" must be relative to the repository (got ${got})`,
+        hint: 'write it from the repository root, e.g. "packages/api"',
+      });
+    } else if (normaliseCwd(task.cwd)?.split('/')[0] === '..') {
+      out.push({
+        position,
+        message: `"cwd" must stay inside the repository (got ${got})`,
+        hint: 'a task works in its own worktree and cannot reach outside it',
+      });
+    }
+  }
+  return out;
+}
+
+function isBlank(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() === '';
+}
+
+/** `a//b/./c/` -> `a/b/c`; undefined for the repository root itself. */
+function normaliseCwd(cwd: string): string | undefined {
+  const normal = posix.normalize(cwd.replace(/\\/g, '/')).replace(/\/+$/, '');
+  return normal === '.' || normal === '' ? undefined : normal;
+}
+
+function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
+  const settings = graph.settings;
+  const tasks: AnalyzedTask[] = graph.tasks.map((task, index) => {
+    const timeout = task.timeout ?? settings.timeout;
+    return {
+      id: toTaskId(task.id),
+      title: task.title ?? task.id,
+      role: task.role,
+      prompt: task.prompt,
+      deps: [...new Set(task.deps)].map(toTaskId),
+      verify: task.verify,
+      cwd: task.cwd === undefined ? undefined : normaliseCwd(task.cwd),
+      checklist: task.checklist,
+      timeoutMs: timeout === undefined ? DEFAULT_TASK_TIMEOUT_MS : durationMs(timeout),
+      retries: task.retries ?? settings.retries ?? 0,
+      index,
+    };
+  });
+  const position = new Map(tasks.map((t, i) => [t.id as string, i]));
+  const order = topologicalOrder(tasks.map((t) => t.deps.map((d) => position.get(d)!)));
+  if (order === undefined) throw new Error('Internal error: cycle left after analysis');
+  return {
+    file,
+    source,
+    sha256: createHash('sha256').update(source, 'utf8').digest('hex'),
+    name: graph.name ?? basename(file, extname(file)),
+    settings: {
+      repo: settings.repo === undefined ? undefined : resolve(dirname(file), settings.repo),
+      baseRef: settings.baseRef ?? 'HEAD',
+      backend: settings.backend ?? 'codex-mcp',
+      concurrency: {
+        builder: settings.concurrency?.builder ?? DEFAULT_CONCURRENCY.builder,
+        tester: settings.concurrency?.tester ?? DEFAULT_CONCURRENCY.tester,
+      },
+    },
+    tasks,
+    order: order.map((i) => tasks[i]!.id),
+  };
+}

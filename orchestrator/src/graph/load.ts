@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { err, type Result } from '../core/result.js';
+import type { Diagnostic } from '../core/source-position.js';
+import { analyzeGraph } from './analyze.js';
+import type { AnalyzedGraph } from './analyzed.js';
+import { graphFormat, parseGraphSource } from './parse.js';
+
+/** Why a graph file could not be loaded. `file` is always absolute. */
+export type GraphLoadFailure =
+  | { readonly reason: 'not-found'; readonly file: string }
+  | { readonly reason: 'unreadable'; readonly file: string; readonly message: string }
+  | { readonly reason: 'unsupported-extension'; readonly file: string }
+  | { readonly reason: 'invalid'; readonly file: string; readonly source: string; readonly diagnostics: readonly Diagnostic[] };
+
+/** The failures that need no file system: the text was there but is not a usable graph. */
+export type GraphSourceFailure = Extract<GraphLoadFailure, { reason: 'unsupported-extension' | 'invalid' }>;
+
+/** Reads, parses and analyzes a graph file (`.yaml`, `.yml` or `.json`). */
+export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, GraphLoadFailure>> {
+  const absolute = resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absolute);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return err({ reason: 'not-found', file: absolute });
+    return err({ reason: 'unreadable', file: absolute, message: e instanceof Error ? e.message : String(e) });
+  }
+  let source: string;
+  try {
+    // Fatal and BOM-preserving, so the text encodes back to exactly these bytes (the sha256 is of the bytes).
+    source = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return err({ reason: 'unreadable', file: absolute, message: 'the file is not UTF-8 text' });
+  }
+  return analyzeGraphSource(absolute, source);
+}
+
+/**
+ * Parses and analyzes a graph file's text without touching the file system; `file` (made
+ * absolute) decides the format, names the graph by default and anchors a relative `settings.repo`.
+ */
+export function analyzeGraphSource(file: string, source: string): Result<AnalyzedGraph, GraphSourceFailure> {
+  const absolute = resolve(file);
+  const format = graphFormat(absolute);
+  if (format === undefined) return err({ reason: 'unsupported-extension', file: absolute });
+  const parsed = parseGraphSource(absolute, source, format);
+  const analyzed = parsed.ok ? analyzeGraph(absolute, source, parsed.value) : parsed;
+  if (analyzed.ok) return analyzed;
+  return err({ reason: 'invalid', file: absolute, source, diagnostics: analyzed.error });
+}

@@ -1,0 +1,143 @@
+import PQueue from 'p-queue';
+import { childController, TaggedAbort } from '../core/abort.js';
+import type { TaskId } from '../core/ids.js';
+import type { Role } from '../graph/schema.js';
+
+/**
+ * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
+ * the ready set (in file order), runs ready tasks through one p-queue pool per role, skips the
+ * dependents of tasks that did not succeed while independent branches go on, holds dependents of
+ * gates, retries retryable failures up to a bound, and enforces per-task timeouts. It knows
+ * nothing of Codex, git or files: `execute` does the work.
+ */
+
+export interface SchedulableTask {
+  readonly id: TaskId;
+  readonly role: Role;
+  readonly deps: readonly TaskId[];
+  readonly timeoutMs: number;
+  readonly retries: number;
+}
+
+/** What one attempt of a task came to. */
+export type AttemptResult =
+  | { readonly status: 'succeeded' }
+  | { readonly status: 'failed'; readonly retryable: boolean }
+  /** Stopped by the run's signal. */
+  | { readonly status: 'cancelled' };
+
+/** Where a task stands, as far as scheduling goes. */
+export type ScheduleState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'awaiting-approval' | 'approved' | 'rejected';
+
+const DONE_OK: ReadonlySet<ScheduleState> = new Set(['succeeded', 'approved']);
+const DONE_BAD: ReadonlySet<ScheduleState> = new Set(['failed', 'skipped', 'cancelled', 'rejected']);
+
+export interface SchedulerHooks {
+  /** Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop. */
+  execute(task: SchedulableTask, attempt: number, signal: AbortSignal): Promise<AttemptResult>;
+  /** A dependency did not succeed, so this task will not run. */
+  onSkipped(task: SchedulableTask, blockedBy: TaskId): void;
+  /** A gate is ready and waits for a reviewer. */
+  onAwaitingApproval(task: SchedulableTask): void;
+  /** Called just before an attempt starts (after it left the queue). */
+  onStart?(task: SchedulableTask, attempt: number): void;
+}
+
+export interface ScheduleOptions {
+  readonly concurrency: { readonly builder: number; readonly tester: number };
+  /** The run's signal: when it fires, nothing new starts and running tasks are cancelled. */
+  readonly signal: AbortSignal;
+  /** States from an earlier (resumed) run; everything else starts pending. */
+  readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
+}
+
+export interface ScheduleOutcome {
+  readonly states: ReadonlyMap<TaskId, ScheduleState>;
+}
+
+export async function schedule(tasks: readonly SchedulableTask[], hooks: SchedulerHooks, options: ScheduleOptions): Promise<ScheduleOutcome> {
+  const states = new Map<TaskId, ScheduleState>(tasks.map((t) => [t.id, options.initial?.get(t.id) ?? 'pending']));
+  const pools = {
+    builder: new PQueue({ concurrency: options.concurrency.builder }),
+    tester: new PQueue({ concurrency: options.concurrency.tester }),
+  };
+  const inFlight = new Set<Promise<void>>();
+  const bugs: unknown[] = [];
+  let wake: (() => void) | undefined;
+
+  const runTask = async (task: SchedulableTask): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      if (options.signal.aborted) {
+        states.set(task.id, 'cancelled');
+        return;
+      }
+      const { controller, dispose } = childController(options.signal);
+      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: task.timeoutMs })), task.timeoutMs);
+      hooks.onStart?.(task, attempt);
+      let result: AttemptResult;
+      try {
+        result = await hooks.execute(task, attempt, controller.signal);
+      } finally {
+        clearTimeout(timer);
+        dispose();
+      }
+      if (result.status === 'failed' && result.retryable && attempt <= task.retries && !options.signal.aborted) continue;
+      states.set(task.id, result.status);
+      return;
+    }
+  };
+
+  /** Moves tasks along: skip what cannot run, hold gates, queue what is ready (file order). */
+  const advance = (): void => {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const task of tasks) {
+        if (states.get(task.id) !== 'pending') continue;
+        const blocker = task.deps.find((d) => DONE_BAD.has(states.get(d) ?? 'pending'));
+        if (blocker !== undefined) {
+          states.set(task.id, 'skipped');
+          hooks.onSkipped(task, blocker);
+          changed = true;
+          continue;
+        }
+        if (!task.deps.every((d) => DONE_OK.has(states.get(d) ?? 'pending'))) continue;
+        if (options.signal.aborted) continue;
+        if (task.role === 'gate') {
+          states.set(task.id, 'awaiting-approval');
+          hooks.onAwaitingApproval(task);
+          changed = true;
+          continue;
+        }
+        states.set(task.id, 'running');
+        const job = pools[task.role]
+          .add(() => runTask(task))
+          .catch((e: unknown) => {
+            // execute() reports expected failures as values; a throw is a bug, surfaced after the run settles.
+            states.set(task.id, 'failed');
+            bugs.push(e);
+          })
+          .finally(() => {
+            inFlight.delete(job);
+            wake?.();
+          });
+        inFlight.add(job);
+      }
+    }
+  };
+
+  advance();
+  while (inFlight.size > 0) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+    advance();
+  }
+  // Tasks never started because the run was stopped.
+  if (options.signal.aborted) {
+    for (const t of tasks) if (states.get(t.id) === 'pending') states.set(t.id, 'cancelled');
+  }
+  if (bugs.length > 0) throw bugs[0];
+  return { states };
+}

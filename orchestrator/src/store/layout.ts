@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { RunId, TaskId } from '../core/ids.js';
+
+/**
+ * The `.runs/` layout, in one place:
+ *
+ *   .runs/index.json
+ *   .runs/<run-id>/manifest.json, runner.log, graph.yaml
+ *   .runs/<run-id>/tasks/<task-id>/events.jsonl, log.txt, diff.patch, checks.json, checks/<n>.log
+ *   .runs/<run-id>/codex-home/     private CODEX_HOME of the run
+ *   .runs/<run-id>/worktrees/      task worktrees while the run works
+ *
+ * Ids are branded and validated, so these joins never leave the run folder.
+ */
+export const RunLayout = {
+  index: (runsDir: string) => path.join(runsDir, 'index.json'),
+  runDir: (runsDir: string, runId: RunId) => path.join(runsDir, runId),
+  manifest: (runDir: string) => path.join(runDir, 'manifest.json'),
+  runnerLog: (runDir: string) => path.join(runDir, 'runner.log'),
+  graphCopy: (runDir: string) => path.join(runDir, 'graph.yaml'),
+  codexHome: (runDir: string) => path.join(runDir, 'codex-home'),
+  worktrees: (runDir: string) => path.join(runDir, 'worktrees'),
+  taskDir: (runDir: string, taskId: TaskId) => path.join(runDir, 'tasks', taskId),
+} as const;
+
+/** `a/b/c` relative to the run folder, for the manifest (always `/`, whatever the platform). */
+export function relativeToRun(runDir: string, file: string): string {
+  return path.relative(runDir, file).split(path.sep).join('/');
+}

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+
+/**
+ * `manifest.json`: THE file pollers read. This zod schema is its single source of truth; the
+ * JSON Schema in `.runs/manifest.schema.json` is generated from it and pinned by a test. Bump
+ * `schemaVersion` (and keep a loader for the old one) when a change is not purely additive.
+ */
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/**
+ * A run's state.
+ *
+ *   running ──► succeeded | failed | awaiting-approval
+ *      │  └──► stopped (Ctrl-C, SIGTERM, `stop`)
+ *      └─────► died (heartbeat stale and the process gone; seen by readers, never written)
+ *   any finished state ──► archived
+ */
+export const RunStatus = z.enum(['running', 'awaiting-approval', 'succeeded', 'failed', 'stopped', 'died', 'archived']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/**
+ * A task's state.
+ *
+ *   pending ──► running ──► succeeded | failed | cancelled
+ *      │                        └─(retryable)─► running
+ *      ├──► skipped (a dependency did not succeed)
+ *      └──► awaiting-approval (gates) ──► approved | rejected
+ */
+export const TaskStatus = z.enum([
+  'pending',
+  'ready',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+  'awaiting-approval',
+  'approved',
+  'rejected',
+]);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** Why a task did not succeed (kebab-case, stable: scripts match on it). */
+export const TaskFailureReason = z.enum([
+  'agent-failed',
+  'turn-aborted',
+  'codex-exited',
+  'verify-failed',
+  'timeout',
+  'cancelled',
+  'merge-conflict',
+  'dependency-failed',
+  'workspace-error',
+  'internal-error',
+]);
+export type TaskFailureReason = z.infer<typeof TaskFailureReason>;
+
+export const Usage = z.object({
+  input: z.number().int().nonnegative(),
+  cachedInput: z.number().int().nonnegative(),
+  output: z.number().int().nonnegative(),
+  reasoning: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** A file in the run folder with its digest at the time it was finished. */
+export const Artifact = z.object({
+  /** Relative to the run folder, with `/` separators. */
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+export const CheckResult = z.object({
+  command: z.string(),
+  /** null when the command was killed (timeout, stop). */
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number().nonnegative(),
+  /** Combined stdout and stderr, relative to the run folder. */
+  outputPath: z.string(),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
+export const DiffStat = z.object({
+  files: z.number().int().nonnegative(),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+});
+
+export const Attempt = z.object({
+  n: z.number().int().positive(),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  reason: TaskFailureReason.optional(),
+  message: z.string().optional(),
+  /** Whether the failure may go away on its own (transport errors), so a retry is worth it. */
+  retryable: z.boolean().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  threadId: z.string().optional(),
+});
+export type Attempt = z.infer<typeof Attempt>;
+
+export const TaskRecord = z.object({
+  id: z.string(),
+  title: z.string(),
+  role: z.enum(['builder', 'tester', 'gate']),
+  deps: z.array(z.string()),
+  status: TaskStatus,
+  reason: TaskFailureReason.optional(),
+  /** For people: why it failed or was skipped, what to do. */
+  message: z.string().optional(),
+  attempts: z.array(Attempt),
+  /** The Codex conversation of the latest attempt. */
+  threadId: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  branch: z.string().optional(),
+  baseCommit: z.string().optional(),
+  resultCommit: z.string().optional(),
+  usage: Usage.optional(),
+  diffStat: DiffStat.optional(),
+  checks: z.array(CheckResult).optional(),
+  artifacts: z.object({
+    events: Artifact.optional(),
+    log: Artifact.optional(),
+    diff: Artifact.optional(),
+    checks: Artifact.optional(),
+  }),
+});
+export type TaskRecord = z.infer<typeof TaskRecord>;
+
+export const Manifest = z.object({
+  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+  runId: z.string(),
+  status: RunStatus,
+  /** For people: why the run ended as it did. */
+  message: z.string().optional(),
+  graph: z.object({
+    /** As given on the command line, resolved to an absolute path. */
+    path: z.string(),
+    sha256: z.string(),
+    name: z.string(),
+    /** The graph exactly as run, relative to the run folder. */
+    copy: z.string(),
+  }),
+  repo: z.object({ root: z.string(), baseRef: z.string(), baseCommit: z.string() }),
+  settings: z.object({
+    backend: z.enum(['codex-mcp', 'codex-exec']),
+    concurrency: z.object({ builder: z.number().int(), tester: z.number().int() }),
+  }),
+  model: z.object({ kind: z.enum(['offline', 'openai']), name: z.string() }),
+  tools: z.object({ orchestrator: z.string(), codex: z.string(), node: z.string() }),
+  process: z.object({ pid: z.number().int(), hostname: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** Refreshed every few seconds while the orchestrator runs; a stale one means it died. */
+  heartbeatAt: z.string(),
+  durationMs: z.number().nonnegative().optional(),
+  counts: z.record(TaskStatus, z.number().int().nonnegative()),
+  usage: Usage,
+  integration: z
+    .object({
+      branch: z.string(),
+      commit: z.string(),
+      merged: z.array(z.string()),
+      skipped: z.array(z.object({ taskId: z.string(), reason: z.string() })),
+    })
+    .optional(),
+  runnerLog: z.string(),
+  /** In graph file order. */
+  tasks: z.array(TaskRecord),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export function manifestJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://codex-orchestrator.dev/schema/manifest-v1.json',
+    title: 'codex-orchestrator run manifest',
+    ...(z.toJSONSchema(Manifest, { target: 'draft-2020-12' }) as Record<string, unknown>),
+  };
+}
+
+export function countTasks(tasks: readonly TaskRecord[]): Record<TaskStatus, number> {
+  const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
+  for (const t of tasks) counts[t.status]++;
+  return counts;
+}
+
+export function isFinishedRun(status: RunStatus): boolean {
+  return status !== 'running';
+}

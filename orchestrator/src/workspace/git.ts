@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+
+/**
+ * Runs git. Commits made by the orchestrator carry its own identity and skip the user's hooks,
+ * so runs behave the same on every machine (CI has no git identity configured).
+ */
+
+export interface GitResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'codex-orchestrator',
+  GIT_AUTHOR_EMAIL: 'codex-orchestrator@localhost',
+  GIT_COMMITTER_NAME: 'codex-orchestrator',
+  GIT_COMMITTER_EMAIL: 'codex-orchestrator@localhost',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
+export function runGit(cwd: string, args: readonly string[]): Promise<GitResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args],
+      { cwd, env: { ...process.env, ...IDENTITY }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs git and returns trimmed stdout; a non-zero exit is a bug or an environment problem here. */
+export async function git(cwd: string, args: readonly string[]): Promise<string> {
+  const result = await runGit(cwd, args);
+  if (result.code !== 0) {
+    throw new GitError(args, result);
+  }
+  return result.stdout.trim();
+}
+
+export class GitError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly result: GitResult,
+  ) {
+    super(`git ${args.join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  }
+}
+
+/** The top level of the repository holding `dir`, or undefined when it is not in one. */
+export async function repoRootOf(dir: string): Promise<string | undefined> {
+  const result = await runGit(dir, ['rev-parse', '--show-toplevel']);
+  return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
+/** The full commit id a ref names, or undefined when it names none. */
+export async function resolveCommit(root: string, ref: string): Promise<string | undefined> {
+  const result = await runGit(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
+export async function hasUncommittedChanges(root: string): Promise<boolean> {
+  const result = await runGit(root, ['status', '--porcelain', '--untracked-files=no']);
+  return result.code === 0 && result.stdout.trim() !== '';
+}
+
+/** Counts of a diff: files changed, lines added and removed (binary files count as files only). */
+export interface DiffStat {
+  readonly files: number;
+  readonly insertions: number;
+  readonly deletions: number;
+}
+
+export async function diffStat(cwd: string, from: string, to: string): Promise<DiffStat> {
+  const out = await git(cwd, ['diff', '--numstat', from, to]);
+  let files = 0;
+  let insertions = 0;
+  let deletions = 0;
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const [add, del] = line.split('\t');
+    files++;
+    insertions += Number(add) || 0;
+    deletions += Number(del) || 0;
+  }
+  return { files, insertions, deletions };
+}

@@ -1,0 +1,155 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunId, TaskId } from '../core/ids.js';
+import { err, ok, type Result } from '../core/result.js';
+import { diffStat, git, runGit, type DiffStat } from './git.js';
+
+/**
+ * One git worktree and branch per task. A task starts from the run's base commit merged with its
+ * dependencies' results, so parallel builders never touch each other's files and a tester sees
+ * what it tests. The user's own checkout is never touched: we only add worktrees and refs.
+ */
+
+/** A dependency's finished work, as a commit on its task branch. */
+export interface DepResult {
+  readonly taskId: TaskId;
+  readonly commit: string;
+}
+
+export interface PreparedWorktree {
+  readonly path: string;
+  readonly branch: string;
+  /** What the task's diff is measured against. */
+  readonly baseCommit: string;
+}
+
+/** Two dependencies changed the same lines; the dependent task cannot start. */
+export interface MergeConflict {
+  readonly reason: 'merge-conflict';
+  /** The dependency whose merge failed, and the ones merged before it that touched the same files. */
+  readonly tasks: readonly TaskId[];
+  readonly files: readonly string[];
+  readonly message: string;
+}
+
+export interface IntegrationResult {
+  readonly branch: string;
+  readonly commit: string;
+  readonly merged: readonly TaskId[];
+  readonly skipped: readonly { readonly taskId: TaskId; readonly reason: string }[];
+}
+
+export class Worktrees {
+  constructor(
+    readonly repoRoot: string,
+    readonly runId: RunId,
+    readonly baseCommit: string,
+    /** Where this run's worktrees live (inside the run folder). */
+    readonly dir: string,
+  ) {}
+
+  branchOf(taskId: TaskId): string {
+    return `codex-orchestrator/tasks/${this.runId}/${taskId}`;
+  }
+
+  get integrationBranch(): string {
+    return `codex-orchestrator/${this.runId}`;
+  }
+
+  pathOf(taskId: TaskId, attempt: number): string {
+    return path.join(this.dir, attempt > 1 ? `${taskId}.${attempt}` : taskId);
+  }
+
+  /** Creates the task's worktree on a fresh branch, merging its dependencies' results in order. */
+  async prepare(taskId: TaskId, attempt: number, deps: readonly DepResult[]): Promise<Result<PreparedWorktree, MergeConflict>> {
+    await mkdir(this.dir, { recursive: true });
+    const worktree = this.pathOf(taskId, attempt);
+    const branch = this.branchOf(taskId);
+    const [first, ...rest] = deps;
+    const start = first?.commit ?? this.baseCommit;
+    // -B: a retried attempt starts the branch again from its base.
+    await git(this.repoRoot, ['worktree', 'add', '--quiet', '-B', branch, worktree, start]);
+    const merged: DepResult[] = first ? [first] : [];
+    for (const dep of rest) {
+      const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
+      if (result.code !== 0) {
+        const files = (await git(worktree, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+        await runGit(worktree, ['merge', '--abort']);
+        const culprits: TaskId[] = [];
+        for (const earlier of merged) {
+          const touched = (await git(this.repoRoot, ['diff', '--name-only', this.baseCommit, earlier.commit])).split('\n');
+          if (files.some((f) => touched.includes(f))) culprits.push(earlier.taskId);
+        }
+        const others = culprits.length > 0 ? culprits : merged.map((m) => m.taskId);
+        const tasks = [...others, dep.taskId];
+        const names = tasks.map((t) => `"${t}"`).join(' and ');
+        return err({
+          reason: 'merge-conflict',
+          tasks,
+          files,
+          message: `the results of tasks ${names} conflict in ${files.join(', ') || 'some files'}; both results are kept on their branches. Make one task depend on the other, or split the work so they edit different lines`,
+        });
+      }
+      merged.push(dep);
+    }
+    const baseCommit = await git(worktree, ['rev-parse', 'HEAD']);
+    return ok({ path: worktree, branch, baseCommit });
+  }
+
+  /** Commits everything the agent changed (respecting .gitignore); returns the result commit. */
+  async commitResult(worktree: string, message: string): Promise<string> {
+    await git(worktree, ['add', '--all']);
+    const staged = await runGit(worktree, ['diff', '--cached', '--quiet']);
+    if (staged.code !== 0) await git(worktree, ['commit', '--quiet', '--no-verify', '-m', message]);
+    return git(worktree, ['rev-parse', 'HEAD']);
+  }
+
+  async diff(base: string, result: string): Promise<{ patch: string; stat: DiffStat }> {
+    const patch = await git(this.repoRoot, ['diff', '--binary', base, result]);
+    const stat = await diffStat(this.repoRoot, base, result);
+    return { patch: patch === '' ? '' : `${patch}\n`, stat };
+  }
+
+  /** Removes a worktree (its branch keeps the committed result). */
+  async remove(worktree: string): Promise<void> {
+    const result = await runGit(this.repoRoot, ['worktree', 'remove', '--force', worktree]);
+    if (result.code !== 0) await rm(worktree, { recursive: true, force: true });
+  }
+
+  async prune(): Promise<void> {
+    await runGit(this.repoRoot, ['worktree', 'prune']);
+  }
+
+  /**
+   * Builds `codex-orchestrator/<run-id>`: the base commit with every given result merged in the
+   * given (graph) order. A result that conflicts is left out and reported, never forced.
+   */
+  async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
+    const scratch = path.join(this.dir, '_integration');
+    await git(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', scratch, this.baseCommit]);
+    const merged: TaskId[] = [];
+    const skipped: { taskId: TaskId; reason: string }[] = [];
+    try {
+      for (const r of results) {
+        const contained = await runGit(scratch, ['merge-base', '--is-ancestor', r.commit, 'HEAD']);
+        if (contained.code === 0) {
+          merged.push(r.taskId);
+          continue;
+        }
+        const m = await runGit(scratch, ['merge', '--no-edit', '-m', `Merge results of task ${r.taskId}`, r.commit]);
+        if (m.code === 0) {
+          merged.push(r.taskId);
+        } else {
+          const files = (await git(scratch, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+          await runGit(scratch, ['merge', '--abort']);
+          skipped.push({ taskId: r.taskId, reason: `conflicts with earlier results in ${files.join(', ')}` });
+        }
+      }
+      const commit = await git(scratch, ['rev-parse', 'HEAD']);
+      await git(this.repoRoot, ['branch', '--force', this.integrationBranch, commit]);
+      return { branch: this.integrationBranch, commit, merged, skipped };
+    } finally {
+      await this.remove(scratch);
+    }
+  }
+}
