@@ -70,6 +70,8 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
     'approval_policy = "never"',
     'sandbox_mode = "workspace-write"',
     'check_for_update_on_startup = false',
+    // A login shell would read the machine's profile scripts on every command: slower and noisier.
+    'allow_login_shell = false',
     '',
     '[analytics]',
     'enabled = false',

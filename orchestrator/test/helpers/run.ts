@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { executeRun } from '../../src/engine/engine.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import { loadGraph } from '../../src/graph/load.js';
+import type { Manifest } from '../../src/store/manifest.js';
+import { git, tempRepo, writeFiles } from './temp.js';
+
+/** A repository holding `graph.yaml` (committed), with runs in `<repo>/.runs`. */
+export function repoWithGraph(graphYaml: string, files: Record<string, string> = {}): { repo: string; graph: string; runsDir: string } {
+  const repo = tempRepo({ 'README.md': '# test\n', '.gitignore': '.runs/\n', ...files });
+  writeFiles(repo, { 'graph.yaml': graphYaml });
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'graph');
+  return { repo, graph: path.join(repo, 'graph.yaml'), runsDir: path.join(repo, '.runs') };
+}
+
+/** Runs a graph file through the engine (real Codex, offline model) and returns the final manifest. */
+export async function runGraph(
+  graphFile: string,
+  runsDir: string,
+  options: { signal?: AbortSignal; events?: EngineEvent[]; backend?: 'codex-mcp' | 'codex-exec' } = {},
+): Promise<{ manifest: Manifest; runDir: string }> {
+  const loaded = await loadGraph(graphFile);
+  if (!loaded.ok) throw new Error(`graph did not load: ${JSON.stringify(loaded.error)}`);
+  const result = await executeRun({
+    graph: loaded.value,
+    runsDir,
+    signal: options.signal ?? new AbortController().signal,
+    observer: (e) => options.events?.push(e),
+    env: { ...process.env, OPENAI_API_KEY: '' },
+    ...(options.backend ? { backend: options.backend } : {}),
+  });
+  if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);
+  return { manifest: result.value, runDir: path.join(runsDir, result.value.runId) };
+}
+
+export function task(m: Manifest, id: string): Manifest['tasks'][number] {
+  const t = m.tasks.find((x) => x.id === id);
+  if (!t) throw new Error(`no task ${id}`);
+  return t;
+}
+
+export function readRunFile(runDir: string, rel: string): string {
+  return readFileSync(path.join(runDir, rel), 'utf8');
+}
+
+/** A patch block adding a file, for prompts. */
+export function addFile(file: string, content: string): string {
+  const lines = content.replace(/\n$/, '').split('\n').map((l) => `      +${l}`);
+  return ['      ```patch', '      *** Begin Patch', `      *** Add File: ${file}`, ...lines, '      *** End Patch', '      ```'].join('\n');
+}
+
+/** A patch block replacing a file's whole single line, for prompts. */
+export function replaceLine(file: string, from: string, to: string): string {
+  return ['      ```patch', '      *** Begin Patch', `      *** Update File: ${file}`, '      @@', `      -${from}`, `      +${to}`, '      *** End Patch', '      ```'].join('\n');
+}
