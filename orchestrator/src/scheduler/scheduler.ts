@@ -31,6 +31,8 @@ export type ScheduleState = 'pending' | 'running' | 'succeeded' | 'failed' | 'sk
 
 const DONE_OK: ReadonlySet<ScheduleState> = new Set(['succeeded', 'approved']);
 const DONE_BAD: ReadonlySet<ScheduleState> = new Set(['failed', 'skipped', 'cancelled', 'rejected']);
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SchedulerHooks {
   /** Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop. */
@@ -71,9 +73,11 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         states.set(task.id, 'cancelled');
         return;
       }
-      const { controller, dispose } = childController(options.signal);
-      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: task.timeoutMs })), task.timeoutMs);
       hooks.onStart?.(task, attempt);
+      const { controller, dispose } = childController(options.signal);
+      // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days), so longer timeouts are capped.
+      const delay = Math.min(task.timeoutMs, MAX_TIMER_MS);
+      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: task.timeoutMs })), delay);
       let result: AttemptResult;
       try {
         result = await hooks.execute(task, attempt, controller.signal);
@@ -94,6 +98,8 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
       changed = false;
       for (const task of tasks) {
         if (states.get(task.id) !== 'pending') continue;
+        // Once the run is stopped nothing moves: what has not started ends `cancelled`, not `skipped`.
+        if (options.signal.aborted) continue;
         const blocker = task.deps.find((d) => DONE_BAD.has(states.get(d) ?? 'pending'));
         if (blocker !== undefined) {
           states.set(task.id, 'skipped');
@@ -102,7 +108,6 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
           continue;
         }
         if (!task.deps.every((d) => DONE_OK.has(states.get(d) ?? 'pending'))) continue;
-        if (options.signal.aborted) continue;
         if (task.role === 'gate') {
           states.set(task.id, 'awaiting-approval');
           hooks.onAwaitingApproval(task);

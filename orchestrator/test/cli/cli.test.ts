@@ -1,0 +1,170 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, startCli } from '../helpers/cli.js';
+import { addFile, repoWithGraph } from '../helpers/run.js';
+import { writeFiles } from '../helpers/temp.js';
+
+const GRAPH = `
+tasks:
+  - id: make-file
+    role: builder
+    prompt: |
+${addFile('made.txt', 'made')}
+    verify: ["test -f made.txt"]
+  - id: check-file
+    role: tester
+    deps: [make-file]
+    prompt: "\`\`\`sh\\ncat made.txt\\n\`\`\`"
+    verify: ["grep -q made made.txt"]
+`;
+
+describe('codex-orchestrator CLI', () => {
+  it('validate: exit 0 for a good graph, 2 with file:line:col for a bad one', async () => {
+    const { repo } = repoWithGraph(GRAPH);
+    const good = await cli(['validate', 'graph.yaml'], repo);
+    expect(good.code).toBe(0);
+    expect(good.stderr).toBe('graph.yaml: ok, 2 tasks (1 builder, 1 tester, 0 gate)\n');
+    writeFiles(repo, { 'bad.yaml': 'tasks:\n  - id: a\n    role: builder\n    prompt: x\n    deps: [nope]\n' });
+    const bad = await cli(['validate', 'bad.yaml'], repo);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad.yaml:5:12: error: unknown dependency "nope" in task "a"');
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+    const json = await cli(['validate', 'bad.yaml', '--json'], repo);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'invalid', problems: [{ line: 5, column: 12 }] });
+  });
+
+  it('bad usage exits 2 with a hint and no stack trace', async () => {
+    const { repo } = repoWithGraph(GRAPH);
+    for (const args of [['frobnicate'], ['run'], ['run', 'graph.yaml', '--concurrency', '0'], ['run', 'graph.yaml', '--backend', 'x'], ['poll', 'not-a-run'], ['poll', 'latest'], ['run', 'missing.yaml']]) {
+      const r = await cli(args, repo);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^error: /m);
+      expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('run: exit 0, then poll shows the table and a stable --json document', async () => {
+    const { repo } = repoWithGraph(GRAPH);
+    const run = await cli(['run', 'graph.yaml', '--json'], repo);
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(run.stderr).toContain(`run id: ${doc.runId}`);
+    const poll = await cli(['poll', 'latest', '--json'], repo);
+    expect(poll.code).toBe(0);
+    const polled = JSON.parse(poll.stdout);
+    expect(Object.keys(polled)).toEqual([
+      'schema', 'runId', 'status', 'message', 'runDir', 'manifest', 'graph', 'startedAt', 'finishedAt', 'heartbeatAt', 'durationMs', 'counts', 'usage', 'integration', 'tasks',
+    ]);
+    expect(polled).toMatchObject({ schema: 'codex-orchestrator/poll@1', runId: doc.runId, status: 'succeeded', manifest: path.join(repo, '.runs', doc.runId, 'manifest.json') });
+    expect(Object.keys(polled.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'durationMs', 'threadId', 'diff', 'checks', 'usage', 'artifacts']);
+    expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
+    expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);
+    const table = await cli(['poll', doc.runId], repo);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+DURATION\s+DIFF\s+CHECKS$/m);
+    expect(table.stdout).toMatch(/^make-file\s+builder\s+succeeded\s+1\s+\S+\s+\+1 -0 \(1 file\)\s+1\/1 ok$/m);
+  });
+
+  it('run exits 1 when a task fails', async () => {
+    const { repo } = repoWithGraph(`
+tasks:
+  - id: fails
+    role: builder
+    prompt: "\`\`\`sh\\necho hi\\n\`\`\`"
+    verify: ["false"]
+`);
+    const r = await cli(['run', 'graph.yaml'], repo);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('verify-failed: verify failed: `false` exited 1');
+  });
+
+  it('run --detach returns at once with the run id; poll --watch follows it to the end', async () => {
+    const { repo } = repoWithGraph(GRAPH);
+    const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo);
+    expect(started.code, started.stderr).toBe(0);
+    const { runId, manifest } = JSON.parse(started.stdout);
+    expect(existsSync(manifest)).toBe(true);
+    const watch = await cli(['poll', runId, '--watch', '--json', '--interval', '0.2'], repo);
+    expect(watch.code).toBe(0);
+    const docs = watch.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs.at(-1)).toMatchObject({ runId, status: 'succeeded' });
+  });
+
+  it('SIGTERM stops a run: running Codex turns cancelled, no child process left, exit 143, run marked stopped', async () => {
+    const marker = `sigterm-marker-${process.pid}-${Date.now()}`;
+    const { repo } = repoWithGraph(`
+tasks:
+  - id: busy-1
+    role: builder
+    prompt: "\`\`\`sh\\nbash -c 'sleep 60; echo ${marker}-1'\\n\`\`\`"
+  - id: busy-2
+    role: builder
+    prompt: "\`\`\`sh\\nbash -c 'sleep 60; echo ${marker}-2'\\n\`\`\`"
+  - id: later
+    role: builder
+    deps: [busy-1]
+    prompt: "\`\`\`sh\\necho later\\n\`\`\`"
+`);
+    const { child, done } = startCli(['run', 'graph.yaml'], repo);
+    // Both tasks' commands are running (each shows up as several processes: Codex's shell, bash, sleep).
+    await expect.poll(() => processesWith(`${marker}-1`).length > 0 && processesWith(`${marker}-2`).length > 0, { timeout: 20_000, interval: 100 }).toBe(true);
+    const descendants = processTree(child.pid as number);
+    expect(descendants.length).toBeGreaterThan(2);
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(143);
+    expect(processesWith(marker)).toEqual([]);
+    expect(descendants.filter(alive)).toEqual([]);
+    const runs = readdirSync(path.join(repo, '.runs')).filter((n) => n.startsWith('20'));
+    const m = JSON.parse(readFileSync(path.join(repo, '.runs', runs[0] as string, 'manifest.json'), 'utf8'));
+    expect(m.status).toBe('stopped');
+    expect(m.tasks.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+});
+
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes(marker) && !cmd.includes('vitest')) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
+  } catch {
+    return false;
+  }
+}

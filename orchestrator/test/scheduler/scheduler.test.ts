@@ -1,0 +1,426 @@
+import { describe, expect, it } from 'vitest';
+import { abortTag, TaggedAbort } from '../../src/core/abort.js';
+import { toTaskId, type TaskId } from '../../src/core/ids.js';
+import type { Role } from '../../src/graph/schema.js';
+import {
+  schedule,
+  type AttemptResult,
+  type ScheduleOptions,
+  type ScheduleState,
+  type SchedulableTask,
+  type SchedulerHooks,
+} from '../../src/scheduler/scheduler.js';
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Lets every queued microtask and pending I/O callback run (no timing involved). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+function task(id: string, deps: string[] = [], extra: Partial<Omit<SchedulableTask, 'id' | 'deps'>> & { role?: Role } = {}): SchedulableTask {
+  return { id: toTaskId(id), role: 'builder', deps: deps.map(toTaskId), timeoutMs: 60_000, retries: 0, ...extra };
+}
+
+const SUCCEEDED: AttemptResult = { status: 'succeeded' };
+
+/**
+ * A fake `execute` the test drives by hand: each attempt waits until the test calls `finish`
+ * (or, with `untilAbort`, until its signal fires), and the harness records what happened.
+ */
+class Harness {
+  readonly log: string[] = [];
+  readonly calls: { id: string; attempt: number }[] = [];
+  readonly skipped: [string, string][] = [];
+  readonly awaiting: string[] = [];
+  readonly signals = new Map<string, AbortSignal>();
+  running = 0;
+  maxRunning = 0;
+  private readonly results = new Map<string, Deferred<AttemptResult>>();
+  private readonly startWaiters = new Map<string, Deferred<void>>();
+
+  constructor(private readonly behaviour: (task: SchedulableTask, attempt: number, signal: AbortSignal) => Promise<AttemptResult> | undefined = () => undefined) {}
+
+  readonly hooks: SchedulerHooks = {
+    execute: async (t, attempt, signal) => {
+      this.calls.push({ id: t.id, attempt });
+      this.signals.set(t.id, signal);
+      this.log.push(`start:${t.id}`);
+      this.running++;
+      this.maxRunning = Math.max(this.maxRunning, this.running);
+      this.waiter(t.id).resolve();
+      try {
+        return await (this.behaviour(t, attempt, signal) ?? this.result(t.id).promise);
+      } finally {
+        this.running--;
+        this.log.push(`finish:${t.id}`);
+      }
+    },
+    onSkipped: (t, blockedBy) => {
+      this.skipped.push([t.id, blockedBy]);
+    },
+    onAwaitingApproval: (t) => {
+      this.awaiting.push(t.id);
+    },
+  };
+
+  /** Resolves once `execute` was called for the task. */
+  started(id: string): Promise<void> {
+    return this.waiter(id).promise;
+  }
+
+  finish(id: string, result: AttemptResult = SUCCEEDED): void {
+    const d = this.results.get(id);
+    if (!d) throw new Error(`${id} is not running`);
+    this.results.delete(id);
+    d.resolve(result);
+  }
+
+  startedIds(): string[] {
+    return this.calls.map((c) => c.id);
+  }
+
+  private waiter(id: string): Deferred<void> {
+    let d = this.startWaiters.get(id);
+    if (!d) this.startWaiters.set(id, (d = deferred<void>()));
+    return d;
+  }
+
+  private result(id: string): Deferred<AttemptResult> {
+    const d = deferred<AttemptResult>();
+    this.results.set(id, d);
+    return d;
+  }
+}
+
+function options(extra: Partial<ScheduleOptions> = {}): ScheduleOptions {
+  return { concurrency: { builder: 4, tester: 2 }, signal: new AbortController().signal, ...extra };
+}
+
+function statesOf(states: ReadonlyMap<TaskId, ScheduleState>): Record<string, ScheduleState> {
+  return Object.fromEntries(states);
+}
+
+function untilAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Every task started only after all its deps finished. */
+function expectDepsFinishedBeforeStart(log: readonly string[], tasks: readonly SchedulableTask[]): void {
+  for (const t of tasks) {
+    const start = log.indexOf(`start:${t.id}`);
+    if (start < 0) continue;
+    for (const d of t.deps) {
+      const finished = log.indexOf(`finish:${d}`);
+      expect(finished, `${d} finished before ${t.id} started`).toBeGreaterThanOrEqual(0);
+      expect(finished, `${d} finished before ${t.id} started`).toBeLessThan(start);
+    }
+  }
+}
+
+describe('schedule', () => {
+  it('starts a task only after all its deps finished', async () => {
+    const tasks = [task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options());
+
+    await h.started('a');
+    await settle();
+    expect(h.startedIds()).toEqual(['a']);
+
+    h.finish('a');
+    await Promise.all([h.started('b'), h.started('c')]);
+    h.finish('c');
+    await settle();
+    expect(h.startedIds()).toEqual(['a', 'b', 'c']); // d still waits for b
+
+    h.finish('b');
+    await h.started('d');
+    h.finish('d');
+    const outcome = await run;
+
+    expect(h.log).toEqual(['start:a', 'finish:a', 'start:b', 'start:c', 'finish:c', 'finish:b', 'start:d', 'finish:d']);
+    expectDepsFinishedBeforeStart(h.log, tasks);
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', d: 'succeeded' });
+  });
+
+  it('keeps the dependency order in a wider graph whatever the finishing order', async () => {
+    const tasks = [task('r1'), task('r2'), task('m1', ['r1']), task('m2', ['r1', 'r2']), task('leaf', ['m1', 'm2']), task('solo')];
+    // Tasks finish after a number of event-loop turns that differs per task, so finishing order is shuffled.
+    const turns: Record<string, number> = { r1: 3, r2: 1, m1: 2, m2: 0, leaf: 1, solo: 4 };
+    const h = new Harness(async (t) => {
+      for (let i = 0; i < (turns[t.id] ?? 0); i++) await new Promise<void>((r) => setImmediate(r));
+      return SUCCEEDED;
+    });
+    const outcome = await schedule(tasks, h.hooks, options({ concurrency: { builder: 2, tester: 1 } }));
+    expectDepsFinishedBeforeStart(h.log, tasks);
+    expect(h.calls).toHaveLength(tasks.length);
+    expect(h.maxRunning).toBeLessThanOrEqual(2);
+    expect([...outcome.states.values()].every((s) => s === 'succeeded')).toBe(true);
+  });
+
+  it('runs independent tasks at the same time up to the pool concurrency', async () => {
+    const tasks = [task('x'), task('y'), task('z')];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options({ concurrency: { builder: 2, tester: 1 } }));
+
+    await Promise.all([h.started('x'), h.started('y')]);
+    expect(h.running).toBe(2);
+    await settle();
+    expect(h.startedIds()).toEqual(['x', 'y']); // z waits for a free slot
+
+    h.finish('x');
+    await h.started('z');
+    expect(h.running).toBe(2);
+    h.finish('y');
+    h.finish('z');
+    await run;
+    expect(h.maxRunning).toBe(2);
+  });
+
+  it('never runs more than one task at once with concurrency 1', async () => {
+    const tasks = [task('x'), task('y'), task('z')];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
+    for (const id of ['x', 'y', 'z']) {
+      await h.started(id);
+      await settle();
+      expect(h.running).toBe(1);
+      h.finish(id);
+    }
+    await run;
+    expect(h.maxRunning).toBe(1);
+    expect(h.log).toEqual(['start:x', 'finish:x', 'start:y', 'finish:y', 'start:z', 'finish:z']);
+  });
+
+  it('gives each role its own pool', async () => {
+    const tasks = [task('b1'), task('b2'), task('t1', [], { role: 'tester' })];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
+    await Promise.all([h.started('b1'), h.started('t1')]);
+    await settle();
+    expect(h.startedIds().sort()).toEqual(['b1', 't1']);
+    h.finish('b1');
+    await h.started('b2');
+    h.finish('b2');
+    h.finish('t1');
+    await run;
+    expect(h.maxRunning).toBe(2);
+  });
+
+  it('skips only the dependents of a failed task, transitively, while independent branches go on', async () => {
+    const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('d'), task('e', ['d'])];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options());
+
+    await Promise.all([h.started('a'), h.started('d')]);
+    h.finish('a', { status: 'failed', retryable: false });
+    await settle();
+    expect(h.skipped).toEqual([
+      ['b', 'a'],
+      ['c', 'b'],
+    ]);
+    h.finish('d');
+    await h.started('e');
+    h.finish('e');
+    const outcome = await run;
+
+    expect(h.startedIds()).toEqual(['a', 'd', 'e']);
+    expect(statesOf(outcome.states)).toEqual({ a: 'failed', b: 'skipped', c: 'skipped', d: 'succeeded', e: 'succeeded' });
+  });
+
+  it('skips a task when any one of several deps fails', async () => {
+    const tasks = [task('ok'), task('bad'), task('both', ['ok', 'bad'])];
+    const h = new Harness(async (t) => (t.id === 'bad' ? { status: 'failed', retryable: false } : SUCCEEDED));
+    const outcome = await schedule(tasks, h.hooks, options());
+    expect(h.skipped).toEqual([['both', 'bad']]);
+    expect(outcome.states.get(toTaskId('both'))).toBe('skipped');
+    expect(h.startedIds()).not.toContain('both');
+  });
+
+  it('aborts a task that runs past its timeout with a task-timeout tag', async () => {
+    let reason: unknown;
+    const h = new Harness(async (_t, _attempt, signal) => {
+      await untilAbort(signal);
+      reason = signal.reason;
+      expect(abortTag(signal)).toEqual({ kind: 'task-timeout', timeoutMs: 50 });
+      return { status: 'failed', retryable: false };
+    });
+    const outcome = await schedule([task('slow', [], { timeoutMs: 50 }), task('after', ['slow'])], h.hooks, options());
+
+    expect(reason).toBeInstanceOf(TaggedAbort);
+    expect((reason as TaggedAbort).tag).toEqual({ kind: 'task-timeout', timeoutMs: 50 });
+    expect(statesOf(outcome.states)).toEqual({ slow: 'failed', after: 'skipped' });
+    expect(h.calls).toEqual([{ id: 'slow', attempt: 1 }]);
+  });
+
+  it('takes the state execute returns after a timeout', async () => {
+    const h = new Harness(async (_t, _attempt, signal) => {
+      await untilAbort(signal);
+      return SUCCEEDED;
+    });
+    const outcome = await schedule([task('late', [], { timeoutMs: 20 })], h.hooks, options());
+    expect(outcome.states.get(toTaskId('late'))).toBe('succeeded');
+  });
+
+  it('does not fire a timeout longer than a timer can hold right away', async () => {
+    // setTimeout turns delays above 2^31-1 ms into 1 ms; a long timeout must not abort at once.
+    let abortedEarly: boolean | undefined;
+    const h = new Harness(async (_t, _attempt, signal) => {
+      await new Promise<void>((r) => setTimeout(r, 30));
+      abortedEarly = signal.aborted;
+      return SUCCEEDED;
+    });
+    const outcome = await schedule([task('long', [], { timeoutMs: 2 ** 31 + 1000 })], h.hooks, options());
+    expect(abortedEarly).toBe(false);
+    expect(outcome.states.get(toTaskId('long'))).toBe('succeeded');
+  });
+
+  it('on a run stop cancels running tasks, starts nothing new and ends pending tasks cancelled', async () => {
+    const stop = new AbortController();
+    const tasks = [task('a'), task('b'), task('queued'), task('dep', ['a']), task('dep2', ['dep'])];
+    const h = new Harness(async (_t, _attempt, signal) => {
+      await untilAbort(signal);
+      return { status: 'cancelled' };
+    });
+    const started: string[] = [];
+    const run = schedule(tasks, { ...h.hooks, onStart: (t) => started.push(t.id) }, options({ concurrency: { builder: 2, tester: 1 }, signal: stop.signal }));
+
+    await Promise.all([h.started('a'), h.started('b')]);
+    stop.abort(new TaggedAbort({ kind: 'stop', signal: 'request' }));
+    const outcome = await run;
+
+    expect(h.startedIds()).toEqual(['a', 'b']);
+    expect(started).toEqual(['a', 'b']);
+    expect(abortTag(h.signals.get('a') as AbortSignal)).toEqual({ kind: 'stop', signal: 'request' });
+    expect(h.skipped).toEqual([]);
+    expect(statesOf(outcome.states)).toEqual({ a: 'cancelled', b: 'cancelled', queued: 'cancelled', dep: 'cancelled', dep2: 'cancelled' });
+  });
+
+  it('starts nothing when the run is already stopped', async () => {
+    const stop = new AbortController();
+    stop.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
+    const h = new Harness();
+    const outcome = await schedule([task('a'), task('b', ['a'])], h.hooks, options({ signal: stop.signal }));
+    expect(h.calls).toEqual([]);
+    expect(statesOf(outcome.states)).toEqual({ a: 'cancelled', b: 'cancelled' });
+  });
+
+  it('does not retry after a run stop', async () => {
+    const stop = new AbortController();
+    const h = new Harness(async (_t, _attempt, signal) => {
+      await untilAbort(signal);
+      return { status: 'failed', retryable: true };
+    });
+    const run = schedule([task('a', [], { retries: 3 })], h.hooks, options({ signal: stop.signal }));
+    await h.started('a');
+    stop.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGTERM' }));
+    const outcome = await run;
+    expect(h.calls).toHaveLength(1);
+    expect(outcome.states.get(toTaskId('a'))).toBe('failed');
+  });
+
+  it('holds a ready gate for approval and leaves its dependents pending', async () => {
+    const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('after', ['gate']), task('later', ['after']), task('free')];
+    const h = new Harness(async () => SUCCEEDED);
+    const outcome = await schedule(tasks, h.hooks, options());
+
+    expect(h.awaiting).toEqual(['gate']);
+    expect(h.startedIds()).toEqual(['a', 'free']);
+    expect(h.skipped).toEqual([]);
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', gate: 'awaiting-approval', after: 'pending', later: 'pending', free: 'succeeded' });
+  });
+
+  it('does not hold a gate whose dependency failed: it is skipped', async () => {
+    const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('after', ['gate'])];
+    const h = new Harness(async () => ({ status: 'failed', retryable: false }));
+    const outcome = await schedule(tasks, h.hooks, options());
+    expect(h.awaiting).toEqual([]);
+    expect(h.skipped).toEqual([
+      ['gate', 'a'],
+      ['after', 'gate'],
+    ]);
+    expect(outcome.states.get(toTaskId('after'))).toBe('skipped');
+  });
+
+  it('resumes past approved gates and skips the dependents of rejected ones', async () => {
+    const tasks = [task('a'), task('ok-gate', ['a'], { role: 'gate' }), task('go', ['ok-gate']), task('no-gate', ['a'], { role: 'gate' }), task('stay', ['no-gate'])];
+    const h = new Harness(async () => SUCCEEDED);
+    const initial = new Map<TaskId, ScheduleState>([
+      [toTaskId('a'), 'succeeded'],
+      [toTaskId('ok-gate'), 'approved'],
+      [toTaskId('no-gate'), 'rejected'],
+    ]);
+    const outcome = await schedule(tasks, h.hooks, options({ initial }));
+    expect(h.startedIds()).toEqual(['go']);
+    expect(h.skipped).toEqual([['stay', 'no-gate']]);
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
+  });
+
+  it('retries a retryable failure up to `retries` times', async () => {
+    const h = new Harness(async () => ({ status: 'failed', retryable: true }));
+    const attempts: number[] = [];
+    const outcome = await schedule([task('flaky', [], { retries: 2 })], { ...h.hooks, onStart: (_t, n) => attempts.push(n) }, options());
+    expect(h.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(outcome.states.get(toTaskId('flaky'))).toBe('failed');
+  });
+
+  it('stops retrying once an attempt succeeds', async () => {
+    const h = new Harness(async (t, attempt) => (t.id === 'flaky' && attempt < 2 ? { status: 'failed', retryable: true } : SUCCEEDED));
+    const outcome = await schedule([task('flaky', [], { retries: 5 }), task('next', ['flaky'])], h.hooks, options());
+    expect(h.calls).toEqual([
+      { id: 'flaky', attempt: 1 },
+      { id: 'flaky', attempt: 2 },
+      { id: 'next', attempt: 1 },
+    ]);
+    expect(statesOf(outcome.states)).toEqual({ flaky: 'succeeded', next: 'succeeded' });
+  });
+
+  it('does not retry a non-retryable failure, nor a retryable one with retries 0', async () => {
+    const h = new Harness(async (t) => ({ status: 'failed', retryable: t.id === 'zero' }));
+    const outcome = await schedule([task('fatal', [], { retries: 3 }), task('zero', [], { retries: 0 })], h.hooks, options());
+    expect(h.calls).toEqual([
+      { id: 'fatal', attempt: 1 },
+      { id: 'zero', attempt: 1 },
+    ]);
+    expect(statesOf(outcome.states)).toEqual({ fatal: 'failed', zero: 'failed' });
+  });
+
+  it('starts ready tasks in file order', async () => {
+    const tasks = [task('zeta'), task('alpha'), task('root'), task('mid'), task('c2', ['root']), task('c1', ['root']), task('beta')];
+    const h = new Harness(async () => SUCCEEDED);
+    await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
+    // c2 and c1 become ready when root finishes, after the rest were queued in file order.
+    expect(h.startedIds()).toEqual(['zeta', 'alpha', 'root', 'mid', 'beta', 'c2', 'c1']);
+
+    const again = new Harness(async () => SUCCEEDED);
+    await schedule(tasks, again.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
+    expect(again.startedIds()).toEqual(h.startedIds());
+  });
+
+  it('reports a throwing execute after the run settles, failing the task and skipping its dependents', async () => {
+    const h = new Harness(async (t) => {
+      if (t.id === 'boom') throw new Error('bug in execute');
+      return SUCCEEDED;
+    });
+    const skipped = h.skipped;
+    await expect(schedule([task('boom'), task('after', ['boom']), task('other')], h.hooks, options())).rejects.toThrow('bug in execute');
+    expect(skipped).toEqual([['after', 'boom']]);
+    expect(h.startedIds()).toEqual(['boom', 'other']);
+  });
+});
