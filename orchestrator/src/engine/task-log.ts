@@ -15,6 +15,8 @@ const DROPPED_RAW_TYPES = new Set(['raw_response_item', 'raw_response_completed'
 
 export class TaskLog {
   private seq = 0;
+  /** The worktree, once known. */
+  root: string | undefined;
   private readonly events: WriteStream;
   private readonly text: WriteStream;
 
@@ -74,7 +76,7 @@ export class TaskLog {
         break;
       }
       case 'patch-applied':
-        this.line(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.join(', ')}`);
+        this.line(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.map((f) => this.shorten(f)).join(', ')}`);
         if (!event.success && event.output) this.line(indent(event.output));
         break;
       case 'message':
@@ -90,6 +92,11 @@ export class TaskLog {
         this.line(`[${time}] turn aborted: ${event.reason}`);
         break;
     }
+  }
+
+  /** Paths under the worktree are shown relative to it. */
+  private shorten(file: string): string {
+    return this.root && file.startsWith(this.root + path.sep) ? file.slice(this.root.length + 1) : file;
   }
 
   checks(results: readonly CheckResult[]): void {

@@ -84,6 +84,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
       });
       const cwd = task.cwd ? path.join(worktreePath, task.cwd) : worktreePath;
       await mkdir(cwd, { recursive: true });
+      log.root = worktreePath;
       log.line(`# worktree ${worktreePath} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
       log.section('prompt');
       log.line(task.prompt ?? '');

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, startCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cli, startCli } from '../helpers/cli.js';
 import { addFile, repoWithGraph } from '../helpers/run.js';
 import { writeFiles } from '../helpers/temp.js';
 
@@ -61,6 +62,14 @@ describe('codex-orchestrator CLI', () => {
     expect(Object.keys(polled.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'durationMs', 'threadId', 'diff', 'checks', 'usage', 'artifacts']);
     expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
     expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);
+    const script = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('bash', [path.join(BIN, '../../scripts/poll.sh'), doc.runId, '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(script.code).toBe(0);
+    expect(JSON.parse(script.out)).toMatchObject({ runId: doc.runId, status: 'succeeded' });
     const table = await cli(['poll', doc.runId], repo);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+DURATION\s+DIFF\s+CHECKS$/m);
