@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentEvent, TokenUsage } from '../core/events.js';
-import { descendantsWorkingIn, terminate, terminateTree } from '../core/process-tree.js';
+import { processesWorkingIn, terminate, terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { fromMcpEvent } from './codex-events.js';
@@ -164,7 +164,8 @@ export class CodexMcpBackend implements AgentBackend {
       return { status: 'completed', threadId, finalMessage: text, usage };
     } catch (e) {
       if (request.signal.aborted) {
-        await this.killTaskProcesses(connection, request.cwd);
+        // Codex interrupts a cancelled turn, but a command it started may outlive it.
+        await terminate(processesWorkingIn(request.cwd), 300);
         return { status: 'failed', reason: 'aborted', message: describeAbort(request.signal), threadId, usage };
       }
       const reason = connection.closed ? 'process-exited' : 'protocol-error';
@@ -173,11 +174,6 @@ export class CodexMcpBackend implements AgentBackend {
       connection.byCallId.delete(callId);
       for (const [id, l] of connection.byRequestId) if (l === listener) connection.byRequestId.delete(id);
     }
-  }
-
-  /** Codex interrupts a cancelled turn, but a command it started may outlive it: end those. */
-  private async killTaskProcesses(connection: Connection, cwd: string): Promise<void> {
-    await terminate(descendantsWorkingIn(connection.pid, cwd), 300);
   }
 
   async close(): Promise<void> {

@@ -54,17 +54,24 @@ export function descendantsOf(pid: number): number[] {
   return out;
 }
 
-/** Descendants of `rootPid` whose working directory is `dir` or inside it. */
-export function descendantsWorkingIn(rootPid: number, dir: string): number[] {
+/**
+ * Every process (but this one) whose working directory is `dir` or inside it, whoever its parent
+ * is, plus all their descendants. Catches commands orphaned when Codex ended their parent first.
+ */
+export function processesWorkingIn(dir: string): number[] {
   const prefix = path.resolve(dir);
-  return descendantsOf(rootPid).filter((pid) => {
+  const found = new Set<number>();
+  for (const { pid } of listProcesses()) {
+    if (pid === process.pid) continue;
     try {
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      return cwd === prefix || cwd.startsWith(prefix + path.sep);
+      if (cwd === prefix || cwd.startsWith(prefix + path.sep)) found.add(pid);
     } catch {
-      return false;
+      // Gone, or not ours to read.
     }
-  });
+  }
+  for (const pid of [...found]) for (const d of descendantsOf(pid)) found.add(d);
+  return [...found];
 }
 
 export function isAlive(pid: number): boolean {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { abortTag } from '../core/abort.js';
 import { newRunId, type RunId, type TaskId } from '../core/ids.js';
 import { orchestratorVersion, packageRoot } from '../core/package-info.js';
+import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { codexVersion } from '../backends/codex-binary.js';
@@ -67,8 +68,10 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     builder: options.concurrency?.builder ?? graph.settings.concurrency.builder,
     tester: options.concurrency?.tester ?? graph.settings.concurrency.tester,
   };
+  const codex = await codexVersion();
   const model = await openModelSession(env, options.offlineLatencyMs);
   const now = new Date().toISOString();
+  const tasks: Manifest['tasks'] = graph.tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: [...t.deps], status: 'pending', attempts: [], artifacts: {} }));
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     runId,
@@ -77,17 +80,22 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit },
     settings: { backend: backendName, concurrency },
     model: { kind: model.kind, name: model.name },
-    tools: { orchestrator: orchestratorVersion(), codex: await codexVersion(), node: process.versions.node },
+    tools: { orchestrator: orchestratorVersion(), codex, node: process.versions.node },
     process: { pid: process.pid, hostname: hostname() },
     startedAt: now,
     heartbeatAt: now,
-    counts: countTasks([]),
+    counts: countTasks(tasks),
     usage: { input: 0, cachedInput: 0, output: 0, reasoning: 0, total: 0 },
     runnerLog: 'runner.log',
-    tasks: graph.tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: [...t.deps], status: 'pending', attempts: [], artifacts: {} })),
+    tasks,
   };
-  const writer = await RunWriter.create(options.runsDir, runDir, manifest, graph.source);
-  writer.update(() => undefined);
+  let writer: RunWriter;
+  try {
+    writer = await RunWriter.create(options.runsDir, runDir, manifest, graph.source);
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
   writer.log(`run ${runId} started: graph ${graph.file} (sha256 ${graph.sha256}), base ${graph.settings.baseRef} = ${baseCommit}`);
   writer.log(`model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}`);
   observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName });
@@ -145,6 +153,8 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     clearInterval(heartbeat);
     await backend.close();
     await model.close();
+    // Last sweep: nothing the agents started may outlive the run, orphaned or not.
+    await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
   }
 
   // Tasks the stop caught before they started.

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { abortTag } from '../core/abort.js';
+import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
 import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
@@ -102,6 +103,8 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
           if (event?.type === 'command-begin') ctx.observer({ type: 'task-command', taskId: task.id, command: event.command });
         },
       });
+      // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
+      if (turn.status === 'failed' && signal.aborted) await terminate(processesWorkingIn(worktreePath), 300);
       if (turn.threadId) writer.updateTask(task.id, (t) => (t.threadId = turn?.threadId));
       if (turn.usage) writer.updateTask(task.id, (t) => (t.usage = turn?.usage));
       // Whatever the agent changed is kept on the task branch, even when the turn failed.
