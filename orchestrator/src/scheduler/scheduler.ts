@@ -5,9 +5,11 @@ import type { Role } from '../graph/schema.js';
 
 /**
  * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
- * the ready set (in file order), runs ready tasks through one p-queue pool per role, skips the
+ * the ready set, runs ready tasks through one p-queue pool per role, skips the
  * dependents of tasks that did not succeed while independent branches go on, holds dependents of
- * gates, retries retryable failures up to a bound, and enforces per-task timeouts. It knows
+ * gates, retries retryable failures up to a bound, and enforces per-task timeouts. Queued tasks
+ * start longest remaining chain first (so the critical path is never stuck behind independent
+ * work), ties in file order. It knows
  * nothing of Codex, git or files: `execute` does the work.
  */
 
@@ -63,6 +65,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     builder: new PQueue({ concurrency: options.concurrency.builder }),
     tester: new PQueue({ concurrency: options.concurrency.tester }),
   };
+  const height = chainHeights(tasks);
   const inFlight = new Set<Promise<void>>();
   const bugs: unknown[] = [];
   let wake: (() => void) | undefined;
@@ -91,8 +94,11 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     }
   };
 
-  /** Moves tasks along: skip what cannot run, hold gates, queue what is ready (file order). */
+  /** Moves tasks along: skip what cannot run, hold gates, queue what is ready. */
   const advance = (): void => {
+    // Queue everything that became ready before any of it starts, so priorities decide the order.
+    pools.builder.pause();
+    pools.tester.pause();
     let changed = true;
     while (changed) {
       changed = false;
@@ -116,7 +122,18 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         }
         states.set(task.id, 'running');
         const job = pools[task.role]
-          .add(() => runTask(task))
+          .add(
+            async () => {
+              try {
+                await runTask(task);
+              } finally {
+                // Hold the queues until advance() has queued what this task's end made ready.
+                pools.builder.pause();
+                pools.tester.pause();
+              }
+            },
+            { priority: height.get(task.id) ?? 1 },
+          )
           .catch((e: unknown) => {
             // execute() reports expected failures as values; a throw is a bug, surfaced after the run settles.
             states.set(task.id, 'failed');
@@ -129,6 +146,8 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         inFlight.add(job);
       }
     }
+    pools.builder.start();
+    pools.tester.start();
   };
 
   advance();
@@ -145,4 +164,21 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   }
   if (bugs.length > 0) throw bugs[0];
   return { states };
+}
+
+/** Tasks on the longest chain of dependents still ahead of each task, itself included. */
+function chainHeights(tasks: readonly SchedulableTask[]): Map<TaskId, number> {
+  const dependents = new Map<TaskId, TaskId[]>();
+  for (const t of tasks) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
+  const memo = new Map<TaskId, number>();
+  const visit = (id: TaskId): number => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    // The graph is acyclic (the analyzer guarantees it), so this recursion ends.
+    const h = 1 + Math.max(0, ...(dependents.get(id) ?? []).map(visit));
+    memo.set(id, h);
+    return h;
+  };
+  for (const t of tasks) visit(t.id);
+  return memo;
 }

@@ -40,6 +40,18 @@ export interface IntegrationResult {
 }
 
 export class Worktrees {
+  /**
+   * `git worktree add/remove` are not safe to run in parallel on one repository (an add that lists
+   * `.git/worktrees/` while another is half-written fails), so they run one at a time.
+   */
+  private adminQueue: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.adminQueue.then(work, work);
+    this.adminQueue = next.catch(() => undefined);
+    return next;
+  }
+
   constructor(
     readonly repoRoot: string,
     readonly runId: RunId,
@@ -68,7 +80,7 @@ export class Worktrees {
     const [first, ...rest] = deps;
     const start = first?.commit ?? this.baseCommit;
     // -B: a retried attempt starts the branch again from its base.
-    await git(this.repoRoot, ['worktree', 'add', '--quiet', '-B', branch, worktree, start]);
+    await this.exclusive(() => git(this.repoRoot, ['worktree', 'add', '--quiet', '-B', branch, worktree, start]));
     const merged: DepResult[] = first ? [first] : [];
     for (const dep of rest) {
       const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
@@ -112,12 +124,12 @@ export class Worktrees {
 
   /** Removes a worktree (its branch keeps the committed result). */
   async remove(worktree: string): Promise<void> {
-    const result = await runGit(this.repoRoot, ['worktree', 'remove', '--force', worktree]);
+    const result = await this.exclusive(() => runGit(this.repoRoot, ['worktree', 'remove', '--force', worktree]));
     if (result.code !== 0) await rm(worktree, { recursive: true, force: true });
   }
 
   async prune(): Promise<void> {
-    await runGit(this.repoRoot, ['worktree', 'prune']);
+    await this.exclusive(() => runGit(this.repoRoot, ['worktree', 'prune']));
   }
 
   /**
@@ -126,7 +138,7 @@ export class Worktrees {
    */
   async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
     const scratch = path.join(this.dir, '_integration');
-    await git(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', scratch, this.baseCommit]);
+    await this.exclusive(() => git(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', scratch, this.baseCommit]));
     const merged: TaskId[] = [];
     const skipped: { taskId: TaskId; reason: string }[] = [];
     try {

@@ -401,12 +401,13 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ fatal: 'failed', zero: 'failed' });
   });
 
-  it('starts ready tasks in file order', async () => {
-    const tasks = [task('zeta'), task('alpha'), task('root'), task('mid'), task('c2', ['root']), task('c1', ['root']), task('beta')];
+  it('starts the longest remaining chain first, then ready tasks in file order', async () => {
+    const tasks = [task('zeta'), task('alpha'), task('root'), task('mid'), task('c2', ['root']), task('c1', ['root']), task('c3', ['c2']), task('beta')];
     const h = new Harness(async () => SUCCEEDED);
     await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
-    // c2 and c1 become ready when root finishes, after the rest were queued in file order.
-    expect(h.startedIds()).toEqual(['zeta', 'alpha', 'root', 'mid', 'beta', 'c2', 'c1']);
+    // root heads the longest chain (root -> c2 -> c3); when it finishes, c2 (still a chain of two)
+    // jumps the queue; c1 and c3 then wait behind the independent tasks queued earlier.
+    expect(h.startedIds()).toEqual(['root', 'c2', 'zeta', 'alpha', 'mid', 'beta', 'c1', 'c3']);
 
     const again = new Harness(async () => SUCCEEDED);
     await schedule(tasks, again.hooks, options({ concurrency: { builder: 1, tester: 1 } }));

@@ -1,0 +1,649 @@
+#!/usr/bin/env node
+// codex-orchestrator benchmark: makespan against the DAG lower bound, orchestration overhead per
+// task, and the speed-up over a sequential shell loop of `codex exec`, all against the offline
+// model server at a fixed latency. A benchmark, not a test: it exits non-zero only when it
+// crashes, and prints whether each target is met. See bench/README.md.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import YAML from 'yaml';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --latency MS            offline model latency per response (default 300)
+  --concurrencies LIST    builder concurrencies for the full graph (default 1,4,8)
+  --independent N         independent builder tasks (default 20; --quick: 8)
+  --chain N               depth of the chain of builders (default 5; --quick: 3)
+  --chain-last            list the chain after the independent tasks in the graph file
+                          (default: chain first; the scheduler queues tasks as they become ready)
+  --quick                 fewer tasks (8 independent + a 3-deep chain)
+  --no-loop               skip the sequential \`codex exec\` loop and the speed-up comparison
+  --json FILE             also write every figure (and per-task timings) as JSON
+  --keep                  keep the temporary repository (runs, logs, worktree branches)
+  -h, --help              this text`;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseArgs(argv) {
+  const o = { latency: 300, concurrencies: [1, 4, 8], independent: undefined, chain: undefined, chainLast: false, quick: false, loop: true, json: undefined, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return v;
+    };
+    const int = (v, min) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) fail(`${a}: expected an integer ≥ ${min}, got "${v}"`);
+      return n;
+    };
+    switch (a) {
+      case '--latency': o.latency = int(value(), 0); break;
+      case '--concurrencies': o.concurrencies = value().split(',').map((s) => int(s.trim(), 1)); break;
+      case '--independent': o.independent = int(value(), 1); break;
+      case '--chain': o.chain = int(value(), 0); break;
+      case '--chain-last': o.chainLast = true; break;
+      case '--quick': o.quick = true; break;
+      case '--no-loop': o.loop = false; break;
+      case '--json': o.json = path.resolve(value()); break;
+      case '--keep': o.keep = true; break;
+      case '-h': case '--help': console.log(USAGE); process.exit(0); break;
+      default: fail(`unknown option ${a}\n\n${USAGE}`);
+    }
+  }
+  o.independent ??= o.quick ? 8 : 20;
+  o.chain ??= o.quick ? 3 : 5;
+  if (o.concurrencies.some((c) => c > 64)) fail('--concurrencies: at most 64');
+  return o;
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const progress = (line) => process.stderr.write(`${line}\n`);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+/** Mean of the finite values (a figure a task could not give is left out, not counted as 0). */
+const mean = (xs) => {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? sum(f) / f.length : NaN;
+};
+const median = (xs) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const ms = (iso) => new Date(iso).getTime();
+const sec = (x) => `${(x / 1000).toFixed(2)} s`;
+const msf = (x) => `${Math.round(x)} ms`;
+const shq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+
+function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const cell = (v, i) => (align?.[i] === 'l' ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]));
+  const line = (r) => `  ${r.map(cell).join('  ')}`.trimEnd();
+  return [line(headers), `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...rows.map(line)].join('\n');
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@localhost',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@localhost',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
+function git(cwd, args) {
+  return execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+/**
+ * CPU counters (Linux), in clock ticks: this process with every child it has reaped (git, the
+ * Codex processes and, through Codex, their own children), and the whole machine (/proc/stat),
+ * to see whether something else was competing. Undefined where /proc is missing.
+ */
+function cpuSample() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const self = f[11] + f[12]; // utime, stime
+    const own = self + f[13] + f[14]; // + cutime, cstime
+    const m = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = m;
+    return { self, own, machineBusy: user + nice + system + irq + softirq + steal, machineTotal: sum(m), at: performance.now() };
+  } catch {
+    return undefined;
+  }
+}
+
+let clockTicks;
+function ticksPerSecond() {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/**
+ * CPU between two samples: cpuMs = CPU time of our process tree, selfCpuMs = of this Node process
+ * alone (engine and offline model server); ownShare = that over all cores'
+ * time; machineShare = share of all cores busy with anything (ours or not).
+ */
+function cpuBetween(a, b) {
+  if (!a || !b || b.machineTotal <= a.machineTotal) return { cpuMs: NaN, selfCpuMs: NaN, ownShare: NaN, machineShare: NaN };
+  const cores = os.cpus().length;
+  const cpuMs = ((b.own - a.own) / ticksPerSecond()) * 1000;
+  const selfCpuMs = ((b.self - a.self) / ticksPerSecond()) * 1000;
+  return { cpuMs, selfCpuMs, ownShare: cpuMs / ((b.at - a.at) * cores), machineShare: (b.machineBusy - a.machineBusy) / (b.machineTotal - a.machineTotal) };
+}
+
+/** The environment for everything the bench starts: never a real model, whatever the shell has. */
+function offlineEnv() {
+  const env = { ...process.env };
+  delete env.OPENAI_API_KEY;
+  delete env.CODEX_ORCHESTRATOR_OFFLINE_LATENCY_MS;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload
+
+/** One patch block adding a small unique file and one trivial shell block: 3 model responses. */
+function promptFor(id) {
+  return [
+    `Add the file out/${id}.txt and show it.`,
+    '',
+    '```patch',
+    '*** Begin Patch',
+    `*** Add File: out/${id}.txt`,
+    `+${id}: a small file added by the benchmark.`,
+    '*** End Patch',
+    '```',
+    '',
+    '```sh',
+    `cat out/${id}.txt`,
+    '```',
+    '',
+  ].join('\n');
+}
+const RESPONSES_PER_TASK = 3; // patch step, shell step, final summary
+
+const independentIds = (n) => Array.from({ length: n }, (_, i) => `ind-${String(i + 1).padStart(2, '0')}`);
+const chainIds = (n) => Array.from({ length: n }, (_, i) => `chain-${i + 1}`);
+
+function graphYaml(name, { independent, chain, chainLast }) {
+  const ind = independentIds(independent).map((id) => ({ id, title: `Independent builder ${id}`, role: 'builder', prompt: promptFor(id) }));
+  const ch = chainIds(chain).map((id, i, all) => ({ id, title: `Chain builder ${i + 1} of ${all.length}`, role: 'builder', deps: i ? [all[i - 1]] : [], prompt: promptFor(id) }));
+  const doc = {
+    version: 1,
+    name,
+    description: 'Generated by bench/run.js: independent builders plus a chain of builders, each one patch and one shell step.',
+    settings: { backend: 'codex-mcp', timeout: '5m', retries: 0 },
+    tasks: chainLast ? [...ind, ...ch] : [...ch, ...ind],
+  };
+  return YAML.stringify(doc, { lineWidth: 0 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+/** Time inside the Codex turn, from the task's events.jsonl: first and last event `ts`. */
+function turnWindow(eventsFile) {
+  if (!existsSync(eventsFile)) return undefined;
+  const lines = readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean);
+  if (!lines.length) return undefined;
+  const records = lines.map((l) => JSON.parse(l));
+  const first = ms(records[0].ts);
+  const last = ms(records.at(-1).ts);
+  const responses = records.filter((r) => r.raw?.type === 'token_count').length;
+  const completed = records.some((r) => r.raw?.type === 'task_complete');
+  return { first, last, responses, completed };
+}
+
+/**
+ * When Codex created each thread, from the \`session_meta\` line its rollout files start with
+ * (codex-home/sessions/…/rollout-…-<thread id>.jsonl). A Codex detail, so optional: undefined
+ * when the files or the field are not there.
+ */
+function codexSessionStarts(codexHome) {
+  const starts = new Map();
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.startsWith('rollout-') && e.name.endsWith('.jsonl')) {
+        try {
+          const first = JSON.parse(readFileSync(p, 'utf8').split('\n', 1)[0]);
+          const id = first?.payload?.id ?? first?.payload?.session_id;
+          const ts = first?.payload?.timestamp;
+          if (first?.type === 'session_meta' && typeof id === 'string' && typeof ts === 'string') starts.set(id, ms(ts));
+        } catch {
+          // not the format we know: leave it out
+        }
+      }
+    }
+  };
+  walk(path.join(codexHome, 'sessions'));
+  return starts;
+}
+
+/** Longest dependency chain, summing task durations. */
+function criticalPath(tasks) {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const memo = new Map();
+  const finish = (t) => {
+    if (memo.has(t.id)) return memo.get(t.id);
+    const v = t.durationMs + Math.max(0, ...t.deps.map((d) => finish(byId.get(d))));
+    memo.set(t.id, v);
+    return v;
+  };
+  return Math.max(...tasks.map(finish));
+}
+
+function analyseRun(manifest, runsDir, concurrency) {
+  const runDir = path.join(runsDir, manifest.runId);
+  const sessions = codexSessionStarts(path.join(runDir, 'codex-home'));
+  const tasks = manifest.tasks.map((t) => {
+    const attempt = t.attempts.at(-1);
+    const w = turnWindow(path.join(runDir, 'tasks', t.id, 'events.jsonl'));
+    const turnMs = w ? w.last - w.first : 0;
+    const session = t.threadId ? sessions.get(t.threadId) : undefined;
+    return {
+      id: t.id,
+      deps: t.deps,
+      status: t.status,
+      reason: t.reason,
+      message: t.message,
+      attempts: t.attempts.length,
+      startedAt: t.startedAt ? ms(t.startedAt) : NaN,
+      finishedAt: t.finishedAt ? ms(t.finishedAt) : NaN,
+      // a task that never ran (skipped, cancelled) counts as 0 work
+      durationMs: t.durationMs ?? 0,
+      turnMs,
+      overheadMs: (t.durationMs ?? 0) - turnMs,
+      preMs: w && attempt ? w.first - ms(attempt.startedAt) : NaN,
+      postMs: w && attempt?.finishedAt ? ms(attempt.finishedAt) - w.last : NaN,
+      // pre split at the moment Codex created the thread (when its rollout file says so)
+      beforeSessionMs: w && session !== undefined ? session - ms(attempt.startedAt) : NaN,
+      sessionStartMs: w && session !== undefined ? w.first - session : NaN,
+      responses: w?.responses ?? 0,
+      completed: w?.completed ?? false,
+    };
+  });
+  const work = sum(tasks.map((t) => t.durationMs));
+  const cp = criticalPath(tasks);
+  const lowerBound = Math.max(cp, work / concurrency);
+  const firstStart = Math.min(...tasks.map((t) => t.startedAt).filter(Number.isFinite));
+  const lastFinish = Math.max(...tasks.map((t) => t.finishedAt).filter(Number.isFinite));
+  return {
+    runId: manifest.runId,
+    status: manifest.status,
+    concurrency,
+    tasks,
+    makespanMs: manifest.durationMs,
+    criticalPathMs: cp,
+    workMs: work,
+    workPerSlotMs: work / concurrency,
+    lowerBoundMs: lowerBound,
+    ratio: manifest.durationMs / lowerBound,
+    meanTaskMs: mean(tasks.map((t) => t.durationMs)),
+    meanTurnMs: mean(tasks.map((t) => t.turnMs)),
+    overheadPerTaskMs: sum(tasks.map((t) => t.overheadMs)) / tasks.length,
+    medianOverheadMs: median(tasks.map((t) => t.overheadMs)),
+    maxOverheadMs: Math.max(...tasks.map((t) => t.overheadMs)),
+    meanPreMs: mean(tasks.map((t) => t.preMs)),
+    meanPostMs: mean(tasks.map((t) => t.postMs)),
+    meanBeforeSessionMs: mean(tasks.map((t) => t.beforeSessionMs)),
+    meanSessionStartMs: mean(tasks.map((t) => t.sessionStartMs)),
+    setupMs: firstStart - ms(manifest.startedAt),
+    wrapUpMs: ms(manifest.finishedAt) - lastFinish,
+    integrated: manifest.integration?.merged?.length ?? 0,
+    problems: [
+      ...(manifest.status === 'succeeded' ? [] : [`run ${manifest.status}: ${manifest.message ?? ''}`]),
+      ...tasks.filter((t) => t.status !== 'succeeded').map((t) => `task ${t.id} ${t.status}${t.reason ? ` (${t.reason})` : ''}${t.message ? `: ${t.message}` : ''}`),
+      ...tasks.filter((t) => t.attempts > 1).map((t) => `task ${t.id} took ${t.attempts} attempts`),
+      ...tasks.filter((t) => t.status === 'succeeded' && t.responses !== RESPONSES_PER_TASK).map((t) => `task ${t.id}: ${t.responses} model responses, expected ${RESPONSES_PER_TASK}`),
+      ...tasks.filter((t) => t.status === 'succeeded' && !t.completed).map((t) => `task ${t.id}: no task_complete event`),
+    ],
+  };
+}
+
+async function orchestrate(mods, { repo, graphFile, concurrency, latency, label }) {
+  const loaded = await mods.loadGraph(graphFile);
+  if (!loaded.ok) throw new Error(`could not load ${graphFile}: ${JSON.stringify(loaded.error)}`);
+  const runsDir = path.join(repo, '.runs');
+  progress(`  ${label}: concurrency ${concurrency}, ${loaded.value.tasks.length} tasks …`);
+  const controller = new AbortController();
+  const stop = () => controller.abort(new mods.TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
+  process.once('SIGINT', stop);
+  const t0 = performance.now();
+  const cpu0 = cpuSample();
+  let result;
+  try {
+    result = await mods.executeRun({
+      graph: loaded.value,
+      runsDir,
+      signal: controller.signal,
+      env: offlineEnv(),
+      concurrency: { builder: concurrency, tester: concurrency },
+      offlineLatencyMs: latency,
+    });
+  } finally {
+    process.removeListener('SIGINT', stop);
+  }
+  if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);
+  if (controller.signal.aborted) throw new Error('interrupted');
+  const cpu1 = cpuSample();
+  const analysed = analyseRun(result.value, runsDir, concurrency);
+  analysed.wallMs = performance.now() - t0;
+  Object.assign(analysed, cpuBetween(cpu0, cpu1));
+  progress(`    ${sec(analysed.makespanMs)} (${analysed.status})`);
+  return analysed;
+}
+
+/** The same tasks, one after another, each a fresh `codex exec` in its own directory. */
+async function sequentialLoop(mods, { base, ids, latency }) {
+  const server = await mods.startOfflineModel({ latencyMs: latency });
+  try {
+    const codexHome = path.join(base, 'loop-codex-home');
+    await mods.writeCodexHome(codexHome, { kind: 'offline', baseUrl: server.baseUrl });
+    const promptDir = path.join(base, 'loop-prompts');
+    const workDir = path.join(base, 'loop-work');
+    mkdirSync(promptDir, { recursive: true });
+    for (const id of ids) {
+      writeFileSync(path.join(promptDir, `${id}.txt`), promptFor(id));
+      mkdirSync(path.join(workDir, id), { recursive: true });
+    }
+    const bin = mods.codexBinary();
+    const codex = [bin.command, ...bin.prefixArgs].map(shq).join(' ');
+    const script = [
+      `for id in ${ids.map(shq).join(' ')}; do`,
+      `  ${codex} exec --json --skip-git-repo-check -s workspace-write -C ${shq(workDir)}/"$id" "$(cat ${shq(promptDir)}/"$id".txt)" </dev/null >/dev/null`,
+      'done',
+    ].join('\n');
+    progress(`  sequential codex exec loop: ${ids.length} tasks …`);
+    const t0 = performance.now();
+    const cpu0 = cpuSample();
+    const { code, stderr } = await new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', script], { env: mods.codexEnv(codexHome, offlineEnv()), stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c) => (err += c.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stderr: err }));
+    });
+    const totalMs = performance.now() - t0;
+    const cpu = cpuBetween(cpu0, cpuSample());
+    const missing = ids.filter((id) => !existsSync(path.join(workDir, id, 'out', `${id}.txt`)));
+    const responses = server.responses();
+    const problems = [
+      ...(code === 0 ? [] : [`loop exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`]),
+      ...(missing.length ? [`${missing.length} task(s) did not create their file: ${missing.slice(0, 5).join(', ')}`] : []),
+      ...(responses !== ids.length * RESPONSES_PER_TASK ? [`${responses} model responses, expected ${ids.length * RESPONSES_PER_TASK}`] : []),
+    ];
+    progress(`    ${sec(totalMs)}`);
+    return { tasks: ids.length, totalMs, perTaskMs: totalMs / ids.length, responses, problems, ...cpu };
+  } finally {
+    await server.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function loadModules() {
+  if (!existsSync(path.join(ROOT, 'dist', 'engine', 'engine.js'))) {
+    progress('dist/ is missing: running npm run build …');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  const imp = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
+  const [engine, load, server, home, binary, abort] = await Promise.all([
+    imp('engine/engine.js'),
+    imp('graph/load.js'),
+    imp('model-server/server.js'),
+    imp('backends/codex-home.js'),
+    imp('backends/codex-binary.js'),
+    imp('core/abort.js'),
+  ]);
+  return {
+    executeRun: engine.executeRun,
+    loadGraph: load.loadGraph,
+    startOfflineModel: server.startOfflineModel,
+    writeCodexHome: home.writeCodexHome,
+    codexBinary: binary.codexBinary,
+    codexEnv: binary.codexEnv,
+    codexVersion: binary.codexVersion,
+    TaggedAbort: abort.TaggedAbort,
+  };
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const mods = await loadModules();
+  const benchStart = performance.now();
+
+  const cpus = os.cpus();
+  const machine = {
+    platform: `${process.platform} ${process.arch}`,
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    codex: await mods.codexVersion(),
+  };
+  const compareAt = o.concurrencies.includes(8) ? 8 : Math.max(...o.concurrencies);
+
+  const base = mkdtempSync(path.join(os.tmpdir(), 'codex-orchestrator-bench-'));
+  const repo = path.join(base, 'repo');
+  const cleanup = () => {
+    if (!o.keep) rmSync(base, { recursive: true, force: true });
+  };
+  progress(`bench: temporary repository ${repo}`);
+
+  try {
+    // A fresh repository holding both graphs, with the runs folder ignored.
+    mkdirSync(repo, { recursive: true });
+    git(repo, ['init', '-q']);
+    writeFileSync(path.join(repo, 'README.md'), '# benchmark repository\n\nGenerated by codex-orchestrator bench/run.js.\n');
+    writeFileSync(path.join(repo, '.gitignore'), '.runs/\n');
+    const fullGraph = path.join(repo, 'bench-full.yaml');
+    const indGraph = path.join(repo, 'bench-independent.yaml');
+    writeFileSync(fullGraph, graphYaml('bench-full', { independent: o.independent, chain: o.chain, chainLast: o.chainLast }));
+    writeFileSync(indGraph, graphYaml('bench-independent', { independent: o.independent, chain: 0, chainLast: false }));
+    git(repo, ['add', '-A']);
+    git(repo, ['commit', '-q', '-m', 'benchmark repository']);
+
+    progress(`bench: full graph (${o.independent} independent + ${o.chain}-deep chain) at latency ${o.latency} ms`);
+    const runs = [];
+    for (const c of o.concurrencies) {
+      runs.push(await orchestrate(mods, { repo, graphFile: fullGraph, concurrency: c, latency: o.latency, label: 'full graph' }));
+    }
+
+    let comparison;
+    if (o.loop) {
+      progress(`bench: ${o.independent} independent tasks, orchestrated at concurrency ${compareAt} and as a sequential loop`);
+      const orchestrated = await orchestrate(mods, { repo, graphFile: indGraph, concurrency: compareAt, latency: o.latency, label: 'independent-only graph' });
+      const loop = await sequentialLoop(mods, { base, ids: independentIds(o.independent), latency: o.latency });
+      comparison = { concurrency: compareAt, orchestrated, loop, speedup: loop.totalMs / orchestrated.makespanMs };
+    }
+
+    report(o, machine, runs, comparison, performance.now() - benchStart);
+  } finally {
+    cleanup();
+    if (o.keep) progress(`bench: kept ${base}`);
+  }
+}
+
+function report(o, machine, runs, comparison, benchMs) {
+  const total = o.independent + o.chain;
+  const floor = RESPONSES_PER_TASK * o.latency;
+  const out = [];
+  out.push('');
+  out.push('codex-orchestrator benchmark');
+  out.push('============================');
+  out.push(`machine:   ${machine.platform}, ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB.toFixed(1)} GiB RAM`);
+  out.push(`tools:     node ${machine.node}, codex ${machine.codex} (pinned @openai/codex), backend codex-mcp`);
+  out.push(`model:     offline model server, ${o.latency} ms latency per response`);
+  out.push(`workload:  ${o.independent} independent builders + a ${o.chain}-deep chain of builders = ${total} tasks (chain listed ${o.chainLast ? 'last' : 'first'} in the graph file);`);
+  out.push(`           each task = 1 patch step + 1 shell step + final answer = ${RESPONSES_PER_TASK} model responses = ${floor} ms of pure model latency`);
+  out.push('');
+  const num = (x, f) => (Number.isFinite(x) ? f(x) : 'n/a');
+  const pct = (x) => num(x, (v) => `${Math.round(v * 100)}%`);
+  out.push(`1. Makespan against the DAG lower bound: full ${total}-task graph (figures from each run's manifest)`);
+  out.push(
+    table(
+      ['conc', 'makespan', 'crit.path', 'work/conc', 'lower bd', 'ratio', 'overhead/task', 'setup', 'wrap-up'],
+      runs.map((r) => [
+        r.concurrency,
+        sec(r.makespanMs),
+        sec(r.criticalPathMs),
+        sec(r.workPerSlotMs),
+        sec(r.lowerBoundMs),
+        r.ratio.toFixed(2),
+        msf(r.overheadPerTaskMs),
+        msf(r.setupMs),
+        msf(r.wrapUpMs),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('  makespan      the manifest\'s durationMs: run start (before Codex starts) to run end (after the integration branch).');
+  out.push('  crit.path     longest dependency chain, summing the same run\'s task durationMs.');
+  out.push('  work/conc     sum of the same run\'s task durationMs / builder concurrency.');
+  out.push('  lower bd      max(crit.path, work/conc): no schedule of these task durations can finish sooner.');
+  out.push('  ratio         makespan / lower bd. The makespan also holds run setup and wrap-up, which no task covers.');
+  out.push('  overhead/task sum over tasks of (task durationMs - time inside the Codex turn) / tasks, where a task\'s');
+  out.push('                durationMs runs from its attempt start to its end (queue wait excluded) and the time inside');
+  out.push('                the Codex turn = last event ts - first event ts of the task\'s events.jsonl (so model latency');
+  out.push('                and everything Codex does between its first and last event are not overhead).');
+  out.push('  setup         run start to first task start (run folder, codex --version, offline model server).');
+  out.push('  wrap-up       last task end to run end (integration branch merging every task, worktree prune, manifest).');
+  out.push('');
+  out.push('2. Where a task\'s time goes (means over the tasks of each run above)');
+  out.push(
+    table(
+      ['conc', 'task', 'codex turn', 'model', 'overhead', 'med', 'max', '= before session', '+ session start', '+ after turn', 'CPU/task', '(node)', 'ours', 'machine'],
+      runs.map((r) => [
+        r.concurrency,
+        msf(r.meanTaskMs),
+        msf(r.meanTurnMs),
+        msf(floor),
+        msf(r.overheadPerTaskMs),
+        msf(r.medianOverheadMs),
+        msf(r.maxOverheadMs),
+        num(r.meanBeforeSessionMs, msf),
+        num(r.meanSessionStartMs, msf),
+        num(r.meanPostMs, msf),
+        num(r.cpuMs / r.tasks.length, msf),
+        num(r.selfCpuMs / r.tasks.length, msf),
+        pct(r.ownShare),
+        pct(r.machineShare),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(`  model           pure model latency inside a turn: ${RESPONSES_PER_TASK} responses x ${o.latency} ms. The rest of the turn is Codex.`);
+  out.push('  overhead        as in table 1; med/max: median and largest per-task value. It splits into:');
+  out.push('  before session  attempt start to the moment Codex created the thread (session_meta timestamp in Codex\'s');
+  out.push('                  rollout file): git worktree add, the MCP tool call, queueing inside codex mcp-server.');
+  out.push('  session start   thread created to its first event (Codex\'s own start-up of the thread).');
+  out.push('  after turn      last Codex event to attempt end: git add/commit, diff, diff.patch, log close, artifact');
+  out.push('                  digests. (Removing the worktree comes after the attempt end: in the makespan, in no task.)');
+  out.push('  CPU/task        CPU time of the bench process tree during the run (this process and every process it');
+  out.push('                  reaped: git, codex, and what codex ran), / tasks; from /proc/self/stat. (node): of which');
+  out.push('                  the bench\'s own Node process: the engine, its manifest and log writes, and the model server.');
+  out.push(`  ours, machine   share of all ${machine.cores} cores' time used by the bench's process tree / by anything (/proc/stat).`);
+  out.push('                  Near 100% means the cores, not the schedule, are the limit; machine > ours means other load.');
+  out.push('');
+
+  const problems = runs.flatMap((r) => r.problems.map((p) => `concurrency ${r.concurrency}: ${p}`));
+  if (comparison) {
+    const { orchestrated: orc, loop } = comparison;
+    problems.push(...orc.problems.map((p) => `independent-only graph: ${p}`), ...loop.problems.map((p) => `sequential loop: ${p}`));
+    out.push(`3. Sequential loop vs orchestrator on the same ${o.independent} independent tasks (the ${o.independent}-task graph alone, no chain)`);
+    out.push(
+      table(
+        ['', 'total', 'per task', 'CPU/task', 'ours', 'machine', 'details'],
+        [
+          ['sequential `codex exec` loop', sec(loop.totalMs), msf(loop.perTaskMs), num(loop.cpuMs / loop.tasks, msf), pct(loop.ownShare), pct(loop.machineShare), `bash loop, a fresh codex exec per task; ${loop.responses} model responses`],
+          [
+            `orchestrator, concurrency ${comparison.concurrency}`,
+            sec(orc.makespanMs),
+            msf(orc.makespanMs / o.independent),
+            num(orc.cpuMs / orc.tasks.length, msf),
+            pct(orc.ownShare),
+            pct(orc.machineShare),
+            `makespan; lower bd ${sec(orc.lowerBoundMs)}, ratio ${orc.ratio.toFixed(2)}, overhead/task ${msf(orc.overheadPerTaskMs)}`,
+          ],
+        ],
+        ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    );
+    out.push(`  speed-up: ${comparison.speedup.toFixed(2)}x (loop total / orchestrated makespan; second model server, same latency)`);
+  }
+
+  const at = runs.find((r) => r.concurrency === 8) ?? runs.at(-1);
+  const caveat = (...rs) => (rs.some((r) => r.problems.length) ? ' (a task failed in this run: see Problems)' : '');
+  const targets = [
+    [`makespan / lower bound <= 1.25 at concurrency ${at.concurrency}`, at.ratio <= 1.25, `${at.ratio.toFixed(2)}${caveat(at)}`],
+    ...(comparison
+      ? [[`>= 4x faster than the sequential codex exec loop (concurrency ${comparison.concurrency})`, comparison.speedup >= 4, `${comparison.speedup.toFixed(2)}x${caveat(comparison.orchestrated, comparison.loop)}`]]
+      : []),
+    ...runs.map((r) => [`orchestration overhead <= 100 ms per task at concurrency ${r.concurrency}`, r.overheadPerTaskMs <= 100, `${r.overheadPerTaskMs.toFixed(1)} ms${caveat(r)}`]),
+  ];
+  out.push('');
+  out.push('Targets');
+  for (const [name, met, value] of targets) out.push(`  [${met ? '   met   ' : ' NOT met '}] ${name}: ${value}`);
+  const busy = [...runs.map((r) => [`concurrency ${r.concurrency} run`, r]), ...(comparison ? [['independent-only run', comparison.orchestrated], ['sequential loop', comparison.loop]] : [])];
+  const noisy = busy.filter(([, r]) => r.machineShare - r.ownShare > 0.15);
+  if (noisy.length) {
+    out.push('');
+    out.push('Note: other processes on this machine used a good share of the cores during:');
+    for (const [name, r] of noisy) out.push(`  - ${name}: ${pct(r.machineShare - r.ownShare)} of all cores besides the bench's ${pct(r.ownShare)}`);
+    out.push('  Times are slowed where the cores were full (machine near 100%); best run on a quiet machine.');
+  }
+  if (problems.length) {
+    out.push('');
+    out.push('Problems (figures above may not mean much):');
+    for (const p of problems) out.push(`  - ${p}`);
+  }
+  out.push('');
+  out.push(`bench took ${sec(benchMs)}${o.quick ? ' (--quick)' : ''}`);
+  console.log(out.join('\n'));
+
+  if (o.json) {
+    writeFileSync(o.json, `${JSON.stringify({ options: o, machine, runs, comparison, targets: targets.map(([name, met, value]) => ({ name, met, value })), problems, benchMs }, null, 2)}\n`);
+    progress(`bench: figures written to ${o.json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench: crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
