@@ -79,6 +79,10 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
     '[feedback]',
     'enabled = false',
     '',
+    // The shell snapshot runs a login shell per session; its profile scripts can leave processes behind.
+    '[features]',
+    'shell_snapshot = false',
+    '',
   ];
   let lines: string[];
   if (access.kind === 'offline') {

@@ -54,11 +54,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
   writer.log(`task ${task.id}: attempt ${attempt} started`);
   ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt });
 
-  const deps: DepResult[] = task.deps.map((d) => {
-    const commit = writer.task(d).resultCommit;
-    if (!commit) throw new Error(`Internal error: dependency ${d} of ${task.id} has no result commit`);
-    return { taskId: d, commit };
-  });
+  const deps = dependencyResults(writer, task.deps);
 
   const log = await TaskLog.open(taskDir, ctx.backend.name);
   log.line(`# task ${task.id} (${task.role}): ${task.title}`);
@@ -229,4 +225,24 @@ async function shelvePreviousAttempt(taskDir: string, n: number): Promise<void> 
     if (name.startsWith('attempt-')) continue;
     await rename(path.join(taskDir, name), path.join(target, name));
   }
+}
+
+/**
+ * The commits a task starts from: each dependency's result. A gate has no result of its own, so
+ * it stands for its own dependencies' results.
+ */
+function dependencyResults(writer: RunWriter, deps: readonly string[]): DepResult[] {
+  const out: DepResult[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string): void => {
+    const t = writer.task(id);
+    if (t.resultCommit) {
+      if (!seen.has(t.resultCommit)) out.push({ taskId: t.id as DepResult['taskId'], commit: t.resultCommit });
+      seen.add(t.resultCommit);
+    } else {
+      t.deps.forEach(visit);
+    }
+  };
+  deps.forEach(visit);
+  return out;
 }
