@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { describeAbort } from '../core/abort.js';
 import { addUsage, type TokenUsage } from '../core/events.js';
 import { terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { fromExecLine } from './codex-events.js';
-import { describeAbort } from './codex-mcp.js';
 
 /**
  * The `codex-exec` backend: one `codex exec --json` process per turn, and

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { describeAbort } from '../core/abort.js';
 import type { AgentEvent, TokenUsage } from '../core/events.js';
 import { processesWorkingIn, terminate, terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
@@ -198,11 +199,4 @@ function textOf(content: unknown): string {
   return content
     .map((c: unknown) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : ''))
     .join('\n');
-}
-
-export function describeAbort(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason.message;
-  if (reason && typeof reason === 'object' && 'message' in reason && typeof reason.message === 'string') return reason.message;
-  return typeof reason === 'string' ? reason : 'cancelled';
 }

@@ -45,3 +45,11 @@ export function formatDuration(ms: number): string {
   const s = Math.round((ms % 60_000) / 1000);
   return s === 0 ? `${m}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
+
+/** A signal's abort reason as one line for people. */
+export function describeAbort(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason.message;
+  if (reason && typeof reason === 'object' && 'message' in reason && typeof reason.message === 'string') return reason.message;
+  return typeof reason === 'string' ? reason : 'cancelled';
+}

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { abortTag } from '../core/abort.js';
+import { abortTag, describeAbort } from '../core/abort.js';
 import { newRunId, type RunId, type TaskId } from '../core/ids.js';
 import { orchestratorVersion, packageRoot } from '../core/package-info.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
@@ -199,7 +199,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
 function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: Error | undefined): { status: RunStatus; message: string | undefined } {
   if (internalError) return { status: 'failed', message: `internal error: ${internalError.message} (see runner.log)` };
   const tag = abortTag(signal);
-  if (signal.aborted && tag?.kind === 'stop') return { status: 'stopped', message: signal.reason instanceof Error ? signal.reason.message : 'stopped' };
+  if (signal.aborted && tag?.kind === 'stop') return { status: 'stopped', message: describeAbort(signal) };
   const c = m.counts;
   const bad = c.failed + c.cancelled + c.rejected;
   if (bad > 0) return { status: 'failed', message: `${bad} task(s) failed${c.skipped ? `, ${c.skipped} skipped` : ''}` };

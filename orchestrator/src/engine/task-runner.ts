@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { abortTag } from '../core/abort.js';
+import { abortTag, describeAbort } from '../core/abort.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
 import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
@@ -184,9 +184,9 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
 function abortFailure(signal: AbortSignal): Failure {
   const tag = abortTag(signal);
   if (tag?.kind === 'task-timeout') {
-    return { reason: 'timeout', message: (signal.reason as Error).message, retryable: false };
+    return { reason: 'timeout', message: describeAbort(signal), retryable: false };
   }
-  return { reason: 'cancelled', message: signal.reason instanceof Error ? signal.reason.message : 'cancelled', retryable: false };
+  return { reason: 'cancelled', message: describeAbort(signal), retryable: false };
 }
 
 function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed' }>, signal: AbortSignal): Failure {
