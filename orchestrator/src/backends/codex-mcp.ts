@@ -47,11 +47,6 @@ export class CodexMcpBackend implements AgentBackend {
 
   constructor(private readonly options: CodexMcpOptions) {}
 
-  /** Starts the server now rather than at the first turn (to fail early and measure start-up). */
-  async start(): Promise<void> {
-    await this.connect();
-  }
-
   private connect(): Promise<Connection> {
     if (this.closing) return Promise.reject(new Error('backend is closed'));
     const existing = this.connection;

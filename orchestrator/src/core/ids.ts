@@ -37,10 +37,6 @@ export function isRunId(raw: string): raw is RunId {
   return RUN_ID_PATTERN.test(raw);
 }
 
-export function parseRunId(raw: string): RunId | undefined {
-  return isRunId(raw) ? raw : undefined;
-}
-
 /** Makes a new run id from a clock reading; the suffix keeps two runs in the same second apart. */
 export function newRunId(now: Date = new Date(), suffix: string = randomBytes(2).toString('hex')): RunId {
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');

@@ -33,14 +33,6 @@ export class TaskLog {
     return new TaskLog(dir, source);
   }
 
-  get eventsFile(): string {
-    return path.join(this.dir, 'events.jsonl');
-  }
-
-  get logFile(): string {
-    return path.join(this.dir, 'log.txt');
-  }
-
   line(text = ''): void {
     this.text.write(`${text}\n`);
   }

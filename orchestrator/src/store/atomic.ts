@@ -10,10 +10,6 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { fsync: true });
 }
 
-export async function writeTextAtomic(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text, { fsync: true });
-}
-
 export function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -27,8 +23,4 @@ export function sha256File(file: string): Promise<{ sha256: string; bytes: numbe
       .on('error', reject)
       .on('end', () => resolve({ sha256: hash.digest('hex'), bytes }));
   });
-}
-
-export function sha256Text(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
 }

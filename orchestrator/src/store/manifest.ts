@@ -191,7 +191,3 @@ export function countTasks(tasks: readonly TaskRecord[]): Record<TaskStatus, num
   for (const t of tasks) counts[t.status]++;
   return counts;
 }
-
-export function isFinishedRun(status: RunStatus): boolean {
-  return status !== 'running';
-}
