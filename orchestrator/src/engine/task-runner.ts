@@ -6,7 +6,7 @@ import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
 import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { AttemptResult } from '../scheduler/scheduler.js';
+import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File, writeJsonAtomic } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
 import type { Artifact, CheckResult, TaskFailureReason } from '../store/manifest.js';
@@ -135,7 +135,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
   await log.close();
   const artifacts = await digestArtifacts(runDir, taskDir);
   const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
-  const willRetry = failure?.retryable === true && attempt <= task.retries && !signal.aborted;
+  const willRetry = failure !== undefined && retryDue(failure.retryable, attempt, task.retries, signal);
   writer.updateTask(task.id, (t) => {
     const a = t.attempts.at(-1);
     if (a) {

@@ -59,6 +59,11 @@ export interface ScheduleOutcome {
   readonly states: ReadonlyMap<TaskId, ScheduleState>;
 }
 
+/** Whether a failed attempt is tried again: the one rule, shared by the scheduler and the task runner's records. */
+export function retryDue(retryable: boolean, attempt: number, retries: number, signal: AbortSignal): boolean {
+  return retryable && attempt <= retries && !signal.aborted;
+}
+
 export async function schedule(tasks: readonly SchedulableTask[], hooks: SchedulerHooks, options: ScheduleOptions): Promise<ScheduleOutcome> {
   const states = new Map<TaskId, ScheduleState>(tasks.map((t) => [t.id, options.initial?.get(t.id) ?? 'pending']));
   const pools = {
@@ -88,7 +93,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         clearTimeout(timer);
         dispose();
       }
-      if (result.status === 'failed' && result.retryable && attempt <= task.retries && !options.signal.aborted) continue;
+      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal)) continue;
       states.set(task.id, result.status);
       return;
     }
