@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import type { Manifest, TaskRecord } from '../store/manifest.js';
+import { checkCounts, type Manifest, type TaskRecord } from '../store/manifest.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -74,9 +74,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
       durationMs: taskDuration(t, now),
       threadId: t.threadId ?? null,
       diff: t.diffStat ?? null,
-      checks: t.checks
-        ? { passed: t.checks.filter((c) => c.exitCode === 0).length, failed: t.checks.filter((c) => c.exitCode !== 0).length, total: t.checks.length }
-        : null,
+      checks: t.checks ? checkCounts(t.checks) : null,
       usage: t.usage ? { input: t.usage.input, output: t.usage.output, total: t.usage.total } : null,
       artifacts: {
         events: artifact(t.artifacts.events?.path),

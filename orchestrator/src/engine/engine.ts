@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { abortTag, describeAbort } from '../core/abort.js';
+import { ZERO_USAGE } from '../core/events.js';
 import { newRunId, type RunId, type TaskId } from '../core/ids.js';
 import { orchestratorVersion, packageRoot } from '../core/package-info.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
@@ -85,7 +86,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     startedAt: now,
     heartbeatAt: now,
     counts: countTasks(tasks),
-    usage: { input: 0, cachedInput: 0, output: 0, reasoning: 0, total: 0 },
+    usage: { ...ZERO_USAGE },
     runnerLog: 'runner.log',
     tasks,
   };

@@ -17,7 +17,7 @@ export type EngineEvent =
       readonly message: string | undefined;
       readonly durationMs: number;
       readonly diff: { files: number; insertions: number; deletions: number } | undefined;
-      readonly checks: { passed: number; total: number } | undefined;
+      readonly checks: { passed: number; failed: number; total: number } | undefined;
       readonly willRetry: boolean;
     }
   | { readonly type: 'task-skipped'; readonly taskId: string; readonly blockedBy: string }

@@ -9,7 +9,7 @@ import type { AnalyzedTask } from '../graph/analyzed.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File, writeJsonAtomic } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
-import type { Artifact, CheckResult, TaskFailureReason } from '../store/manifest.js';
+import { checkCounts, type Artifact, type CheckResult, type TaskFailureReason } from '../store/manifest.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
@@ -172,7 +172,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
     message: failure?.message,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     diff: stat,
-    checks: checks ? { passed: checks.filter((c) => c.exitCode === 0).length, total: checks.length } : undefined,
+    checks: checks ? checkCounts(checks) : undefined,
     willRetry,
   });
   if (worktreePath && !ctx.keepWorktrees) await ctx.worktrees.remove(worktreePath);

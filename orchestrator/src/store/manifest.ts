@@ -86,6 +86,12 @@ export const CheckResult = z.object({
 });
 export type CheckResult = z.infer<typeof CheckResult>;
 
+/** How many of a task's checks passed (exit 0) and failed (anything else, killed included). */
+export function checkCounts(checks: readonly CheckResult[]): { passed: number; failed: number; total: number } {
+  const passed = checks.filter((c) => c.exitCode === 0).length;
+  return { passed, failed: checks.length - passed, total: checks.length };
+}
+
 export const DiffStat = z.object({
   files: z.number().int().nonnegative(),
   insertions: z.number().int().nonnegative(),
