@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { descendantsOf, isAlive } from '../../src/core/process-tree.js';
 import { BIN, cli, startCli } from '../helpers/cli.js';
+import { processesWith } from '../helpers/processes.js';
 import { addFile, repoWithGraph } from '../helpers/run.js';
 import { writeFiles } from '../helpers/temp.js';
 
@@ -119,61 +121,16 @@ tasks:
     const { child, done } = startCli(['run', 'graph.yaml'], repo);
     // Both tasks' commands are running (each shows up as several processes: Codex's shell, bash, sleep).
     await expect.poll(() => processesWith(`${marker}-1`).length > 0 && processesWith(`${marker}-2`).length > 0, { timeout: 20_000, interval: 100 }).toBe(true);
-    const descendants = processTree(child.pid as number);
+    const descendants = descendantsOf(child.pid as number);
     expect(descendants.length).toBeGreaterThan(2);
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(143);
     expect(processesWith(marker)).toEqual([]);
-    expect(descendants.filter(alive)).toEqual([]);
+    expect(descendants.filter(isAlive)).toEqual([]);
     const runs = readdirSync(path.join(repo, '.runs')).filter((n) => n.startsWith('20'));
     const m = JSON.parse(readFileSync(path.join(repo, '.runs', runs[0] as string, 'manifest.json'), 'utf8'));
     expect(m.status).toBe('stopped');
     expect(m.tasks.map((t: { status: string }) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 });
-
-function processesWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes(marker) && !cmd.includes('vitest')) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const queue = [...(children.get(root) ?? [])];
-  while (queue.length) {
-    const pid = queue.shift() as number;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
-  } catch {
-    return false;
-  }
-}

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processesWith } from '../helpers/processes.js';
 import { git } from '../helpers/temp.js';
 import { addFile, readRunFile, replaceLine, repoWithGraph, runGraph, task } from '../helpers/run.js';
 
@@ -157,16 +158,3 @@ ${addFile('one.txt', 'one')}
     expect(readRunFile(runDir, 'tasks/one/diff.patch')).toContain('+one');
   });
 });
-
-export function processesWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
