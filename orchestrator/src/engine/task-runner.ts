@@ -38,7 +38,14 @@ interface Failure {
   readonly retryable: boolean;
 }
 
-export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+/** An attempt's number in the task's history (`n`) and within this session of the run (`local`, what retries count). */
+export interface AttemptNumber {
+  readonly n: number;
+  readonly local: number;
+}
+
+export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, number: AttemptNumber, signal: AbortSignal): Promise<AttemptResult> {
+  const attempt = number.n;
   const { writer } = ctx;
   const runDir = writer.runDir;
   const taskDir = RunLayout.taskDir(runDir, task.id);
@@ -135,7 +142,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
   await log.close();
   const artifacts = await digestArtifacts(runDir, taskDir);
   const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
-  const willRetry = failure !== undefined && retryDue(failure.retryable, attempt, task.retries, signal);
+  const willRetry = failure !== undefined && retryDue(failure.retryable, number.local, task.retries, signal);
   writer.updateTask(task.id, (t) => {
     const a = t.attempts.at(-1);
     if (a) {

@@ -100,7 +100,8 @@ export const DiffStat = z.object({
 
 export const Attempt = z.object({
   n: z.number().int().positive(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  /** `interrupted`: the orchestrator ended (crash, kill) during the attempt; `resume` started a new one. */
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
   reason: TaskFailureReason.optional(),
   message: z.string().optional(),
   /** Whether the failure may go away on its own (transport errors), so a retry is worth it. */
@@ -162,7 +163,10 @@ export const Manifest = z.object({
   }),
   model: z.object({ kind: z.enum(['offline', 'openai']), name: z.string() }),
   tools: z.object({ orchestrator: z.string(), codex: z.string(), node: z.string() }),
+  /** The orchestrator process working on the run (the latest one, after a resume). */
   process: z.object({ pid: z.number().int(), hostname: z.string() }),
+  /** Each time the run was continued by `resume`: when, by which process, from which state. */
+  resumes: z.array(z.object({ at: z.string(), pid: z.number().int(), from: RunStatus })).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   /** Refreshed every few seconds while the orchestrator runs; a stale one means it died. */

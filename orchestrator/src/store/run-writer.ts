@@ -37,6 +37,14 @@ export class RunWriter {
     return writer;
   }
 
+  /** Takes over an existing run folder (resume, review decisions): writes the given manifest and its index entry. */
+  static async open(runsDir: string, runDir: string, manifest: Manifest): Promise<RunWriter> {
+    const writer = new RunWriter(runsDir, runDir, manifest);
+    await writer.write();
+    await upsertIndexEntry(runsDir, indexEntryOf(manifest));
+    return writer;
+  }
+
   get manifest(): Readonly<Manifest> {
     return this.current;
   }
