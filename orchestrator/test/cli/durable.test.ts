@@ -52,8 +52,14 @@ describe('durable runs', () => {
     child.kill('SIGKILL');
     await done;
 
-    // The run looks alive until its heartbeat goes stale; its lock, though, is free at once.
+    // The manifest still says running; once its heartbeat is stale (here: made stale), readers say died.
     expect(run.manifest().status).toBe('running');
+    const stale = { ...run.manifest(), heartbeatAt: new Date(Date.now() - 60_000).toISOString() };
+    writeFileSync(path.join(run.dir, 'manifest.json'), JSON.stringify(stale));
+    const polled = await cli(['poll', run.id], repo);
+    expect(polled.code).toBe(1);
+    expect(polled.stdout).toContain(`run ${run.id}  DIED`);
+    expect(polled.stdout).toContain(`its process has ended; continue it with: codex-orchestrator resume ${run.id}`);
     writeFileSync(gate, '');
     const resumed = await cli(['resume', run.id], repo);
     expect(resumed.stderr).toContain('attempt 1 interrupted');
@@ -61,7 +67,7 @@ describe('durable runs', () => {
 
     const m = run.manifest();
     expect(m.status).toBe('succeeded');
-    expect(m.resumes?.map((r) => r.from)).toEqual(['running']);
+    expect(m.resumes?.map((r) => r.from)).toEqual(['died']);
     // Finished work: not run again, artifacts untouched.
     expect(task(m, 'quick').attempts).toEqual(quickBefore.attempts);
     expect(task(m, 'quick').artifacts).toEqual(quickBefore.artifacts);
