@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { abortTag, describeAbort } from '../core/abort.js';
+import { abortTag, childController, describeAbort, formatDuration, TaggedAbort } from '../core/abort.js';
 import type { RunId, TaskId } from '../core/ids.js';
 import { packageRoot } from '../core/package-info.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
@@ -10,7 +10,7 @@ import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
-import { schedule, type ScheduleState } from '../scheduler/scheduler.js';
+import { backoffMs, schedule, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
 import type { RunLock } from '../store/run-lock.js';
@@ -58,6 +58,13 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   // Attempts are numbered across sessions of the run: a resumed task's next attempt follows its last.
   const earlier = new Map(m.tasks.map((t) => [t.id, t.attempts.length]));
 
+  // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
+  const { controller: session, dispose } = childController(o.signal);
+  const runTimeoutMs = graph.settings.runTimeoutMs;
+  const runTimer =
+    runTimeoutMs === undefined ? undefined : setTimeout(() => session.abort(new TaggedAbort({ kind: 'run-timeout', timeoutMs: runTimeoutMs })), Math.min(runTimeoutMs, 2 ** 31 - 1));
+  const signal = session.signal;
+
   let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
   let internalError: Error | undefined;
   try {
@@ -80,13 +87,21 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
           writer.log(`task ${task.id}: skipped, ${message}`);
           observer({ type: 'task-skipped', taskId: task.id, blockedBy });
         },
+        onRetry: (task, attempt, delayMs) => {
+          writer.log(`task ${task.id}: retrying in ${formatDuration(delayMs)} (retry ${attempt} of ${task.retries})`);
+        },
         onAwaitingApproval: (task) => {
           writer.updateTask(task.id, (t) => (t.status = 'awaiting-approval'));
           writer.log(`task ${task.id}: gate awaits approval`);
           observer({ type: 'task-awaiting-approval', taskId: task.id });
         },
       },
-      { concurrency: m.settings.concurrency, signal: o.signal, ...(o.initial ? { initial: o.initial } : {}) },
+      {
+        concurrency: m.settings.concurrency,
+        signal,
+        retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
+        ...(o.initial ? { initial: o.initial } : {}),
+      },
     );
     states = outcome.states;
   } catch (e) {
@@ -94,19 +109,22 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     writer.log(`internal error: ${internalError.stack ?? internalError.message}`);
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(runTimer);
+    dispose();
     await backend?.close();
     await o.model.close();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
   }
 
-  // Tasks the stop caught before they started.
+  // Tasks the stop or the run timeout caught before they started (or while they waited to retry).
   for (const t of writer.manifest.tasks) {
-    if (t.status === 'pending' && states?.get(t.id as TaskId) === 'cancelled') {
+    if ((t.status === 'pending' || t.status === 'running') && states?.get(t.id as TaskId) === 'cancelled') {
+      const what = t.status === 'running' ? 'retried' : 'started';
       writer.updateTask(t.id, (r) => {
         r.status = 'cancelled';
         r.reason = 'cancelled';
-        r.message = 'not started: the run was stopped';
+        r.message = `not ${what}: ${describeAbort(signal)}`;
       });
     }
   }
@@ -124,7 +142,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   await worktrees.prune();
   if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
 
-  const { status, message } = finalStatus(writer.manifest, o.signal, internalError);
+  const { status, message } = finalStatus(writer.manifest, signal, internalError);
   const finishedAt = new Date();
   writer.update((x) => {
     x.status = status;
@@ -148,6 +166,7 @@ function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: 
   if (internalError) return { status: 'failed', message: `internal error: ${internalError.message} (see runner.log)` };
   const tag = abortTag(signal);
   if (signal.aborted && tag?.kind === 'stop') return { status: 'stopped', message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
+  if (signal.aborted && tag?.kind === 'run-timeout') return { status: 'failed', message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
   const c = m.counts;
   const bad = c.failed + c.cancelled + c.rejected;
   if (bad > 0) return { status: 'failed', message: `${bad} task(s) failed${c.skipped ? `, ${c.skipped} skipped` : ''}` };

@@ -14,6 +14,7 @@ import type { RunWriter } from '../store/run-writer.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
+import { classifyCodexError } from './failure-class.js';
 import { TaskLog } from './task-log.js';
 import { runChecks } from './verify.js';
 
@@ -153,6 +154,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
         a.reason = failure.reason;
         a.message = failure.message;
         a.retryable = failure.retryable;
+        a.class = failure.retryable ? 'retryable' : 'fatal';
       }
     }
     t.status = willRetry ? 'running' : status;
@@ -193,6 +195,7 @@ function abortFailure(signal: AbortSignal): Failure {
   if (tag?.kind === 'task-timeout') {
     return { reason: 'timeout', message: describeAbort(signal), retryable: false };
   }
+  // A stop, or the run's timeout: the task is cancelled, and `resume` runs it again.
   return { reason: 'cancelled', message: describeAbort(signal), retryable: false };
 }
 
@@ -203,7 +206,7 @@ function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed' }>, s
     case 'turn-aborted':
       return { reason: 'turn-aborted', message: turn.message, retryable: false };
     case 'codex-error':
-      return { reason: 'agent-failed', message: turn.message, retryable: false };
+      return { ...classifyCodexError(turn.message), message: turn.message };
     case 'process-exited':
     case 'protocol-error':
       return { reason: 'codex-exited', message: turn.message, retryable: true };

@@ -33,6 +33,10 @@ export interface AnalyzedGraph {
     readonly baseRef: string;
     readonly backend: Backend;
     readonly concurrency: { readonly builder: number; readonly tester: number };
+    /** First retry's wait; doubles per retry. */
+    readonly retryBackoffMs: number;
+    /** Limit of one session of the run, if any. */
+    readonly runTimeoutMs: number | undefined;
   };
   /** In file order. */
   readonly tasks: readonly AnalyzedTask[];

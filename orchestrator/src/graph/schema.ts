@@ -82,6 +82,10 @@ export const Settings = z
     timeout: Duration.optional(),
     /** Default retries for retryable failures. */
     retries: z.number().int().min(0).max(10).optional(),
+    /** Wait before the first retry of a retryable failure; it doubles with each retry (at most 1 minute). Default 2s. */
+    retryBackoff: Duration.optional(),
+    /** How long one session of the run (a `run`, or a `resume`) may take; unfinished tasks then fail with `timeout`. */
+    runTimeout: Duration.optional(),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
@@ -100,6 +104,7 @@ export type TaskGraph = z.infer<typeof TaskGraph>;
 
 export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_RETRY_BACKOFF_MS = 2000;
 
 /** The JSON Schema of graph files, generated from the zod schema (kept in `tasks/schema.json`). */
 export function graphJsonSchema(): Record<string, unknown> {

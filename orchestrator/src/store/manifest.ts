@@ -43,7 +43,20 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 /** Why a task did not succeed (kebab-case, stable: scripts match on it). */
 export const TaskFailureReason = z.enum([
+  /** Codex reported an error that fits no other reason (fatal). */
   'agent-failed',
+  /** The model answered HTTP 429 (retryable). */
+  'model-rate-limited',
+  /** The model answered HTTP 5xx or said it is overloaded (retryable). */
+  'model-unavailable',
+  /** The stream or connection to the model broke (retryable). */
+  'transport-error',
+  /** Credentials missing or refused (fatal). */
+  'auth-failed',
+  /** The sandbox refused what the turn needed (fatal). */
+  'sandbox-denied',
+  /** Codex or the model rejected the configuration or request (fatal). */
+  'bad-config',
   'turn-aborted',
   'codex-exited',
   'verify-failed',
@@ -106,6 +119,8 @@ export const Attempt = z.object({
   message: z.string().optional(),
   /** Whether the failure may go away on its own (transport errors), so a retry is worth it. */
   retryable: z.boolean().optional(),
+  /** The failure's class in the error taxonomy: `retryable` failures are retried with backoff up to the task's `retries`. */
+  class: z.enum(['retryable', 'fatal']).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   threadId: z.string().optional(),

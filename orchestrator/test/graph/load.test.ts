@@ -68,6 +68,8 @@ describe('loadGraph', () => {
       baseRef: 'HEAD',
       backend: 'codex-mcp',
       concurrency: { builder: 4, tester: 2 },
+      retryBackoffMs: 2000,
+      runTimeoutMs: undefined,
     });
     expect(graph.order).toEqual(['docs', 'api', 'test', 'ship']);
     const [docs, api, test, ship] = graph.tasks;
@@ -153,7 +155,7 @@ describe('analyzeGraphSource', () => {
 
   it('reads JSON graphs and takes every setting from the file', () => {
     const source = JSON.stringify({
-      settings: { repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 } },
+      settings: { repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h' },
       tasks: [{ id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' }],
     });
     const graph = analyze('/virtual/graphs/one.json', source);
@@ -162,6 +164,8 @@ describe('analyzeGraphSource', () => {
       baseRef: 'main',
       backend: 'codex-exec',
       concurrency: { builder: 4, tester: 1 },
+      retryBackoffMs: 250,
+      runTimeoutMs: 7_200_000,
     });
     expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check' });
   });
