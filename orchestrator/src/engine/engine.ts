@@ -15,6 +15,7 @@ import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';
+import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { schedule, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest, type RunStatus } from '../store/manifest.js';
@@ -193,6 +194,8 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   });
   writer.log(`run ${runId} ${status}${message ? `: ${message}` : ''}`);
   await writer.flush();
+  const sealed = await sealRun(runDir, projectKeys(options.runsDir, env));
+  if (!sealed.ok) observer({ type: 'notice', message: renderSealWriteFailure(sealed.error, runId) });
   observer({ type: 'run-finished', runId, status, manifest: RunLayout.manifest(runDir), message });
   return ok(writer.manifest as Manifest);
 }
