@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,7 +59,7 @@ export async function loadOrCreateSigningKey(dir: string): Promise<Result<Signin
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
     // Written aside, then linked into place: two runs ending at once agree on one key, and nobody
     // reads a half-written one.
-    const temp = `${file}.${process.pid}.${Date.now()}`;
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     await writeFile(temp, pem, { mode: 0o600, flag: 'wx' });
     try {
       await link(temp, file);
