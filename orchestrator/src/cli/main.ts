@@ -171,7 +171,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const request: DecisionRequest =
         command === 'approve'
           ? { decision: 'approved', taskId, reviewer, note: values.note }
-          : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected (the agent gets it when the task runs again)') };
+          : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
       return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request }, out);
     }
     case 'verify': {
