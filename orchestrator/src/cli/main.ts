@@ -21,8 +21,8 @@ usage:
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
   codex-orchestrator validate <graph> [--json]
   codex-orchestrator review <run-id|latest> [--task T] [--json]
-  codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT]
-  codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT
+  codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT] [--json]
+  codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT [--json]
   codex-orchestrator verify <run-id|latest> [--json]
   codex-orchestrator spec-guard [--json]
 
@@ -172,7 +172,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         command === 'approve'
           ? { decision: 'approved', taskId, reviewer, note: values.note }
           : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
-      return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request }, out);
+      return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json }, out);
     }
     case 'verify': {
       const { values, positionals } = parse(rest, {});

@@ -122,6 +122,31 @@ describe('approve and reject', () => {
     expect(rejectFailed.stderr).toBe('error: cannot reject broken: its status is failed\n  hint: only a succeeded or approved task, or a gate awaiting approval, can be rejected\n');
   });
 
+  it('--json: one document on stdout, also when refused', async () => {
+    const p = copyProject(base);
+    const r = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['schema', 'runId', 'taskId', 'decision', 'recorded', 'status', 'reason', 'message', 'review', 'checklist', 'seal']);
+    expect(doc).toMatchObject({
+      schema: 'codex-orchestrator/decision@1',
+      runId: p.runId,
+      taskId: 'make-file',
+      decision: 'approved',
+      recorded: true,
+      status: 'approved',
+      reason: null,
+      review: { decision: 'approved', reviewer: 'ada', attempt: 1 },
+      checklist: { file: LIST, line: 3, changed: true },
+      seal: path.join(p.runDir, 'seal.dsse.json'),
+    });
+    const again = JSON.parse((await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada', '--json')).stdout);
+    expect(again).toMatchObject({ recorded: false, status: 'approved', reason: null, review: { reviewer: 'ada' } });
+    const refused = await co(p, 'approve', p.runId, '--task', 'broken', '--reviewer', 'ada', '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ recorded: false, status: 'failed', reason: 'not-approvable', message: expect.stringMatching(/^error: cannot approve broken: its status is failed/) });
+  });
+
   it('bad usage and unknown tasks exit 2 with what to do', async () => {
     const p = copyProject(base);
     const cases: [string[], string][] = [
