@@ -5,7 +5,9 @@ import { err, ok, type Result } from '../core/result.js';
 /** Reading a checklist so it can be written back byte for byte. */
 
 export type ChecklistReadFailure =
+  /** No such file (relative to the project root). */
   | { readonly reason: 'checklist-not-found'; readonly file: string }
+  /** It exists but cannot be read, or is not UTF-8. */
   | { readonly reason: 'checklist-unreadable'; readonly file: string; readonly message: string };
 
 /**

@@ -53,7 +53,9 @@ export type DecisionEffect =
 
 /** Why a decision was refused. Nothing was changed. */
 export type DecisionFailure =
+  /** An empty or multi-line reviewer name, or a rejection without a reason. */
   | { readonly reason: 'invalid-request'; readonly message: string }
+  /** The run has no task of that id. */
   | { readonly reason: 'unknown-task'; readonly taskId: string; readonly known: readonly string[] }
   /** Approval needs a succeeded task or a gate awaiting approval. */
   | { readonly reason: 'not-approvable'; readonly taskId: string; readonly status: TaskStatus }
@@ -63,10 +65,15 @@ export type DecisionFailure =
   | { readonly reason: 'seal-invalid'; readonly runId: string; readonly seal: SealFailure }
   /** A task artifact's digest differs from the one recorded in the manifest. */
   | { readonly reason: 'artifact-mismatch'; readonly taskId: string; readonly file: string; readonly expected: string; readonly found: string | null }
+  /** The run's copy of its graph cannot be read or analyzed, so the task's checklist is unknown. */
   | { readonly reason: 'graph-unreadable'; readonly file: string; readonly message: string }
+  /** The task's `checklist` is not `<file>#<key>` inside the project. */
   | { readonly reason: 'bad-checklist-ref'; readonly taskId: string; readonly ref: string; readonly problem: string }
+  /** The checklist file is missing, unreadable or not UTF-8. */
   | (ChecklistReadFailure & { readonly ref: string })
+  /** No item matches the key; `candidates` are near misses. */
   | { readonly reason: 'checklist-item-missing'; readonly ref: string; readonly file: string; readonly key: string; readonly candidates: readonly ChecklistItem[] }
+  /** More than one item matches the key. */
   | { readonly reason: 'checklist-item-ambiguous'; readonly ref: string; readonly file: string; readonly key: string; readonly matches: readonly ChecklistItem[] };
 
 const APPROVABLE: readonly TaskStatus[] = ['succeeded', 'awaiting-approval'];

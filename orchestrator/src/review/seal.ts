@@ -67,7 +67,9 @@ export interface SealInfo {
 
 /** Why a run could not be sealed. */
 export type SealWriteFailure =
+  /** The project's key cannot be read or made. */
   | { readonly reason: 'key-unusable'; readonly key: KeyFailure }
+  /** Reading the run's files or writing the envelope failed. */
   | { readonly reason: 'write-failed'; readonly runDir: string; readonly message: string };
 
 /** Signs the run folder as it is now. The caller holds the run (run lock, or it is the run). */
