@@ -125,7 +125,7 @@ export const Review = z.object({
   at: z.string(),
   /** The reviewer's note on an approval. */
   note: z.string().optional(),
-  /** Why it was rejected (sent back to the task's agent when the task is run again). */
+  /** Why it was rejected; meant for the task's agent when the task runs again. */
   reason: z.string().optional(),
   /** The attempt number reviewed; 0 for a gate, which has no attempts. */
   attempt: z.number().int().nonnegative(),
