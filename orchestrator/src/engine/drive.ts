@@ -10,13 +10,15 @@ import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
-import { backoffMs, schedule, type ScheduleState } from '../scheduler/scheduler.js';
+import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
+import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
+import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
 import { runTaskAttempt } from './task-runner.js';
 
@@ -39,14 +41,60 @@ export interface DriveOptions {
   readonly heartbeatMs: number;
   /** Task states carried over from an earlier session of the run (resume); others start pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
+  /**
+   * Whether the run waits for reviewers when only gates are left (approve/reject reach it through
+   * its inbox), or ends `awaiting-approval` so that `resume` continues it after the decision.
+   */
+  readonly waitAtGates: boolean;
 }
 
 export async function driveRun(o: DriveOptions): Promise<Manifest> {
   const { graph, writer, observer } = o;
   const m = writer.manifest;
   const runDir = writer.runDir;
-  const heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
-  heartbeat.unref();
+  // The heartbeat pauses while the run waits for reviewers, so the manifest stays as sealed.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const beat = (on: boolean): void => {
+    if (on && !heartbeat) {
+      heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
+      heartbeat.unref();
+    } else if (!on && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+  beat(true);
+  const keys = projectKeys(writer.runsDir, o.env);
+  let stopInbox: (() => Promise<void>) | undefined;
+  const gates: GateDecisions = {
+    wait: o.waitAtGates,
+    subscribe: (deliver) => {
+      stopInbox = watchInbox({ writer, keys, deliver });
+      return () => undefined;
+    },
+    onIdle: (awaiting) => {
+      beat(false);
+      const message = `waiting for a reviewer: gate(s) ${awaiting.join(', ')} await approval (codex-orchestrator approve ${m.runId} --task ${awaiting[0]} --reviewer NAME)`;
+      writer.update((x) => {
+        x.status = 'awaiting-approval';
+        x.message = message;
+        x.heartbeatAt = new Date().toISOString();
+      });
+      writer.log(message);
+      observer({ type: 'notice', message });
+      void writer
+        .flush()
+        .then(() => sealRun(runDir, keys))
+        .catch((e: unknown) => writer.log(`could not seal the waiting run: ${(e as Error).message}`));
+    },
+    onBusy: () => {
+      writer.update((x) => {
+        x.status = 'running';
+        delete x.message;
+      });
+      beat(true);
+    },
+  };
   const codexHome = RunLayout.codexHome(runDir);
   const onStderr = (text: string): void => {
     for (const line of text.split('\n')) if (line.trim()) writer.log(`codex: ${line.trim()}`);
@@ -100,6 +148,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
         concurrency: m.settings.concurrency,
         signal,
         retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
+        gates,
         ...(o.initial ? { initial: o.initial } : {}),
       },
     );
@@ -108,7 +157,8 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     internalError = e instanceof Error ? e : new Error(String(e));
     writer.log(`internal error: ${internalError.stack ?? internalError.message}`);
   } finally {
-    clearInterval(heartbeat);
+    beat(false);
+    await stopInbox?.();
     clearTimeout(runTimer);
     dispose();
     await backend?.close();
@@ -129,7 +179,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     }
   }
 
-  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => t.status === 'succeeded' && t.resultCommit);
+  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => (t.status === 'succeeded' || t.status === 'approved') && t.resultCommit);
   if (succeeded.length > 0) {
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
@@ -155,6 +205,9 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
     await writer.flush();
+    // Tamper evidence: every artifact's digest, signed with the project's key (`verify` checks it).
+    const sealed = await sealRun(runDir, projectKeys(writer.runsDir, o.env));
+    if (!sealed.ok) observer({ type: 'notice', message: renderSealWriteFailure(sealed.error, m.runId) });
   } finally {
     await o.lock.release();
   }

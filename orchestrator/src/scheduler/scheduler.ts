@@ -57,10 +57,7 @@ export interface ScheduleOptions {
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /** Wait before retry number `retry` (1 for the first); default: none. */
   readonly retryDelayMs?: (retry: number) => number;
-  /**
-   * Reviewers' decisions on gates. With it, the schedule does not end while gates await approval:
-   * it waits for decisions (or the run's signal). Without it, it ends when only gates remain.
-   */
+  /** Reviewers' decisions on gates, delivered while the schedule runs. */
   readonly gates?: GateDecisions;
 }
 
@@ -71,6 +68,11 @@ export interface GateDecision {
 }
 
 export interface GateDecisions {
+  /**
+   * Whether the schedule waits for decisions while gates await approval (until the run's signal
+   * fires). When false, it ends once only gates are left.
+   */
+  readonly wait: boolean;
   /** Calls `deliver` with each decision as it arrives; returns a function that stops the deliveries. */
   subscribe(deliver: (decision: GateDecision) => void): () => void;
   /** Called each time the schedule has nothing to do but wait for decisions on `awaiting`. */
@@ -196,7 +198,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   try {
     advance();
     for (;;) {
-      const waitForGates = options.gates !== undefined && !options.signal.aborted && awaiting().length > 0;
+      const waitForGates = options.gates?.wait === true && !options.signal.aborted && awaiting().length > 0;
       if (inFlight.size === 0 && !waitForGates) break;
       if (inFlight.size === 0 && !idle) {
         idle = true;

@@ -26,6 +26,9 @@ export type RunStatus = z.infer<typeof RunStatus>;
  *      │                        └─(retryable)─► running
  *      ├──► skipped (a dependency did not succeed)
  *      └──► awaiting-approval (gates) ──► approved | rejected
+ *
+ *   Review (`approve` / `reject`): succeeded | awaiting-approval ──► approved | rejected,
+ *   approved ──► rejected (a reviewer withdraws an approval).
  */
 export const TaskStatus = z.enum([
   'pending',
@@ -127,6 +130,26 @@ export const Attempt = z.object({
 });
 export type Attempt = z.infer<typeof Attempt>;
 
+/**
+ * A reviewer's decision on a task, recorded by `approve` / `reject`. A task keeps every decision
+ * (newest last), so a rejection followed by a fresh attempt and an approval stays on record.
+ */
+export const Review = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  /** Who decided, as given with `--reviewer`. */
+  reviewer: z.string().min(1),
+  at: z.string(),
+  /** The reviewer's note on an approval. */
+  note: z.string().optional(),
+  /** Why it was rejected; meant for the task's agent when the task runs again. */
+  reason: z.string().optional(),
+  /** The attempt number reviewed; 0 for a gate, which has no attempts. */
+  attempt: z.number().int().nonnegative(),
+  /** The task's files as reviewed: path relative to the run folder → sha256. */
+  digests: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type Review = z.infer<typeof Review>;
+
 export const TaskRecord = z.object({
   id: z.string(),
   title: z.string(),
@@ -154,6 +177,8 @@ export const TaskRecord = z.object({
     diff: Artifact.optional(),
     checks: Artifact.optional(),
   }),
+  /** Reviewers' decisions, newest last; absent until the first one. */
+  reviews: z.array(Review).optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
