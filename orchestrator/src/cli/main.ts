@@ -8,6 +8,7 @@ import { pollCommand } from './commands/poll.js';
 import { resumeCommand } from './commands/resume.js';
 import { reviewCommand } from './commands/review.js';
 import { runCommand } from './commands/run.js';
+import { sendCommand } from './commands/send.js';
 import { specGuardCommand } from './commands/spec-guard.js';
 import { stopCommand } from './commands/stop.js';
 import { validateCommand } from './commands/validate.js';
@@ -27,6 +28,7 @@ usage:
   codex-orchestrator review <run-id|latest> [--task T] [--json]
   codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT] [--json]
   codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT [--json]
+  codex-orchestrator send <run-id|latest> --task T "<follow-up prompt>" [--json]
   codex-orchestrator verify <run-id|latest> [--json]
   codex-orchestrator spec-guard [--json]
 
@@ -41,7 +43,7 @@ Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand
 Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).`;
 
 /** Commands of the product contract that this version does not have yet. */
-const NOT_YET = new Set(['archive', 'send', 'plan', 'ui']);
+const NOT_YET = new Set(['archive', 'plan', 'ui']);
 
 const COMMON = {
   'runs-dir': { type: 'string' },
@@ -207,6 +209,14 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
           : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
       return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json }, out);
     }
+    case 'send': {
+      const { values, positionals } = parse(rest, { task: { type: 'string' } });
+      if (values.help) return help(out);
+      if (positionals.length < 2) throw new UsageError('send needs a run id and a prompt', 'codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
+      if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`, 'quote the prompt: codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
+      const taskId = required(values.task, '--task', 'the task whose Codex thread gets the prompt');
+      return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: positionals[0] as string, taskId, prompt: positionals[1] as string, json: values.json }, out);
+    }
     case 'verify': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
@@ -222,7 +232,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, verify, spec-guard',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, verify, spec-guard',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

@@ -20,7 +20,7 @@ import { Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
 import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
-import { runTaskAttempt } from './task-runner.js';
+import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -100,11 +100,10 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     for (const line of text.split('\n')) if (line.trim()) writer.log(`codex: ${line.trim()}`);
   };
   let backend: AgentBackend | undefined;
+  let resumer: AgentBackend | undefined;
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   const instructions = roleInstructions();
-  // Attempts are numbered across sessions of the run: a resumed task's next attempt follows its last.
-  const earlier = new Map(m.tasks.map((t) => [t.id, t.attempts.length]));
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
   const { controller: session, dispose } = childController(o.signal);
@@ -117,13 +116,22 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   let internalError: Error | undefined;
   try {
     await writeCodexHome(codexHome, o.model.access);
-    backend =
+    const main: AgentBackend =
       m.settings.backend === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env: o.env, onStderr }) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
-    const ctx = { writer, backend, worktrees, observer, instructions, keepWorktrees: o.keepWorktrees };
+    backend = main;
+    // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
+    // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).
+    const threadsHere = new Set<string>();
+    const backendFor = (threadId: string | undefined): AgentBackend => {
+      if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
+      return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
+    };
+    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees };
     const outcome = await schedule(
       graph.tasks,
       {
-        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: (earlier.get(task.id) ?? 0) + attempt, local: attempt }, signal),
+        // Attempts are numbered over the task's whole history (earlier sessions, rework included).
+        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
@@ -162,6 +170,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     clearTimeout(runTimer);
     dispose();
     await backend?.close();
+    await resumer?.close();
     await o.model.close();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);

@@ -1,5 +1,6 @@
 import type { TaskId } from '../core/ids.js';
 import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../review/decide.js';
+import { requestFollowUp, renderSendFailure, type SendFailure } from '../review/follow-up.js';
 import { projectRootOf } from '../review/project.js';
 import { sealRun, type KeyStore } from '../review/seal.js';
 import { pendingRequests, reply, type InboxRequest } from '../store/inbox.js';
@@ -51,8 +52,8 @@ async function handlePending(ctx: LiveRequestContext): Promise<void> {
   }
 }
 
-async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData }> {
-  if (request.kind === 'send') return { ok: false, message: `error: send is not handled by this run's orchestrator` };
+async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData }> {
+  if (request.kind === 'send') return handleSend(ctx, request);
   const decision = toDecision(request);
   if (!decision) return { ok: false, message: `error: the ${request.kind} request has no reviewer${request.kind === 'reject' ? ' or reason' : ''}` };
   const { writer } = ctx;
@@ -67,12 +68,29 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
   writer.updateTask(effect.taskId, (t) => Object.assign(t, decidedTask));
   writer.log(decisionLogLine(effect));
   await writer.flush();
-  if (before === 'awaiting-approval' && writer.task(effect.taskId).role === 'gate') {
-    ctx.deliver({ taskId: effect.taskId as TaskId, decision: effect.review.decision });
-  }
+  const role = writer.task(effect.taskId).role;
+  if (before === 'awaiting-approval' && role === 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: effect.review.decision });
+  // Rework: the rejected task runs again as a follow-up on its own thread.
+  if (effect.review.decision === 'rejected' && role !== 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: 'reopen' });
   // A checkpoint: the run as its writer left it, decision included (the run's end seals it again).
   const sealed = await sealRun(writer.runDir, ctx.keys, { event: effect.review.decision, taskId: effect.taskId });
   return { ok: true, message: 'recorded', data: { effect, seal: sealed.ok ? sealed.value.file : null } };
+}
+
+/** What the reply to a `send` carries. */
+export type SendReplyData = { readonly threadId: string | undefined } | { readonly failure: SendFailure };
+
+async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data: SendReplyData }> {
+  const draft = structuredClone(ctx.writer.manifest) as Manifest;
+  const sent = requestFollowUp(draft, request.taskId, request.prompt ?? '');
+  if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error), data: { failure: sent.error } };
+  const followUp = draft.tasks.find((t) => t.id === request.taskId)?.followUp;
+  ctx.writer.updateTask(request.taskId, (t) => {
+    if (followUp) t.followUp = followUp;
+  });
+  ctx.writer.log(`task ${request.taskId}: follow-up received (send)`);
+  ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
+  return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
 }
 
 function toDecision(r: InboxRequest): DecisionRequest | undefined {

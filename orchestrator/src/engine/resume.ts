@@ -90,7 +90,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
 
     const from = effectiveStatus(manifest);
-    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status));
+    // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
+    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
     if (reopen.every((t) => heldByGate(manifest, t))) {
       return ok({ kind: 'nothing-to-do', manifest, awaiting: manifest.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id) });
     }
@@ -111,9 +112,12 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
         }
       }
-      t.status = 'pending';
-      delete t.reason;
-      delete t.message;
+      // A finished task with a follow-up keeps its status until its attempt starts.
+      if (REOPENED.has(t.status)) {
+        t.status = 'pending';
+        delete t.reason;
+        delete t.message;
+      }
     }
     await runGit(manifest.repo.root, ['worktree', 'prune']);
 
@@ -144,7 +148,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     const initial = new Map<TaskId, ScheduleState>();
     for (const t of manifest.tasks) {
-      const state = CARRIED[t.status];
+      const state = t.followUp ? undefined : CARRIED[t.status];
       if (state) initial.set(t.id as TaskId, state);
     }
     handedOver = true;

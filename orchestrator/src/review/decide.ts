@@ -19,6 +19,9 @@ import { renderSealFailure, verifySeal, type KeyStore, type SealFailure } from '
  *
  *   approve: succeeded | awaiting-approval ──► approved   (approved: nothing changes)
  *   reject:  succeeded | awaiting-approval | approved ──► rejected   (rejected: nothing changes)
+ *
+ * A rejected builder or tester also gets a follow-up (`followUp`): the reason goes to its own
+ * Codex thread in a new attempt, run by the live orchestrator at once or by `resume`.
  */
 
 export type DecisionRequest =
@@ -130,9 +133,18 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
   const from = task.status;
   task.reviews = [...(task.reviews ?? []), review];
   task.status = request.decision;
-  if (request.decision === 'rejected') task.message = `rejected by ${review.reviewer}: ${request.reason}`;
+  if (request.decision === 'rejected') {
+    task.message = `rejected by ${review.reviewer}: ${request.reason}`;
+    // Rework: the reason goes to the task's own Codex thread as a follow-up (a gate has none).
+    if (task.role !== 'gate') task.followUp = { from: 'reject', prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at };
+  }
   manifest.counts = countTasks(manifest.tasks);
   return ok({ kind: 'recorded', taskId: task.id, review, from, to: task.status, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
+}
+
+/** What the builder's Codex thread is told when a reviewer rejects its work. */
+export function reworkPrompt(reviewer: string, reason: string): string {
+  return `A reviewer (${reviewer}) rejected your change. Their reason:\n\n${reason}\n\nRework the change in this worktree so that it addresses the reason, then summarise what you changed.`;
 }
 
 /** The `runner.log` line that records a decision (without the timestamp the log adds). */

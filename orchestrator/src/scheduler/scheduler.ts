@@ -61,10 +61,13 @@ export interface ScheduleOptions {
   readonly gates?: GateDecisions;
 }
 
-/** A reviewer's decision on a gate awaiting approval. */
+/**
+ * A reviewer's decision: `approved`/`rejected` settle a gate awaiting approval; `reopen` runs a
+ * finished task once more (rework, a follow-up), whatever became of its dependents meanwhile.
+ */
 export interface GateDecision {
   readonly taskId: TaskId;
-  readonly decision: 'approved' | 'rejected';
+  readonly decision: 'approved' | 'rejected' | 'reopen';
 }
 
 export interface GateDecisions {
@@ -188,8 +191,14 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
 
   const awaiting = (): TaskId[] => tasks.filter((t) => states.get(t.id) === 'awaiting-approval').map((t) => t.id);
   const unsubscribe = options.gates?.subscribe((d) => {
-    if (states.get(d.taskId) !== 'awaiting-approval') return;
-    states.set(d.taskId, d.decision);
+    const state = states.get(d.taskId);
+    if (d.decision === 'reopen') {
+      if (state === undefined || !(DONE_OK.has(state) || DONE_BAD.has(state))) return;
+      states.set(d.taskId, 'pending');
+    } else {
+      if (state !== 'awaiting-approval') return;
+      states.set(d.taskId, d.decision);
+    }
     wake?.();
   });
   const onAbort = (): void => wake?.();

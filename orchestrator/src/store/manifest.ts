@@ -114,8 +114,23 @@ export const DiffStat = z.object({
   deletions: z.number().int().nonnegative(),
 });
 
+/**
+ * A follow-up for a task's Codex thread: a reviewer's rejection (rework) or a prompt from `send`.
+ * Pending on the task until an attempt takes it; then kept on that attempt.
+ */
+export const FollowUp = z.object({
+  from: z.enum(['reject', 'send']),
+  prompt: z.string(),
+  /** The reviewer, for a rejection. */
+  by: z.string().optional(),
+  requestedAt: z.string(),
+});
+export type FollowUp = z.infer<typeof FollowUp>;
+
 export const Attempt = z.object({
   n: z.number().int().positive(),
+  /** Set when the attempt continued the task's Codex thread with a follow-up instead of starting from the task's prompt. */
+  followUp: FollowUp.optional(),
   /** `interrupted`: the orchestrator ended (crash, kill) during the attempt; `resume` started a new one. */
   status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
   reason: TaskFailureReason.optional(),
@@ -179,6 +194,8 @@ export const TaskRecord = z.object({
   }),
   /** Reviewers' decisions, newest last; absent until the first one. */
   reviews: z.array(Review).optional(),
+  /** A follow-up waiting for its attempt (the live orchestrator, or `resume`, runs it). */
+  followUp: FollowUp.optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

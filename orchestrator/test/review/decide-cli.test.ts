@@ -89,11 +89,14 @@ describe('approve and reject', () => {
     expect((await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada')).code).toBe(0);
     const r = await co(p, 'reject', p.runId, '--task', 'make-file', '--reviewer', 'bob', '--reason', 'the file needs\ntwo lines');
     expect(r.code, r.stderr).toBe(0);
-    expect(normal(r.stderr, p)).toBe(`rejected make-file in run <run> (attempt 1) by bob\nunticked ${LIST}:3\nsealed: .runs/<run>/seal.dsse.json\n`);
+    expect(normal(r.stderr, p)).toBe(
+      `rejected make-file in run <run> (attempt 1) by bob\nunticked ${LIST}:3\nsealed: .runs/<run>/seal.dsse.json\nrework: the reason goes to make-file's Codex thread when the run continues: codex-orchestrator resume <run>\n`,
+    );
     expect(read(p, LIST)).toBe(withLine(3, `- [ ] make-file: Make the file — rejected by bob, evidence: .runs/${p.runId}/manifest.json, reason: the file needs two lines`));
     const t = (await manifestOf(p)).tasks.find((x) => x.id === 'make-file');
     expect(t?.status).toBe('rejected');
     expect(t?.message).toBe('rejected by bob: the file needs\ntwo lines');
+    expect(t?.followUp).toMatchObject({ from: 'reject', by: 'bob' });
     expect(t?.reviews?.map((x) => [x.decision, x.reviewer, x.reason])).toEqual([
       ['approved', 'ada', undefined],
       ['rejected', 'bob', 'the file needs\ntwo lines'],

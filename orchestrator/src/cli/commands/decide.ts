@@ -122,11 +122,11 @@ async function decideThroughInbox(o: DecideOptions, runId: string, runDir: strin
     out.info(answer.message);
     return answer.ok ? Exit.ok : Exit.internal;
   }
-  return report(o, runId, runDir, before, data, out);
+  return report(o, runId, runDir, before, data, out, true);
 }
 
 /** The outcome for people (stderr) and, with `--json`, as a document (stdout); the exit code. */
-function report(o: DecideOptions, runId: string, runDir: string, before: string | null, outcome: DecisionReplyData, out: Output): number {
+function report(o: DecideOptions, runId: string, runDir: string, before: string | null, outcome: DecisionReplyData, out: Output, live = false): number {
   const doc: DecisionDocument = {
     schema: DECISION_SCHEMA,
     runId,
@@ -166,6 +166,13 @@ function report(o: DecideOptions, runId: string, runDir: string, before: string 
     lines.push(effect.checklist.changed ? `${change} ${where}` : `${where} was already ${change}`);
   }
   if (outcome.seal) lines.push(`sealed: ${displayPath(path.join(runDir, SEAL_FILE))}`);
+  if (r.decision === 'rejected' && r.attempt > 0) {
+    lines.push(
+      live
+        ? `rework: the run's orchestrator sends the reason to ${effect.taskId}'s Codex thread now`
+        : `rework: the reason goes to ${effect.taskId}'s Codex thread when the run continues: codex-orchestrator resume ${runId}`,
+    );
+  }
   return emit(lines.join('\n'), Exit.ok);
 }
 
