@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isRunId, type RunId } from '../core/ids.js';
+import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
 import { pollCommand } from './commands/poll.js';
@@ -24,6 +24,8 @@ options for every command:
 exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 internal error,
 130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
 Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).`;
+
+const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
 /** Commands of the product contract that this version does not have yet. */
 const NOT_YET = new Set(['resume', 'stop', 'archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'plan', 'ui']);
@@ -112,7 +114,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
       if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
       const runId = values['run-id'];
-      if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: "${runId}" is not a run id`);
+      if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
       return runCommand(
         {
           graphFile: one(positionals, 'graph file'),
