@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 
 /**
- * Ends a run that included reliability cases (`reliability/r<N>-*.test.ts`) with their figures and
- * one line `N passed, N failed`, counted per case (a case passes when all its tests pass). Runs
- * after vitest's own reporter, whose summary it leaves as it is; prints nothing when no case ran.
+ * Ends a run that included reliability cases (`reliability/r<N>-*.test.ts`) with their figures
+ * and one line `N passed, N failed`, counted per case (a case passes when all its tests pass;
+ * skipped cases are left out). Runs after vitest's own reporter, whose summary it leaves as it
+ * is; prints nothing when no case ran.
  */
 
 const CASE_FILE = /^r(\d+)-.*\.test\.ts$/;
@@ -29,11 +30,14 @@ export default class ReliabilityReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     for (const { module, n } of cases) {
-      const ok = module.state() === 'passed';
+      const state = module.state();
+      // A case filtered out or skipped is neither; anything else that did not pass failed.
+      if (state === 'skipped') continue;
+      const ok = state === 'passed';
       if (ok) passed++;
       else failed++;
       const figures = [...module.children.allTests()].flatMap((t) => t.meta().reliabilityFigures ?? []);
-      if (figures.length === 0) figures.push(`R${n}: no figure (${module.state()})`);
+      if (figures.length === 0) figures.push(`R${n}: no figure (${state})`);
       for (const f of figures) lines.push(`  ${ok ? 'ok  ' : 'FAIL'} ${f}`);
     }
     lines.push(`${passed} passed, ${failed} failed`);
