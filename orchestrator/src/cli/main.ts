@@ -2,9 +2,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
-import { pollCommand } from './commands/poll.js';
-import { runCommand } from './commands/run.js';
-import { validateCommand } from './commands/validate.js';
 import { consoleOutput, Exit, UsageError, type Output } from './output.js';
 import { resolveRunsDir } from './runs-dir.js';
 
@@ -86,6 +83,10 @@ export async function main(argv: readonly string[], out: Output = consoleOutput)
   }
 }
 
+/**
+ * Commands are loaded when they run: `validate` and `poll` do not need the engine, Codex, MCP and
+ * Agents SDKs that `run` loads, which would double their start-up time.
+ */
 async function dispatch(argv: readonly string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -100,6 +101,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
     case 'validate': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
+      const { validateCommand } = await import('./commands/validate.js');
       return validateCommand(one(positionals, 'graph file'), values.json, out);
     }
     case 'run': {
@@ -115,6 +117,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
       const runId = values['run-id'];
       if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
+      const { runCommand } = await import('./commands/run.js');
       return runCommand(
         {
           graphFile: one(positionals, 'graph file'),
@@ -135,6 +138,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const interval = values.interval === undefined ? 1 : Number(values.interval);
       if (!(interval > 0 && interval <= 3600)) throw new UsageError(`--interval must be a number of seconds (got "${values.interval}")`);
+      const { pollCommand } = await import('./commands/poll.js');
       return pollCommand(
         { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), watch: values.watch, json: values.json, intervalMs: interval * 1000 },
         out,
