@@ -65,6 +65,13 @@ const RAW_VALUES = [
 
 type Data = Record<string, unknown>;
 
+/**
+ * Nesting goes this deep at most: three times past where the parsers give up (the JSON check at
+ * 256 levels, yaml's stack at about 800). Deeper only makes longer files, and then the time
+ * measured is the YAML parser's reading ~70 KB of brackets (0.3 s) rather than anything new.
+ */
+const MAX_DEPTH = 2500;
+
 export function fuzzGraph(rng: Random, bases: readonly Base[]): FuzzedGraph {
   const base = rng.pick(bases);
   const steps: string[] = [];
@@ -232,7 +239,7 @@ const DATA_MUTATIONS: readonly { readonly name: string; apply(rng: Random, data:
     name: 'deep-nesting',
     apply: (rng, data) => {
       const task = rng.pick(tasksOf(data).concat([data]));
-      task[rng.pick(['deps', 'verify', 'title', 'description', 'settings'])] = `@@DEEP:${rng.int(50, 20_000)}:${rng.pick(['[]', '{}'])}@@`;
+      task[rng.pick(['deps', 'verify', 'title', 'description', 'settings'])] = `@@DEEP:${rng.int(50, MAX_DEPTH)}:${rng.pick(['[]', '{}'])}@@`;
     },
   },
 ];
@@ -278,11 +285,12 @@ const SPECIALS: readonly { readonly name: string; make(rng: Random, base: Base):
   { name: 'empty', make: (rng, base) => ({ text: rng.pick(['', ' ', '\n\n', '---\n', '...\n', '# only a comment\n', 'null\n', '[]\n', '"tasks"\n']), ext: base.ext }) },
   {
     name: 'unclosed-nesting',
-    make: (rng, base) => ({ text: `tasks: ${rng.pick(['[', '{']).repeat(rng.int(100, 50_000))}`, ext: base.ext }),
+    make: (rng, base) => ({ text: `tasks: ${rng.pick(['[', '{']).repeat(rng.int(100, MAX_DEPTH))}`, ext: base.ext }),
   },
   {
     name: 'deep-block-nesting',
-    make: (rng, base) => ({ text: `tasks:\n${Array.from({ length: rng.int(50, 3000) }, (_, i) => `${' '.repeat(i + 2)}- `).join('\n')}x\n`, ext: base.ext }),
+    // Up to 1,200 levels (700 KB of indentation): past where the parser runs out of stack.
+    make: (rng, base) => ({ text: `tasks:\n${Array.from({ length: rng.int(50, 1200) }, (_, i) => `${' '.repeat(i + 2)}- `).join('\n')}x\n`, ext: base.ext }),
   },
   {
     name: 'alias-bomb',
