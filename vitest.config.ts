@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn real Codex processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The reliability battery's summary (its figures and `N passed, N failed`) follows vitest's own
+    // when a run includes its cases; see orchestrator/test/reliability/battery.ts.
+    reporters: ['default', './orchestrator/test/reliability/reporter.ts'],
   },
 });

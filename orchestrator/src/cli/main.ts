@@ -1,18 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isRunId, type RunId } from '../core/ids.js';
+import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
 import type { DecisionRequest } from '../review/decide.js';
-import { decideCommand } from './commands/decide.js';
-import { pollCommand } from './commands/poll.js';
-import { resumeCommand } from './commands/resume.js';
-import { reviewCommand } from './commands/review.js';
-import { runCommand } from './commands/run.js';
-import { sendCommand } from './commands/send.js';
-import { specGuardCommand } from './commands/spec-guard.js';
-import { stopCommand } from './commands/stop.js';
-import { validateCommand } from './commands/validate.js';
-import { verifyCommand } from './commands/verify.js';
 import { consoleOutput, Exit, UsageError, type Output } from './output.js';
 import { resolveRunsDir } from './runs-dir.js';
 
@@ -41,6 +31,8 @@ exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 int
 130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
 Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).
 Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).`;
+
+const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
 /** Commands of the product contract that this version does not have yet. */
 const NOT_YET = new Set(['archive', 'plan', 'ui']);
@@ -101,6 +93,10 @@ export async function main(argv: readonly string[], out: Output = consoleOutput)
   }
 }
 
+/**
+ * Commands are loaded when they run: `validate` and `poll` do not need the engine, Codex, MCP and
+ * Agents SDKs that `run` loads, which would double their start-up time.
+ */
 async function dispatch(argv: readonly string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -115,6 +111,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
     case 'validate': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
+      const { validateCommand } = await import('./commands/validate.js');
       return validateCommand(one(positionals, 'graph file'), values.json, out);
     }
     case 'run': {
@@ -130,7 +127,8 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
       if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
       const runId = values['run-id'];
-      if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: "${runId}" is not a run id`);
+      if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
+      const { runCommand } = await import('./commands/run.js');
       return runCommand(
         {
           graphFile: one(positionals, 'graph file'),
@@ -152,6 +150,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const interval = values.interval === undefined ? 1 : Number(values.interval);
       if (!(interval > 0 && interval <= 3600)) throw new UsageError(`--interval must be a number of seconds (got "${values.interval}")`);
+      const { pollCommand } = await import('./commands/poll.js');
       return pollCommand(
         { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), watch: values.watch, json: values.json, intervalMs: interval * 1000 },
         out,
@@ -164,6 +163,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         'exit-at-gates': { type: 'boolean', default: false },
       });
       if (values.help) return help(out);
+      const { resumeCommand } = await import('./commands/resume.js');
       return resumeCommand(
         {
           runsDir: resolveRunsDir(values['runs-dir']),
@@ -182,11 +182,13 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const wait = values.wait === undefined ? 60 : Number(values.wait);
       if (!(wait > 0 && wait <= 3600)) throw new UsageError(`--wait must be a number of seconds (got "${values.wait}")`);
+      const { stopCommand } = await import('./commands/stop.js');
       return stopCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json, waitMs: wait * 1000 }, out);
     }
     case 'review': {
       const { values, positionals } = parse(rest, { task: { type: 'string' } });
       if (values.help) return help(out);
+      const { reviewCommand } = await import('./commands/review.js');
       return reviewCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), task: values.task, json: values.json }, out);
     }
     case 'approve':
@@ -207,6 +209,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         command === 'approve'
           ? { decision: 'approved', taskId, reviewer, note: values.note }
           : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
+      const { decideCommand } = await import('./commands/decide.js');
       return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json }, out);
     }
     case 'send': {
@@ -215,17 +218,20 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (positionals.length < 2) throw new UsageError('send needs a run id and a prompt', 'codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
       if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`, 'quote the prompt: codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
       const taskId = required(values.task, '--task', 'the task whose Codex thread gets the prompt');
+      const { sendCommand } = await import('./commands/send.js');
       return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: positionals[0] as string, taskId, prompt: positionals[1] as string, json: values.json }, out);
     }
     case 'verify': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
+      const { verifyCommand } = await import('./commands/verify.js');
       return verifyCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json }, out);
     }
     case 'spec-guard': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'spec-guard checks the project it is run in');
+      const { specGuardCommand } = await import('./commands/spec-guard.js');
       return specGuardCommand({ runsDir: resolveRunsDir(values['runs-dir']), json: values.json }, out);
     }
     default:

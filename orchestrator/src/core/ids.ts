@@ -26,6 +26,26 @@ export function taskIdProblem(raw: string): string | undefined {
   return undefined;
 }
 
+/** Quoted ids longer than this are shortened in messages. */
+const QUOTED_ID_MAX = 100;
+
+/**
+ * How an id someone gave is shown in messages: in double quotes with JSON escapes, so control
+ * characters never reach a terminal raw, and shortened when it is very long.
+ */
+export function quoteId(raw: string): string {
+  if (raw.length <= QUOTED_ID_MAX) {
+    const quoted = JSON.stringify(raw);
+    if (quoted.length <= QUOTED_ID_MAX) return quoted;
+  }
+  let head = '';
+  for (const c of raw) {
+    if (JSON.stringify(head + c).length > QUOTED_ID_MAX / 2) break;
+    head += c;
+  }
+  return `${JSON.stringify(head)}… (${raw.length} characters)`;
+}
+
 /** The one way to make a TaskId. Callers must have checked `taskIdProblem` (the graph analyzer does). */
 export function toTaskId(raw: string): TaskId {
   const problem = taskIdProblem(raw);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, posix, resolve, win32 } from 'node:path';
-import { taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/ids.js';
+import { quoteId, taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { Diagnostic } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
@@ -66,7 +66,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
     if (problem !== undefined) {
       out.push({
         position,
-        message: `unsafe task id ${JSON.stringify(task.id)}: ${problem}`,
+        message: `unsafe task id ${quoteId(task.id)}: ${problem}`,
         hint: `use letters, digits, ".", "_" and "-", starting with a letter or digit, at most ${TASK_ID_MAX_LENGTH} characters`,
       });
     }
@@ -78,7 +78,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
     const at = positions.valueAt(['tasks', first.index, 'id']);
     out.push({
       position,
-      message: `duplicate task id ${JSON.stringify(task.id)}`,
+      message: `duplicate task id ${quoteId(task.id)}`,
       hint: `the first task with this id is at ${at.line}:${at.column}; give each task its own id`,
     });
   }
@@ -97,7 +97,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
         const guess = closest(dep.name, ids);
         out.push({
           position,
-          message: `unknown dependency ${JSON.stringify(dep.name)} in ${name}`,
+          message: `unknown dependency ${quoteId(dep.name)} in ${name}`,
           hint:
             guess !== undefined
               ? `did you mean ${JSON.stringify(guess)}?`
@@ -118,17 +118,22 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
       const dep = from.deps.find((d) => d.name === to.id)!;
       return {
         position: positions.valueAt(['tasks', from.index, 'deps', dep.index]),
-        message: `${taskName(data, from.index)} depends on ${JSON.stringify(to.id)}`,
+        message: `${taskName(data, from.index)} depends on ${quoteId(to.id ?? '')}`,
       };
     });
     out.push({
       position: related[0]!.position,
-      message: `dependency cycle: ${[...cycle, cycle[0]!].map((t) => t.id).join(' -> ')}`,
+      message: `dependency cycle: ${[...cycle, cycle[0]!].map((t) => shownId(t.id ?? '')).join(' -> ')}`,
       hint: 'no task in a cycle can ever start; remove one of these dependencies',
       related,
     });
   }
   return out;
+}
+
+/** A safe id as written (as in `a -> b -> a`), any other quoted. */
+function shownId(id: string): string {
+  return taskIdProblem(id) === undefined ? id : quoteId(id);
 }
 
 function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {

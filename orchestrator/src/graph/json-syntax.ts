@@ -17,6 +17,9 @@ export interface JsonSyntaxError {
 
 const GENERAL_HINT = 'JSON needs double-quoted keys and strings, and allows no comments or trailing commas';
 
+/** Deeper than this is not a graph (it needs a handful of levels), and would exhaust the stack. */
+const MAX_DEPTH = 256;
+
 class Failure {
   constructor(readonly error: JsonSyntaxError) {}
 }
@@ -24,12 +27,14 @@ class Failure {
 /** Returns the first syntax error in `text`, or undefined when it is valid JSON. */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   let i = 0;
+  let depth = 0;
 
   const fail = (message: string, hint = GENERAL_HINT, length = 1): never => {
     throw new Failure({ offset: Math.min(i, text.length), length, message, hint });
   };
   const skipSpace = (): void => {
-    while (i < text.length && ' \t\r\n\uFEFF'.includes(text[i]!)) i++;
+    // A byte order mark may open the file; anywhere else it is not whitespace.
+    while (i < text.length && (' \t\r\n'.includes(text[i]!) || (i === 0 && text[i] === '\uFEFF'))) i++;
     if (text.startsWith('//', i) || text.startsWith('/*', i)) fail('comments are not allowed in JSON', GENERAL_HINT, 2);
   };
   const describeHere = (): string => (i >= text.length ? 'the end of the file' : JSON.stringify(text[i]));
@@ -54,8 +59,13 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const value = (): void => {
     skipSpace();
     const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
+    if (c === '{' || c === '[') {
+      if (++depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`, 'a graph file needs only a few levels of nesting; check for brackets that never close');
+      if (c === '{') object();
+      else array();
+      depth--;
+      return;
+    }
     if (c === '"') return string();
     const literal = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)(?![\w.])/.exec(text.slice(i));
     if (literal) {

@@ -32,9 +32,41 @@ export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, Gra
     // Fatal and BOM-preserving, so the text encodes back to exactly these bytes (the sha256 is of the bytes).
     source = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return err({ reason: 'unreadable', file: absolute, message: 'the file is not UTF-8 text' });
+    return err(notUtf8(absolute, bytes));
   }
   return analyzeGraphSource(absolute, source);
+}
+
+/**
+ * A file that is not UTF-8 (another encoding, or not text at all), reported at its first byte
+ * that is not: the excerpt shows the text as read, with U+FFFD where bytes could not be read.
+ */
+function notUtf8(file: string, bytes: Uint8Array): GraphLoadFailure {
+  const source = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+  // Every character before the first U+FFFD that the file does not spell as EF BF BD was read as
+  // written, so counting their UTF-8 bytes finds where the first bad byte is, in bytes and in text.
+  let offset = 0;
+  let index = 0;
+  for (const c of source) {
+    const cp = c.codePointAt(0)!;
+    if (cp === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+    offset += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    index += c.length;
+  }
+  const before = source.slice(0, index).split('\n');
+  const byte = (bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+  return {
+    reason: 'invalid',
+    file,
+    source,
+    diagnostics: [
+      {
+        position: { file, line: before.length, column: before.at(-1)!.length + 1, length: 1 },
+        message: `the file is not UTF-8 text: byte 0x${byte} cannot be read here`,
+        hint: 'save the file as UTF-8 (graph files are text)',
+      },
+    ],
+  };
 }
 
 /**

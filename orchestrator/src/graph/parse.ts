@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, ErrorCode, Node, YAMLError } from 'yaml';
 import type { Diagnostic, SourcePosition } from '../core/source-position.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -38,39 +38,70 @@ export interface ParsedGraphSource {
 
 /**
  * Parses a graph file's text. JSON is parsed with the YAML parser too (JSON is YAML), so both
- * formats get positions the same way; JSON is checked for strict syntax first. Every syntax error
- * is reported, each at its own position; nothing is checked against the schema here.
+ * formats get positions the same way; JSON is checked for strict syntax first. Syntax errors are
+ * reported each at its own position (the first 20, then how many more); nothing is checked
+ * against the schema here.
  */
 export function parseGraphSource(file: string, source: string, format: GraphFormat): Result<ParsedGraphSource, Diagnostic[]> {
-  const lines = new LineCounter();
-  const at = (start: number, end: number): SourcePosition => positionOf(file, source, lines, start, end);
+  const at = sourcePositions(file, source);
 
   if (format === 'json') {
     const problem = findJsonSyntaxError(source);
     if (problem !== undefined) {
-      // The line counter is only filled while parsing, so count lines for this one position by hand.
-      const before = source.slice(0, problem.offset).split('\n');
-      const line = before.length;
-      const column = before[line - 1]!.length + 1;
-      const length = Math.max(1, Math.min(problem.length, lineEnd(source, problem.offset) - problem.offset));
-      return err([{ position: { file, line, column, length }, message: `invalid JSON: ${problem.message}`, hint: problem.hint }]);
+      return err([{ position: at(problem.offset, problem.offset + problem.length), message: `invalid JSON: ${problem.message}`, hint: problem.hint }]);
     }
   }
 
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    // logLevel: warnings (e.g. about keys that are lists) would go to stderr; problems are reported as diagnostics.
+    doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    return err([{ position: at(0, 0), ...TOO_DEEP }]);
+  }
   if (doc.errors.length > 0) {
-    return err(doc.errors.map((e) => syntaxDiagnostic(doc, e, at, format)));
+    // yaml reports running out of stack as a syntax error, at every level it unwinds through: one is enough.
+    const tooDeep = doc.errors.find((e) => /call stack/i.test(e.message));
+    if (tooDeep !== undefined) return err([{ position: at(tooDeep.pos[0], tooDeep.pos[1]), ...TOO_DEEP }]);
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => syntaxDiagnostic(doc, e, at, format));
+    const more = doc.errors[MAX_SYNTAX_ERRORS];
+    if (more !== undefined) {
+      shown.push({
+        position: at(more.pos[0], more.pos[1]),
+        message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax errors from here on`,
+        hint: 'they often follow from the ones before; fix those first and validate again',
+      });
+    }
+    return err(shown);
   }
 
   let data: unknown;
   try {
     data = doc.toJS();
   } catch (e) {
+    if (isStackOverflow(e)) return err([{ position: at(0, 0), ...TOO_DEEP }]);
     // toJS throws for alias bombs and aliases to nothing; neither is a graph anyone means to write.
     const message = e instanceof Error ? e.message : String(e);
     return err([{ position: at(0, 0), message: `cannot read the YAML document: ${message}` }]);
   }
   return ok({ format, data, positions: sourceMap(doc, at) });
+}
+
+/**
+ * Syntax errors shown at most: one broken bracket or indent can make the parser report every
+ * token after it, tens of thousands of lines that bury the first one, which is the one to fix.
+ */
+const MAX_SYNTAX_ERRORS = 20;
+
+/** Nesting so deep that the parser runs out of stack; a graph needs a handful of levels. */
+const TOO_DEEP = {
+  message: 'the file is nested too deeply to read',
+  hint: 'a graph file needs only a few levels of nesting; check for brackets or indentation that never close',
+} as const;
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
 /** Hints for the syntax errors people make most; yaml's own message says what, these say what to do. */
@@ -101,7 +132,7 @@ function syntaxDiagnostic(
     }
   }
   // yaml's own wording for this one tells programmers which API to call instead.
-  const what = error.code === 'MULTIPLE_DOCS' ? 'the file holds more than one document' : lowerFirst(error.message);
+  const what = error.code === 'MULTIPLE_DOCS' ? 'the file holds more than one document' : shorten(lowerFirst(error.message));
   const message = `${format === 'json' ? 'JSON' : 'YAML'} syntax error: ${what}`;
   const hint = SYNTAX_HINTS[error.code];
   return hint === undefined ? { position: at(start, end), message } : { position: at(start, end), message, hint };
@@ -191,17 +222,38 @@ function sourceMap(doc: Document.Parsed, at: (start: number, end: number) => Sou
   };
 }
 
-/** A 1-based position for a 0-based range; the length stops at the end of the first line. */
-function positionOf(file: string, source: string, lines: LineCounter, start: number, end: number): SourcePosition {
-  const { line, col } = lines.linePos(start);
-  const length = Math.max(1, Math.min(end, lineEnd(source, start)) - start);
-  return { file, line, column: col, length };
+/**
+ * Turns 0-based ranges of `source` into 1-based positions; the length stops at the end of the
+ * first line. Lines are counted here, by "\n", not by the YAML parser's line counter: that one
+ * misses line breaks inside tokens it cannot make sense of, and then later positions drift off
+ * their lines.
+ */
+function sourcePositions(file: string, source: string): (start: number, end: number) => SourcePosition {
+  const lineStarts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return (start, end) => {
+    const offset = Math.max(0, Math.min(start, source.length));
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    const length = Math.max(1, Math.min(end, lineEnd(source, offset)) - offset);
+    return { file, line: low + 1, column: offset - lineStarts[low]! + 1, length };
+  };
 }
 
 function lineEnd(source: string, offset: number): number {
   const nl = source.indexOf('\n', offset);
   const end = nl === -1 ? source.length : nl;
   return end > offset && source[end - 1] === '\r' ? end - 1 : end;
+}
+
+/** yaml quotes the source it could not read in its messages; a long stretch of it helps nobody. */
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 function lowerFirst(text: string): string {

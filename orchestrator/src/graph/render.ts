@@ -10,6 +10,16 @@ export interface RenderOptions {
 
 const FORMATS_HINT = 'graph files are YAML (.yaml, .yml) or JSON (.json)';
 
+/** Excerpts of longer lines show this many characters, starting this many before the place. */
+const EXCERPT_WIDTH = 160;
+const EXCERPT_LEAD = 60;
+
+/**
+ * C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides, and the
+ * characters that take no room (zero-width ones, a byte order mark), which would move the marker.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
 /**
  * Renders diagnostics as plain text, compiler style, sorted by file, line and column:
  *
@@ -41,15 +51,26 @@ export function renderDiagnostics(
   };
   const excerpt = (position: SourcePosition): string[] => {
     if (!sourcesByFile.has(position.file)) return [];
-    const text = linesOf(position.file)[position.line - 1];
+    let text = linesOf(position.file)[position.line - 1];
     if (text === undefined) return [];
-    // One column per character, so a tab shown as a space keeps the marker under the right place.
-    const shown = text.replace(/\t/g, ' ');
-    const room = Math.max(1, shown.length - position.column + 1);
+    let column = position.column;
+    let cut = '';
+    // A very long line (minified JSON, a pasted blob) shows as a window around the place.
+    if (text.length > EXCERPT_WIDTH) {
+      const from = Math.max(0, Math.min(column - 1 - EXCERPT_LEAD, text.length - EXCERPT_WIDTH));
+      const to = from + EXCERPT_WIDTH;
+      if (to < text.length) cut = '…';
+      text = `${from > 0 ? '…' : ''}${text.slice(from, to)}`;
+      column += from > 0 ? 1 - from : 0;
+    }
+    // One column per character, so a tab shown as a space keeps the marker under the right place;
+    // control characters (and those that reorder text) would act on the terminal, so they show as U+FFFD.
+    const shown = text.replace(/\t/g, ' ').replace(UNPRINTABLE, '\uFFFD');
+    const room = Math.max(1, shown.length - column + 1);
     const marker = '^'.repeat(Math.max(1, Math.min(position.length, room)));
     return [
-      `${String(position.line).padStart(5)} | ${shown}`.trimEnd(),
-      `${' '.repeat(5)} | ${' '.repeat(Math.max(0, position.column - 1))}${marker}`,
+      `${String(position.line).padStart(5)} | ${shown}${cut}`.trimEnd(),
+      `${' '.repeat(5)} | ${' '.repeat(Math.max(0, column - 1))}${marker}`,
     ];
   };
   const where = (p: SourcePosition): string => `${displayPath(p.file, cwd)}:${p.line}:${p.column}`;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { quoteId } from '../core/ids.js';
 import type { Diagnostic } from '../core/source-position.js';
 import type { DataPath, GraphSourceMap } from './parse.js';
 import { Concurrency, Settings, Task, TaskGraph } from './schema.js';
@@ -142,7 +143,7 @@ function where(path: DataPath, data: unknown): string {
 export function taskName(data: unknown, index: number): string {
   const task = valueAt(data, ['tasks', index]);
   const id = isRecord(task) ? task['id'] : undefined;
-  return typeof id === 'string' && id !== '' ? `task ${JSON.stringify(id)}` : `task #${index + 1}`;
+  return typeof id === 'string' && id !== '' ? `task ${quoteId(id)}` : `task #${index + 1}`;
 }
 
 /** A short description of a value as written: strings quoted (and shortened), collections by kind. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isRunId, type RunId } from '../core/ids.js';
+import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { RunLayout } from './layout.js';
 import { Manifest } from './manifest.js';
@@ -52,7 +52,7 @@ export async function readManifest(runDir: string): Promise<Result<Manifest, Rea
 export function renderReadFailure(f: ReadFailure): string {
   switch (f.reason) {
     case 'bad-run-id':
-      return `error: "${f.given}" is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run`;
+      return `error: ${quoteId(f.given)} is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run`;
     case 'no-runs':
       return `error: no runs in ${f.runsDir}\n  hint: start one with: codex-orchestrator run <graph>`;
     case 'run-not-found':

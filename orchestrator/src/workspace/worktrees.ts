@@ -57,8 +57,12 @@ export class Worktrees {
     return `codex-orchestrator/${this.runId}`;
   }
 
+  /**
+   * `<task-id>` for the first attempt, `<task-id>@<n>` for later ones: `@` is not an id
+   * character, so no task's folder is ever another task's retry (`a.2` and `a`'s second attempt).
+   */
   pathOf(taskId: TaskId, attempt: number): string {
-    return path.join(this.dir, attempt > 1 ? `${taskId}.${attempt}` : taskId);
+    return path.join(this.dir, attempt > 1 ? `${taskId}@${attempt}` : taskId);
   }
 
   /** Creates the task's worktree on a fresh branch, merging its dependencies' results in order. */

@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { descendantsOf, isAlive } from '../../src/core/process-tree.js';
+import { shellTask, stopCli, whenRunning } from '../helpers/busy-run.js';
 import { BIN, cli, startCli } from '../helpers/cli.js';
-import { processesWith } from '../helpers/processes.js';
 import { addFile, repoWithGraph } from '../helpers/run.js';
 import { writeFiles } from '../helpers/temp.js';
 
@@ -105,29 +104,16 @@ tasks:
 
   it('SIGTERM stops a run: running Codex turns cancelled, no child process left, exit 143, run marked stopped', async () => {
     const marker = `sigterm-marker-${process.pid}-${Date.now()}`;
-    const { repo } = repoWithGraph(`
-tasks:
-  - id: busy-1
-    role: builder
-    prompt: "\`\`\`sh\\nbash -c 'sleep 60; echo ${marker}-1'\\n\`\`\`"
-  - id: busy-2
-    role: builder
-    prompt: "\`\`\`sh\\nbash -c 'sleep 60; echo ${marker}-2'\\n\`\`\`"
-  - id: later
-    role: builder
-    deps: [busy-1]
-    prompt: "\`\`\`sh\\necho later\\n\`\`\`"
-`);
-    const { child, done } = startCli(['run', 'graph.yaml'], repo);
+    const { repo } = repoWithGraph(
+      `tasks:\n${shellTask('busy-1', `bash -c 'sleep 60; echo ${marker}-1'`)}${shellTask('busy-2', `bash -c 'sleep 60; echo ${marker}-2'`)}${shellTask('later', 'echo later', ['busy-1'])}`,
+    );
+    const run = startCli(['run', 'graph.yaml'], repo);
     // Both tasks' commands are running (each shows up as several processes: Codex's shell, bash, sleep).
-    await expect.poll(() => processesWith(`${marker}-1`).length > 0 && processesWith(`${marker}-2`).length > 0, { timeout: 20_000, interval: 100 }).toBe(true);
-    const descendants = descendantsOf(child.pid as number);
-    expect(descendants.length).toBeGreaterThan(2);
-    child.kill('SIGTERM');
-    const result = await done;
+    await whenRunning([`${marker}-1`, `${marker}-2`], 20_000);
+    const { result, tree, survivors } = await stopCli(run, marker);
+    expect(tree.length).toBeGreaterThan(2);
     expect(result.code).toBe(143);
-    expect(processesWith(marker)).toEqual([]);
-    expect(descendants.filter(isAlive)).toEqual([]);
+    expect(survivors).toEqual([]);
     const runs = readdirSync(path.join(repo, '.runs')).filter((n) => n.startsWith('20'));
     const m = JSON.parse(readFileSync(path.join(repo, '.runs', runs[0] as string, 'manifest.json'), 'utf8'));
     expect(m.status).toBe('stopped');

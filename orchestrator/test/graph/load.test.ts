@@ -125,14 +125,19 @@ describe('loadGraph', () => {
     );
   });
 
-  it('rejects a file that is not UTF-8', async () => {
-    await writeFile(join(dir, 'latin1.yaml'), Buffer.from([0x74, 0x61, 0x73, 0x6b, 0xe9, 0x0a]));
+  it('rejects a file that is not UTF-8 at its first byte that is not', async () => {
+    // "tasks:\n  - id: café" in Latin-1: é is the single byte 0xE9.
+    await writeFile(join(dir, 'latin1.yaml'), Buffer.concat([Buffer.from('tasks:\n  - id: caf'), Buffer.from([0xe9, 0x0a])]));
     const result = await loadGraph(join(dir, 'latin1.yaml'));
-    expect(result.ok ? undefined : result.error).toEqual({
-      reason: 'unreadable',
-      file: join(dir, 'latin1.yaml'),
-      message: 'the file is not UTF-8 text',
-    });
+    if (result.ok) throw new Error('expected a failure');
+    expect(renderGraphLoadFailure(result.error, { cwd: dir })).toBe(
+      'latin1.yaml:2:12: error: the file is not UTF-8 text: byte 0xE9 cannot be read here\n' +
+        '    2 |   - id: caf\uFFFD\n' +
+        '      |            ^\n' +
+        '  hint: save the file as UTF-8 (graph files are text)\n' +
+        '\n' +
+        '1 problem in latin1.yaml',
+    );
   });
 });
 

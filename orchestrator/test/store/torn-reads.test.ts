@@ -1,81 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunLayout } from '../../src/store/layout.js';
-import { countTasks, Manifest, type TaskRecord } from '../../src/store/manifest.js';
+import { Manifest } from '../../src/store/manifest.js';
 import { readRunIndex } from '../../src/store/run-index.js';
-import { RunWriter } from '../../src/store/run-writer.js';
-import { tempDir } from '../helpers/temp.js';
-
-const RUN_ID = '2026-11-21T10-04-05Z-7f3a';
-
-function taskRecord(i: number): TaskRecord {
-  return {
-    id: `task-${i}`,
-    title: `Task number ${i}`,
-    role: i % 3 === 2 ? 'tester' : 'builder',
-    deps: i > 0 ? [`task-${i - 1}`] : [],
-    status: 'pending',
-    attempts: [],
-    artifacts: {},
-  };
-}
-
-function tasksOf(n: number): TaskRecord[] {
-  return Array.from({ length: n }, (_, i) => taskRecord(i));
-}
-
-function newManifest(): Manifest {
-  const tasks = tasksOf(3);
-  return {
-    schemaVersion: 1,
-    runId: RUN_ID,
-    status: 'running',
-    graph: { path: '/repo/tasks/demo.yaml', sha256: 'a'.repeat(64), name: 'demo', copy: 'graph.yaml' },
-    repo: { root: '/repo', baseRef: 'HEAD', baseCommit: 'b'.repeat(40) },
-    settings: { backend: 'codex-mcp', concurrency: { builder: 4, tester: 2 } },
-    model: { kind: 'offline', name: 'offline-scripted' },
-    tools: { orchestrator: '0.1.0', codex: '0.153.4', node: process.version },
-    process: { pid: process.pid, hostname: 'test-host' },
-    startedAt: '2026-11-21T10:04:05.000Z',
-    heartbeatAt: '2026-11-21T10:04:05.000Z',
-    counts: countTasks(tasks),
-    usage: { input: 0, cachedInput: 0, output: 0, reasoning: 0, total: 0 },
-    runnerLog: 'runner.log',
-    tasks,
-  };
-}
-
-async function createWriter(): Promise<{ writer: RunWriter; runsDir: string; runDir: string }> {
-  const runsDir = tempDir('co-runs-');
-  const runDir = path.join(runsDir, RUN_ID);
-  const writer = await RunWriter.create(runsDir, runDir, newManifest(), 'graph source');
-  return { writer, runsDir, runDir };
-}
+import { churn, createRunWriter, FIXTURE_RUN_ID, tasksOf } from '../helpers/manifests.js';
 
 describe('RunWriter', () => {
   it('never lets a concurrent reader see a torn manifest', async () => {
-    const { writer, runDir } = await createWriter();
+    const { writer, runDir } = await createRunWriter();
     const file = RunLayout.manifest(runDir);
 
-    let stop = false;
-    let updates = 0;
-    const writing = (async () => {
-      while (!stop) {
-        updates++;
-        const n = updates;
-        writer.update((m) => {
-          m.heartbeatAt = new Date(Date.parse(m.startedAt) + n * 1000).toISOString();
-          m.message = `update ${n} ${'x'.repeat((n * 37) % 500)}`;
-          // Grow and shrink the task list so consecutive files differ in size.
-          m.tasks = tasksOf(1 + ((n * 7) % 40));
-          const first = m.tasks[0] as TaskRecord;
-          first.status = n % 2 === 0 ? 'running' : 'succeeded';
-        });
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      await writer.flush();
-    })();
+    const writing = churn(writer);
 
     let reads = 0;
     const torn: string[] = [];
@@ -101,13 +36,14 @@ describe('RunWriter', () => {
     };
 
     try {
-      // Waves of 200 concurrent reads until the readers have seen the file change many times.
-      for (let wave = 0; wave < 100 && (wave < 2 || versions.size < 20); wave++) {
+      // Waves of 200 concurrent reads until the readers have seen the file change many times
+      // (bounded in time, not in waves: on a busy machine a write can take longer than many waves).
+      const deadline = Date.now() + 30_000;
+      for (let wave = 0; wave < 2 || (versions.size < 20 && Date.now() < deadline); wave++) {
         await Promise.all(Array.from({ length: 200 }, readOnce));
       }
     } finally {
-      stop = true;
-      await writing;
+      await writing.stop();
     }
 
     expect(torn).toEqual([]);
@@ -117,7 +53,7 @@ describe('RunWriter', () => {
   });
 
   it('flush() leaves the latest state on disk and in the index', async () => {
-    const { writer, runsDir, runDir } = await createWriter();
+    const { writer, runsDir, runDir } = await createRunWriter();
     for (let i = 1; i <= 50; i++) {
       writer.update((m) => {
         m.heartbeatAt = new Date(Date.parse(m.startedAt) + i * 1000).toISOString();
@@ -143,11 +79,11 @@ describe('RunWriter', () => {
 
     const index = await readRunIndex(runsDir);
     expect(index.runs).toHaveLength(1);
-    expect(index.runs[0]).toMatchObject({ id: RUN_ID, status: 'succeeded', finishedAt: '2026-11-21T10:05:00.000Z', counts: onDisk.counts });
+    expect(index.runs[0]).toMatchObject({ id: FIXTURE_RUN_ID, status: 'succeeded', finishedAt: '2026-11-21T10:05:00.000Z', counts: onDisk.counts });
   });
 
   it('flush() reports a manifest that no longer matches its schema', async () => {
-    const { writer, runDir } = await createWriter();
+    const { writer, runDir } = await createRunWriter();
     const before = await readFile(RunLayout.manifest(runDir), 'utf8');
     writer.update((m) => {
       (m as { status: string }).status = 'not-a-status';

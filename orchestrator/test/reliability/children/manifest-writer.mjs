@@ -1,0 +1,27 @@
+// R5's writer process: opens a run with the project's writer (the built `RunWriter`) and rewrites
+// its manifest as fast as it can, each change written before the next, until it is killed.
+//
+// Usage: manifest-writer.mjs <runs-dir> <run-dir>. Sends {type: 'writing'} (IPC) once the run is
+// open and the loop starts, or {type: 'error', message} when the run's manifest cannot be read.
+
+import { readManifest } from '../../../../dist/store/read.js';
+import { RunWriter } from '../../../../dist/store/run-writer.js';
+
+const [runsDir, runDir] = process.argv.slice(2);
+const current = await readManifest(runDir);
+if (!current.ok) {
+  process.send({ type: 'error', message: JSON.stringify(current.error) }, () => process.exit(1));
+} else {
+  const template = current.value.tasks[0];
+  const writer = await RunWriter.create(runsDir, runDir, current.value, 'graph source\n');
+  process.send({ type: 'writing' });
+  for (let n = 1; ; n++) {
+    // A new heartbeat, and a message and task list whose lengths change: every file differs in size.
+    writer.update((m) => {
+      m.heartbeatAt = new Date().toISOString();
+      m.message = `write ${n} by ${process.pid} ${'x'.repeat((n * 37) % 500)}`;
+      m.tasks = Array.from({ length: 1 + ((n * 7) % 40) }, (_, i) => ({ ...template, id: `task-${i}` }));
+    });
+    await writer.flush();
+  }
+}
