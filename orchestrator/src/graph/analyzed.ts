@@ -33,6 +33,8 @@ export interface AnalyzedGraph {
     readonly baseRef: string;
     readonly backend: Backend;
     readonly concurrency: { readonly builder: number; readonly tester: number };
+    /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
+    readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };
   /** In file order. */
   readonly tasks: readonly AnalyzedTask[];
