@@ -4,10 +4,17 @@ import writeFileAtomic from 'write-file-atomic';
 
 /**
  * Every file a reader may poll is replaced atomically (temp file, fsync, rename), so a reader sees
- * the old file or the new one, never a torn one.
+ * the old file or the new one, never a torn one. A write that fails (a full disk) leaves the old
+ * file as it was.
  */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { fsync: true });
+
+/** Replaces `file` with `data` atomically. The one way the store does it; tests pass their own to inject failures. */
+export type AtomicWrite = (file: string, data: string) => Promise<void>;
+
+export const atomicWrite: AtomicWrite = (file, data) => writeFileAtomic(file, data, { fsync: true });
+
+export async function writeJsonAtomic(file: string, value: unknown, write: AtomicWrite = atomicWrite): Promise<void> {
+  await write(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
