@@ -6,7 +6,9 @@ export type AbortTag =
   /** The person or script stopped the run (Ctrl-C, SIGTERM, `stop`). */
   | { readonly kind: 'stop'; readonly signal: 'SIGINT' | 'SIGTERM' | 'request' }
   /** The task ran longer than its timeout. */
-  | { readonly kind: 'task-timeout'; readonly timeoutMs: number };
+  | { readonly kind: 'task-timeout'; readonly timeoutMs: number }
+  /** The run can no longer write its records (a full disk, a planted link); `message` says which file and why. */
+  | { readonly kind: 'store-failed'; readonly message: string };
 
 export class TaggedAbort extends Error {
   constructor(readonly tag: AbortTag) {
@@ -21,6 +23,8 @@ function describeTag(tag: AbortTag): string {
       return tag.signal === 'request' ? 'the run was stopped' : `the run was stopped (${tag.signal})`;
     case 'task-timeout':
       return `the task did not finish within its timeout of ${formatDuration(tag.timeoutMs)}`;
+    case 'store-failed':
+      return `the run stopped: ${tag.message}`;
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { abortTag, describeAbort } from '../core/abort.js';
+import { abortTag, describeAbort, TaggedAbort } from '../core/abort.js';
 import { ZERO_USAGE } from '../core/events.js';
 import { newRunId, type RunId, type TaskId } from '../core/ids.js';
 import { orchestratorVersion, packageRoot } from '../core/package-info.js';
@@ -19,6 +19,11 @@ import { schedule, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest, type RunStatus } from '../store/manifest.js';
 import { RunWriter } from '../store/run-writer.js';
+import type { AtomicWrite } from '../store/atomic.js';
+import { collectSecrets } from '../store/secrets/sources.js';
+import { Redactor } from '../store/secrets/redactor.js';
+import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
+import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
@@ -43,6 +48,8 @@ export interface RunOptions {
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /** How the run store replaces files atomically (tests inject write failures here). */
+  readonly atomicWrite?: AtomicWrite;
 }
 
 /** Why a run could not start. Nothing is written when one of these comes back. */
@@ -51,10 +58,21 @@ export type RunSetupFailure =
   | { readonly reason: 'bad-base-ref'; readonly ref: string; readonly repo: string }
   | { readonly reason: 'run-exists'; readonly runId: string };
 
-export async function executeRun(options: RunOptions): Promise<Result<Manifest, RunSetupFailure>> {
+/**
+ * The run could not write its records (see StoreFailure) and stopped; the manifest on disk is the
+ * last good one (`started`), or the run folder was still being set up (`!started`).
+ */
+export type RunStoreFailure = { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure; readonly started: boolean };
+
+export type RunFailure = RunSetupFailure | RunStoreFailure;
+
+export async function executeRun(options: RunOptions): Promise<Result<Manifest, RunFailure>> {
   const { graph } = options;
-  const observer = options.observer ?? (() => undefined);
   const env = options.env ?? process.env;
+  const redactor = Redactor.from(collectSecrets(env, { patterns: graph.settings.secrets.patterns, envNames: graph.settings.secrets.env }));
+  const observe = options.observer ?? (() => undefined);
+  // What observers show (terminal, CI logs) is kept as free of secrets as the files are.
+  const observer: EngineObserver = redactor.empty ? observe : (e) => observe(redactor.json(e));
   const repoDir = graph.settings.repo ?? path.dirname(graph.file);
   const repoRoot = await repoRootOf(repoDir);
   if (!repoRoot) return err({ reason: 'not-a-git-repo', dir: repoDir });
@@ -92,11 +110,23 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   };
   let writer: RunWriter;
   try {
-    writer = await RunWriter.create(options.runsDir, runDir, manifest, graph.source);
+    const created = await RunWriter.create(options.runsDir, runDir, manifest, graph.source, {
+      redactor,
+      ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
+    });
+    if (!created.ok) {
+      await model.close();
+      return err({ reason: 'store-failed', runId, failure: created.error, started: false });
+    }
+    writer = created.value;
   } catch (e) {
     await model.close();
     throw e;
   }
+  // The run stops when it can no longer keep its records; the last good manifest stays.
+  const storeStop = new AbortController();
+  writer.onStoreFailure((f) => storeStop.abort(new TaggedAbort({ kind: 'store-failed', message: describeStoreFailure(f) })));
+  const signal = AbortSignal.any([options.signal, storeStop.signal]);
   writer.log(`run ${runId} started: graph ${graph.file} (sha256 ${graph.sha256}), base ${graph.settings.baseRef} = ${baseCommit}`);
   writer.log(`model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}`);
   observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName });
@@ -106,13 +136,16 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     observer({ type: 'notice', message });
   }
 
+  if (graph.source !== redactor.text(graph.source)) writer.log('graph.yaml: secrets in the graph are redacted in this copy, so its sha256 differs from the graph file\'s');
+  const swept = await sweepAbandonedTemps(options.runsDir);
+  if (swept.length > 0) writer.log(`swept ${swept.length} temp file(s) left by interrupted writes: ${swept.map((f) => path.relative(options.runsDir, f)).join(', ')}`);
+
   const heartbeat = setInterval(() => writer.update((m) => (m.heartbeatAt = new Date().toISOString())), options.heartbeatMs ?? 2000);
   heartbeat.unref();
   const codexHome = RunLayout.codexHome(runDir);
   await writeCodexHome(codexHome, model.access);
-  const onStderr = (text: string): void => {
-    for (const line of text.split('\n')) if (line.trim()) writer.log(`codex: ${line.trim()}`);
-  };
+  const stderrLog = codexStderrLog(redactor, writer);
+  const onStderr = (text: string): void => stderrLog.write(text);
   const backend: AgentBackend =
     backendName === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env, onStderr }) : new CodexExecBackend({ codexHome, env, onStderr });
   const worktrees = new Worktrees(repoRoot, runId, baseCommit, RunLayout.worktrees(runDir));
@@ -126,7 +159,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
       graph.tasks,
       {
         execute: (task, attempt, signal) =>
-          runTaskAttempt({ writer, backend, worktrees, observer, instructions, keepWorktrees: options.keepWorktrees ?? false }, byId.get(task.id) as AnalyzedTask, attempt, signal),
+          runTaskAttempt({ writer, backend, worktrees, observer, instructions, keepWorktrees: options.keepWorktrees ?? false, env }, byId.get(task.id) as AnalyzedTask, attempt, signal),
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
@@ -144,7 +177,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
           observer({ type: 'task-awaiting-approval', taskId: task.id });
         },
       },
-      { concurrency, signal: options.signal },
+      { concurrency, signal },
     );
     states = outcome.states;
   } catch (e) {
@@ -154,8 +187,19 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     clearInterval(heartbeat);
     await backend.close();
     await model.close();
+    stderrLog.end();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+  }
+
+  if (writer.failure) {
+    // Nothing more is recorded: the manifest on disk stays the last good one, for resume.
+    await worktrees.prune();
+    if (!options.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+    writer.log(`run ${runId} stopped: ${describeStoreFailure(writer.failure)}`);
+    writer.close();
+    observer({ type: 'run-finished', runId, status: 'failed', manifest: RunLayout.manifest(runDir), message: describeStoreFailure(writer.failure) });
+    return err({ reason: 'store-failed', runId, failure: writer.failure, started: true });
   }
 
   // Tasks the stop caught before they started.
@@ -193,8 +237,29 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   });
   writer.log(`run ${runId} ${status}${message ? `: ${message}` : ''}`);
   await writer.flush();
+  writer.close();
+  if (writer.failure) return err({ reason: 'store-failed', runId, failure: writer.failure, started: true });
   observer({ type: 'run-finished', runId, status, manifest: RunLayout.manifest(runDir), message });
-  return ok(writer.manifest as Manifest);
+  // The caller prints it: the same redacted values as on disk.
+  return ok(redactor.json(writer.manifest as Manifest));
+}
+
+/**
+ * Codex's stderr, line by line into the runner log. Chunks are cut anywhere, so the text goes
+ * through a stream redactor before it is split into lines.
+ */
+function codexStderrLog(redactor: Redactor, writer: RunWriter): { write(text: string): void; end(): void } {
+  const stream = redactor.stream();
+  let partial = '';
+  const take = (text: string, final: boolean): void => {
+    const lines = (partial + text).split('\n');
+    partial = final ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim()) writer.log(`codex: ${line.trim()}`);
+  };
+  return {
+    write: (text) => take(stream.push(text), false),
+    end: () => take(stream.end(), true),
+  };
 }
 
 function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: Error | undefined): { status: RunStatus; message: string | undefined } {

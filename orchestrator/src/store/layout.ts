@@ -10,7 +10,8 @@ import type { RunId, TaskId } from '../core/ids.js';
  *   .runs/<run-id>/codex-home/     private CODEX_HOME of the run
  *   .runs/<run-id>/worktrees/      task worktrees while the run works
  *
- * Ids are branded and validated, so these joins never leave the run folder.
+ * Ids are branded and validated, so these joins never leave the run folder; files below it are
+ * written through `run-files.ts`, which never follows a symbolic link.
  */
 export const RunLayout = {
   index: (runsDir: string) => path.join(runsDir, 'index.json'),

@@ -5,6 +5,7 @@ import { TaggedAbort } from '../../core/abort.js';
 import { newRunId, type RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
+import { renderStoreFailure } from '../../store/store-failure.js';
 import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
@@ -58,7 +59,13 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
       keepWorktrees: o.keepWorktrees,
     });
     if (!result.ok) {
-      out.info(renderSetupFailure(result.error));
+      const f = result.error;
+      if (f.reason === 'store-failed') {
+        // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
+        out.info(renderStoreFailure(f.failure, f.runId, f.started, (p) => displayPath(p)));
+        return Exit.failed;
+      }
+      out.info(renderSetupFailure(f));
       return Exit.usage;
     }
     const m = result.value;
