@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { abortTag, describeAbort, TaggedAbort } from '../core/abort.js';
@@ -11,7 +11,7 @@ import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { codexVersion } from '../backends/codex-binary.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
-import { writeCodexHome } from '../backends/codex-home.js';
+import { makePrivateCodexHome, sweepAbandonedCodexHomes, writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';
@@ -45,9 +45,15 @@ export interface RunOptions {
   /** Fires to stop the run (tagged `stop`). */
   readonly signal: AbortSignal;
   readonly observer?: EngineObserver;
+  /** Keep the task worktrees, and the run's private CODEX_HOME, for debugging. */
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /**
+   * Use this folder as the run's CODEX_HOME and leave it in place (benchmarks read Codex's session
+   * files from it). By default the run makes a private temporary one and removes it at the end.
+   */
+  readonly codexHome?: string;
   /** How the run store replaces files atomically (tests inject write failures here). */
   readonly atomicWrite?: AtomicWrite;
 }
@@ -65,6 +71,9 @@ export type RunSetupFailure =
 export type RunStoreFailure = { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure; readonly started: boolean };
 
 export type RunFailure = RunSetupFailure | RunStoreFailure;
+
+/** Set CODEX_ORCHESTRATOR_KEEP_CODEX_HOME=1 to keep the run's private CODEX_HOME (its path is in runner.log). */
+export const KEEP_CODEX_HOME_ENV = 'CODEX_ORCHESTRATOR_KEEP_CODEX_HOME';
 
 export async function executeRun(options: RunOptions): Promise<Result<Manifest, RunFailure>> {
   const { graph } = options;
@@ -142,8 +151,13 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
 
   const heartbeat = setInterval(() => writer.update((m) => (m.heartbeatAt = new Date().toISOString())), options.heartbeatMs ?? 2000);
   heartbeat.unref();
-  const codexHome = RunLayout.codexHome(runDir);
+  const keepCodexHome = options.codexHome !== undefined || options.keepWorktrees === true || env[KEEP_CODEX_HOME_ENV] === '1';
+  const abandoned = await sweepAbandonedCodexHomes();
+  if (abandoned.length > 0) writer.log(`removed ${abandoned.length} private CODEX_HOME folder(s) left by runs that were killed`);
+  const codexHome = options.codexHome ?? (await makePrivateCodexHome());
+  if (options.codexHome) await mkdir(codexHome, { recursive: true, mode: 0o700 });
   await writeCodexHome(codexHome, model.access);
+  if (keepCodexHome) writer.log(`CODEX_HOME ${codexHome} (kept after the run; it holds Codex's unredacted transcripts)`);
   const stderrLog = codexStderrLog(redactor, writer);
   const onStderr = (text: string): void => stderrLog.write(text);
   const backend: AgentBackend =
@@ -190,6 +204,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     stderrLog.end();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+    if (!keepCodexHome) await rm(codexHome, { recursive: true, force: true });
   }
 
   if (writer.failure) {
