@@ -40,9 +40,9 @@ export async function checkNoLinks(root: string, file: string): Promise<void> {
   }
 }
 
-/** `mkdir -p` below `root` that refuses to pass through a symbolic link. */
-export async function makeRunDir(root: string, dir: string): Promise<void> {
-  await storeStep(dir, async () => {
+/** `mkdir -p` below `root` that refuses to pass through a symbolic link; failures name `forFile`. */
+export async function makeRunDir(root: string, dir: string, forFile: string = dir): Promise<void> {
+  await storeStep(forFile, async () => {
     for (const p of componentsBelow(root, dir)) {
       try {
         await mkdir(p);
@@ -50,7 +50,7 @@ export async function makeRunDir(root: string, dir: string): Promise<void> {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const stat = await lstat(p);
-      if (stat.isSymbolicLink()) throw new StoreError({ reason: 'symlink', file: dir, link: p });
+      if (stat.isSymbolicLink()) throw new StoreError({ reason: 'symlink', file: forFile, link: p });
       if (!stat.isDirectory()) throw new Error(`Internal error: ${p} is not a folder`);
     }
   });
@@ -64,7 +64,7 @@ const FLAGS = {
 
 /** Opens a file below `root` for writing (its folder is made), never through a link. */
 export async function openRunFile(root: string, file: string, mode: keyof typeof FLAGS): Promise<FileHandle> {
-  await makeRunDir(root, path.dirname(file));
+  await makeRunDir(root, path.dirname(file), file);
   return storeStep(file, async () => {
     await checkNoLinks(root, file);
     return open(file, FLAGS[mode], 0o644);
@@ -73,7 +73,7 @@ export async function openRunFile(root: string, file: string, mode: keyof typeof
 
 /** The same, as a plain descriptor for synchronous appends (the runner log). */
 export async function openRunFileSync(root: string, file: string, mode: keyof typeof FLAGS): Promise<number> {
-  await makeRunDir(root, path.dirname(file));
+  await makeRunDir(root, path.dirname(file), file);
   return storeStep(file, async () => {
     await checkNoLinks(root, file);
     return openSync(file, FLAGS[mode], 0o644);
@@ -85,7 +85,7 @@ export async function openRunFileSync(root: string, file: string, mode: keyof ty
  * the path is checked first: a link is refused rather than written through.
  */
 export async function writeRunFileAtomic(root: string, file: string, text: string, write: AtomicWrite = atomicWrite): Promise<void> {
-  await makeRunDir(root, path.dirname(file));
+  await makeRunDir(root, path.dirname(file), file);
   await storeStep(file, async () => {
     await checkNoLinks(root, file);
     await write(file, text);
