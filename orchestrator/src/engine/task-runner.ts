@@ -10,7 +10,7 @@ import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
 import { checkCounts, type Artifact, type CheckResult, type TaskFailureReason } from '../store/manifest.js';
-import { makeRunDir, writeRunFileAtomic } from '../store/run-files.js';
+import { makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { storeFailureOf } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
@@ -124,7 +124,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
       resultCommit = await ctx.worktrees.commitResult(worktreePath, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
       const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
       stat = diff.stat;
-      await writeRunFileAtomic(runDir, path.join(taskDir, 'diff.patch'), writer.redactor.text(diff.patch));
+      await writer.replaceFile(path.join(taskDir, 'diff.patch'), writer.redactor.text(diff.patch));
       if (turn.status === 'failed') {
         failure = classifyTurnFailure(turn, signal);
       } else {
@@ -135,7 +135,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
         });
         log.checks(checks);
         const checksFile = path.join(taskDir, 'checks.json');
-        await writeRunFileAtomic(runDir, checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`);
+        await writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`);
         const bad = checks.filter((c) => c.exitCode !== 0);
         if (signal.aborted) failure = abortFailure(signal);
         else if (bad.length > 0) {

@@ -135,6 +135,14 @@ export class RunWriter {
     this.update(() => change(this.task(id)));
   }
 
+  /**
+   * Replaces a file of the run (a task's diff or check results) atomically, never through a link.
+   * `text` must be redacted already. Throws a StoreError for machine trouble; see `noteWriteError`.
+   */
+  async replaceFile(file: string, text: string): Promise<void> {
+    await writeRunFileAtomic(this.runDir, file, text, this.write);
+  }
+
   /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). Never throws for a failed write. */
   log(line: string): void {
     if (this.logFd === undefined) return;
