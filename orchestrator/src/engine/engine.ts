@@ -23,6 +23,7 @@ import type { AtomicWrite } from '../store/atomic.js';
 import { collectSecrets } from '../store/secrets/sources.js';
 import { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
+import { readRunIndex, settledRuns } from '../store/run-index.js';
 import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
@@ -146,7 +147,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   }
 
   if (graph.source !== redactor.text(graph.source)) writer.log('graph.yaml: secrets in the graph are redacted in this copy, so its sha256 differs from the graph file\'s');
-  const swept = await sweepAbandonedTemps(options.runsDir);
+  const swept = await sweepAbandonedTemps(options.runsDir, settledRuns(await readRunIndex(options.runsDir)));
   if (swept.length > 0) writer.log(`swept ${swept.length} temp file(s) left by interrupted writes: ${swept.map((f) => path.relative(options.runsDir, f)).join(', ')}`);
 
   const heartbeat = setInterval(() => writer.update((m) => (m.heartbeatAt = new Date().toISOString())), options.heartbeatMs ?? 2000);

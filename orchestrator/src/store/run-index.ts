@@ -32,6 +32,15 @@ export async function readRunIndex(runsDir: string): Promise<RunIndex> {
   return { schemaVersion: 1, runs: [] };
 }
 
+/**
+ * Runs whose every write is done: the index shows a final status that only a later command (which
+ * sweeps for itself) would change. A run awaiting approval is still written to by reviews.
+ */
+export function settledRuns(index: RunIndex): Set<string> {
+  const settled = new Set<RunStatus>(['succeeded', 'failed', 'stopped', 'archived']);
+  return new Set(index.runs.filter((r) => settled.has(r.status)).map((r) => r.id));
+}
+
 export function indexEntryOf(m: Manifest): IndexEntry {
   return {
     id: m.runId,

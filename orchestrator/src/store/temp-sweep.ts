@@ -32,7 +32,7 @@ export async function sweepAtomicTemps(dir: string, targets: readonly string[], 
     const file = path.join(dir, name);
     try {
       const stat = await lstat(file);
-      if (!stat.isFile() || now - stat.mtimeMs < minAgeMs) continue;
+      if (!stat.isFile() || (minAgeMs > 0 && now - stat.mtimeMs < minAgeMs)) continue;
       await unlink(file);
       removed.push(file);
     } catch {
@@ -57,13 +57,15 @@ export async function sweepRunTemps(runDir: string, minAgeMs = 0, now = Date.now
 }
 
 /**
- * Sweeps every run folder under `runsDir` of temp files older than ABANDONED_TEMP_MS: old enough
- * that no writer (this run's, or another run's working at the same time) can still be using them.
+ * Sweeps the run folders under `runsDir` of temp files older than ABANDONED_TEMP_MS: old enough
+ * that no writer (another run working at the same time) can still be using them. Runs in `settled`
+ * (the index says they finished; their writes are all done) are not looked into, so a start stays
+ * quick with many runs.
  */
-export async function sweepAbandonedTemps(runsDir: string, now = Date.now()): Promise<string[]> {
+export async function sweepAbandonedTemps(runsDir: string, settled: ReadonlySet<string> = new Set(), now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await dirsIn(runsDir)) {
-    if (isRunId(name)) removed.push(...(await sweepRunTemps(path.join(runsDir, name), ABANDONED_TEMP_MS, now)));
+    if (isRunId(name) && !settled.has(name)) removed.push(...(await sweepRunTemps(path.join(runsDir, name), ABANDONED_TEMP_MS, now)));
   }
   return removed;
 }

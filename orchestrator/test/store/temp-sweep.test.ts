@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import writeFileAtomic from 'write-file-atomic';
 import { countTasks } from '../../src/store/manifest.js';
-import { upsertIndexEntry } from '../../src/store/run-index.js';
+import { readRunIndex, settledRuns, upsertIndexEntry } from '../../src/store/run-index.js';
 import { isAtomicTemp, sweepAbandonedTemps, sweepRunTemps } from '../../src/store/temp-sweep.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -69,14 +69,26 @@ describe('sweeping temp files of interrupted atomic writes', () => {
     expect(tree(runDir)).toContain('worktrees/a/manifest.json.77');
   });
 
-  it("sweeps other runs' folders only of temp files old enough to be abandoned", async () => {
+  it("sweeps other runs' folders only of temp files old enough to be abandoned, and not settled runs", async () => {
     const runsDir = tempDir();
+    const settled = '2026-11-21T09-00-00Z-0001';
     touch(path.join(runsDir, RUN, 'manifest.json.111'), 5 * 60_000);
     touch(path.join(runsDir, RUN, 'manifest.json.222')); // a write of a run working right now
     touch(path.join(runsDir, 'not-a-run', 'manifest.json.333'), 5 * 60_000);
-    const removed = await sweepAbandonedTemps(runsDir);
+    touch(path.join(runsDir, settled, 'manifest.json.444'), 5 * 60_000); // finished: not looked into
+    await upsertIndexEntry(runsDir, { id: settled, graph: '/g.yaml', status: 'succeeded', startedAt: '2026-11-21T09:00:00.000Z', counts: countTasks([]) });
+    await upsertIndexEntry(runsDir, { id: RUN, graph: '/g.yaml', status: 'awaiting-approval', startedAt: '2026-11-21T10:04:05.000Z', counts: countTasks([]) });
+    const removed = await sweepAbandonedTemps(runsDir, settledRuns(await readRunIndex(runsDir)));
     expect(removed.map((f) => path.relative(runsDir, f))).toEqual([path.join(RUN, 'manifest.json.111')]);
-    expect(tree(runsDir)).toEqual([RUN, `${RUN}/manifest.json.222`, 'not-a-run', 'not-a-run/manifest.json.333']);
+    expect(tree(runsDir)).toEqual([
+      settled,
+      `${settled}/manifest.json.444`,
+      RUN,
+      `${RUN}/manifest.json.222`,
+      'index.json',
+      'not-a-run',
+      'not-a-run/manifest.json.333',
+    ]);
   });
 
   it('sweeps index temp files while holding the index lock', async () => {
