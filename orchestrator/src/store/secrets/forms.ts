@@ -1,15 +1,16 @@
 /**
- * The written forms of a secret value that the redactor looks for: the value itself and its
- * base64 encodings. Inside a longer base64 text the secret's bytes may start at any offset, and
- * base64 groups bytes by three, so there are three encodings (offset mod 3 = 0, 1, 2); each is
- * cut to the characters that depend on the secret alone. The URL-safe alphabet (`-_` for `+/`)
- * is covered too.
+ * The written forms of a secret value that the redactor looks for: the value itself, its base64
+ * encodings, and, when it holds a quote, backslash or control character, the value as it reads
+ * inside a JSON string that is itself text (a tool call's `arguments`). Inside a longer base64
+ * text the secret's bytes may start at any offset, and base64 groups bytes by three, so there are
+ * three encodings (offset mod 3 = 0, 1, 2); each is cut to the characters that depend on the
+ * secret alone. The URL-safe alphabet (`-_` for `+/`) is covered too.
  */
 
 /** Every form of `value` worth redacting, longest first, without duplicates. */
 export function secretForms(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
-  const forms = new Set<string>([value]);
+  const forms = new Set<string>([value, JSON.stringify(value).slice(1, -1)]);
   for (const shift of [0, 1, 2]) {
     const fragment = base64Fragment(bytes, shift);
     if (fragment.length === 0) continue;

@@ -99,6 +99,12 @@ describe('redacting text', () => {
     }
   });
 
+  it('finds a value with quotes or backslashes inside JSON text too', () => {
+    const r = redactor({ DB_PASSWORD: 'pa"ss\\word!' });
+    const args = JSON.stringify({ cmd: 'login --password \'pa"ss\\word!\'' });
+    expect(r.text(args)).toBe('{"cmd":"login --password \'[REDACTED:DB_PASSWORD]\'"}');
+  });
+
   it('leaves text without secrets as it is, and short values alone', () => {
     const r = redactor({ OPENAI_API_KEY: KEY, SHORT_TOKEN: 'abc123', API_KEY: 'x' });
     const text = 'abc123 appears here, x too, and nothing is redacted';
