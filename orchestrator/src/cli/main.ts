@@ -3,7 +3,9 @@ import { isRunId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
 import { pollCommand } from './commands/poll.js';
+import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
+import { stopCommand } from './commands/stop.js';
 import { validateCommand } from './commands/validate.js';
 import { consoleOutput, Exit, UsageError, type Output } from './output.js';
 import { resolveRunsDir } from './runs-dir.js';
@@ -14,6 +16,8 @@ usage:
   codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-exec]
                                  [--detach] [--json] [--keep-worktrees]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
+  codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees]
+  codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
   codex-orchestrator validate <graph> [--json]
 
 options for every command:
@@ -26,7 +30,7 @@ exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 int
 Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).`;
 
 /** Commands of the product contract that this version does not have yet. */
-const NOT_YET = new Set(['resume', 'stop', 'archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'plan', 'ui']);
+const NOT_YET = new Set(['archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'plan', 'ui']);
 
 const COMMON = {
   'runs-dir': { type: 'string' },
@@ -138,9 +142,25 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         out,
       );
     }
+    case 'resume': {
+      const { values, positionals } = parse(rest, { detach: { type: 'boolean', default: false }, 'keep-worktrees': { type: 'boolean', default: false } });
+      if (values.help) return help(out);
+      return resumeCommand(
+        { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), detach: values.detach, json: values.json, keepWorktrees: values['keep-worktrees'] },
+        out,
+        argv,
+      );
+    }
+    case 'stop': {
+      const { values, positionals } = parse(rest, { wait: { type: 'string' } });
+      if (values.help) return help(out);
+      const wait = values.wait === undefined ? 60 : Number(values.wait);
+      if (!(wait > 0 && wait <= 3600)) throw new UsageError(`--wait must be a number of seconds (got "${values.wait}")`);
+      return stopCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json, waitMs: wait * 1000 }, out);
+    }
     default:
       if (NOT_YET.has(command)) {
-        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, validate');
+        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, resume, stop, validate');
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
   }

@@ -122,6 +122,8 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
   lines.push('');
   if (doc.integration) lines.push(`integration branch: ${doc.integration.branch} (${doc.integration.merged.length} task(s) merged)`);
   lines.push(`manifest: ${displayPath(doc.manifest, cwd)}`);
-  if (doc.status === 'died') lines.push('the orchestrator of this run is gone: its heartbeat is stale and its process has ended');
+  if (doc.status === 'died') {
+    lines.push(`the orchestrator of this run is gone: its heartbeat is stale and its process has ended; continue it with: codex-orchestrator resume ${doc.runId}`);
+  }
   return lines.join('\n');
 }

@@ -8,7 +8,9 @@ export type AbortTag =
   /** The task ran longer than its timeout. */
   | { readonly kind: 'task-timeout'; readonly timeoutMs: number }
   /** The run can no longer write its records (a full disk, a planted link); `message` says which file and why. */
-  | { readonly kind: 'store-failed'; readonly message: string };
+  | { readonly kind: 'store-failed'; readonly message: string }
+  /** The run (this session of it) ran longer than its `runTimeout`. */
+  | { readonly kind: 'run-timeout'; readonly timeoutMs: number };
 
 export class TaggedAbort extends Error {
   constructor(readonly tag: AbortTag) {
@@ -25,6 +27,8 @@ function describeTag(tag: AbortTag): string {
       return `the task did not finish within its timeout of ${formatDuration(tag.timeoutMs)}`;
     case 'store-failed':
       return `the run stopped: ${tag.message}`;
+    case 'run-timeout':
+      return `the run did not finish within its runTimeout of ${formatDuration(tag.timeoutMs)}`;
   }
 }
 

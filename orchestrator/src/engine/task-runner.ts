@@ -16,6 +16,7 @@ import { storeFailureOf } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
+import { classifyCodexError } from './failure-class.js';
 import { TaskLog } from './task-log.js';
 import { runChecks } from './verify.js';
 
@@ -42,7 +43,14 @@ interface Failure {
   readonly retryable: boolean;
 }
 
-export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+/** An attempt's number in the task's history (`n`) and within this session of the run (`local`, what retries count). */
+export interface AttemptNumber {
+  readonly n: number;
+  readonly local: number;
+}
+
+export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, number: AttemptNumber, signal: AbortSignal): Promise<AttemptResult> {
+  const attempt = number.n;
   const { writer } = ctx;
   const runDir = writer.runDir;
   const taskDir = RunLayout.taskDir(runDir, task.id);
@@ -160,7 +168,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
   await log.close();
   const artifacts = await digestArtifacts(runDir, taskDir);
   const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
-  const willRetry = failure !== undefined && retryDue(failure.retryable, attempt, task.retries, signal);
+  const willRetry = failure !== undefined && retryDue(failure.retryable, number.local, task.retries, signal);
   writer.updateTask(task.id, (t) => {
     const a = t.attempts.at(-1);
     if (a) {
@@ -171,6 +179,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, at
         a.reason = failure.reason;
         a.message = failure.message;
         a.retryable = failure.retryable;
+        a.class = failure.retryable ? 'retryable' : 'fatal';
       }
     }
     t.status = willRetry ? 'running' : status;
@@ -211,6 +220,7 @@ function abortFailure(signal: AbortSignal): Failure {
   if (tag?.kind === 'task-timeout') {
     return { reason: 'timeout', message: describeAbort(signal), retryable: false };
   }
+  // A stop, or the run's timeout: the task is cancelled, and `resume` runs it again.
   return { reason: 'cancelled', message: describeAbort(signal), retryable: false };
 }
 
@@ -221,7 +231,7 @@ function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed' }>, s
     case 'turn-aborted':
       return { reason: 'turn-aborted', message: turn.message, retryable: false };
     case 'codex-error':
-      return { reason: 'agent-failed', message: turn.message, retryable: false };
+      return { ...classifyCodexError(turn.message), message: turn.message };
     case 'process-exited':
     case 'protocol-error':
       return { reason: 'codex-exited', message: turn.message, retryable: true };

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
 import { closest } from './suggest.js';
 import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
 
@@ -236,6 +236,8 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
         builder: settings.concurrency?.builder ?? DEFAULT_CONCURRENCY.builder,
         tester: settings.concurrency?.tester ?? DEFAULT_CONCURRENCY.tester,
       },
+      retryBackoffMs: settings.retryBackoff === undefined ? DEFAULT_RETRY_BACKOFF_MS : durationMs(settings.retryBackoff),
+      runTimeoutMs: settings.runTimeout === undefined ? undefined : durationMs(settings.runTimeout),
       secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
     },
     tasks,

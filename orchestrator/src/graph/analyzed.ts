@@ -33,6 +33,10 @@ export interface AnalyzedGraph {
     readonly baseRef: string;
     readonly backend: Backend;
     readonly concurrency: { readonly builder: number; readonly tester: number };
+    /** First retry's wait; doubles per retry. */
+    readonly retryBackoffMs: number;
+    /** Limit of one session of the run, if any. */
+    readonly runTimeoutMs: number | undefined;
     /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
     readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };

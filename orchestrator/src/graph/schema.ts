@@ -84,6 +84,10 @@ export const Settings = z
     timeout: Duration.optional(),
     /** Default retries for retryable failures. */
     retries: z.number().int().min(0).max(10).optional(),
+    /** Wait before the first retry of a retryable failure; it doubles with each retry (at most 1 minute). Default 2s. */
+    retryBackoff: Duration.optional(),
+    /** How long one session of the run (a `run`, or a `resume`) may take; unfinished tasks then fail with `timeout`. */
+    runTimeout: Duration.optional(),
     /**
      * Regular expressions (JavaScript syntax, without slashes or flags) whose matches are
      * redacted from everything the run writes under `.runs/`, like OPENAI_API_KEY and secret-looking
@@ -110,6 +114,7 @@ export type TaskGraph = z.infer<typeof TaskGraph>;
 
 export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_RETRY_BACKOFF_MS = 2000;
 
 /** The JSON Schema of graph files, generated from the zod schema (kept in `tasks/schema.json`). */
 export function graphJsonSchema(): Record<string, unknown> {

@@ -4,7 +4,9 @@
  * ```sh            → run through Codex's `exec_command` tool
  * ```patch         → applied through Codex's `apply_patch` tool (`*** Begin Patch` … `*** End Patch`)
  *
- * Other fenced blocks (code samples in prose) are not steps.
+ * Other fenced blocks (code samples in prose) are not steps. One more kind exists for tests of
+ * failure handling: an `offline-fault` block (`503`, `429`, `401`, `disconnect`, optionally
+ * followed by `times N`, default 1) makes the server fail that many requests for this prompt.
  */
 
 /** One thing the offline model will ask Codex to do. */
@@ -50,4 +52,22 @@ export function describeStep(step: ScriptStep): string {
     return `shell \`${first}${step.command.includes('\n') ? ' …' : ''}\``;
   }
   return `patch (${step.files.join(', ') || 'no files'})`;
+}
+
+/** A failure the offline model serves instead of an answer (see the module comment). */
+export interface Fault {
+  /** An HTTP status, or `disconnect`: the stream starts and the connection is cut. */
+  readonly kind: number | 'disconnect';
+  readonly times: number;
+}
+
+export function parseFaults(prompt: string): Fault[] {
+  const faults: Fault[] = [];
+  for (const match of prompt.matchAll(FENCE)) {
+    if ((match[2] ?? '').toLowerCase() !== 'offline-fault') continue;
+    const m = /^\s*(\d{3}|disconnect)(?:\s+times\s+(\d+))?\s*$/.exec(match[3] ?? '');
+    if (!m) continue;
+    faults.push({ kind: m[1] === 'disconnect' ? 'disconnect' : Number(m[1]), times: Number(m[2] ?? 1) });
+  }
+  return faults;
 }

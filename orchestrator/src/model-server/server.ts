@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decide, type ModelRequest, type OutputItem } from './decide.js';
+import { locateInScript, normaliseInput } from './history.js';
+import { parseFaults, type Fault } from './script.js';
 
 /**
  * The offline model server: a stand-in for the OpenAI Responses API on 127.0.0.1, for demos and
@@ -32,6 +34,20 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
   let served = 0;
   let counter = 0;
   const newId = (prefix: string): string => `${prefix}_${(++counter).toString(36)}_${process.pid.toString(36)}`;
+  // The one piece of state: how many times each prompt's injected faults have been served.
+  const faultsServed = new Map<string, number>();
+  const nextFault = (body: ModelRequest): Fault['kind'] | undefined => {
+    const prompt = locateInScript(normaliseInput(body.input)).prompt;
+    let skip = faultsServed.get(prompt) ?? 0;
+    for (const fault of parseFaults(prompt)) {
+      if (skip < fault.times) {
+        faultsServed.set(prompt, (faultsServed.get(prompt) ?? 0) + 1);
+        return fault.kind;
+      }
+      skip -= fault.times;
+    }
+    return undefined;
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,6 +63,18 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
         sendJson(res, 400, { error: { message: 'request body is not JSON', type: 'invalid_request_error' } });
+        return;
+      }
+      const fault = nextFault(body);
+      if (fault !== undefined) {
+        served++;
+        if (fault === 'disconnect') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { id: newId('resp'), status: 'in_progress', output: [] } })}\n\n`);
+          setTimeout(() => res.destroy(), 10);
+        } else {
+          sendJson(res, fault, { error: { message: `offline model: injected HTTP ${fault} (an offline-fault block in the prompt)`, type: fault >= 500 ? 'server_error' : 'invalid_request_error' } });
+        }
         return;
       }
       const respond = (): void => {

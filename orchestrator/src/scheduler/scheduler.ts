@@ -7,7 +7,7 @@ import type { Role } from '../graph/schema.js';
  * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
  * the ready set, runs ready tasks through one p-queue pool per role, skips the
  * dependents of tasks that did not succeed while independent branches go on, holds dependents of
- * gates, retries retryable failures up to a bound, and enforces per-task timeouts. Queued tasks
+ * gates, retries retryable failures up to a bound with backoff, and enforces per-task timeouts. Queued tasks
  * start longest remaining chain first (so the critical path is never stuck behind independent
  * work), ties in file order. It knows
  * nothing of Codex, git or files: `execute` does the work.
@@ -45,6 +45,8 @@ export interface SchedulerHooks {
   onAwaitingApproval(task: SchedulableTask): void;
   /** Called just before an attempt starts (after it left the queue). */
   onStart?(task: SchedulableTask, attempt: number): void;
+  /** A retryable failure will be tried again after `delayMs`. */
+  onRetry?(task: SchedulableTask, attempt: number, delayMs: number): void;
 }
 
 export interface ScheduleOptions {
@@ -53,6 +55,28 @@ export interface ScheduleOptions {
   readonly signal: AbortSignal;
   /** States from an earlier (resumed) run; everything else starts pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
+  /** Wait before retry number `retry` (1 for the first); default: none. */
+  readonly retryDelayMs?: (retry: number) => number;
+  /**
+   * Reviewers' decisions on gates. With it, the schedule does not end while gates await approval:
+   * it waits for decisions (or the run's signal). Without it, it ends when only gates remain.
+   */
+  readonly gates?: GateDecisions;
+}
+
+/** A reviewer's decision on a gate awaiting approval. */
+export interface GateDecision {
+  readonly taskId: TaskId;
+  readonly decision: 'approved' | 'rejected';
+}
+
+export interface GateDecisions {
+  /** Calls `deliver` with each decision as it arrives; returns a function that stops the deliveries. */
+  subscribe(deliver: (decision: GateDecision) => void): () => void;
+  /** Called each time the schedule has nothing to do but wait for decisions on `awaiting`. */
+  onIdle?(awaiting: readonly TaskId[]): void;
+  /** Called when work starts again after such a wait. */
+  onBusy?(): void;
 }
 
 export interface ScheduleOutcome {
@@ -93,7 +117,12 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         clearTimeout(timer);
         dispose();
       }
-      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal)) continue;
+      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal)) {
+        const delay = options.retryDelayMs?.(attempt) ?? 0;
+        hooks.onRetry?.(task, attempt, delay);
+        await sleep(delay, options.signal);
+        continue;
+      }
       states.set(task.id, result.status);
       return;
     }
@@ -155,13 +184,37 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     pools.tester.start();
   };
 
-  advance();
-  while (inFlight.size > 0) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = undefined;
+  const awaiting = (): TaskId[] => tasks.filter((t) => states.get(t.id) === 'awaiting-approval').map((t) => t.id);
+  const unsubscribe = options.gates?.subscribe((d) => {
+    if (states.get(d.taskId) !== 'awaiting-approval') return;
+    states.set(d.taskId, d.decision);
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  options.signal.addEventListener('abort', onAbort);
+  let idle = false;
+  try {
     advance();
+    for (;;) {
+      const waitForGates = options.gates !== undefined && !options.signal.aborted && awaiting().length > 0;
+      if (inFlight.size === 0 && !waitForGates) break;
+      if (inFlight.size === 0 && !idle) {
+        idle = true;
+        options.gates?.onIdle?.(awaiting());
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+      advance();
+      if (idle && inFlight.size > 0) {
+        idle = false;
+        options.gates?.onBusy?.();
+      }
+    }
+  } finally {
+    unsubscribe?.();
+    options.signal.removeEventListener('abort', onAbort);
   }
   // Tasks never started because the run was stopped.
   if (options.signal.aborted) {
@@ -169,6 +222,26 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   }
   if (bugs.length > 0) throw bugs[0];
   return { states };
+}
+
+/** Exponential backoff with jitter: `base`, 2×, 4×, … (±20%), at most `max`. */
+export function backoffMs(retry: number, base: number, max = 60_000, random = Math.random): number {
+  const exact = Math.min(max, base * 2 ** (retry - 1));
+  return Math.round(exact * (0.8 + 0.4 * random()));
+}
+
+/** Resolves after `ms`, or at once when `signal` fires. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Tasks on the longest chain of dependents still ahead of each task, itself included. */

@@ -43,7 +43,20 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 /** Why a task did not succeed (kebab-case, stable: scripts match on it). */
 export const TaskFailureReason = z.enum([
+  /** Codex reported an error that fits no other reason (fatal). */
   'agent-failed',
+  /** The model answered HTTP 429 (retryable). */
+  'model-rate-limited',
+  /** The model answered HTTP 5xx or said it is overloaded (retryable). */
+  'model-unavailable',
+  /** The stream or connection to the model broke (retryable). */
+  'transport-error',
+  /** Credentials missing or refused (fatal). */
+  'auth-failed',
+  /** The sandbox refused what the turn needed (fatal). */
+  'sandbox-denied',
+  /** Codex or the model rejected the configuration or request (fatal). */
+  'bad-config',
   'turn-aborted',
   'codex-exited',
   'verify-failed',
@@ -100,11 +113,14 @@ export const DiffStat = z.object({
 
 export const Attempt = z.object({
   n: z.number().int().positive(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  /** `interrupted`: the orchestrator ended (crash, kill) during the attempt; `resume` started a new one. */
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
   reason: TaskFailureReason.optional(),
   message: z.string().optional(),
   /** Whether the failure may go away on its own (transport errors), so a retry is worth it. */
   retryable: z.boolean().optional(),
+  /** The failure's class in the error taxonomy: `retryable` failures are retried with backoff up to the task's `retries`. */
+  class: z.enum(['retryable', 'fatal']).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   threadId: z.string().optional(),
@@ -162,7 +178,10 @@ export const Manifest = z.object({
   }),
   model: z.object({ kind: z.enum(['offline', 'openai']), name: z.string() }),
   tools: z.object({ orchestrator: z.string(), codex: z.string(), node: z.string() }),
+  /** The orchestrator process working on the run (the latest one, after a resume). */
   process: z.object({ pid: z.number().int(), hostname: z.string() }),
+  /** Each time the run was continued by `resume`: when, by which process, from which state. */
+  resumes: z.array(z.object({ at: z.string(), pid: z.number().int(), from: RunStatus })).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   /** Refreshed every few seconds while the orchestrator runs; a stale one means it died. */

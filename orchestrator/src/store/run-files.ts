@@ -40,9 +40,10 @@ export async function checkNoLinks(root: string, file: string): Promise<void> {
   }
 }
 
-/** `mkdir -p` below `root` that refuses to pass through a symbolic link; failures name `forFile`. */
+/** `mkdir -p` below `root` (made too, if missing) that refuses to pass through a symbolic link; failures name `forFile`. */
 export async function makeRunDir(root: string, dir: string, forFile: string = dir): Promise<void> {
   await storeStep(forFile, async () => {
+    await mkdir(root, { recursive: true });
     for (const p of componentsBelow(root, dir)) {
       try {
         await mkdir(p);

@@ -89,6 +89,11 @@ export async function acquireRunLock(
   });
 }
 
+/** Who holds the run's lock, if anyone (the owner file may outlive a killed holder: check `isAlive`). */
+export function readRunLockOwner(runDir: string): Promise<LockOwner | undefined> {
+  return readOwner(runLockPath(runDir));
+}
+
 async function readOwner(lockfilePath: string): Promise<LockOwner | undefined> {
   try {
     const raw = JSON.parse(await readFile(path.join(lockfilePath, 'owner.json'), 'utf8')) as Partial<LockOwner>;

@@ -91,6 +91,33 @@ export class RunWriter {
     return ok(writer);
   }
 
+  /**
+   * Takes over an existing run folder (resume, review decisions), holding its run lock: sweeps the
+   * temp files an interrupted write left there, appends to the runner log, and writes the given
+   * manifest and its index entry.
+   */
+  static async open(runsDir: string, runDir: string, manifest: Manifest, options: RunWriterOptions = {}): Promise<Result<RunWriter, StoreFailure>> {
+    const writer = new RunWriter(runsDir, runDir, manifest, options);
+    let file = runDir;
+    try {
+      await checkNoLinks(runsDir, runDir);
+      await sweepRunTemps(runDir);
+      file = RunLayout.runnerLog(runDir);
+      writer.logFd = await openRunFileSync(runDir, file, 'append');
+      file = RunLayout.manifest(runDir);
+      await writer.writeManifest();
+      if (writer.storeFailure) return err(writer.storeFailure);
+      file = RunLayout.index(runsDir);
+      await upsertIndexEntry(runsDir, indexEntryOf(writer.redactor.json(manifest)), writer.write);
+    } catch (e) {
+      writer.close();
+      const failure = storeFailureOf(e, file);
+      if (failure) return err(failure);
+      throw e;
+    }
+    return ok(writer);
+  }
+
   get manifest(): Readonly<Manifest> {
     return this.current;
   }

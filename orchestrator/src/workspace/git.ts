@@ -35,11 +35,14 @@ export function runGit(cwd: string, args: readonly string[]): Promise<GitResult>
 
 /** Runs git and returns trimmed stdout; a non-zero exit is a bug or an environment problem here. */
 export async function git(cwd: string, args: readonly string[]): Promise<string> {
+  return (await runGitChecked(cwd, args)).stdout.trim();
+}
+
+/** Runs git; a non-zero exit throws. The output is left as git wrote it. */
+export async function runGitChecked(cwd: string, args: readonly string[]): Promise<GitResult> {
   const result = await runGit(cwd, args);
-  if (result.code !== 0) {
-    throw new GitError(args, result);
-  }
-  return result.stdout.trim();
+  if (result.code !== 0) throw new GitError(args, result);
+  return result;
 }
 
 export class GitError extends Error {
@@ -75,8 +78,8 @@ export interface DiffStat {
   readonly deletions: number;
 }
 
-export async function diffStat(cwd: string, from: string, to: string): Promise<DiffStat> {
-  const out = await git(cwd, ['diff', '--numstat', from, to]);
+/** Reads `git diff --numstat` lines (binary files count as files only). */
+export function parseNumstat(out: string): DiffStat {
   let files = 0;
   let insertions = 0;
   let deletions = 0;

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunId, TaskId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
-import { diffStat, git, runGit, type DiffStat } from './git.js';
+import { git, GitError, parseNumstat, runGit, runGitChecked, type DiffStat } from './git.js';
 
 /**
  * One git worktree and branch per task. A task starts from the run's base commit merged with its
@@ -40,18 +40,6 @@ export interface IntegrationResult {
 }
 
 export class Worktrees {
-  /**
-   * `git worktree add/remove` are not safe to run in parallel on one repository (an add that lists
-   * `.git/worktrees/` while another is half-written fails), so they run one at a time.
-   */
-  private adminQueue: Promise<unknown> = Promise.resolve();
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.adminQueue.then(work, work);
-    this.adminQueue = next.catch(() => undefined);
-    return next;
-  }
-
   constructor(
     readonly repoRoot: string,
     readonly runId: RunId,
@@ -80,7 +68,7 @@ export class Worktrees {
     const [first, ...rest] = deps;
     const start = first?.commit ?? this.baseCommit;
     // -B: a retried attempt starts the branch again from its base.
-    await this.exclusive(() => git(this.repoRoot, ['worktree', 'add', '--quiet', '-B', branch, worktree, start]));
+    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '-B', branch, worktree, start]);
     const merged: DepResult[] = first ? [first] : [];
     for (const dep of rest) {
       const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
@@ -111,25 +99,33 @@ export class Worktrees {
   /** Commits everything the agent changed (respecting .gitignore); returns the result commit. */
   async commitResult(worktree: string, message: string): Promise<string> {
     await git(worktree, ['add', '--all']);
-    const staged = await runGit(worktree, ['diff', '--cached', '--quiet']);
-    if (staged.code !== 0) await git(worktree, ['commit', '--quiet', '--no-verify', '-m', message]);
+    const commit = await runGit(worktree, ['commit', '--quiet', '--no-verify', '-m', message]);
+    if (commit.code !== 0 && !/nothing (added )?to commit|working tree clean/.test(commit.stdout)) {
+      throw new GitError(['commit', '--quiet', '--no-verify', '-m', message], commit);
+    }
     return git(worktree, ['rev-parse', 'HEAD']);
   }
 
+  /** The patch from `base` to `result` and its counts, from one `git diff`. */
   async diff(base: string, result: string): Promise<{ patch: string; stat: DiffStat }> {
-    const patch = await git(this.repoRoot, ['diff', '--binary', base, result]);
-    const stat = await diffStat(this.repoRoot, base, result);
-    return { patch: patch === '' ? '' : `${patch}\n`, stat };
+    const out = (await runGitChecked(this.repoRoot, ['diff', '--numstat', '--binary', '--patch', base, result])).stdout;
+    // --numstat lines come first, then the patch.
+    const marker = out.startsWith('diff --git ') ? 0 : out.indexOf('\ndiff --git ');
+    const split = marker < 0 ? out.length : marker === 0 ? 0 : marker + 1;
+    return { patch: out.slice(split), stat: parseNumstat(out.slice(0, split)) };
   }
 
   /** Removes a worktree (its branch keeps the committed result). */
   async remove(worktree: string): Promise<void> {
-    const result = await this.exclusive(() => runGit(this.repoRoot, ['worktree', 'remove', '--force', worktree]));
-    if (result.code !== 0) await rm(worktree, { recursive: true, force: true });
+    try {
+      await worktreeAdmin(this.repoRoot, ['remove', '--force', worktree]);
+    } catch {
+      await rm(worktree, { recursive: true, force: true });
+    }
   }
 
   async prune(): Promise<void> {
-    await this.exclusive(() => runGit(this.repoRoot, ['worktree', 'prune']));
+    await worktreeAdmin(this.repoRoot, ['prune']).catch(() => undefined);
   }
 
   /**
@@ -138,7 +134,7 @@ export class Worktrees {
    */
   async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
     const scratch = path.join(this.dir, '_integration');
-    await this.exclusive(() => git(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', scratch, this.baseCommit]));
+    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '--detach', scratch, this.baseCommit]);
     const merged: TaskId[] = [];
     const skipped: { taskId: TaskId; reason: string }[] = [];
     try {
@@ -165,3 +161,20 @@ export class Worktrees {
     }
   }
 }
+
+/**
+ * `git worktree add/remove/prune` on one repository race when run in parallel: a command that
+ * lists `.git/worktrees/` while another is half-written fails with "failed to read
+ * .../commondir". Rather than running them one at a time (which makes the eighth of eight
+ * starting tasks wait for seven checkouts), they run in parallel and retry that one error.
+ */
+async function worktreeAdmin(repoRoot: string, args: readonly string[], tries = 10): Promise<string> {
+  for (let n = 1; ; n++) {
+    const result = await runGit(repoRoot, ['worktree', ...args]);
+    if (result.code === 0) return result.stdout.trim();
+    if (n >= tries || !RACE.test(result.stderr)) throw new GitError(['worktree', ...args], result);
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * n));
+  }
+}
+
+const RACE = /failed to read .*\/(commondir|gitdir)|could not lock|unable to create '[^']*\.lock'/;

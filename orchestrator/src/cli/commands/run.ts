@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { TaggedAbort } from '../../core/abort.js';
 import { newRunId, type RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
@@ -10,10 +9,13 @@ import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
 import { RunLayout } from '../../store/layout.js';
+import type { Manifest } from '../../store/manifest.js';
+import { renderLockFailure } from '../../store/run-lock.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
 import { displayPath } from '../runs-dir.js';
+import { withStopSignals } from '../stop-signals.js';
 
 export interface RunCommandOptions {
   readonly graphFile: string;
@@ -35,52 +37,41 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
   }
   if (o.detach) return detach(o, out, argv);
 
-  const controller = new AbortController();
-  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
-    if (stoppedBy) return;
-    stoppedBy = signal;
-    out.info(`\n${signal} received: stopping running tasks…`);
-    controller.abort(new TaggedAbort({ kind: 'stop', signal }));
-  };
-  const onInt = (): void => onSignal('SIGINT');
-  const onTerm = (): void => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    const result = await executeRun({
+  const { value: result, exitOverride } = await withStopSignals(out, (signal) =>
+    executeRun({
       graph: loaded.value,
       runsDir: o.runsDir,
       ...(o.runId ? { runId: o.runId } : {}),
       ...(o.backend ? { backend: o.backend } : {}),
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-      signal: controller.signal,
+      signal,
       observer: progressPrinter(out),
       keepWorktrees: o.keepWorktrees,
-    });
-    if (!result.ok) {
-      const f = result.error;
-      if (f.reason === 'store-failed') {
-        // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
-        out.info(renderStoreFailure(f.failure, f.runId, f.started, (p) => displayPath(p)));
-        return Exit.failed;
-      }
-      out.info(renderSetupFailure(f));
-      return Exit.usage;
+    }),
+  );
+  if (!result.ok) {
+    const f = result.error;
+    if (f.reason === 'store-failed') {
+      // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
+      out.info(renderStoreFailure(f.failure, f.runId, f.started, (p) => displayPath(p)));
+      return Exit.failed;
     }
-    const m = result.value;
-    const runDir = RunLayout.runDir(o.runsDir, m.runId as RunId);
-    const doc = pollDocument(m, runDir);
-    if (o.json) out.data(JSON.stringify(doc, null, 2));
-    out.info('');
-    out.info(renderPollTable(doc));
-    out.info(`\nrun id: ${m.runId}`);
-    if (stoppedBy) return stoppedBy === 'SIGINT' ? Exit.sigint : Exit.sigterm;
-    return m.status === 'succeeded' || m.status === 'awaiting-approval' ? Exit.ok : Exit.failed;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    out.info(renderSetupFailure(f));
+    return Exit.usage;
   }
+  return reportFinishedRun(result.value, o.runsDir, o.json, out, exitOverride);
+}
+
+/** The end of a foreground `run` or `resume`: the JSON document or the table, and the exit code. */
+export function reportFinishedRun(m: Manifest, runsDir: string, json: boolean, out: Output, exitOverride: number | undefined): number {
+  const runDir = RunLayout.runDir(runsDir, m.runId as RunId);
+  const doc = pollDocument(m, runDir);
+  if (json) out.data(JSON.stringify(doc, null, 2));
+  out.info('');
+  out.info(renderPollTable(doc));
+  out.info(`\nrun id: ${m.runId}`);
+  if (exitOverride !== undefined) return exitOverride;
+  return m.status === 'succeeded' || m.status === 'awaiting-approval' ? Exit.ok : Exit.failed;
 }
 
 /** Starts the same run in a background process and returns once its manifest exists. */
@@ -116,5 +107,7 @@ export function renderSetupFailure(f: RunSetupFailure): string {
       return `error: the base ref "${f.ref}" names no commit in ${f.repo}\n  hint: set settings.baseRef in the graph to a branch, tag or commit that exists (the default is HEAD, which needs at least one commit)`;
     case 'run-exists':
       return `error: run ${f.runId} already exists`;
+    case 'run-locked':
+      return renderLockFailure(f.lock);
   }
 }

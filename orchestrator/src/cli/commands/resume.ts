@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { RunId } from '../../core/ids.js';
+import { packageRoot } from '../../core/package-info.js';
+import { renderResumeFailure, resumeRun, type ResumeOutcome } from '../../engine/resume.js';
+import { RunLayout } from '../../store/layout.js';
+import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { Exit, type Output } from '../output.js';
+import { pollDocument } from '../poll-view.js';
+import { progressPrinter } from '../progress.js';
+import { displayPath } from '../runs-dir.js';
+import { withStopSignals } from '../stop-signals.js';
+import { reportFinishedRun } from './run.js';
+
+export interface ResumeCommandOptions {
+  readonly runsDir: string;
+  readonly target: string;
+  readonly detach: boolean;
+  readonly json: boolean;
+  readonly keepWorktrees: boolean;
+}
+
+export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
+  const id = await resolveRunId(o.runsDir, o.target);
+  if (!id.ok) {
+    out.info(renderReadFailure(id.error));
+    return Exit.usage;
+  }
+  if (o.detach) return detachResume(o, id.value, out, argv);
+  const { value: result, exitOverride } = await withStopSignals(out, (signal) =>
+    resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees }),
+  );
+  if (!result.ok) {
+    out.info(renderResumeFailure(result.error, (p) => displayPath(p)));
+    // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
+    return result.error.reason === 'store-failed' ? Exit.failed : Exit.usage;
+  }
+  if (result.value.kind === 'nothing-to-do') return reportNothingToDo(result.value, o, out);
+  return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
+}
+
+function reportNothingToDo(outcome: Extract<ResumeOutcome, { kind: 'nothing-to-do' }>, o: ResumeCommandOptions, out: Output): number {
+  const m = outcome.manifest;
+  if (o.json) out.data(JSON.stringify(pollDocument(m, RunLayout.runDir(o.runsDir, m.runId as RunId)), null, 2));
+  if (outcome.awaiting.length > 0) {
+    out.info(
+      `run ${m.runId}: nothing to resume until a reviewer decides on gate(s) ${outcome.awaiting.join(', ')}\n` +
+        `  hint: codex-orchestrator approve ${m.runId} --task ${outcome.awaiting[0]} --reviewer NAME, then resume again`,
+    );
+  } else {
+    out.info(`run ${m.runId} has already finished (${m.status}); nothing to resume`);
+  }
+  return Exit.ok;
+}
+
+/** Resumes in a background process; returns once that process has taken the run over. */
+async function detachResume(o: ResumeCommandOptions, runId: RunId, out: Output, argv: readonly string[]): Promise<number> {
+  const runDir = RunLayout.runDir(o.runsDir, runId);
+  const bin = path.join(packageRoot(), 'bin', 'codex-orchestrator.js');
+  const args = [bin, ...argv.filter((a) => a !== '--detach' && a !== '--json' && a !== o.target), runId];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = await readManifest(runDir);
+    if (m.ok && m.value.process.pid === child.pid && m.value.status === 'running') break;
+    if (exited !== null) {
+      // It ended at once: nothing to do, or an error; either way it said why.
+      out.info(stderr.trim());
+      return exited;
+    }
+    if (Date.now() > deadline) {
+      out.info(`error: the background resume did not take over run ${runId} within 30 s; run \`codex-orchestrator resume ${runId}\` in the foreground to see why`);
+      return Exit.internal;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.stderr?.destroy();
+  child.unref();
+  const manifest = RunLayout.manifest(runDir);
+  if (o.json) out.data(JSON.stringify({ runId, pid: child.pid, manifest }, null, 2));
+  out.info(`resumed run ${runId} in the background (pid ${child.pid})`);
+  out.info(`manifest: ${displayPath(manifest)}`);
+  out.info(`follow it with: codex-orchestrator poll ${runId} --watch`);
+  return Exit.ok;
+}

@@ -1,0 +1,133 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/core/process-tree.js';
+import type { Manifest } from '../../src/store/manifest.js';
+import { cli, startCli } from '../helpers/cli.js';
+import { processesWith } from '../helpers/processes.js';
+import { repoWithGraph, task } from '../helpers/run.js';
+import { git, tempDir } from '../helpers/temp.js';
+
+/** The only run in a repository's `.runs/`. */
+function onlyRun(repo: string): { id: string; dir: string; manifest: () => Manifest } {
+  const runs = readdirSync(path.join(repo, '.runs')).filter((n) => n.startsWith('20') && !n.endsWith('.lock'));
+  expect(runs).toHaveLength(1);
+  const id = runs[0] as string;
+  const dir = path.join(repo, '.runs', id);
+  return { id, dir, manifest: () => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest };
+}
+
+/**
+ * A graph whose `slow` task waits until a file appears: the first session is ended while `slow`
+ * waits; `quick` has finished by then; `after` needs both.
+ */
+function waitingGraph(gate: string, marker: string): string {
+  return `
+tasks:
+  - id: quick
+    role: builder
+    prompt: "\`\`\`sh\\necho quick > quick.txt\\n\`\`\`"
+  - id: slow
+    role: builder
+    prompt: "\`\`\`sh\\nbash -c 'echo started > partial.txt; until [ -f ${gate} ]; do sleep 0.1; done; echo ${marker} > slow.txt'\\n\`\`\`"
+  - id: after
+    role: builder
+    deps: [quick, slow]
+    prompt: "\`\`\`sh\\ncat quick.txt slow.txt > after.txt\\n\`\`\`"
+    verify: ["grep -q ${marker} after.txt"]
+`;
+}
+
+describe('durable runs', () => {
+  it('kill -9 mid-run, then resume: finished work kept, the interrupted task runs again, the run completes', async () => {
+    const gate = path.join(tempDir(), 'go');
+    const marker = `resume-marker-${process.pid}-${Date.now()}`;
+    const { repo } = repoWithGraph(waitingGraph(gate, marker));
+    const { child, done } = startCli(['run', 'graph.yaml'], repo);
+    await expect.poll(() => processesWith(marker).length > 0, { timeout: 30_000, interval: 100 }).toBe(true);
+    const run = onlyRun(repo);
+    await expect.poll(() => task(run.manifest(), 'quick').status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    const quickBefore = task(run.manifest(), 'quick');
+    const quickLog = readFileSync(path.join(run.dir, 'tasks/quick/log.txt'));
+    child.kill('SIGKILL');
+    await done;
+
+    // The manifest still says running; once its heartbeat is stale (here: made stale), readers say died.
+    expect(run.manifest().status).toBe('running');
+    const stale = { ...run.manifest(), heartbeatAt: new Date(Date.now() - 60_000).toISOString() };
+    writeFileSync(path.join(run.dir, 'manifest.json'), JSON.stringify(stale));
+    const polled = await cli(['poll', run.id], repo);
+    expect(polled.code).toBe(1);
+    expect(polled.stdout).toContain(`run ${run.id}  DIED`);
+    expect(polled.stdout).toContain(`its process has ended; continue it with: codex-orchestrator resume ${run.id}`);
+    writeFileSync(gate, '');
+    const resumed = await cli(['resume', run.id], repo);
+    expect(resumed.stderr).toContain('attempt 1 interrupted');
+    expect(resumed.code).toBe(0);
+
+    const m = run.manifest();
+    expect(m.status).toBe('succeeded');
+    expect(m.resumes?.map((r) => r.from)).toEqual(['died']);
+    // Finished work: not run again, artifacts untouched.
+    expect(task(m, 'quick').attempts).toEqual(quickBefore.attempts);
+    expect(task(m, 'quick').artifacts).toEqual(quickBefore.artifacts);
+    expect(readFileSync(path.join(run.dir, 'tasks/quick/log.txt'))).toEqual(quickLog);
+    // The interrupted task: its first attempt kept as interrupted, with its artifacts and partial work.
+    const slow = task(m, 'slow');
+    expect(slow.attempts.map((a) => a.status)).toEqual(['interrupted', 'succeeded']);
+    expect(existsSync(path.join(run.dir, 'tasks/slow/attempt-1/log.txt'))).toBe(true);
+    expect(git(repo, 'show', `codex-orchestrator/interrupted/${run.id}/slow/attempt-1:partial.txt`)).toBe('started');
+    expect(task(m, 'after').status).toBe('succeeded');
+    expect(git(repo, 'show', `codex-orchestrator/${run.id}:after.txt`)).toBe(`quick\n${marker}`);
+    expect(processesWith(marker)).toEqual([]);
+
+    // Resuming a finished run is a clear no-op.
+    const again = await cli(['resume', run.id], repo);
+    expect(again.code).toBe(0);
+    expect(again.stderr.trim()).toBe(`run ${run.id} has already finished (succeeded); nothing to resume`);
+    expect(run.manifest().resumes).toHaveLength(1);
+  });
+
+  it('stop from another shell ends a detached run gracefully; a second writer is refused; resume finishes it', async () => {
+    const gate = path.join(tempDir(), 'go');
+    const marker = `stop-marker-${process.pid}-${Date.now()}`;
+    const { repo } = repoWithGraph(waitingGraph(gate, marker));
+    const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo);
+    expect(started.code).toBe(0);
+    const { runId, pid } = JSON.parse(started.stdout) as { runId: string; pid: number };
+    await expect.poll(() => processesWith(marker).length > 0, { timeout: 30_000, interval: 100 }).toBe(true);
+
+    // One writer per run: a resume while the run is live is refused at once, naming the holder.
+    const t0 = Date.now();
+    const refused = await cli(['resume', runId], repo);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^error: ${runId} is in use by process ${pid} on .+ \\(run, since .+\\)\\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop ${runId}\\n$`));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+
+    const stopped = await cli(['stop', runId, '--json'], repo);
+    expect(stopped.code).toBe(0);
+    expect(JSON.parse(stopped.stdout)).toEqual({ runId, stopped: true, status: 'stopped' });
+    expect(isAlive(pid)).toBe(false);
+    expect(processesWith(marker)).toEqual([]);
+    const run = onlyRun(repo);
+    expect(run.manifest().status).toBe('stopped');
+    expect(task(run.manifest(), 'slow').status).toBe('cancelled');
+
+    const again = await cli(['stop', runId], repo);
+    expect(again.code).toBe(0);
+    expect(again.stderr.trim()).toBe(`run ${runId} is not running (stopped); nothing to stop; continue it with: codex-orchestrator resume ${runId}`);
+
+    writeFileSync(gate, '');
+    const resumed = await cli(['resume', 'latest', '--json'], repo);
+    expect(resumed.code).toBe(0);
+    const doc = JSON.parse(resumed.stdout) as { status: string; tasks: { id: string; status: string; attempts: number }[] };
+    expect(doc.status).toBe('succeeded');
+    expect(doc.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([
+      ['quick', 'succeeded', 1],
+      ['slow', 'succeeded', 2],
+      ['after', 'succeeded', 1],
+    ]);
+    expect(task(run.manifest(), 'slow').attempts.map((a) => a.status)).toEqual(['cancelled', 'succeeded']);
+    expect(run.manifest().resumes?.map((r) => r.from)).toEqual(['stopped']);
+  });
+});
