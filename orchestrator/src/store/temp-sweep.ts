@@ -9,23 +9,27 @@ import { isRunId } from '../core/ids.js';
  * atomically, so nothing a person put there is ever touched. Links are never followed.
  */
 
-/** The files the store replaces atomically, by folder. */
+/** The files the store replaces atomically, by folder (a pattern for the inbox's request and reply files). */
 export const ATOMIC_FILES = {
   runsDir: ['index.json'],
   runDir: ['manifest.json', 'graph.yaml'],
   taskDir: ['checks.json', 'diff.patch'],
+  inbox: [/^[0-9a-z-]{8,64}\.(?:request|reply)\.json$/],
 } as const;
+
+type Targets = readonly (string | RegExp)[];
 
 /** A temp file older than this is abandoned: a write takes milliseconds. */
 export const ABANDONED_TEMP_MS = 60_000;
 
-export function isAtomicTemp(name: string, targets: readonly string[]): boolean {
+export function isAtomicTemp(name: string, targets: Targets): boolean {
   const m = /^(.+)\.(\d{1,10})$/.exec(name);
-  return m !== null && targets.includes(m[1] as string);
+  const target = m?.[1];
+  return target !== undefined && targets.some((t) => (typeof t === 'string' ? t === target : t.test(target)));
 }
 
 /** Removes temp files of `targets` in `dir` (not below it) last changed at least `minAgeMs` ago. */
-export async function sweepAtomicTemps(dir: string, targets: readonly string[], minAgeMs = 0, now = Date.now()): Promise<string[]> {
+export async function sweepAtomicTemps(dir: string, targets: Targets, minAgeMs = 0, now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await namesIn(dir)) {
     if (!isAtomicTemp(name, targets)) continue;
@@ -42,9 +46,10 @@ export async function sweepAtomicTemps(dir: string, targets: readonly string[], 
   return removed;
 }
 
-/** Sweeps a run folder: its own files, its tasks' and their earlier attempts'. */
+/** Sweeps a run folder: its own files, its inbox's, its tasks' and their earlier attempts'. */
 export async function sweepRunTemps(runDir: string, minAgeMs = 0, now = Date.now()): Promise<string[]> {
   const removed = await sweepAtomicTemps(runDir, ATOMIC_FILES.runDir, minAgeMs, now);
+  removed.push(...(await sweepAtomicTemps(path.join(runDir, 'inbox'), ATOMIC_FILES.inbox, minAgeMs, now)));
   const tasksDir = path.join(runDir, 'tasks');
   for (const task of await dirsIn(tasksDir)) {
     const taskDir = path.join(tasksDir, task);

@@ -50,6 +50,9 @@ describe('sweeping temp files of interrupted atomic writes', () => {
       'tasks/a/attempt-1/checks.json.9',
       'tasks/a/attempt-1/diff.patch',
       'worktrees/a/manifest.json.77', // a user's worktree: never looked at
+      'inbox/mf3k2x-1a2b3c4d.request.json.123',
+      'inbox/mf3k2x-1a2b3c4d.request.json',
+      'inbox/notes.json.5',
     ]) {
       touch(path.join(runDir, f));
     }
@@ -59,6 +62,7 @@ describe('sweeping temp files of interrupted atomic writes', () => {
     const removed = await sweepRunTemps(runDir);
     expect(removed.map((f) => path.relative(runDir, f).split(path.sep).join('/')).sort()).toEqual([
       'graph.yaml.12',
+      'inbox/mf3k2x-1a2b3c4d.request.json.123',
       'manifest.json.3012214441',
       'tasks/a/attempt-1/checks.json.9',
       'tasks/a/checks.json.55',
