@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { terminateTree } from '../core/process-tree.js';
 import { relativeToRun } from '../store/layout.js';
@@ -110,7 +111,8 @@ async function runOne(
   }
 }
 
-function outputClosed(a: NodeJS.ReadableStream & { destroy(): void; closed?: boolean }, b: typeof a, graceMs: number): Promise<void> {
+/** Resolves when both pipes have closed, or after `graceMs` (then closes them). */
+function outputClosed(a: Readable, b: Readable, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     let open = [a, b].filter((s) => !s.closed).length;
     if (open === 0) return resolve();

@@ -72,8 +72,8 @@ export async function openRunFile(root: string, file: string, mode: keyof typeof
   });
 }
 
-/** The same, as a plain descriptor for synchronous appends (the runner log). */
-export async function openRunFileSync(root: string, file: string, mode: keyof typeof FLAGS): Promise<number> {
+/** The same, as a plain file descriptor, for synchronous appends (the runner log). */
+export async function openRunDescriptor(root: string, file: string, mode: keyof typeof FLAGS): Promise<number> {
   await makeRunDir(root, path.dirname(file), file);
   return storeStep(file, async () => {
     await checkNoLinks(root, file);

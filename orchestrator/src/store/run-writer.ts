@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
 import { countTasks, Manifest, type TaskRecord } from './manifest.js';
-import { checkNoLinks, openRunFileSync, writeRunFileAtomic } from './run-files.js';
+import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files.js';
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
 import { storeFailureOf, type StoreFailure } from './store-failure.js';
@@ -76,7 +76,7 @@ export class RunWriter {
       file = RunLayout.graphCopy(runDir);
       await writeRunFileAtomic(runDir, file, writer.redactor.text(graphSource), writer.write);
       file = RunLayout.runnerLog(runDir);
-      writer.logFd = await openRunFileSync(runDir, file, 'truncate');
+      writer.logFd = await openRunDescriptor(runDir, file, 'truncate');
       file = RunLayout.manifest(runDir);
       await writer.writeManifest();
       if (writer.storeFailure) return err(writer.storeFailure);
@@ -103,7 +103,7 @@ export class RunWriter {
       await checkNoLinks(runsDir, runDir);
       await sweepRunTemps(runDir);
       file = RunLayout.runnerLog(runDir);
-      writer.logFd = await openRunFileSync(runDir, file, 'append');
+      writer.logFd = await openRunDescriptor(runDir, file, 'append');
       file = RunLayout.manifest(runDir);
       await writer.writeManifest();
       if (writer.storeFailure) return err(writer.storeFailure);

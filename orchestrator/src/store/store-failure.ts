@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { assertNever } from '../core/result.js';
 
 /**
@@ -77,10 +76,4 @@ export function renderStoreFailure(f: StoreFailure, runId: string, started: bool
   const fix = f.reason === 'symlink' ? `remove ${show(f.link)}` : f.reason === 'disk-io' ? 'check the disk' : 'free space';
   if (!started) return `error: ${what}; the run did not start; ${fix} and run it again`;
   return `error: ${what}; the last good manifest is kept; ${fix} and run: codex-orchestrator resume ${runId}`;
-}
-
-/** `file` relative to `runDir` when inside it, for messages. */
-export function runRelative(runDir: string, file: string): string {
-  const rel = path.relative(runDir, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
