@@ -112,9 +112,9 @@ tasks:
   ]);
   const found = texts.flatMap(({ where, text }) => forms.filter((f) => text.includes(f)).map((f) => `${where}: ${f}`));
   const streams = texts.length - files.length;
-  console.log(
-    `R8 canary secrets: ${Object.keys(CANARY).length} canaries × ${forms.length / Object.keys(CANARY).length} forms, ${found.length} found in ${files.length} files (and ${streams} streams joined)`,
-  );
+  // The figure line, exactly in this form, for the reliability battery's report.
+  console.log(`R8 canary secrets: ${Object.keys(CANARY).length} canaries × ${forms.length / Object.keys(CANARY).length} forms, ${found.length} found in ${files.length} files`);
+  console.log(`R8 streamed outputs joined and scanned too: ${streams}`);
   expect(streams).toBeGreaterThan(0);
   expect(found).toEqual([]);
   expect(files.length).toBeGreaterThan(20);
