@@ -1,7 +1,5 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isAlive } from '../core/process-tree.js';
 
 /**
  * A private CODEX_HOME per run: Codex writes sessions and state into it, and its `config.toml`
@@ -9,47 +7,8 @@ import { isAlive } from '../core/process-tree.js';
  * read or changed.
  *
  * Codex keeps full transcripts there (rollout files: prompts, command output, unredacted), so it
- * is not in `.runs/`: it is a folder only its owner may read (0700) in the system's temporary
- * folder, made when the run starts and removed when it ends.
+ * is not in `.runs/` (where it is, and why: `engine/codex-home-dir.ts`).
  */
-
-/** `<tmp>/codex-orchestrator-home-<pid>-XXXXXX`: the pid tells a sweep whose folder it is. */
-const PRIVATE_HOME_PREFIX = 'codex-orchestrator-home-';
-
-/** Makes a new private CODEX_HOME folder (mode 0700) for this process. */
-export async function makePrivateCodexHome(parent: string = tmpdir()): Promise<string> {
-  const dir = await mkdtemp(path.join(parent, `${PRIVATE_HOME_PREFIX}${process.pid}-`));
-  await chmod(dir, 0o700);
-  return dir;
-}
-
-/**
- * Removes private CODEX_HOME folders that runs killed before they could clean up left behind:
- * ours by name, owned by this user, made by a process that is gone. Returns what it removed.
- */
-export async function sweepAbandonedCodexHomes(parent: string = tmpdir()): Promise<string[]> {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = await readdir(parent);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${PRIVATE_HOME_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
-    if (!m || isAlive(Number(m[1]))) continue;
-    const dir = path.join(parent, name);
-    try {
-      const stat = await lstat(dir);
-      if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) continue;
-      await rm(dir, { recursive: true, force: true });
-      removed.push(dir);
-    } catch {
-      // Someone else's, or gone already.
-    }
-  }
-  return removed;
-}
 
 export type ModelAccess =
   /** The offline model server on loopback (the default when OPENAI_API_KEY is not set). */

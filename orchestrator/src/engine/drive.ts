@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { abortTag, childController, describeAbort, formatDuration, TaggedAbort } from '../core/abort.js';
 import type { RunId, TaskId } from '../core/ids.js';
@@ -8,10 +8,11 @@ import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
-import { makePrivateCodexHome, sweepAbandonedCodexHomes, writeCodexHome } from '../backends/codex-home.js';
+import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
-import { backoffMs, schedule, type ScheduleState } from '../scheduler/scheduler.js';
+import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
+import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
 import type { RunLock } from '../store/run-lock.js';
@@ -19,9 +20,11 @@ import type { RunWriter } from '../store/run-writer.js';
 import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { runCodexHome } from './codex-home-dir.js';
 import type { EngineObserver } from './events.js';
+import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
-import { runTaskAttempt } from './task-runner.js';
+import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -34,9 +37,6 @@ import { runTaskAttempt } from './task-runner.js';
  * comes back as the failure, for the caller to say so.
  */
 
-/** Set CODEX_ORCHESTRATOR_KEEP_CODEX_HOME=1 to keep the run's private CODEX_HOME (its path is in runner.log). */
-export const KEEP_CODEX_HOME_ENV = 'CODEX_ORCHESTRATOR_KEEP_CODEX_HOME';
-
 export interface DriveOptions {
   readonly graph: AnalyzedGraph;
   readonly writer: RunWriter;
@@ -45,34 +45,73 @@ export interface DriveOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly observer: EngineObserver;
-  /** Keep the task worktrees, and the private CODEX_HOME, for debugging. */
   readonly keepWorktrees: boolean;
   readonly heartbeatMs: number;
-  /** Use this folder as CODEX_HOME and leave it in place; by default a private temporary one is made and removed. */
+  /** Use this folder as CODEX_HOME; by default the run's own private one (`codex-home-dir.ts`). */
   readonly codexHome?: string;
   /** Task states carried over from an earlier session of the run (resume); others start pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
+  /**
+   * Whether the run waits for reviewers when only gates are left (approve/reject reach it through
+   * its inbox), or ends `awaiting-approval` so that `resume` continues it after the decision.
+   */
+  readonly waitAtGates: boolean;
 }
 
 export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreFailure>> {
   const { graph, writer, observer } = o;
   const m = writer.manifest;
   const runDir = writer.runDir;
-  const heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
-  heartbeat.unref();
-  // Codex keeps full, unredacted transcripts in its CODEX_HOME: a private folder outside .runs/.
-  const keepCodexHome = o.codexHome !== undefined || o.keepWorktrees || o.env[KEEP_CODEX_HOME_ENV] === '1';
-  const abandoned = await sweepAbandonedCodexHomes();
-  if (abandoned.length > 0) writer.log(`removed ${abandoned.length} private CODEX_HOME folder(s) left by runs that were killed`);
-  let codexHome: string | undefined;
+  // The heartbeat pauses while the run waits for reviewers, so the manifest stays as sealed.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const beat = (on: boolean): void => {
+    if (on && !heartbeat) {
+      heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
+      heartbeat.unref();
+    } else if (!on && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+  beat(true);
+  const keys = projectKeys(writer.runsDir, o.env);
+  let stopInbox: (() => Promise<void>) | undefined;
+  const gates: GateDecisions = {
+    wait: o.waitAtGates,
+    subscribe: (deliver) => {
+      stopInbox = watchInbox({ writer, keys, deliver });
+      return () => undefined;
+    },
+    onIdle: (awaiting) => {
+      beat(false);
+      const message = `waiting for a reviewer: gate(s) ${awaiting.join(', ')} await approval (codex-orchestrator approve ${m.runId} --task ${awaiting[0]} --reviewer NAME)`;
+      writer.update((x) => {
+        x.status = 'awaiting-approval';
+        x.message = message;
+        x.heartbeatAt = new Date().toISOString();
+      });
+      writer.log(message);
+      observer({ type: 'notice', message });
+      void writer
+        .flush()
+        .then(() => sealRun(runDir, keys))
+        .catch((e: unknown) => writer.log(`could not seal the waiting run: ${(e as Error).message}`));
+    },
+    onBusy: () => {
+      writer.update((x) => {
+        x.status = 'running';
+        delete x.message;
+      });
+      beat(true);
+    },
+  };
   const stderrLog = codexStderrLog(writer.redactor, writer);
   const onStderr = (text: string): void => stderrLog.write(text);
   let backend: AgentBackend | undefined;
+  let resumer: AgentBackend | undefined;
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   const instructions = roleInstructions();
-  // Attempts are numbered across sessions of the run: a resumed task's next attempt follows its last.
-  const earlier = new Map(m.tasks.map((t) => [t.id, t.attempts.length]));
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
   const { controller: session, dispose } = childController(o.signal);
@@ -86,17 +125,25 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
   let internalError: Error | undefined;
   try {
-    codexHome = o.codexHome ?? (await makePrivateCodexHome());
-    if (o.codexHome) await mkdir(codexHome, { recursive: true, mode: 0o700 });
-    if (keepCodexHome) writer.log(`CODEX_HOME ${codexHome} (kept after the run; it holds Codex's unredacted transcripts)`);
+    // Codex keeps full, unredacted transcripts in its CODEX_HOME: a private folder outside .runs/.
+    const codexHome = o.codexHome ?? (await runCodexHome(writer.runsDir, m.runId));
     await writeCodexHome(codexHome, o.model.access);
-    backend =
+    const main: AgentBackend =
       m.settings.backend === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env: o.env, onStderr }) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
-    const ctx = { writer, backend, worktrees, observer, instructions, keepWorktrees: o.keepWorktrees, env: o.env };
+    backend = main;
+    // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
+    // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).
+    const threadsHere = new Set<string>();
+    const backendFor = (threadId: string | undefined): AgentBackend => {
+      if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
+      return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
+    };
+    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees, env: o.env };
     const outcome = await schedule(
       graph.tasks,
       {
-        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: (earlier.get(task.id) ?? 0) + attempt, local: attempt }, signal),
+        // Attempts are numbered over the task's whole history (earlier sessions, rework included).
+        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
@@ -121,6 +168,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         concurrency: m.settings.concurrency,
         signal,
         retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
+        gates,
         ...(o.initial ? { initial: o.initial } : {}),
       },
     );
@@ -129,15 +177,16 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     internalError = e instanceof Error ? e : new Error(String(e));
     writer.log(`internal error: ${internalError.stack ?? internalError.message}`);
   } finally {
-    clearInterval(heartbeat);
+    beat(false);
+    await stopInbox?.();
     clearTimeout(runTimer);
     dispose();
     await backend?.close();
+    await resumer?.close();
     await o.model.close();
     stderrLog.end();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
-    if (codexHome && !keepCodexHome) await rm(codexHome, { recursive: true, force: true });
   }
 
   if (writer.failure) {
@@ -163,7 +212,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     }
   }
 
-  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => t.status === 'succeeded' && t.resultCommit);
+  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => (t.status === 'succeeded' || t.status === 'approved') && t.resultCommit);
   if (succeeded.length > 0) {
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
@@ -189,6 +238,9 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
     await writer.flush();
+    // Tamper evidence: every artifact's digest, signed with the project's key (`verify` checks it).
+    const sealed = await sealRun(runDir, projectKeys(writer.runsDir, o.env));
+    if (!sealed.ok) observer({ type: 'notice', message: renderSealWriteFailure(sealed.error, m.runId) });
   } finally {
     writer.close();
     await o.lock.release();

@@ -42,9 +42,11 @@ export interface RunOptions {
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
+  readonly waitAtGates?: boolean;
   /**
-   * Use this folder as the run's CODEX_HOME and leave it in place (benchmarks read Codex's session
-   * files from it). By default the run makes a private temporary one and removes it at the end.
+   * Use this folder as the run's CODEX_HOME (benchmarks read Codex's session files from it). By
+   * default the run has its own private one outside `.runs/` (see `codex-home-dir.ts`).
    */
   readonly codexHome?: string;
   /** How the run store replaces files atomically (tests inject write failures here). */
@@ -167,6 +169,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     observer,
     keepWorktrees: options.keepWorktrees ?? false,
     heartbeatMs: options.heartbeatMs ?? 2000,
+    waitAtGates: options.waitAtGates ?? true,
     ...(options.codexHome ? { codexHome: options.codexHome } : {}),
   });
   if (!driven.ok) return err({ reason: 'store-failed', runId, failure: driven.error, started: true });

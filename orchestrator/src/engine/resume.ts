@@ -40,6 +40,8 @@ export interface ResumeOptions {
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
+  readonly waitAtGates?: boolean;
 }
 
 export type ResumeOutcome =
@@ -67,6 +69,17 @@ const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
   rejected: 'rejected',
 };
 
+/** Task states a resumed session runs (again). */
+const REOPENED: ReadonlySet<TaskRecord['status']> = new Set(['running', 'ready', 'cancelled', 'pending']);
+
+/** Whether a task cannot start before a reviewer decides on a gate it (transitively) depends on. */
+function heldByGate(m: Manifest, t: TaskRecord): boolean {
+  return t.deps.some((id) => {
+    const dep = m.tasks.find((x) => x.id === id);
+    return dep !== undefined && (dep.status === 'awaiting-approval' || (REOPENED.has(dep.status) && heldByGate(m, dep)));
+  });
+}
+
 export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome, ResumeFailure>> {
   const runDir = RunLayout.runDir(o.runsDir, o.runId);
   const locked = await acquireRunLock(runDir, 'resume');
@@ -80,20 +93,22 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const source = await readFile(RunLayout.graphCopy(runDir), 'utf8');
     // The copy is analyzed under the original file's name, so positions and `settings.repo` read as before.
     let graph = analyzeGraphSource(manifest.graph.path, source);
-    if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
-    if (graph.value.sha256 !== manifest.graph.sha256) {
-      // A graph holding secrets is copied redacted: the tasks' prompts come from the graph file itself.
+    if (!graph.ok || graph.value.sha256 !== manifest.graph.sha256) {
+      // A graph holding secrets is copied redacted (which can even break its syntax): the tasks'
+      // prompts come from the graph file itself, if it is still the one the run started from.
       const original = await readFile(manifest.graph.path, 'utf8').catch(() => undefined);
       const analyzed = original === undefined ? undefined : analyzeGraphSource(manifest.graph.path, original);
-      if (!analyzed?.ok || analyzed.value.sha256 !== manifest.graph.sha256) return err({ reason: 'graph-changed', file: manifest.graph.path });
-      graph = analyzed;
+      if (analyzed?.ok && analyzed.value.sha256 === manifest.graph.sha256) graph = analyzed;
+      else if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
+      else return err({ reason: 'graph-changed', file: manifest.graph.path });
     }
     const env = o.env ?? process.env;
     const redactor = runRedactor(env, graph.value);
 
     const from = effectiveStatus(manifest);
-    const reopen = manifest.tasks.filter((t) => t.status === 'running' || t.status === 'ready' || t.status === 'cancelled' || t.status === 'pending');
-    if (reopen.length === 0) {
+    // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
+    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
+    if (reopen.every((t) => heldByGate(manifest, t))) {
       return ok({ kind: 'nothing-to-do', manifest, awaiting: manifest.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id) });
     }
 
@@ -113,9 +128,12 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
         }
       }
-      t.status = 'pending';
-      delete t.reason;
-      delete t.message;
+      // A finished task with a follow-up keeps its status until its attempt starts.
+      if (REOPENED.has(t.status)) {
+        t.status = 'pending';
+        delete t.reason;
+        delete t.message;
+      }
     }
     await runGit(manifest.repo.root, ['worktree', 'prune']);
 
@@ -152,7 +170,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     const initial = new Map<TaskId, ScheduleState>();
     for (const t of manifest.tasks) {
-      const state = CARRIED[t.status];
+      const state = t.followUp ? undefined : CARRIED[t.status];
       if (state) initial.set(t.id as TaskId, state);
     }
     handedOver = true;
@@ -166,6 +184,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       observer,
       keepWorktrees: o.keepWorktrees ?? false,
       heartbeatMs: o.heartbeatMs ?? 2000,
+      waitAtGates: o.waitAtGates ?? true,
       initial,
     });
     if (!final.ok) return err({ reason: 'store-failed', runId: o.runId, failure: final.error });

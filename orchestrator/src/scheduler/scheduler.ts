@@ -57,20 +57,25 @@ export interface ScheduleOptions {
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /** Wait before retry number `retry` (1 for the first); default: none. */
   readonly retryDelayMs?: (retry: number) => number;
-  /**
-   * Reviewers' decisions on gates. With it, the schedule does not end while gates await approval:
-   * it waits for decisions (or the run's signal). Without it, it ends when only gates remain.
-   */
+  /** Reviewers' decisions on gates, delivered while the schedule runs. */
   readonly gates?: GateDecisions;
 }
 
-/** A reviewer's decision on a gate awaiting approval. */
+/**
+ * A reviewer's decision: `approved`/`rejected` settle a gate awaiting approval; `reopen` runs a
+ * finished task once more (rework, a follow-up), whatever became of its dependents meanwhile.
+ */
 export interface GateDecision {
   readonly taskId: TaskId;
-  readonly decision: 'approved' | 'rejected';
+  readonly decision: 'approved' | 'rejected' | 'reopen';
 }
 
 export interface GateDecisions {
+  /**
+   * Whether the schedule waits for decisions while gates await approval (until the run's signal
+   * fires). When false, it ends once only gates are left.
+   */
+  readonly wait: boolean;
   /** Calls `deliver` with each decision as it arrives; returns a function that stops the deliveries. */
   subscribe(deliver: (decision: GateDecision) => void): () => void;
   /** Called each time the schedule has nothing to do but wait for decisions on `awaiting`. */
@@ -186,8 +191,14 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
 
   const awaiting = (): TaskId[] => tasks.filter((t) => states.get(t.id) === 'awaiting-approval').map((t) => t.id);
   const unsubscribe = options.gates?.subscribe((d) => {
-    if (states.get(d.taskId) !== 'awaiting-approval') return;
-    states.set(d.taskId, d.decision);
+    const state = states.get(d.taskId);
+    if (d.decision === 'reopen') {
+      if (state === undefined || !(DONE_OK.has(state) || DONE_BAD.has(state))) return;
+      states.set(d.taskId, 'pending');
+    } else {
+      if (state !== 'awaiting-approval') return;
+      states.set(d.taskId, d.decision);
+    }
     wake?.();
   });
   const onAbort = (): void => wake?.();
@@ -196,7 +207,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   try {
     advance();
     for (;;) {
-      const waitForGates = options.gates !== undefined && !options.signal.aborted && awaiting().length > 0;
+      const waitForGates = options.gates?.wait === true && !options.signal.aborted && awaiting().length > 0;
       if (inFlight.size === 0 && !waitForGates) break;
       if (inFlight.size === 0 && !idle) {
         idle = true;

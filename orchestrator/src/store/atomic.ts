@@ -17,6 +17,11 @@ export async function writeJsonAtomic(file: string, value: unknown, write: Atomi
   await write(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Replaces a text file atomically, keeping its mode. */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text, { fsync: true });
+}
+
 export function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');

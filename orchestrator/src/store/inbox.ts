@@ -33,6 +33,8 @@ export const InboxReply = z.object({
   ok: z.boolean(),
   /** For people: what happened, or why not. */
   message: z.string(),
+  /** What the command needs to report the outcome as it would have itself (per request kind). */
+  data: z.unknown().optional(),
   repliedAt: z.string(),
 });
 export type InboxReply = z.infer<typeof InboxReply>;
@@ -72,8 +74,8 @@ export async function pendingRequests(runDir: string): Promise<{ requests: Inbox
 }
 
 /** Answers a request: the reply is written first, then the request removed. */
-export async function reply(runDir: string, id: string, ok: boolean, message: string): Promise<void> {
-  const answer: InboxReply = { id, ok, message, repliedAt: new Date().toISOString() };
+export async function reply(runDir: string, id: string, ok: boolean, message: string, data?: unknown): Promise<void> {
+  const answer: InboxReply = { id, ok, message, ...(data === undefined ? {} : { data }), repliedAt: new Date().toISOString() };
   await writeRunFileAtomic(runDir, path.join(inboxDir(runDir), `${id}.reply.json`), `${JSON.stringify(answer, null, 2)}\n`);
   await rm(path.join(inboxDir(runDir), `${id}.request.json`), { force: true });
 }

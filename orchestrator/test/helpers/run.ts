@@ -24,6 +24,7 @@ export async function runGraph(
     signal?: AbortSignal;
     events?: EngineEvent[];
     backend?: 'codex-mcp' | 'codex-exec';
+    waitAtGates?: boolean;
     /** Added to this process's environment (OPENAI_API_KEY is always empty: the offline model). */
     env?: NodeJS.ProcessEnv;
     atomicWrite?: AtomicWrite;
@@ -37,6 +38,7 @@ export async function runGraph(
     signal: options.signal ?? new AbortController().signal,
     observer: (e) => options.events?.push(e),
     env: { ...process.env, ...options.env, OPENAI_API_KEY: '' },
+    waitAtGates: options.waitAtGates ?? false,
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
   });

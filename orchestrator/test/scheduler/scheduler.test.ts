@@ -381,7 +381,7 @@ describe('schedule', () => {
     const done = schedule(
       tasks,
       h.hooks,
-      options({ gates: { subscribe: (d) => ((deliver = d), () => (deliver = undefined)), onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ } }),
+      options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => (deliver = undefined)), onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ } }),
     );
     await settle();
     expect(idle).toEqual([['ok-gate', 'no-gate']]);
@@ -404,7 +404,7 @@ describe('schedule', () => {
     const controller = new AbortController();
     const tasks = [task('gate', [], { role: 'gate' }), task('after', ['gate'])];
     const h = new Harness(async () => SUCCEEDED);
-    const done = schedule(tasks, h.hooks, options({ signal: controller.signal, gates: { subscribe: () => () => undefined } }));
+    const done = schedule(tasks, h.hooks, options({ signal: controller.signal, gates: { wait: true, subscribe: () => () => undefined } }));
     await settle();
     controller.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
     const outcome = await done;
