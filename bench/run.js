@@ -341,8 +341,8 @@ async function orchestrate(mods, { repo, graphFile, concurrency, latency, label 
   const loaded = await mods.loadGraph(graphFile);
   if (!loaded.ok) throw new Error(`could not load ${graphFile}: ${JSON.stringify(loaded.error)}`);
   const runsDir = path.join(repo, '.runs');
-  // The run's CODEX_HOME is normally a private temporary folder removed at the end; the bench
-  // gives its own (kept until the bench's folder goes) to read Codex's session files.
+  // Each run gets a CODEX_HOME of its own in the bench's folder, where the bench reads Codex's
+  // session files (and which goes with that folder).
   const codexHome = path.join(path.dirname(repo), 'codex-homes', String(++orchestrated));
   progress(`  ${label}: concurrency ${concurrency}, ${loaded.value.tasks.length} tasks …`);
   const controller = new AbortController();
