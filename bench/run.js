@@ -223,7 +223,7 @@ function turnWindow(eventsFile) {
 
 /**
  * When Codex created each thread, from the \`session_meta\` line its rollout files start with
- * (codex-home/sessions/…/rollout-…-<thread id>.jsonl). A Codex detail, so optional: undefined
+ * (<CODEX_HOME>/sessions/…/rollout-…-<thread id>.jsonl). A Codex detail, so optional: undefined
  * when the files or the field are not there.
  */
 function codexSessionStarts(codexHome) {
@@ -267,9 +267,9 @@ function criticalPath(tasks) {
   return Math.max(...tasks.map(finish));
 }
 
-function analyseRun(manifest, runsDir, concurrency) {
+function analyseRun(manifest, runsDir, concurrency, codexHome) {
   const runDir = path.join(runsDir, manifest.runId);
-  const sessions = codexSessionStarts(path.join(runDir, 'codex-home'));
+  const sessions = codexSessionStarts(codexHome);
   const tasks = manifest.tasks.map((t) => {
     const attempt = t.attempts.at(-1);
     const w = turnWindow(path.join(runDir, 'tasks', t.id, 'events.jsonl'));
@@ -335,10 +335,15 @@ function analyseRun(manifest, runsDir, concurrency) {
   };
 }
 
+let orchestrated = 0;
+
 async function orchestrate(mods, { repo, graphFile, concurrency, latency, label }) {
   const loaded = await mods.loadGraph(graphFile);
   if (!loaded.ok) throw new Error(`could not load ${graphFile}: ${JSON.stringify(loaded.error)}`);
   const runsDir = path.join(repo, '.runs');
+  // Each run gets a CODEX_HOME of its own in the bench's folder, where the bench reads Codex's
+  // session files (and which goes with that folder).
+  const codexHome = path.join(path.dirname(repo), 'codex-homes', String(++orchestrated));
   progress(`  ${label}: concurrency ${concurrency}, ${loaded.value.tasks.length} tasks …`);
   const controller = new AbortController();
   const stop = () => controller.abort(new mods.TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
@@ -354,6 +359,7 @@ async function orchestrate(mods, { repo, graphFile, concurrency, latency, label 
       env: offlineEnv(),
       concurrency: { builder: concurrency, tester: concurrency },
       offlineLatencyMs: latency,
+      codexHome,
     });
   } finally {
     process.removeListener('SIGINT', stop);
@@ -361,7 +367,7 @@ async function orchestrate(mods, { repo, graphFile, concurrency, latency, label 
   if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);
   if (controller.signal.aborted) throw new Error('interrupted');
   const cpu1 = cpuSample();
-  const analysed = analyseRun(result.value, runsDir, concurrency);
+  const analysed = analyseRun(result.value, runsDir, concurrency, codexHome);
   analysed.wallMs = performance.now() - t0;
   Object.assign(analysed, cpuBetween(cpu0, cpu1));
   progress(`    ${sec(analysed.makespanMs)} (${analysed.status})`);

@@ -5,6 +5,9 @@ import path from 'node:path';
  * A private CODEX_HOME per run: Codex writes sessions and state into it, and its `config.toml`
  * points Codex at the model (the offline stand-in or OpenAI). The user's own `~/.codex` is never
  * read or changed.
+ *
+ * Codex keeps full transcripts there (rollout files: prompts, command output, unredacted), so it
+ * is not in `.runs/` (where it is, and why: `engine/codex-home-dir.ts`).
  */
 
 export type ModelAccess =

@@ -7,6 +7,8 @@ export type AbortTag =
   | { readonly kind: 'stop'; readonly signal: 'SIGINT' | 'SIGTERM' | 'request' }
   /** The task ran longer than its timeout. */
   | { readonly kind: 'task-timeout'; readonly timeoutMs: number }
+  /** The run can no longer write its records (a full disk, a planted link); `message` says which file and why. */
+  | { readonly kind: 'store-failed'; readonly message: string }
   /** The run (this session of it) ran longer than its `runTimeout`. */
   | { readonly kind: 'run-timeout'; readonly timeoutMs: number };
 
@@ -23,6 +25,8 @@ function describeTag(tag: AbortTag): string {
       return tag.signal === 'request' ? 'the run was stopped' : `the run was stopped (${tag.signal})`;
     case 'task-timeout':
       return `the task did not finish within its timeout of ${formatDuration(tag.timeoutMs)}`;
+    case 'store-failed':
+      return `the run stopped: ${tag.message}`;
     case 'run-timeout':
       return `the run did not finish within its runTimeout of ${formatDuration(tag.timeoutMs)}`;
   }

@@ -59,6 +59,11 @@ export interface EventRecord {
   readonly source: string;
   /** The normalised event, or null for raw messages that have no normalised form. */
   readonly event: AgentEvent | null;
-  /** The message exactly as Codex sent it. */
+  /**
+   * The message as Codex sent it, with secrets redacted. A streamed piece (`*_delta`) carries the
+   * part of its stream that was final when it arrived (see `engine/streamed-output.ts`).
+   */
   readonly raw: unknown;
+  /** Set on the record that carries the end of a stream the redactor held back until the stream ended. */
+  readonly heldBack?: boolean;
 }

@@ -5,6 +5,7 @@ import { abortTag, childController, describeAbort, formatDuration, TaggedAbort }
 import type { RunId, TaskId } from '../core/ids.js';
 import { packageRoot } from '../core/package-info.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
+import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
@@ -16,7 +17,10 @@ import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
+import type { Redactor } from '../store/secrets/redactor.js';
+import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { runCodexHome } from './codex-home-dir.js';
 import type { EngineObserver } from './events.js';
 import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
@@ -27,6 +31,10 @@ import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
  * the run lock) to the final manifest. Starts the Codex backend, drives the scheduler with one
  * worktree per task, builds the integration branch, writes the final status and releases the
  * lock. It owns the model session and the lock it is given, and closes both.
+ *
+ * When the run can no longer write its records (a StoreFailure: a full disk, a planted link) it
+ * stops at once and writes nothing more, so the manifest on disk stays the last good one; that
+ * comes back as the failure, for the caller to say so.
  */
 
 export interface DriveOptions {
@@ -39,6 +47,8 @@ export interface DriveOptions {
   readonly observer: EngineObserver;
   readonly keepWorktrees: boolean;
   readonly heartbeatMs: number;
+  /** Use this folder as CODEX_HOME; by default the run's own private one (`codex-home-dir.ts`). */
+  readonly codexHome?: string;
   /** Task states carried over from an earlier session of the run (resume); others start pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /**
@@ -48,7 +58,7 @@ export interface DriveOptions {
   readonly waitAtGates: boolean;
 }
 
-export async function driveRun(o: DriveOptions): Promise<Manifest> {
+export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreFailure>> {
   const { graph, writer, observer } = o;
   const m = writer.manifest;
   const runDir = writer.runDir;
@@ -95,10 +105,8 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
       beat(true);
     },
   };
-  const codexHome = RunLayout.codexHome(runDir);
-  const onStderr = (text: string): void => {
-    for (const line of text.split('\n')) if (line.trim()) writer.log(`codex: ${line.trim()}`);
-  };
+  const stderrLog = codexStderrLog(writer.redactor, writer);
+  const onStderr = (text: string): void => stderrLog.write(text);
   let backend: AgentBackend | undefined;
   let resumer: AgentBackend | undefined;
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
@@ -107,6 +115,8 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
   const { controller: session, dispose } = childController(o.signal);
+  // The run stops when it can no longer keep its records; the last good manifest stays.
+  writer.onStoreFailure((f) => session.abort(new TaggedAbort({ kind: 'store-failed', message: describeStoreFailure(f) })));
   const runTimeoutMs = graph.settings.runTimeoutMs;
   const runTimer =
     runTimeoutMs === undefined ? undefined : setTimeout(() => session.abort(new TaggedAbort({ kind: 'run-timeout', timeoutMs: runTimeoutMs })), Math.min(runTimeoutMs, 2 ** 31 - 1));
@@ -115,6 +125,8 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
   let internalError: Error | undefined;
   try {
+    // Codex keeps full, unredacted transcripts in its CODEX_HOME: a private folder outside .runs/.
+    const codexHome = o.codexHome ?? (await runCodexHome(writer.runsDir, m.runId));
     await writeCodexHome(codexHome, o.model.access);
     const main: AgentBackend =
       m.settings.backend === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env: o.env, onStderr }) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
@@ -126,7 +138,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
       if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
       return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
     };
-    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees };
+    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees, env: o.env };
     const outcome = await schedule(
       graph.tasks,
       {
@@ -172,8 +184,20 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     await backend?.close();
     await resumer?.close();
     await o.model.close();
+    stderrLog.end();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+  }
+
+  if (writer.failure) {
+    // Nothing more is recorded: the manifest on disk stays the last good one, for resume.
+    await worktrees.prune();
+    if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+    writer.log(`run ${m.runId} stopped: ${describeStoreFailure(writer.failure)}`);
+    writer.close();
+    await o.lock.release();
+    observer({ type: 'run-finished', runId: m.runId, status: 'failed', manifest: RunLayout.manifest(runDir), message: describeStoreFailure(writer.failure) });
+    return err(writer.failure);
   }
 
   // Tasks the stop or the run timeout caught before they started (or while they waited to retry).
@@ -218,10 +242,31 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     const sealed = await sealRun(runDir, projectKeys(writer.runsDir, o.env));
     if (!sealed.ok) observer({ type: 'notice', message: renderSealWriteFailure(sealed.error, m.runId) });
   } finally {
+    writer.close();
     await o.lock.release();
   }
+  if (writer.failure) return err(writer.failure);
   observer({ type: 'run-finished', runId: m.runId, status, manifest: RunLayout.manifest(runDir), message });
-  return writer.manifest as Manifest;
+  // The caller prints it: the same redacted values as on disk.
+  return ok(writer.redactor.json(writer.manifest as Manifest));
+}
+
+/**
+ * Codex's stderr, line by line into the runner log. Chunks are cut anywhere, so the text goes
+ * through a stream redactor before it is split into lines.
+ */
+function codexStderrLog(redactor: Redactor, writer: RunWriter): { write(text: string): void; end(): void } {
+  const stream = redactor.stream();
+  let partial = '';
+  const take = (text: string, final: boolean): void => {
+    const lines = (partial + text).split('\n');
+    partial = final ? '' : (lines.pop() ?? '');
+    for (const line of lines) if (line.trim()) writer.log(`codex: ${line.trim()}`);
+  };
+  return {
+    write: (text) => take(stream.push(text), false),
+    end: () => take(stream.end(), true),
+  };
 }
 
 function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: Error | undefined): { status: RunStatus; message: string | undefined } {

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ZERO_USAGE } from '../core/events.js';
@@ -9,14 +8,20 @@ import { err, ok, type Result } from '../core/result.js';
 import { codexVersion } from '../backends/codex-binary.js';
 import type { AnalyzedGraph } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';
+import type { AtomicWrite } from '../store/atomic.js';
 import { RunLayout } from '../store/layout.js';
 import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest } from '../store/manifest.js';
+import { makeRunDir } from '../store/run-files.js';
+import { readRunIndex, settledRuns } from '../store/run-index.js';
 import { acquireRunLock, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
+import { storeFailureOf, type StoreFailure } from '../store/store-failure.js';
+import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
 import { driveRun } from './drive.js';
 import type { EngineObserver } from './events.js';
 import { openModelSession, type ModelSession } from './model-access.js';
+import { runRedactor } from './run-redactor.js';
 
 /**
  * Starts a run of an analyzed graph: checks the repository and base, takes the run lock, writes
@@ -33,11 +38,19 @@ export interface RunOptions {
   /** Fires to stop the run (tagged `stop`). */
   readonly signal: AbortSignal;
   readonly observer?: EngineObserver;
+  /** Keep the task worktrees, and the run's private CODEX_HOME, for debugging. */
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
   /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
   readonly waitAtGates?: boolean;
+  /**
+   * Use this folder as the run's CODEX_HOME (benchmarks read Codex's session files from it). By
+   * default the run has its own private one outside `.runs/` (see `codex-home-dir.ts`).
+   */
+  readonly codexHome?: string;
+  /** How the run store replaces files atomically (tests inject write failures here). */
+  readonly atomicWrite?: AtomicWrite;
 }
 
 /** Why a run could not start. Nothing is written when one of these comes back. */
@@ -47,10 +60,21 @@ export type RunSetupFailure =
   | { readonly reason: 'run-exists'; readonly runId: string }
   | { readonly reason: 'run-locked'; readonly lock: LockFailure };
 
-export async function executeRun(options: RunOptions): Promise<Result<Manifest, RunSetupFailure>> {
+/**
+ * The run could not write its records (see StoreFailure) and stopped; the manifest on disk is the
+ * last good one (`started`), or the run folder was still being set up (`!started`).
+ */
+export type RunStoreFailure = { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure; readonly started: boolean };
+
+export type RunFailure = RunSetupFailure | RunStoreFailure;
+
+export async function executeRun(options: RunOptions): Promise<Result<Manifest, RunFailure>> {
   const { graph } = options;
-  const observer = options.observer ?? (() => undefined);
   const env = options.env ?? process.env;
+  const redactor = runRedactor(env, graph);
+  const observe = options.observer ?? (() => undefined);
+  // What observers show (terminal, CI logs) is kept as free of secrets as the files are.
+  const observer: EngineObserver = redactor.empty ? observe : (e) => observe(redactor.json(e));
   const repoDir = graph.settings.repo ?? path.dirname(graph.file);
   const repoRoot = await repoRootOf(repoDir);
   if (!repoRoot) return err({ reason: 'not-a-git-repo', dir: repoDir });
@@ -59,7 +83,14 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   const runId = options.runId ?? newRunId();
   const runDir = RunLayout.runDir(options.runsDir, runId);
   if (existsSync(RunLayout.manifest(runDir))) return err({ reason: 'run-exists', runId });
-  await mkdir(runDir, { recursive: true });
+  try {
+    // Made without passing through a link: the run lock and every file go inside it.
+    await makeRunDir(options.runsDir, runDir);
+  } catch (e) {
+    const failure = storeFailureOf(e, runDir);
+    if (!failure) throw e;
+    return err({ reason: 'store-failed', runId, failure, started: false });
+  }
   const locked = await acquireRunLock(runDir, 'run');
   if (!locked.ok) return err({ reason: 'run-locked', lock: locked.error });
   const lock = locked.value;
@@ -99,7 +130,16 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   };
   let writer: RunWriter;
   try {
-    writer = await RunWriter.create(options.runsDir, runDir, manifest, graph.source);
+    const created = await RunWriter.create(options.runsDir, runDir, manifest, graph.source, {
+      redactor,
+      ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
+    });
+    if (!created.ok) {
+      await model.close();
+      await lock.release();
+      return err({ reason: 'store-failed', runId, failure: created.error, started: false });
+    }
+    writer = created.value;
   } catch (e) {
     await model.close();
     await lock.release();
@@ -113,19 +153,25 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     writer.log(`note: ${message}`);
     observer({ type: 'notice', message });
   }
+  if (graph.source !== redactor.text(graph.source)) {
+    writer.log("graph.yaml: secrets in the graph are redacted in this copy, so its sha256 differs from the graph file's (resume reads the graph file)");
+  }
+  const swept = await sweepAbandonedTemps(options.runsDir, settledRuns(await readRunIndex(options.runsDir)));
+  if (swept.length > 0) writer.log(`swept ${swept.length} temp file(s) left by interrupted writes: ${swept.map((f) => path.relative(options.runsDir, f)).join(', ')}`);
 
-  return ok(
-    await driveRun({
-      graph,
-      writer,
-      lock,
-      model,
-      env,
-      signal: options.signal,
-      observer,
-      keepWorktrees: options.keepWorktrees ?? false,
-      heartbeatMs: options.heartbeatMs ?? 2000,
-      waitAtGates: options.waitAtGates ?? true,
-    }),
-  );
+  const driven = await driveRun({
+    graph,
+    writer,
+    lock,
+    model,
+    env,
+    signal: options.signal,
+    observer,
+    keepWorktrees: options.keepWorktrees ?? false,
+    heartbeatMs: options.heartbeatMs ?? 2000,
+    waitAtGates: options.waitAtGates ?? true,
+    ...(options.codexHome ? { codexHome: options.codexHome } : {}),
+  });
+  if (!driven.ok) return err({ reason: 'store-failed', runId, failure: driven.error, started: true });
+  return driven;
 }

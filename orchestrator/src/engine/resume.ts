@@ -13,11 +13,13 @@ import type { Manifest, RunStatus, TaskRecord } from '../store/manifest.js';
 import { readManifest, renderReadFailure, type ReadFailure } from '../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
+import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { git, runGit } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { driveRun } from './drive.js';
 import type { EngineObserver } from './events.js';
 import { openModelSession } from './model-access.js';
+import { runRedactor } from './run-redactor.js';
 
 /**
  * `resume`: continues a run whose process ended (died, killed, stopped, or ended at a gate).
@@ -51,7 +53,11 @@ export type ResumeOutcome =
 export type ResumeFailure =
   | { readonly reason: 'run-locked'; readonly lock: LockFailure }
   | { readonly reason: 'unreadable'; readonly failure: ReadFailure }
-  | { readonly reason: 'graph-copy-invalid'; readonly message: string };
+  | { readonly reason: 'graph-copy-invalid'; readonly message: string }
+  /** The graph held secrets, so the run's copy is redacted; the graph file it came from has changed since. */
+  | { readonly reason: 'graph-changed'; readonly file: string }
+  /** The run could not write its records (a full disk, a planted link); see StoreFailure. */
+  | { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure };
 
 /** Task states a resumed session starts from; `pending` ones (and reopened ones) run. */
 const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
@@ -86,8 +92,18 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const manifest = read.value;
     const source = await readFile(RunLayout.graphCopy(runDir), 'utf8');
     // The copy is analyzed under the original file's name, so positions and `settings.repo` read as before.
-    const graph = analyzeGraphSource(manifest.graph.path, source);
-    if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
+    let graph = analyzeGraphSource(manifest.graph.path, source);
+    if (!graph.ok || graph.value.sha256 !== manifest.graph.sha256) {
+      // A graph holding secrets is copied redacted (which can even break its syntax): the tasks'
+      // prompts come from the graph file itself, if it is still the one the run started from.
+      const original = await readFile(manifest.graph.path, 'utf8').catch(() => undefined);
+      const analyzed = original === undefined ? undefined : analyzeGraphSource(manifest.graph.path, original);
+      if (analyzed?.ok && analyzed.value.sha256 === manifest.graph.sha256) graph = analyzed;
+      else if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
+      else return err({ reason: 'graph-changed', file: manifest.graph.path });
+    }
+    const env = o.env ?? process.env;
+    const redactor = runRedactor(env, graph.value);
 
     const from = effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
@@ -129,12 +145,18 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     manifest.heartbeatAt = now;
     manifest.resumes = [...(manifest.resumes ?? []), { at: now, pid: process.pid, from }];
 
-    const model = await openModelSession(o.env ?? process.env, o.offlineLatencyMs);
-    const writer = await RunWriter.open(o.runsDir, runDir, manifest);
+    const model = await openModelSession(env, o.offlineLatencyMs);
+    const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor });
+    if (!opened.ok) {
+      await model.close();
+      return err({ reason: 'store-failed', runId: o.runId, failure: opened.error });
+    }
+    const writer = opened.value;
     writer.update(() => undefined);
     writer.log(`run ${o.runId} resumed by pid ${process.pid} (was ${from}): ${reopen.length} task(s) to run`);
     for (const note of notes) writer.log(note);
-    const observer = o.observer ?? (() => undefined);
+    const observe = o.observer ?? (() => undefined);
+    const observer: EngineObserver = redactor.empty ? observe : (e) => observe(redactor.json(e));
     observer({
       type: 'run-started',
       runId: o.runId,
@@ -157,7 +179,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       writer,
       lock,
       model,
-      env: o.env ?? process.env,
+      env,
       signal: o.signal,
       observer,
       keepWorktrees: o.keepWorktrees ?? false,
@@ -165,7 +187,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       waitAtGates: o.waitAtGates ?? true,
       initial,
     });
-    return ok({ kind: 'resumed', manifest: final, from });
+    if (!final.ok) return err({ reason: 'store-failed', runId: o.runId, failure: final.error });
+    return ok({ kind: 'resumed', manifest: final.value, from });
   } finally {
     if (!handedOver) await lock.release();
   }
@@ -190,7 +213,7 @@ async function keepPartialWork(runDir: string, m: Manifest, t: TaskRecord, n: nu
   return ref;
 }
 
-export function renderResumeFailure(f: ResumeFailure): string {
+export function renderResumeFailure(f: ResumeFailure, show: (file: string) => string = (p) => p): string {
   switch (f.reason) {
     case 'run-locked':
       return renderLockFailure(f.lock);
@@ -198,5 +221,9 @@ export function renderResumeFailure(f: ResumeFailure): string {
       return renderReadFailure(f.failure);
     case 'graph-copy-invalid':
       return `error: the run's copy of its graph no longer validates, so it cannot be resumed:\n${f.message}`;
+    case 'graph-changed':
+      return `error: the graph holds secrets, so the run keeps a redacted copy and resume reads ${show(f.file)}, which has changed (or gone) since the run started\n  hint: restore that file as it was when the run started, then resume again`;
+    case 'store-failed':
+      return renderStoreFailure(f.failure, f.runId, true, show);
   }
 }

@@ -1,39 +1,77 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import type { AgentEvent, EventRecord } from '../core/events.js';
 import type { CheckResult } from '../store/manifest.js';
+import { makeRunDir, openRunFile } from '../store/run-files.js';
+import { Redactor } from '../store/secrets/redactor.js';
+import { StreamedOutput } from './streamed-output.js';
 
 /**
  * A task attempt's two live logs: `events.jsonl` (normalised events with Codex's raw messages)
  * and `log.txt` (a readable transcript). Both are appended as events arrive, so `tail -f` works.
+ *
+ * Every byte goes through the run's redactor: each event and each line whole, and Codex's
+ * streamed output (deltas) across the messages that carry it (`StreamedOutput`). The files are
+ * opened without following links; a write that fails is reported, never thrown, and that file
+ * stops (the run stops too, see RunWriter).
  */
 
 /** Codex-internal echoes of the conversation (the whole instructions every turn): not worth keeping. */
 const DROPPED_RAW_TYPES = new Set(['raw_response_item', 'raw_response_completed', 'item_started', 'item_completed']);
 
+export interface TaskLogOptions {
+  /** The run folder: nothing below it is written through a link. */
+  readonly runDir: string;
+  /** The task's folder. */
+  readonly dir: string;
+  /** Which backend produced the events. */
+  readonly source: string;
+  readonly redactor?: Redactor;
+  /** A write failed (a full disk, a planted link). */
+  readonly onWriteError?: (error: unknown, file: string) => void;
+}
+
 export class TaskLog {
   private seq = 0;
   /** The worktree, once known. */
   root: string | undefined;
-  private readonly events: WriteStream;
-  private readonly text: WriteStream;
+  private readonly redactor: Redactor;
+  private readonly streamed: StreamedOutput;
 
   private constructor(
-    readonly dir: string,
-    private readonly source: string,
+    private readonly options: TaskLogOptions,
+    private readonly events: LogFile,
+    private readonly text: LogFile,
   ) {
-    this.events = createWriteStream(path.join(dir, 'events.jsonl'), { flags: 'a' });
-    this.text = createWriteStream(path.join(dir, 'log.txt'), { flags: 'a' });
+    this.redactor = options.redactor ?? Redactor.none;
+    this.streamed = new StreamedOutput(this.redactor);
   }
 
-  static async open(dir: string, source: string): Promise<TaskLog> {
-    await mkdir(dir, { recursive: true });
-    return new TaskLog(dir, source);
+  static async open(options: TaskLogOptions): Promise<TaskLog> {
+    const report = options.onWriteError ?? (() => undefined);
+    try {
+      await makeRunDir(options.runDir, options.dir);
+    } catch (e) {
+      report(e, options.dir);
+    }
+    const [events, text] = await Promise.all(
+      ['events.jsonl', 'log.txt'].map((name) => LogFile.open(options.runDir, path.join(options.dir, name), report)),
+    );
+    return new TaskLog(options, events as LogFile, text as LogFile);
   }
 
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** Appends a line to `log.txt` (redacted). */
   line(text = ''): void {
+    this.text.write(`${this.redactor.text(text)}\n`);
+  }
+
+  /** A line that is already redacted. */
+  private say(text: string): void {
     this.text.write(`${text}\n`);
   }
 
@@ -44,44 +82,55 @@ export class TaskLog {
 
   /** Records one backend event in both logs. */
   event(event: AgentEvent | null, raw: unknown): void {
+    for (const tail of this.streamed.endedBy(raw)) this.record(null, tail, true);
     const rawType = (raw as { type?: unknown } | null)?.type;
     if (event === null && typeof rawType === 'string' && DROPPED_RAW_TYPES.has(rawType)) return;
-    const record: EventRecord = { seq: ++this.seq, ts: new Date().toISOString(), source: this.source, event, raw };
+    const piece = this.streamed.piece(raw);
+    if (piece !== undefined) {
+      this.record(this.redactor.json(event), piece);
+      return;
+    }
+    const safe = this.redactor.json(event);
+    this.record(safe, this.redactor.json(raw));
+    if (safe) this.describe(safe);
+  }
+
+  private record(event: AgentEvent | null, raw: unknown, heldBack = false): void {
+    const record: EventRecord = { seq: ++this.seq, ts: new Date().toISOString(), source: this.options.source, event, raw, ...(heldBack ? { heldBack } : {}) };
     this.events.write(`${JSON.stringify(record)}\n`);
-    if (event) this.describe(event);
   }
 
   private describe(event: AgentEvent): void {
     const time = new Date().toISOString().slice(11, 19);
     switch (event.type) {
       case 'thread-started':
-        this.line(`[${time}] codex thread ${event.threadId}`);
+        this.say(`[${time}] codex thread ${event.threadId}`);
         break;
       case 'command-begin':
-        this.line(`[${time}] $ ${event.command}`);
+        this.say(`[${time}] $ ${event.command}`);
         break;
       case 'command-end': {
         const output = event.output.replace(/\n$/, '');
-        if (output) this.line(indent(output));
+        if (output) this.say(indent(output));
         const took = event.durationMs === undefined ? '' : `, ${formatDuration(event.durationMs)}`;
-        this.line(`[${time}] (exit ${event.exitCode ?? 'none'}${took})`);
+        this.say(`[${time}] (exit ${event.exitCode ?? 'none'}${took})`);
         break;
       }
       case 'patch-applied':
-        this.line(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.map((f) => this.shorten(f)).join(', ')}`);
-        if (!event.success && event.output) this.line(indent(event.output));
+        this.say(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.map((f) => this.shorten(f)).join(', ')}`);
+        if (!event.success && event.output) this.say(indent(event.output));
         break;
       case 'message':
-        this.line(`[${time}] agent:`);
-        this.line(indent(event.text));
+        this.say(`[${time}] agent:`);
+        this.say(indent(event.text));
         break;
       case 'usage':
         break;
       case 'error':
-        this.line(`[${time}] ERROR: ${event.message}`);
+        this.say(`[${time}] ERROR: ${event.message}`);
         break;
       case 'turn-aborted':
-        this.line(`[${time}] turn aborted: ${event.reason}`);
+        this.say(`[${time}] turn aborted: ${event.reason}`);
         break;
     }
   }
@@ -101,16 +150,54 @@ export class TaskLog {
     }
   }
 
+  /** Ends open streams (their held-back tails are recorded) and closes both files. Never throws. */
   async close(): Promise<void> {
-    await Promise.all([endStream(this.events), endStream(this.text)]);
+    for (const tail of this.streamed.endAll()) this.record(null, tail, true);
+    await Promise.all([this.events.close(), this.text.close()]);
   }
 }
 
-function endStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.end(() => resolve());
-    stream.once('error', reject);
-  });
+/** One append-only log file; after a failed write it stays quiet (the failure is reported once). */
+class LogFile {
+  private failed = false;
+
+  private constructor(
+    private readonly stream: WriteStream | undefined,
+    private readonly file: string,
+    private readonly report: (error: unknown, file: string) => void,
+  ) {
+    stream?.on('error', (e) => this.fail(e));
+  }
+
+  static async open(runDir: string, file: string, report: (error: unknown, file: string) => void): Promise<LogFile> {
+    try {
+      const handle = await openRunFile(runDir, file, 'append');
+      return new LogFile(handle.createWriteStream(), file, report);
+    } catch (e) {
+      const log = new LogFile(undefined, file, report);
+      log.fail(e);
+      return log;
+    }
+  }
+
+  write(text: string): void {
+    if (!this.failed) this.stream?.write(text);
+  }
+
+  close(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || stream.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      stream.once('close', () => resolve());
+      stream.end();
+    });
+  }
+
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.report(e, this.file);
+  }
 }
 
 function indent(text: string): string {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { abortTag, describeAbort } from '../core/abort.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
@@ -7,10 +7,12 @@ import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
 import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
-import { sha256File, writeJsonAtomic } from '../store/atomic.js';
+import { sha256File } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
 import { checkCounts, type Artifact, type CheckResult, type FollowUp, type TaskFailureReason, type TaskRecord } from '../store/manifest.js';
+import { makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
+import { storeFailureOf } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
@@ -34,6 +36,8 @@ export interface TaskRunContext {
   readonly observer: EngineObserver;
   readonly instructions: (role: AnalyzedTask['role']) => string | undefined;
   readonly keepWorktrees: boolean;
+  /** The run's environment; verify commands run with it. */
+  readonly env: NodeJS.ProcessEnv;
 }
 
 interface Failure {
@@ -54,7 +58,13 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   const runDir = writer.runDir;
   const taskDir = RunLayout.taskDir(runDir, task.id);
   const startedAt = new Date();
-  if (attempt > 1) await shelvePreviousAttempt(taskDir, attempt - 1);
+  if (attempt > 1) {
+    try {
+      await shelvePreviousAttempt(runDir, taskDir, attempt - 1);
+    } catch (e) {
+      if (!writer.noteWriteError(e, taskDir)) throw e;
+    }
+  }
   const plan = planTurn(writer.task(task.id), task);
   writer.updateTask(task.id, (t) => {
     t.status = 'running';
@@ -69,7 +79,14 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
 
   const deps = dependencyResults(writer, task.deps);
 
-  const log = await TaskLog.open(taskDir, ctx.backendFor(plan.threadId).name);
+  // Everything written for the task goes through the run's redactor and never through a link.
+  const log = await TaskLog.open({
+    runDir,
+    dir: taskDir,
+    source: ctx.backendFor(plan.threadId).name,
+    redactor: writer.redactor,
+    onWriteError: (e, file) => writer.noteWriteError(e, file),
+  });
   log.line(`# task ${task.id} (${task.role}): ${task.title}`);
   log.line(`# attempt ${attempt}, started ${startedAt.toISOString()}`);
 
@@ -127,13 +144,18 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
       resultCommit = await ctx.worktrees.commitResult(worktreePath, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
       const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
       stat = diff.stat;
-      await writeFile(path.join(taskDir, 'diff.patch'), diff.patch);
+      await writer.replaceFile(path.join(taskDir, 'diff.patch'), writer.redactor.text(diff.patch));
       if (turn.status === 'failed') {
         failure = classifyTurnFailure(turn, signal);
       } else {
-        checks = await runChecks(task.verify, cwd, taskDir, runDir, signal);
+        checks = await runChecks(task.verify, cwd, taskDir, runDir, signal, {
+          env: ctx.env,
+          redactor: writer.redactor,
+          onWriteError: (e, file) => writer.noteWriteError(e, file),
+        });
         log.checks(checks);
-        await writeJsonAtomic(path.join(taskDir, 'checks.json'), { task: task.id, attempt, checks });
+        const checksFile = path.join(taskDir, 'checks.json');
+        await writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`);
         const bad = checks.filter((c) => c.exitCode !== 0);
         if (signal.aborted) failure = abortFailure(signal);
         else if (bad.length > 0) {
@@ -146,6 +168,9 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
       }
     }
   } catch (e) {
+    // A full disk or a planted link stops the whole run (the writer tells the engine).
+    const stored = storeFailureOf(e, taskDir);
+    if (stored) writer.noteWriteError(e, stored.file);
     failure = { reason: 'workspace-error', message: (e as Error).message, retryable: false };
   }
 
@@ -260,11 +285,11 @@ async function digestArtifacts(runDir: string, taskDir: string): Promise<Partial
   return out;
 }
 
-/** A retry starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/`. */
-async function shelvePreviousAttempt(taskDir: string, n: number): Promise<void> {
+/** A retry starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/` (links are moved, not followed). */
+async function shelvePreviousAttempt(runDir: string, taskDir: string, n: number): Promise<void> {
   if (!existsSync(taskDir)) return;
   const target = path.join(taskDir, `attempt-${n}`);
-  await mkdir(target, { recursive: true });
+  await makeRunDir(runDir, target);
   for (const name of await readdir(taskDir)) {
     if (name.startsWith('attempt-')) continue;
     await rename(path.join(taskDir, name), path.join(target, name));

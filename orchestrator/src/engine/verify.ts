@@ -1,24 +1,42 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { terminateTree } from '../core/process-tree.js';
 import { relativeToRun } from '../store/layout.js';
 import type { CheckResult } from '../store/manifest.js';
+import { makeRunDir, openRunFile } from '../store/run-files.js';
+import { Redactor } from '../store/secrets/redactor.js';
 
 /**
  * Runs a task's `verify` commands in its worktree: the orchestrator's own ground truth, not the
- * model's word. Each command's combined output goes to `checks/<n>.log` in the task folder.
+ * model's word. Each command's combined output goes to `checks/<n>.log` in the task folder,
+ * through the run's redactor as it arrives (a secret cut between two reads is still found), in
+ * a file opened without following links.
  */
+
+export interface CheckOptions {
+  /** The environment the commands run with (the run's); default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly redactor?: Redactor;
+  /** Writing an output file failed (a full disk): the command still runs to its end. */
+  readonly onWriteError?: (error: unknown, file: string) => void;
+}
+
+/** After the command exits, how long to wait for output from processes it left running. */
+const OUTPUT_GRACE_MS = 500;
+
 export async function runChecks(
   commands: readonly string[],
   cwd: string,
   taskDir: string,
   runDir: string,
   signal: AbortSignal,
+  options: CheckOptions = {},
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   if (commands.length === 0) return results;
-  await mkdir(path.join(taskDir, 'checks'), { recursive: true });
+  await makeRunDir(runDir, path.join(taskDir, 'checks'));
   for (const [i, command] of commands.entries()) {
     const outputFile = path.join(taskDir, 'checks', `${i + 1}.log`);
     const outputPath = relativeToRun(runDir, outputFile);
@@ -26,22 +44,41 @@ export async function runChecks(
       results.push({ command, exitCode: null, signal: null, timedOut: false, durationMs: 0, outputPath });
       continue;
     }
-    results.push(await runOne(command, cwd, outputFile, outputPath, signal));
+    results.push(await runOne(command, cwd, runDir, outputFile, outputPath, signal, options));
   }
   return results;
 }
 
-async function runOne(command: string, cwd: string, outputFile: string, outputPath: string, signal: AbortSignal): Promise<CheckResult> {
-  const out = await open(outputFile, 'w');
+async function runOne(
+  command: string,
+  cwd: string,
+  runDir: string,
+  outputFile: string,
+  outputPath: string,
+  signal: AbortSignal,
+  options: CheckOptions,
+): Promise<CheckResult> {
+  const handle = await openRunFile(runDir, outputFile, 'truncate');
+  const out = handle.createWriteStream({ encoding: 'latin1' });
+  out.on('error', (e) => options.onWriteError?.(e, outputFile));
+  // Bytes as latin1 (one character each): output is kept exactly, whatever its encoding.
+  const redact = (options.redactor ?? Redactor.none).bytes().stream();
+  const take = (chunk: Buffer): void => {
+    const text = redact.push(chunk.toString('latin1'));
+    if (text) out.write(text, 'latin1');
+  };
   const started = performance.now();
   try {
     return await new Promise<CheckResult>((resolve) => {
+      const base = options.env ?? process.env;
       const child = spawn('bash', ['-c', command], {
         cwd,
-        stdio: ['ignore', out.fd, out.fd],
+        stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        env: { ...process.env, CI: process.env['CI'] ?? '1' },
+        env: { ...base, CI: base['CI'] ?? '1' },
       });
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
       let killed = false;
       const onAbort = (): void => {
         killed = true;
@@ -52,19 +89,54 @@ async function runOne(command: string, cwd: string, outputFile: string, outputPa
         signal.removeEventListener('abort', onAbort);
         resolve({ command, exitCode: 127, signal: null, timedOut: false, durationMs: performance.now() - started, outputPath: `${outputPath} (${e.message})` });
       });
-      child.on('close', (code, sig) => {
+      child.on('exit', (code, sig) => {
         signal.removeEventListener('abort', onAbort);
-        resolve({
+        const result: CheckResult = {
           command,
           exitCode: killed ? null : code,
           signal: sig,
           timedOut: killed,
           durationMs: Math.round(performance.now() - started),
           outputPath,
-        });
+        };
+        // The output pipes close when the last process holding them does; one the command left
+        // running in the background may hold them for ever, so wait only a little.
+        void outputClosed(child.stdout, child.stderr, OUTPUT_GRACE_MS).then(() => resolve(result));
       });
     });
   } finally {
-    await out.close();
+    const rest = redact.end();
+    if (rest) out.write(rest, 'latin1');
+    await endStream(out);
   }
+}
+
+/** Resolves when both pipes have closed, or after `graceMs` (then closes them). */
+function outputClosed(a: Readable, b: Readable, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let open = [a, b].filter((s) => !s.closed).length;
+    if (open === 0) return resolve();
+    const timer = setTimeout(() => {
+      a.destroy();
+      b.destroy();
+      resolve();
+    }, graceMs);
+    for (const s of [a, b]) {
+      if (s.closed) continue;
+      s.once('close', () => {
+        if (--open === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+}
+
+function endStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed) return resolve();
+    stream.once('close', () => resolve());
+    stream.end();
+  });
 }

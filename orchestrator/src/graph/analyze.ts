@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, extname, posix, resolve, win32 } from 'node:path';
 import { quoteId, taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
+import { compileSecretPattern } from '../core/secret-patterns.js';
 import type { Diagnostic } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
@@ -21,6 +22,7 @@ export function analyzeGraph(file: string, source: string, parsed: ParsedGraphSo
     ...(checked.success ? [] : issueDiagnostics(checked.error.issues, parsed.data, parsed.positions)),
     // The structural checks read the raw data leniently, so they still run when zod has complaints.
     ...structureDiagnostics(sketchTasks(parsed.data), parsed.data, parsed.positions),
+    ...secretPatternDiagnostics(parsed.data, parsed.positions),
   ].sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
   if (!checked.success || diagnostics.length > 0) return err(diagnostics);
   return ok(build(file, source, checked.data));
@@ -166,6 +168,35 @@ function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSo
   return out;
 }
 
+/** Every `settings.secrets` entry must be a pattern the redactor can use. */
+function secretPatternDiagnostics(data: unknown, positions: GraphSourceMap): Diagnostic[] {
+  const settings = isRecord(data) ? data['settings'] : undefined;
+  const patterns = isRecord(settings) ? settings['secrets'] : undefined;
+  if (!Array.isArray(patterns)) return [];
+  return patterns.flatMap((pattern: unknown, i): Diagnostic[] => {
+    if (typeof pattern !== 'string' || pattern === '') return [];
+    const compiled = compileSecretPattern(pattern);
+    if (compiled.ok) return [];
+    const position = positions.valueAt(['settings', 'secrets', i]);
+    const name = `"settings.secrets[${i}]"`;
+    switch (compiled.error.reason) {
+      case 'invalid':
+        return [{ position, message: `${name} is not a valid regular expression: ${compiled.error.detail}`, hint: PATTERN_HINT }];
+      case 'matches-empty':
+        return [
+          {
+            position,
+            message: `${name} matches the empty string, so it would mark every position of every file as a secret`,
+            hint: 'make it match at least one character, e.g. "[A-Za-z0-9]+" rather than "[A-Za-z0-9]*"',
+          },
+        ];
+    }
+  });
+}
+
+const PATTERN_HINT =
+  'write a JavaScript regular expression without slashes or flags, e.g. "ghp_[A-Za-z0-9]{36}"; put a backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it as written';
+
 function isBlank(value: unknown): boolean {
   return typeof value === 'string' && value.trim() === '';
 }
@@ -212,6 +243,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       },
       retryBackoffMs: settings.retryBackoff === undefined ? DEFAULT_RETRY_BACKOFF_MS : durationMs(settings.retryBackoff),
       runTimeoutMs: settings.runTimeout === undefined ? undefined : durationMs(settings.runTimeout),
+      secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
     },
     tasks,
     order: order.map((i) => tasks[i]!.id),

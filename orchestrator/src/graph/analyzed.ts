@@ -37,6 +37,8 @@ export interface AnalyzedGraph {
     readonly retryBackoffMs: number;
     /** Limit of one session of the run, if any. */
     readonly runTimeoutMs: number | undefined;
+    /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
+    readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };
   /** In file order. */
   readonly tasks: readonly AnalyzedTask[];

@@ -37,6 +37,8 @@ export type Role = z.infer<typeof Role>;
 export const Backend = z.enum(['codex-mcp', 'codex-exec']);
 export type Backend = z.infer<typeof Backend>;
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const Concurrency = z
   .object({
     builder: z.number().int().min(1).max(64).optional(),
@@ -86,6 +88,14 @@ export const Settings = z
     retryBackoff: Duration.optional(),
     /** How long one session of the run (a `run`, or a `resume`) may take; unfinished tasks then fail with `timeout`. */
     runTimeout: Duration.optional(),
+    /**
+     * Regular expressions (JavaScript syntax, without slashes or flags) whose matches are
+     * redacted from everything the run writes under `.runs/`, like OPENAI_API_KEY and secret-looking
+     * environment variables are.
+     */
+    secrets: z.array(z.string().min(1)).optional(),
+    /** Names of further environment variables whose values are secrets (e.g. DATABASE_URL). */
+    secretEnv: z.array(z.string().regex(ENV_NAME, 'an environment variable name (letters, digits and "_", not starting with a digit)')).optional(),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;

@@ -89,6 +89,9 @@ function valueDiagnostic(issue: Issue, path: DataPath, data: unknown, positions:
       const unit = issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : '';
       return { position, message: `${name} must be ${relation} ${String(bound)}${unit} ${got}` };
     }
+    case 'invalid_format':
+      // Our own regex checks word their message as what the value must be.
+      return { position, message: `${name} must be ${issue.message} ${got}` };
     default:
       return { position, message: `${name} is not valid: ${issue.message} ${got}` };
   }

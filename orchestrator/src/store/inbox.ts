@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from './atomic.js';
+import { writeRunFileAtomic } from './run-files.js';
 
 /**
  * A live run's inbox: how `approve`, `reject` and `send` reach a run whose orchestrator is still
  * working (and so holds the run lock, the one writer). The command posts a request file; the
  * orchestrator picks it up within a moment, applies it as the one writer, and posts a reply the
- * command waits for. Both files are written atomically.
+ * command waits for. Both files are written atomically, never through a link.
  *
  *   <run>/inbox/<id>.request.json   written by the command
  *   <run>/inbox/<id>.reply.json     written by the orchestrator, read (and removed) by the command
@@ -48,8 +48,7 @@ export function newRequestId(): string {
 }
 
 export async function postRequest(runDir: string, request: InboxRequest): Promise<void> {
-  await mkdir(inboxDir(runDir), { recursive: true });
-  await writeJsonAtomic(path.join(inboxDir(runDir), `${request.id}.request.json`), request);
+  await writeRunFileAtomic(runDir, path.join(inboxDir(runDir), `${request.id}.request.json`), `${JSON.stringify(request, null, 2)}\n`);
 }
 
 /** Requests waiting for the orchestrator, oldest first. Unreadable files are answered as such. */
@@ -77,7 +76,7 @@ export async function pendingRequests(runDir: string): Promise<{ requests: Inbox
 /** Answers a request: the reply is written first, then the request removed. */
 export async function reply(runDir: string, id: string, ok: boolean, message: string, data?: unknown): Promise<void> {
   const answer: InboxReply = { id, ok, message, ...(data === undefined ? {} : { data }), repliedAt: new Date().toISOString() };
-  await writeJsonAtomic(path.join(inboxDir(runDir), `${id}.reply.json`), answer);
+  await writeRunFileAtomic(runDir, path.join(inboxDir(runDir), `${id}.reply.json`), `${JSON.stringify(answer, null, 2)}\n`);
   await rm(path.join(inboxDir(runDir), `${id}.request.json`), { force: true });
 }
 

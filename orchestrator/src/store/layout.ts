@@ -7,10 +7,12 @@ import type { RunId, TaskId } from '../core/ids.js';
  *   .runs/index.json
  *   .runs/<run-id>/manifest.json, runner.log, graph.yaml
  *   .runs/<run-id>/tasks/<task-id>/events.jsonl, log.txt, diff.patch, checks.json, checks/<n>.log
- *   .runs/<run-id>/codex-home/     private CODEX_HOME of the run
  *   .runs/<run-id>/worktrees/      task worktrees while the run works
  *
- * Ids are branded and validated, so these joins never leave the run folder.
+ * Ids are branded and validated, so these joins never leave the run folder; files below it are
+ * written through `run-files.ts`, which never follows a symbolic link. The run's CODEX_HOME is
+ * not here: Codex keeps full, unredacted transcripts in it, so it lives in a private folder
+ * beside `.runs/` (see `engine/codex-home-dir.ts`).
  */
 export const RunLayout = {
   index: (runsDir: string) => path.join(runsDir, 'index.json'),
@@ -18,7 +20,6 @@ export const RunLayout = {
   manifest: (runDir: string) => path.join(runDir, 'manifest.json'),
   runnerLog: (runDir: string) => path.join(runDir, 'runner.log'),
   graphCopy: (runDir: string) => path.join(runDir, 'graph.yaml'),
-  codexHome: (runDir: string) => path.join(runDir, 'codex-home'),
   worktrees: (runDir: string) => path.join(runDir, 'worktrees'),
   taskDir: (runDir: string, taskId: TaskId) => path.join(runDir, 'tasks', taskId),
 } as const;

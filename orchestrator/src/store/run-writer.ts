@@ -1,52 +1,148 @@
-import { appendFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { writeJsonAtomic } from './atomic.js';
+import { appendFileSync, closeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { err, ok, type Result } from '../core/result.js';
+import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
 import { countTasks, Manifest, type TaskRecord } from './manifest.js';
+import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files.js';
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
+import { Redactor } from './secrets/redactor.js';
+import { storeFailureOf, type StoreFailure } from './store-failure.js';
+import { sweepRunTemps } from './temp-sweep.js';
 
 /**
  * The one writer of a run's manifest. Changes are applied in memory at once and written behind,
  * coalesced: at most one write in flight, the latest state always written last. Every write is
  * atomic, so pollers never see a torn manifest.
+ *
+ * Everything it writes (manifest, runner log, graph copy, index entry) goes through the run's
+ * redactor; the in-memory manifest keeps the plain values. When a write fails for a reason of
+ * the machine (a full disk, a planted link: a StoreFailure), the writer stops writing the
+ * manifest, so the last good one stays on disk, and tells its `onStoreFailure` listeners, which
+ * stop the run.
  */
+
+export interface RunWriterOptions {
+  /** Keeps secrets out of every file the writer writes. */
+  readonly redactor?: Redactor;
+  /** How files are replaced atomically (tests inject failures here). */
+  readonly atomicWrite?: AtomicWrite;
+}
+
 export class RunWriter {
   private current: Manifest;
   private writing: Promise<void> | undefined;
   private dirty = false;
   private indexStatus: string;
-  private failure: Error | undefined;
+  /** A bug (the manifest does not match its schema, an unexpected error): thrown by `flush`. */
+  private bug: Error | undefined;
+  private storeFailure: StoreFailure | undefined;
+  private readonly listeners: ((failure: StoreFailure) => void)[] = [];
+  private logFd: number | undefined;
+  readonly redactor: Redactor;
+  private readonly write: AtomicWrite;
 
   private constructor(
     readonly runsDir: string,
     readonly runDir: string,
     initial: Manifest,
+    options: RunWriterOptions,
   ) {
     this.current = initial;
     this.indexStatus = initial.status;
+    this.redactor = options.redactor ?? Redactor.none;
+    this.write = options.atomicWrite ?? atomicWrite;
   }
 
-  /** Creates the run folder with the graph copy, the first manifest and the index entry. */
-  static async create(runsDir: string, runDir: string, manifest: Manifest, graphSource: string): Promise<RunWriter> {
-    await mkdir(runDir, { recursive: true });
-    await writeFile(RunLayout.graphCopy(runDir), graphSource);
-    await writeFile(RunLayout.runnerLog(runDir), '');
-    const writer = new RunWriter(runsDir, runDir, manifest);
-    await writer.write();
-    await upsertIndexEntry(runsDir, indexEntryOf(manifest));
-    return writer;
+  /**
+   * Creates the run folder with the graph copy (redacted), the runner log, the first manifest and
+   * the index entry. Temp files an interrupted write left in the folder are swept first.
+   */
+  static async create(
+    runsDir: string,
+    runDir: string,
+    manifest: Manifest,
+    graphSource: string,
+    options: RunWriterOptions = {},
+  ): Promise<Result<RunWriter, StoreFailure>> {
+    const writer = new RunWriter(runsDir, runDir, manifest, options);
+    let file = runDir;
+    try {
+      await mkdir(runsDir, { recursive: true });
+      await checkNoLinks(runsDir, runDir);
+      await mkdir(runDir, { recursive: true });
+      await checkNoLinks(runsDir, runDir);
+      await sweepRunTemps(runDir);
+      file = RunLayout.graphCopy(runDir);
+      await writeRunFileAtomic(runDir, file, writer.redactor.text(graphSource), writer.write);
+      file = RunLayout.runnerLog(runDir);
+      writer.logFd = await openRunDescriptor(runDir, file, 'truncate');
+      file = RunLayout.manifest(runDir);
+      await writer.writeManifest();
+      if (writer.storeFailure) return err(writer.storeFailure);
+      file = RunLayout.index(runsDir);
+      await upsertIndexEntry(runsDir, indexEntryOf(writer.redactor.json(manifest)), writer.write);
+    } catch (e) {
+      writer.close();
+      const failure = storeFailureOf(e, file);
+      if (failure) return err(failure);
+      throw e;
+    }
+    return ok(writer);
   }
 
-  /** Takes over an existing run folder (resume, review decisions): writes the given manifest and its index entry. */
-  static async open(runsDir: string, runDir: string, manifest: Manifest): Promise<RunWriter> {
-    const writer = new RunWriter(runsDir, runDir, manifest);
-    await writer.write();
-    await upsertIndexEntry(runsDir, indexEntryOf(manifest));
-    return writer;
+  /**
+   * Takes over an existing run folder (resume, review decisions), holding its run lock: sweeps the
+   * temp files an interrupted write left there, appends to the runner log, and writes the given
+   * manifest and its index entry.
+   */
+  static async open(runsDir: string, runDir: string, manifest: Manifest, options: RunWriterOptions = {}): Promise<Result<RunWriter, StoreFailure>> {
+    const writer = new RunWriter(runsDir, runDir, manifest, options);
+    let file = runDir;
+    try {
+      await checkNoLinks(runsDir, runDir);
+      await sweepRunTemps(runDir);
+      file = RunLayout.runnerLog(runDir);
+      writer.logFd = await openRunDescriptor(runDir, file, 'append');
+      file = RunLayout.manifest(runDir);
+      await writer.writeManifest();
+      if (writer.storeFailure) return err(writer.storeFailure);
+      file = RunLayout.index(runsDir);
+      await upsertIndexEntry(runsDir, indexEntryOf(writer.redactor.json(manifest)), writer.write);
+    } catch (e) {
+      writer.close();
+      const failure = storeFailureOf(e, file);
+      if (failure) return err(failure);
+      throw e;
+    }
+    return ok(writer);
   }
 
   get manifest(): Readonly<Manifest> {
     return this.current;
+  }
+
+  /** The first StoreFailure met, if any; from then on the manifest on disk is left as it is. */
+  get failure(): StoreFailure | undefined {
+    return this.storeFailure;
+  }
+
+  /** Called once, with the first StoreFailure. */
+  onStoreFailure(listener: (failure: StoreFailure) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Records a failed write of `file` by someone else (task logs, diffs, checks). Returns the
+   * StoreFailure it stands for, or undefined when the error is not one (the caller handles it).
+   */
+  noteWriteError(error: unknown, file: string): StoreFailure | undefined {
+    const failure = storeFailureOf(error, file);
+    if (failure && !this.storeFailure) {
+      this.storeFailure = failure;
+      for (const listener of this.listeners) listener(failure);
+    }
+    return failure;
   }
 
   task(id: string): TaskRecord {
@@ -66,21 +162,54 @@ export class RunWriter {
     this.update(() => change(this.task(id)));
   }
 
-  /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). */
-  log(line: string): void {
-    appendFileSync(RunLayout.runnerLog(this.runDir), `${new Date().toISOString()} ${line}\n`);
+  /**
+   * Replaces a file of the run (a task's diff or check results) atomically, never through a link.
+   * `text` must be redacted already. Throws a StoreError for machine trouble; see `noteWriteError`.
+   */
+  async replaceFile(file: string, text: string): Promise<void> {
+    await writeRunFileAtomic(this.runDir, file, text, this.write);
   }
 
-  /** Resolves when everything changed so far is on disk; also refreshes the index entry. */
+  /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). Never throws for a failed write. */
+  log(line: string): void {
+    if (this.logFd === undefined) return;
+    try {
+      appendFileSync(this.logFd, `${new Date().toISOString()} ${this.redactor.text(line)}\n`);
+    } catch (e) {
+      if (!this.noteWriteError(e, RunLayout.runnerLog(this.runDir))) throw e;
+    }
+  }
+
+  /**
+   * Resolves when everything changed so far is on disk; also refreshes the index entry. After a
+   * StoreFailure it resolves without writing (see `failure`); it throws only for bugs.
+   */
   async flush(): Promise<void> {
     while (this.writing || this.dirty) {
       if (!this.writing) this.schedule();
       await this.writing;
     }
-    if (this.failure) throw this.failure;
+    if (this.bug) throw this.bug;
+    if (this.storeFailure) return;
     if (this.current.status !== this.indexStatus || this.current.finishedAt) {
       this.indexStatus = this.current.status;
-      await upsertIndexEntry(this.runsDir, indexEntryOf(this.current));
+      try {
+        await upsertIndexEntry(this.runsDir, indexEntryOf(this.redactor.json(this.current)), this.write);
+      } catch (e) {
+        if (!this.noteWriteError(e, RunLayout.index(this.runsDir))) throw e;
+      }
+    }
+  }
+
+  /** Closes the runner log. Idempotent. */
+  close(): void {
+    if (this.logFd === undefined) return;
+    const fd = this.logFd;
+    this.logFd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
     }
   }
 
@@ -90,9 +219,9 @@ export class RunWriter {
       return;
     }
     this.dirty = false;
-    this.writing = this.write()
+    this.writing = this.writeManifest()
       .catch((e: unknown) => {
-        this.failure = e instanceof Error ? e : new Error(String(e));
+        this.bug = e instanceof Error ? e : new Error(String(e));
       })
       .finally(() => {
         this.writing = undefined;
@@ -100,11 +229,18 @@ export class RunWriter {
       });
   }
 
-  private async write(): Promise<void> {
+  private async writeManifest(): Promise<void> {
+    // After a failure the last good manifest stays as it is: resume starts from it.
+    if (this.storeFailure) return;
     const parsed = Manifest.safeParse(this.current);
     if (!parsed.success) {
       throw new Error(`Internal error: the manifest does not match its schema: ${parsed.error.message}`);
     }
-    await writeJsonAtomic(RunLayout.manifest(this.runDir), this.current);
+    const file = RunLayout.manifest(this.runDir);
+    try {
+      await writeRunFileAtomic(this.runDir, file, `${JSON.stringify(this.redactor.json(this.current), null, 2)}\n`, this.write);
+    } catch (e) {
+      if (!this.noteWriteError(e, file)) throw e;
+    }
   }
 }

@@ -70,6 +70,7 @@ describe('loadGraph', () => {
       concurrency: { builder: 4, tester: 2 },
       retryBackoffMs: 2000,
       runTimeoutMs: undefined,
+      secrets: { patterns: [], env: [] },
     });
     expect(graph.order).toEqual(['docs', 'api', 'test', 'ship']);
     const [docs, api, test, ship] = graph.tasks;
@@ -160,7 +161,7 @@ describe('analyzeGraphSource', () => {
 
   it('reads JSON graphs and takes every setting from the file', () => {
     const source = JSON.stringify({
-      settings: { repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h' },
+      settings: { repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h', secrets: ['tok_[0-9a-f]{32}'], secretEnv: ['DATABASE_URL'] },
       tasks: [{ id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' }],
     });
     const graph = analyze('/virtual/graphs/one.json', source);
@@ -171,6 +172,7 @@ describe('analyzeGraphSource', () => {
       concurrency: { builder: 4, tester: 1 },
       retryBackoffMs: 250,
       runTimeoutMs: 7_200_000,
+      secrets: { patterns: ['tok_[0-9a-f]{32}'], env: ['DATABASE_URL'] },
     });
     expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check' });
   });

@@ -49,8 +49,9 @@ export function manifestFixture(): Manifest {
 export async function createRunWriter(): Promise<{ writer: RunWriter; runsDir: string; runDir: string }> {
   const runsDir = tempDir('co-runs-');
   const runDir = path.join(runsDir, FIXTURE_RUN_ID);
-  const writer = await RunWriter.create(runsDir, runDir, manifestFixture(), 'graph source');
-  return { writer, runsDir, runDir };
+  const created = await RunWriter.create(runsDir, runDir, manifestFixture(), 'graph source');
+  if (!created.ok) throw new Error(`could not create the run: ${JSON.stringify(created.error)}`);
+  return { writer: created.value, runsDir, runDir };
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { executeRun } from '../../src/engine/engine.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { loadGraph } from '../../src/graph/load.js';
+import type { AtomicWrite } from '../../src/store/atomic.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { git, tempRepo, writeFiles } from './temp.js';
 
@@ -19,7 +20,15 @@ export function repoWithGraph(graphYaml: string, files: Record<string, string> =
 export async function runGraph(
   graphFile: string,
   runsDir: string,
-  options: { signal?: AbortSignal; events?: EngineEvent[]; backend?: 'codex-mcp' | 'codex-exec'; waitAtGates?: boolean } = {},
+  options: {
+    signal?: AbortSignal;
+    events?: EngineEvent[];
+    backend?: 'codex-mcp' | 'codex-exec';
+    waitAtGates?: boolean;
+    /** Added to this process's environment (OPENAI_API_KEY is always empty: the offline model). */
+    env?: NodeJS.ProcessEnv;
+    atomicWrite?: AtomicWrite;
+  } = {},
 ): Promise<{ manifest: Manifest; runDir: string }> {
   const loaded = await loadGraph(graphFile);
   if (!loaded.ok) throw new Error(`graph did not load: ${JSON.stringify(loaded.error)}`);
@@ -28,9 +37,10 @@ export async function runGraph(
     runsDir,
     signal: options.signal ?? new AbortController().signal,
     observer: (e) => options.events?.push(e),
-    env: { ...process.env, OPENAI_API_KEY: '' },
+    env: { ...process.env, ...options.env, OPENAI_API_KEY: '' },
     waitAtGates: options.waitAtGates ?? false,
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
   });
   if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);
   return { manifest: result.value, runDir: path.join(runsDir, result.value.runId) };

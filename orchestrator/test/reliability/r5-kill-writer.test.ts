@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { sweepTempFiles } from '../../src/store/atomic.js';
+import { sweepRunTemps } from '../../src/store/temp-sweep.js';
 import { readManifest } from '../../src/store/read.js';
 import { createRunWriter, FIXTURE_RUN_ID } from '../helpers/manifests.js';
 import { count, figure, random, scaled, seedFor } from './battery.js';
@@ -10,7 +10,7 @@ import { exited, forkChild, nextMessage } from './children.js';
 // R5: killing the writer in the middle of writes never corrupts the manifest, and the next start
 // leaves no temp file behind. A process rewrites a run's manifest in a loop with the project's
 // writer and is SIGKILLed at a random moment; then the manifest must read as a valid manifest,
-// and the start-up sweep (`sweepTempFiles`) must leave only the run's own files.
+// and the start-up sweep (`sweepRunTemps`) must leave only the run's own files.
 
 const KILLS = scaled({ ci: 20, full: 200 });
 /** Kills land at a random moment up to this long after the writer started its loop. */
@@ -50,7 +50,7 @@ describe('R5 kill -9 mid-write', () => {
       if (leftByKill.length > 0) killsLeavingTemp++;
 
       // The next start.
-      await sweepTempFiles(runDir);
+      await sweepRunTemps(runDir);
       const after = (await readdir(runDir)).filter((name) => !RUN_FILES.includes(name));
       leftAfterSweep.push(...after.map((name) => `kill ${i + 1}: ${name}`));
       if (!(await readManifest(runDir)).ok) corrupt.push(`kill ${i + 1}: the sweep broke the manifest`);

@@ -33,8 +33,9 @@ export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: 
     resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees, waitAtGates: !o.exitAtGates }),
   );
   if (!result.ok) {
-    out.info(renderResumeFailure(result.error));
-    return Exit.usage;
+    out.info(renderResumeFailure(result.error, (p) => displayPath(p)));
+    // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
+    return result.error.reason === 'store-failed' ? Exit.failed : Exit.usage;
   }
   if (result.value.kind === 'nothing-to-do') return reportNothingToDo(result.value, o, out);
   return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { newRunId, type RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
+import { renderStoreFailure } from '../../store/store-failure.js';
 import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
@@ -52,7 +53,13 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
     }),
   );
   if (!result.ok) {
-    out.info(renderSetupFailure(result.error));
+    const f = result.error;
+    if (f.reason === 'store-failed') {
+      // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
+      out.info(renderStoreFailure(f.failure, f.runId, f.started, (p) => displayPath(p)));
+      return Exit.failed;
+    }
+    out.info(renderSetupFailure(f));
     return Exit.usage;
   }
   return reportFinishedRun(result.value, o.runsDir, o.json, out, exitOverride);

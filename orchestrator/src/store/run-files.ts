@@ -1,0 +1,94 @@
+import { constants, openSync } from 'node:fs';
+import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { atomicWrite, type AtomicWrite } from './atomic.js';
+import { StoreError, storeStep } from './store-failure.js';
+
+/**
+ * Writing inside a run folder without ever following a symbolic link planted in it: a link at
+ * `tasks/<task>/log.txt` pointing at `/etc/passwd`, or a `tasks/<task>` link to another folder,
+ * is refused with a `symlink` StoreFailure instead of being written through. Paths are checked
+ * from the root down (the root itself may be a link: `.runs` on another disk is fine), and files
+ * are opened with O_NOFOLLOW. Ids are checked before they become paths (`core/ids.ts`); a path
+ * outside the root here is a bug.
+ */
+
+/** Whether `file` is `root` or below it, lexically. */
+export function insideRunDir(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/** The components of `file` below `root`, as paths: `root/a`, `root/a/b`, … */
+function componentsBelow(root: string, file: string): string[] {
+  if (!insideRunDir(root, file)) throw new Error(`Internal error: ${file} is outside ${root}`);
+  const parts = path.relative(root, file).split(path.sep).filter(Boolean);
+  return parts.map((_, i) => path.join(root, ...parts.slice(0, i + 1)));
+}
+
+/** Refuses `file` when any existing component below `root` (the file included) is a symbolic link. */
+export async function checkNoLinks(root: string, file: string): Promise<void> {
+  for (const p of componentsBelow(root, file)) {
+    let isLink: boolean;
+    try {
+      isLink = (await lstat(p)).isSymbolicLink();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    if (isLink) throw new StoreError({ reason: 'symlink', file, link: p });
+  }
+}
+
+/** `mkdir -p` below `root` (made too, if missing) that refuses to pass through a symbolic link; failures name `forFile`. */
+export async function makeRunDir(root: string, dir: string, forFile: string = dir): Promise<void> {
+  await storeStep(forFile, async () => {
+    await mkdir(root, { recursive: true });
+    for (const p of componentsBelow(root, dir)) {
+      try {
+        await mkdir(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const stat = await lstat(p);
+      if (stat.isSymbolicLink()) throw new StoreError({ reason: 'symlink', file: forFile, link: p });
+      if (!stat.isDirectory()) throw new Error(`Internal error: ${p} is not a folder`);
+    }
+  });
+}
+
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const FLAGS = {
+  append: constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | NOFOLLOW,
+  truncate: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW,
+} as const;
+
+/** Opens a file below `root` for writing (its folder is made), never through a link. */
+export async function openRunFile(root: string, file: string, mode: keyof typeof FLAGS): Promise<FileHandle> {
+  await makeRunDir(root, path.dirname(file), file);
+  return storeStep(file, async () => {
+    await checkNoLinks(root, file);
+    return open(file, FLAGS[mode], 0o644);
+  });
+}
+
+/** The same, as a plain file descriptor, for synchronous appends (the runner log). */
+export async function openRunDescriptor(root: string, file: string, mode: keyof typeof FLAGS): Promise<number> {
+  await makeRunDir(root, path.dirname(file), file);
+  return storeStep(file, async () => {
+    await checkNoLinks(root, file);
+    return openSync(file, FLAGS[mode], 0o644);
+  });
+}
+
+/**
+ * Replaces a file below `root` atomically. `write-file-atomic` resolves links before writing, so
+ * the path is checked first: a link is refused rather than written through.
+ */
+export async function writeRunFileAtomic(root: string, file: string, text: string, write: AtomicWrite = atomicWrite): Promise<void> {
+  await makeRunDir(root, path.dirname(file), file);
+  await storeStep(file, async () => {
+    await checkNoLinks(root, file);
+    await write(file, text);
+  });
+}

@@ -1,0 +1,127 @@
+import { secretForms } from './forms.js';
+import { applyRedactions, redactionOf, type Redaction } from './redaction.js';
+import type { SecretPattern, SecretSources } from './sources.js';
+import { StreamRedactor } from './stream.js';
+
+/**
+ * Replaces secrets with `[REDACTED:<name>]` in whatever a run writes: whole texts (`text`),
+ * JSON-like values (`json`, every string and key), and streams cut anywhere (`stream`). Known
+ * values are found in every form `secretForms` lists; graph patterns in the raw text only.
+ *
+ * A redactor without secrets returns its input untouched, so runs without any pay nothing.
+ */
+
+/**
+ * A pattern match is found whole in a stream when it is at most this long: the stream holds back
+ * this many characters, since a match near the end may still grow.
+ */
+export const PATTERN_WINDOW = 256;
+
+export class Redactor {
+  /** Redacts nothing. */
+  static readonly none = new Redactor(new Map(), []);
+
+  private readonly literalRe: RegExp | undefined;
+  /** The longest stretch at the end of a stream that may be the beginning of an unfinished secret. */
+  readonly holdBack: number;
+  private bytesVariant: Redactor | undefined;
+
+  private constructor(
+    /** Every form of every known value → the name it is redacted as. */
+    private readonly literals: ReadonlyMap<string, string>,
+    private readonly patterns: readonly SecretPattern[],
+  ) {
+    const forms = [...literals.keys()].sort((a, b) => b.length - a.length);
+    // Longest first, so a value that contains another is replaced whole.
+    this.literalRe = forms.length > 0 ? new RegExp(forms.map(escapeRegExp).join('|'), 'g') : undefined;
+    const longest = forms[0]?.length ?? 0;
+    this.holdBack = Math.max(longest - 1, patterns.length > 0 ? PATTERN_WINDOW : 0, 0);
+  }
+
+  static from(sources: SecretSources): Redactor {
+    const literals = new Map<string, string>();
+    for (const { name, value } of sources.values) {
+      for (const form of secretForms(value)) if (!literals.has(form)) literals.set(form, name);
+    }
+    if (literals.size === 0 && sources.patterns.length === 0) return Redactor.none;
+    return new Redactor(literals, sources.patterns);
+  }
+
+  /** True when there is nothing to redact. */
+  get empty(): boolean {
+    return this.literalRe === undefined && this.patterns.length === 0;
+  }
+
+  /**
+   * The same secrets for text that holds raw bytes one per character (`latin1`), e.g. process
+   * output: bytes stay exactly as they were except where a secret is replaced, and a chunk may
+   * end in the middle of a UTF-8 character.
+   */
+  bytes(): Redactor {
+    if (this.empty) return this;
+    this.bytesVariant ??= new Redactor(
+      new Map([...this.literals].map(([form, name]) => [Buffer.from(form, 'utf8').toString('latin1'), name])),
+      this.patterns,
+    );
+    return this.bytesVariant;
+  }
+
+  /** Redacts one whole text. */
+  text(text: string): string {
+    if (this.empty || text.length === 0) return text;
+    if (this.patterns.length === 0) return text.replace(this.literalRe as RegExp, (m) => redactionOf(this.literals.get(m) ?? 'secret'));
+    return applyRedactions(text, this.find(text), text.length);
+  }
+
+  /** A copy of a JSON-like value with every string (and object key) redacted. */
+  json<T>(value: T): T {
+    if (this.empty) return value;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return this.text(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(k), walk(x)]));
+      }
+      return v;
+    };
+    return walk(value) as T;
+  }
+
+  /** A redactor for one stream of text cut into chunks anywhere (see `StreamRedactor`). */
+  stream(): StreamRedactor {
+    return new StreamRedactor(this);
+  }
+
+  /** Where the secrets are in `text`: sorted, overlaps merged. */
+  find(text: string): Redaction[] {
+    const found: Redaction[] = [];
+    const scan = (re: RegExp, nameOf: (m: string) => string): void => {
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0] === '') {
+          re.lastIndex++;
+          continue;
+        }
+        found.push({ start: m.index, end: m.index + m[0].length, name: nameOf(m[0]) });
+      }
+    };
+    if (this.literalRe) scan(this.literalRe, (m) => this.literals.get(m) ?? 'secret');
+    for (const p of this.patterns) scan(p.regex, () => p.name);
+    if (this.patterns.length === 0) return found;
+    found.sort((a, b) => a.start - b.start || b.end - a.end);
+    const merged: Redaction[] = [];
+    for (const r of found) {
+      const last = merged.at(-1);
+      if (last && r.start < last.end) {
+        if (r.end > last.end) merged[merged.length - 1] = { ...last, end: r.end };
+      } else {
+        merged.push(r);
+      }
+    }
+    return merged;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
