@@ -53,6 +53,13 @@ export const Task = z
     role: Role,
     /** What the agent is asked to do. Required for builders and testers. */
     prompt: z.string().optional(),
+    /**
+     * Replaces the role's instructions (`agents/<role>.md`) for this task only. Markdown; `## Agent`
+     * and `## Codex` sections give the agent and Codex different text, otherwise both get all of it.
+     */
+    instructions: z.string().optional(),
+    /** Like `instructions`, read from a markdown file; the path is relative to the graph file. */
+    instructionsFile: z.string().min(1).optional(),
     /** Ids of tasks that must succeed first. */
     deps: z.array(z.string()).default([]),
     /** Shell commands the orchestrator runs in the task's worktree after the agent; any non-zero exit fails the task. */
