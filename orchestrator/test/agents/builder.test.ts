@@ -1,0 +1,123 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRoleTurn, type RoleTurnRequest } from '../../../agents/role-turn.js';
+import { openAgentRuntime, type AgentRuntime } from '../../../agents/runtime.js';
+import type { AgentBackend } from '../../src/backends/backend.js';
+import { CodexExecBackend } from '../../src/backends/codex-exec.js';
+import { writeCodexHome } from '../../src/backends/codex-home.js';
+import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import type { AgentEvent } from '../../src/core/events.js';
+import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
+import { fence, tempDir } from '../helpers/temp.js';
+
+// The builder agent (real @openai/agents Runner) drives real Codex through its one tool; the
+// offline model server stands in for the model of both.
+
+let model: OfflineModelServer;
+let codexHome: string;
+let runtime: AgentRuntime;
+let traceFile: string;
+
+beforeAll(async () => {
+  model = await startOfflineModel();
+  const home = tempDir('co-agents-', 'file');
+  codexHome = path.join(home, 'codex-home');
+  traceFile = path.join(home, 'trace.jsonl');
+  await writeCodexHome(codexHome, { kind: 'offline', baseUrl: model.baseUrl });
+  runtime = await openAgentRuntime({ access: { kind: 'offline', baseUrl: model.baseUrl }, traceFile, workflowName: 'builder test' });
+});
+afterAll(async () => {
+  await runtime.close();
+  await model.close();
+});
+
+function request(cwd: string, prompt: string, events: AgentEvent[], backend: AgentBackend): RoleTurnRequest {
+  return {
+    role: 'builder',
+    task: { id: 'add-files', title: 'Add files', prompt },
+    backend,
+    cwd,
+    timeoutMs: 60_000,
+    signal: new AbortController().signal,
+    onEvent: (e) => {
+      if (e) events.push(e);
+    },
+  };
+}
+
+describe.each([
+  ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
+  ['codex-exec', () => new CodexExecBackend({ codexHome })],
+] as const)('builder agent over %s', (_name, make) => {
+  let backend: AgentBackend;
+  beforeAll(() => {
+    backend = make();
+  });
+  afterAll(async () => {
+    await backend.close();
+  });
+
+  it('edits the worktree through the codex tool and follows up in the same Codex thread', async () => {
+    const cwd = tempDir();
+    const events: AgentEvent[] = [];
+    const prompt = `Write two files.\n\n${fence('sh', 'echo one > one.txt')}\n\n\`\`\`\`follow-up\n${fence('sh', 'echo two > two.txt')}\n\`\`\`\`\n`;
+    const result = await runRoleTurn(runtime, request(cwd, prompt, events, backend));
+    expect(result.status).toBe('completed');
+    expect(readFileSync(path.join(cwd, 'one.txt'), 'utf8')).toBe('one\n');
+    expect(readFileSync(path.join(cwd, 'two.txt'), 'utf8')).toBe('two\n');
+    const [first, second] = result.codexCalls;
+    expect(result.codexCalls).toHaveLength(2);
+    expect(first).toMatchObject({ continueThread: false, continued: undefined, ignored: [] });
+    expect(first?.outcome.threadId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).toMatchObject({ continueThread: true, continued: first?.outcome.threadId });
+    expect(second?.outcome.threadId).toBe(first?.outcome.threadId);
+    expect(result.threadId).toBe(first?.outcome.threadId);
+    // Codex's live events reached the sink: both commands, and the thread.
+    expect(events.filter((e) => e.type === 'command-end').map((e) => e.type === 'command-end' && [e.command, e.exitCode])).toEqual([
+      ['echo one > one.txt', 0],
+      ['echo two > two.txt', 0],
+    ]);
+    expect(events.some((e) => e.type === 'thread-started' && e.threadId === result.threadId)).toBe(true);
+    if (result.status === 'completed') expect(result.finalMessage).toMatch(/^Offline model \(stand-in\): asked Codex 2 time\(s\) in thread /);
+    expect(result.agentUsage.total).toBeGreaterThan(0);
+    expect(result.codexUsage?.total).toBeGreaterThan(0);
+  });
+
+  it('keeps Codex in the task worktree whatever cwd or sandbox the model asks for', async () => {
+    const cwd = tempDir();
+    const elsewhere = tempDir();
+    const events: AgentEvent[] = [];
+    const args = JSON.stringify({ cwd: elsewhere, sandbox: 'danger-full-access', 'approval-policy': 'on-request' });
+    const prompt = `Say where you are.\n\n${fence('sh', 'pwd > where.txt')}\n\n${fence('offline-tool-args', args)}\n`;
+    const result = await runRoleTurn(runtime, request(cwd, prompt, events, backend));
+    expect(result.status).toBe('completed');
+    expect(result.codexCalls[0]?.ignored).toEqual(['cwd', 'sandbox', 'approval-policy']);
+    expect(readFileSync(path.join(cwd, 'where.txt'), 'utf8').trim()).toBe(realpathSync(cwd));
+    expect(existsSync(path.join(elsewhere, 'where.txt'))).toBe(false);
+  });
+});
+
+describe('the codex tool', () => {
+  it('hands the backend only the prompt and a thread; cwd, sandbox and approval stay the orchestrator’s', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const recording: AgentBackend = {
+      name: 'codex-exec',
+      runTurn: async (r) => {
+        seen.push({ ...r });
+        return { status: 'completed', threadId: 'thread-1', finalMessage: 'ok', usage: undefined };
+      },
+      close: async () => undefined,
+    };
+    const cwd = tempDir();
+    const prompt = `Go.\n\n${fence('follow-up', 'Again.')}\n\n${fence('offline-tool-args', '{"cwd": "/", "sandbox": "danger-full-access"}')}\n`;
+    const result = await runRoleTurn(runtime, request(cwd, prompt, [], recording));
+    expect(result.status).toBe('completed');
+    expect(seen.map((r) => [r['prompt'], r['cwd'], r['threadId']])).toEqual([
+      ['Go.', cwd, undefined],
+      ['Again.', cwd, 'thread-1'],
+    ]);
+    expect(Object.keys(seen[0] ?? {}).sort()).toEqual(['cwd', 'developerInstructions', 'onEvent', 'prompt', 'signal', 'threadId', 'timeoutMs']);
+    expect(seen[0]?.['developerInstructions']).toContain('You are a builder agent run by codex-orchestrator.');
+  });
+});
