@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRunId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
+import { planCommand } from './commands/plan.js';
 import { pollCommand } from './commands/poll.js';
 import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
@@ -19,6 +21,7 @@ usage:
   codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees]
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
   codex-orchestrator validate <graph> [--json]
+  codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -30,7 +33,7 @@ exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 int
 Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).`;
 
 /** Commands of the product contract that this version does not have yet. */
-const NOT_YET = new Set(['archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'plan', 'ui']);
+const NOT_YET = new Set(['archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'ui']);
 
 const COMMON = {
   'runs-dir': { type: 'string' },
@@ -104,6 +107,24 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       return validateCommand(one(positionals, 'graph file'), values.json, out);
     }
+    case 'plan': {
+      const { values, positionals } = parse(rest, { pattern: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } });
+      if (values.help) return help(out);
+      if (positionals.length === 0) throw new UsageError('missing the description of the work to plan', 'e.g. codex-orchestrator plan "Add a shout(name) function" --pattern feature');
+      return planCommand(
+        {
+          description: positionals.join(' '),
+          pattern: values.pattern,
+          out: values.out,
+          force: values.force,
+          json: values.json,
+          projectRoot: path.dirname(resolveRunsDir(values['runs-dir'])),
+          env: process.env,
+          cwd: process.cwd(),
+        },
+        out,
+      );
+    }
     case 'run': {
       const { values, positionals } = parse(rest, {
         concurrency: { type: 'string' },
@@ -160,7 +181,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
     }
     default:
       if (NOT_YET.has(command)) {
-        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, resume, stop, validate');
+        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, resume, stop, validate, plan');
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
   }

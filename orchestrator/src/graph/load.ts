@@ -38,7 +38,8 @@ export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, Gra
   return analyzeGraphSource(absolute, source, diskProbe);
 }
 
-const diskProbe: FileProbe = {
+/** Looks at the disk: what `loadGraph` uses to check the files a graph names. */
+export const diskProbe: FileProbe = {
   isFile: (p) => {
     try {
       return statSync(p).isFile();
