@@ -1,5 +1,6 @@
 import { tool, type FunctionTool } from '@openai/agents';
 import type { AgentBackend, TurnOutcome, TurnRequest } from '../orchestrator/src/backends/backend.js';
+import { childController } from '../orchestrator/src/core/abort.js';
 import type { TokenUsage } from '../orchestrator/src/core/events.js';
 import { CODEX_TOOL_NAME, CodexCallInput, type CodexCallOutput } from '../orchestrator/src/roles/codex-call.js';
 
@@ -62,15 +63,22 @@ export function codexHands(options: CodexHandsOptions): CodexHands {
 
   const call = async (input: CodexCallInput, ignored: readonly string[]): Promise<string> => {
     const continued = input.continueThread ? threadId : undefined;
-    const outcome = await options.backend.runTurn({
-      prompt: input.prompt,
-      cwd: options.cwd,
-      threadId: continued,
-      developerInstructions: options.developerInstructions,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      onEvent: options.onEvent,
-    });
+    // A signal per call: listeners a backend leaves on it go with it, not onto the task's signal.
+    const { controller, dispose } = childController(options.signal);
+    let outcome: TurnOutcome;
+    try {
+      outcome = await options.backend.runTurn({
+        prompt: input.prompt,
+        cwd: options.cwd,
+        threadId: continued,
+        developerInstructions: options.developerInstructions,
+        timeoutMs: options.timeoutMs,
+        signal: controller.signal,
+        onEvent: options.onEvent,
+      });
+    } finally {
+      dispose();
+    }
     if (outcome.threadId) threadId = outcome.threadId;
     if (outcome.usage) usage = outcome.usage;
     const record: CodexCallRecord = { prompt: input.prompt, continueThread: input.continueThread, continued, ignored, outcome };

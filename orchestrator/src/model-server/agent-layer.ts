@@ -36,12 +36,21 @@ export interface AgentRequest {
 /** What the agent layer answers: a call of the codex tool, or a message (text or JSON). */
 export type AgentAnswer = { readonly kind: 'call'; readonly name: string; readonly args: Record<string, unknown> } | { readonly kind: 'message'; readonly text: string };
 
+/** A role agent's request: it offers the codex tool or asks for structured output. Codex's own never do. */
+export function isAgentRequest(request: AgentRequest): boolean {
+  return request.text?.format?.type === 'json_schema' || offersCodex(request);
+}
+
+function offersCodex(request: AgentRequest): boolean {
+  return (request.tools ?? []).some((t) => (t.type === undefined || t.type === 'function') && t.name === CODEX_TOOL_NAME);
+}
+
 /** The answer for a role agent's request, or undefined when the request is not one (Codex's own, or a plain agent). */
 export function answerAgent(request: AgentRequest): AgentAnswer | undefined {
+  if (!isAgentRequest(request)) return undefined;
   const format = request.text?.format;
   const schema = format?.type === 'json_schema' ? format.schema : undefined;
-  const codexOffered = (request.tools ?? []).some((t) => (t.type === undefined || t.type === 'function') && t.name === CODEX_TOOL_NAME);
-  if (schema === undefined && !codexOffered) return undefined;
+  const codexOffered = offersCodex(request);
   const items = normaliseInput(request.input);
   if (codexOffered) {
     const next = nextCodexCall(items);

@@ -6,7 +6,8 @@
  *
  * Other fenced blocks (code samples in prose) are not steps. One more kind exists for tests of
  * failure handling: an `offline-fault` block (`503`, `429`, `401`, `disconnect`, optionally
- * followed by `times N`, default 1) makes the server fail that many requests for this prompt.
+ * followed by `times N`, default 1) makes the server fail that many of Codex's requests for this
+ * prompt (requests of the role agents are never failed).
  */
 
 /** One thing the offline model will ask Codex to do. */

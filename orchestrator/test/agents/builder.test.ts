@@ -9,6 +9,7 @@ import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
+import { processesWith } from '../helpers/processes.js';
 import { fence, tempDir } from '../helpers/temp.js';
 
 // The builder agent (real @openai/agents Runner) drives real Codex through its one tool; the
@@ -95,6 +96,49 @@ describe.each([
     expect(result.codexCalls[0]?.ignored).toEqual(['cwd', 'sandbox', 'approval-policy']);
     expect(readFileSync(path.join(cwd, 'where.txt'), 'utf8').trim()).toBe(realpathSync(cwd));
     expect(existsSync(path.join(elsewhere, 'where.txt'))).toBe(false);
+  });
+});
+
+describe('builder agent failures', () => {
+  let backend: AgentBackend;
+  beforeAll(() => {
+    backend = new CodexMcpBackend({ codexHome });
+  });
+  afterAll(async () => {
+    await backend.close();
+  });
+
+  it('reports a failed Codex turn with its outcome, for the task’s failure reason', async () => {
+    const prompt = `Try.\n\n${fence('offline-fault', '401')}\n\n${fence('sh', 'echo never > never.txt')}\n`;
+    const result = await runRoleTurn(runtime, request(tempDir(), prompt, [], backend));
+    expect(result.status).toBe('failed');
+    if (result.status !== 'failed') return;
+    expect(result.failure.reason).toBe('codex-failed');
+    expect(result.failure.reason === 'codex-failed' && result.failure.turn.reason).toBe('codex-error');
+    expect(result.failure.message).toContain('401');
+    expect(result.conversation?.history.length).toBeGreaterThan(0);
+  });
+
+  it('stops on abort with the signal’s reason and leaves no command running', async () => {
+    const cwd = tempDir();
+    const controller = new AbortController();
+    const marker = `sleep 31.${process.pid}`;
+    const started = new Promise<void>((resolve) => {
+      const r = request(cwd, `Wait.\n\n${fence('sh', marker)}\n`, [], backend);
+      void runRoleTurn(runtime, {
+        ...r,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e?.type === 'command-begin') resolve();
+        },
+      }).then((o) => results.push(o));
+    });
+    const results: Awaited<ReturnType<typeof runRoleTurn>>[] = [];
+    await started;
+    controller.abort(new Error('stopped by test'));
+    await expect.poll(() => results.length, { timeout: 10_000 }).toBe(1);
+    expect(results[0]).toMatchObject({ status: 'failed', failure: { reason: 'aborted', message: 'stopped by test' } });
+    await expect.poll(() => processesWith(marker), { timeout: 5000 }).toEqual([]);
   });
 });
 
