@@ -99,13 +99,26 @@ describe.each([
   });
 });
 
-describe('builder agent failures', () => {
+describe('builder agent: follow-ups and failures', () => {
   let backend: AgentBackend;
   beforeAll(() => {
     backend = new CodexMcpBackend({ codexHome });
   });
   afterAll(async () => {
     await backend.close();
+  });
+
+  it('continues its conversation with new feedback, in the same Codex thread', async () => {
+    const cwd = tempDir();
+    const first = await runRoleTurn(runtime, request(cwd, `Start.\n\n${fence('sh', 'echo 1 > first.txt')}\n`, [], backend));
+    if (first.status !== 'completed' || !first.conversation) throw new Error('first turn failed');
+    const feedback = `The tester found a gap: add the second file.\n\n${fence('sh', 'echo 2 > second.txt')}\n`;
+    const second = await runRoleTurn(runtime, { ...request(cwd, 'unused', [], backend), continueFrom: { ...first.conversation, message: feedback } });
+    expect(second.status).toBe('completed');
+    expect(second.codexCalls).toHaveLength(1);
+    expect(second.codexCalls[0]).toMatchObject({ continueThread: true, continued: first.threadId });
+    expect(second.threadId).toBe(first.threadId);
+    expect(readFileSync(path.join(cwd, 'second.txt'), 'utf8')).toBe('2\n');
   });
 
   it('reports a failed Codex turn with its outcome, for the task’s failure reason', async () => {

@@ -59,7 +59,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
       pattern = { ...loaded.value, filled: instantiate(loaded.value.data, { description, title: titleOf(description), slug: paths.value.slug }) };
     }
     // The agents (and their SDK) load only for this command.
-    const [{ openAgentRuntime }, { plan }] = await Promise.all([import('../../../../agents/runtime.js'), import('../../../../agents/manager.js')]);
+    const { openAgentRuntime, plan } = await import('../../../../agents/index.js');
     const runtime = await openAgentRuntime({ access: model.access, env: o.env, workflowName: 'codex-orchestrator plan' });
     const modelName = model.kind === 'offline' ? 'offline stand-in' : model.name;
     let result: Awaited<ReturnType<typeof plan>>;
