@@ -102,6 +102,10 @@ export function codexHands(options: CodexHandsOptions): CodexHands {
     // The model's own arguments are checked by the schema; unknown ones are dropped by it, and named back here.
     execute: async (input, _context, details) => {
       const ignored = unknownArguments(details?.toolCall?.arguments);
+      if (input.prompt.trim() === '') {
+        const empty: CodexCallOutput = { status: 'failed', threadId: threadId ?? null, reason: 'empty-prompt', message: 'the prompt is empty: say what Codex should do', ...(ignored.length ? { ignored } : {}) };
+        return JSON.stringify(empty);
+      }
       const result = queue.then(() => call(input, ignored));
       queue = result.catch(() => undefined);
       return result;

@@ -55,7 +55,8 @@ export const Task = z
     prompt: z.string().optional(),
     /**
      * Replaces the role's instructions (`agents/<role>.md`) for this task only. Markdown; `## Agent`
-     * and `## Codex` sections give the agent and Codex different text, otherwise both get all of it.
+     * and `## Codex` sections replace those sections of the role file, text without sections the
+     * whole of it.
      */
     instructions: z.string().optional(),
     /** Like `instructions`, read from a markdown file; the path is relative to the graph file. */

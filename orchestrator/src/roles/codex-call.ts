@@ -10,8 +10,8 @@ import { z } from 'zod';
 export const CODEX_TOOL_NAME = 'codex';
 
 export const CodexCallInput = z.object({
-  /** What Codex is asked to do, self-contained for a new thread. */
-  prompt: z.string().min(1),
+  /** What Codex is asked to do, self-contained for a new thread. (Emptiness is checked by the tool: strict schemas keep to plain types.) */
+  prompt: z.string(),
   /** true: send this as a follow-up in the Codex thread of the previous call; false: start a new thread. */
   continueThread: z.boolean(),
 });

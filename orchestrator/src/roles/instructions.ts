@@ -73,14 +73,21 @@ export interface InstructionsFailure {
 
 /**
  * The instructions a task's agent and Codex get: the task's own (graph `instructions` or
- * `instructionsFile`) when it has them, else its role's file.
+ * `instructionsFile`) when it has them, else its role's file. Own text without sections replaces
+ * the role's whole; own text with sections replaces only those sections.
  */
 export async function taskInstructions(role: Exclude<InstructedRole, 'manager'>, own: TaskInstructions | undefined): Promise<Result<RoleText, InstructionsFailure>> {
-  if (own?.kind === 'text') return ok(parseRoleText(own.text));
-  const file = own?.kind === 'file' ? own.path : roleFile(role);
-  try {
-    return ok(parseRoleText(await readFile(file, 'utf8')));
-  } catch (e) {
-    return err({ reason: 'instructions-unreadable', file, message: (e as Error).message });
-  }
+  const read = async (file: string): Promise<Result<RoleText, InstructionsFailure>> => {
+    try {
+      return ok(parseRoleText(await readFile(file, 'utf8')));
+    } catch (e) {
+      return err({ reason: 'instructions-unreadable', file, message: (e as Error).message });
+    }
+  };
+  const ownText = own === undefined ? undefined : own.kind === 'text' ? ok(parseRoleText(own.text)) : await read(own.path);
+  if (ownText !== undefined && (!ownText.ok || ownText.value.sections.size === 0)) return ownText;
+  const roleText = await read(roleFile(role));
+  if (!roleText.ok || ownText === undefined) return roleText;
+  // Sections the task's text gives replace the role's; the others stay.
+  return ok({ sections: new Map([...roleText.value.sections, ...ownText.value.sections]), whole: ownText.value.whole });
 }

@@ -29,6 +29,10 @@ describe('role instructions', () => {
   it("uses a task's own instructions (text or file) in place of its role's, and reports an unreadable file", async () => {
     const own = await taskInstructions('builder', { kind: 'text', text: '## Agent\nPlan first.\n## Codex\nTouch only docs/.' });
     expect(own.ok && sectionFor(own.value, 'Codex')).toBe('Touch only docs/.');
+    expect(own.ok && sectionFor(own.value, 'Agent')).toBe('Plan first.');
+    const codexOnly = await taskInstructions('builder', { kind: 'text', text: '## Codex\nTouch only docs/.' });
+    expect(codexOnly.ok && sectionFor(codexOnly.value, 'Codex')).toBe('Touch only docs/.');
+    expect(codexOnly.ok && sectionFor(codexOnly.value, 'Agent')).toContain('You are the builder agent of codex-orchestrator.');
     const dir = tempDir();
     const file = path.join(dir, 'careful.md');
     writeFileSync(file, 'Careful.\n');
