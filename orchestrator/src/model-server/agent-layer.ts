@@ -34,7 +34,11 @@ export interface AgentRequest {
 }
 
 /** What the agent layer answers: a call of the codex tool, or a message (text or JSON). */
-export type AgentAnswer = { readonly kind: 'call'; readonly name: string; readonly args: Record<string, unknown> } | { readonly kind: 'message'; readonly text: string };
+export type AgentAnswer =
+  /** Call the tool `name` with these arguments. */
+  | { readonly kind: 'call'; readonly name: string; readonly args: Record<string, unknown> }
+  /** Answer with this text (JSON, when structured output was asked for). */
+  | { readonly kind: 'message'; readonly text: string };
 
 /** A role agent's request: it offers the codex tool or asks for structured output. Codex's own never do. */
 export function isAgentRequest(request: AgentRequest): boolean {

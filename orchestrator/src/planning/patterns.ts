@@ -20,6 +20,7 @@ export interface Pattern {
 }
 
 export type PatternFailure =
+  /** No `<name>.yaml` (or `.yml`) in any pattern folder; `available` lists the names there are. */
   | { readonly reason: 'pattern-not-found'; readonly name: string; readonly searched: readonly string[]; readonly available: readonly string[] }
   /** The pattern file does not validate as a graph; `message` is the rendered diagnostics. */
   | { readonly reason: 'pattern-invalid'; readonly file: string; readonly message: string };

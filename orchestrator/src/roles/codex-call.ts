@@ -19,6 +19,7 @@ export type CodexCallInput = z.infer<typeof CodexCallInput>;
 
 /** What the tool answers the model (as JSON text). */
 export type CodexCallOutput =
+  /** Codex finished its turn. */
   | {
       readonly status: 'completed';
       readonly threadId: string | null;
@@ -27,6 +28,7 @@ export type CodexCallOutput =
       /** Fields of the call the tool did not use (e.g. a `cwd` the model tried to choose). */
       readonly ignored?: readonly string[];
     }
+  /** The turn failed (`reason`: the backend's, or `empty-prompt` when Codex was not called). */
   | {
       readonly status: 'failed';
       readonly threadId: string | null;
