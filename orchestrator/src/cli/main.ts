@@ -3,12 +3,18 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRunId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
 import { Backend } from '../graph/schema.js';
+import type { DecisionRequest } from '../review/decide.js';
+import { decideCommand } from './commands/decide.js';
 import { planCommand } from './commands/plan.js';
 import { pollCommand } from './commands/poll.js';
 import { resumeCommand } from './commands/resume.js';
+import { reviewCommand } from './commands/review.js';
 import { runCommand } from './commands/run.js';
+import { sendCommand } from './commands/send.js';
+import { specGuardCommand } from './commands/spec-guard.js';
 import { stopCommand } from './commands/stop.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 import { consoleOutput, Exit, UsageError, type Output } from './output.js';
 import { resolveRunsDir } from './runs-dir.js';
 
@@ -16,11 +22,17 @@ const HELP = `codex-orchestrator — run a graph of coding tasks with Codex agen
 
 usage:
   codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-exec]
-                                 [--detach] [--json] [--keep-worktrees]
+                                 [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
-  codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees]
+  codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
   codex-orchestrator validate <graph> [--json]
+  codex-orchestrator review <run-id|latest> [--task T] [--json]
+  codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT] [--json]
+  codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT [--json]
+  codex-orchestrator send <run-id|latest> --task T "<follow-up prompt>" [--json]
+  codex-orchestrator verify <run-id|latest> [--json]
+  codex-orchestrator spec-guard [--json]
   codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
 
 options for every command:
@@ -30,10 +42,11 @@ options for every command:
 
 exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 internal error,
 130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
-Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).`;
+Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).
+Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).`;
 
 /** Commands of the product contract that this version does not have yet. */
-const NOT_YET = new Set(['archive', 'review', 'approve', 'reject', 'send', 'verify', 'spec-guard', 'ui']);
+const NOT_YET = new Set(['archive', 'ui']);
 
 const COMMON = {
   'runs-dir': { type: 'string' },
@@ -131,6 +144,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         backend: { type: 'string' },
         detach: { type: 'boolean', default: false },
         'keep-worktrees': { type: 'boolean', default: false },
+        'exit-at-gates': { type: 'boolean', default: false },
         'run-id': { type: 'string' },
       });
       if (values.help) return help(out);
@@ -147,6 +161,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
           detach: values.detach,
           json: values.json,
           keepWorktrees: values['keep-worktrees'],
+          exitAtGates: values['exit-at-gates'],
           runId: runId as RunId | undefined,
         },
         out,
@@ -164,10 +179,21 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       );
     }
     case 'resume': {
-      const { values, positionals } = parse(rest, { detach: { type: 'boolean', default: false }, 'keep-worktrees': { type: 'boolean', default: false } });
+      const { values, positionals } = parse(rest, {
+        detach: { type: 'boolean', default: false },
+        'keep-worktrees': { type: 'boolean', default: false },
+        'exit-at-gates': { type: 'boolean', default: false },
+      });
       if (values.help) return help(out);
       return resumeCommand(
-        { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), detach: values.detach, json: values.json, keepWorktrees: values['keep-worktrees'] },
+        {
+          runsDir: resolveRunsDir(values['runs-dir']),
+          target: one(positionals, 'run id (or "latest")'),
+          detach: values.detach,
+          json: values.json,
+          keepWorktrees: values['keep-worktrees'],
+          exitAtGates: values['exit-at-gates'],
+        },
         out,
         argv,
       );
@@ -179,12 +205,64 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (!(wait > 0 && wait <= 3600)) throw new UsageError(`--wait must be a number of seconds (got "${values.wait}")`);
       return stopCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json, waitMs: wait * 1000 }, out);
     }
+    case 'review': {
+      const { values, positionals } = parse(rest, { task: { type: 'string' } });
+      if (values.help) return help(out);
+      return reviewCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), task: values.task, json: values.json }, out);
+    }
+    case 'approve':
+    case 'reject': {
+      const { values, positionals } = parse(rest, {
+        task: { type: 'string' },
+        reviewer: { type: 'string' },
+        note: { type: 'string' },
+        reason: { type: 'string' },
+      });
+      if (values.help) return help(out);
+      const target = one(positionals, 'run id (or "latest")');
+      const taskId = required(values.task, '--task', 'the task to decide on');
+      const reviewer = required(values.reviewer, '--reviewer', 'who decides');
+      if (command === 'approve' && values.reason !== undefined) throw new UsageError('approve takes --note, not --reason', 'to refuse a task, use: codex-orchestrator reject');
+      if (command === 'reject' && values.note !== undefined) throw new UsageError('reject takes --reason, not --note');
+      const request: DecisionRequest =
+        command === 'approve'
+          ? { decision: 'approved', taskId, reviewer, note: values.note }
+          : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
+      return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json }, out);
+    }
+    case 'send': {
+      const { values, positionals } = parse(rest, { task: { type: 'string' } });
+      if (values.help) return help(out);
+      if (positionals.length < 2) throw new UsageError('send needs a run id and a prompt', 'codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
+      if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`, 'quote the prompt: codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
+      const taskId = required(values.task, '--task', 'the task whose Codex thread gets the prompt');
+      return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: positionals[0] as string, taskId, prompt: positionals[1] as string, json: values.json }, out);
+    }
+    case 'verify': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help(out);
+      return verifyCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json }, out);
+    }
+    case 'spec-guard': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help(out);
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'spec-guard checks the project it is run in');
+      return specGuardCommand({ runsDir: resolveRunsDir(values['runs-dir']), json: values.json }, out);
+    }
     default:
       if (NOT_YET.has(command)) {
-        throw new UsageError(`"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`, 'available now: run, poll, resume, stop, validate, plan');
+        throw new UsageError(
+          `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, verify, spec-guard, plan',
+        );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
   }
+}
+
+function required(value: string | undefined, flag: string, what: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing ${flag} (${what})`, 'see: codex-orchestrator --help');
+  return value;
 }
 
 function help(out: Output): number {

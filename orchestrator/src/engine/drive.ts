@@ -10,7 +10,8 @@ import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpBackend } from '../backends/codex-mcp.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
-import { backoffMs, schedule, type ScheduleState } from '../scheduler/scheduler.js';
+import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
+import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
 import { parseRoleText, sectionFor } from '../roles/instructions.js';
@@ -18,8 +19,9 @@ import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import type { EngineObserver } from './events.js';
+import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
-import { runTaskAttempt } from './task-runner.js';
+import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -40,24 +42,69 @@ export interface DriveOptions {
   readonly heartbeatMs: number;
   /** Task states carried over from an earlier session of the run (resume); others start pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
+  /**
+   * Whether the run waits for reviewers when only gates are left (approve/reject reach it through
+   * its inbox), or ends `awaiting-approval` so that `resume` continues it after the decision.
+   */
+  readonly waitAtGates: boolean;
 }
 
 export async function driveRun(o: DriveOptions): Promise<Manifest> {
   const { graph, writer, observer } = o;
   const m = writer.manifest;
   const runDir = writer.runDir;
-  const heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
-  heartbeat.unref();
+  // The heartbeat pauses while the run waits for reviewers, so the manifest stays as sealed.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const beat = (on: boolean): void => {
+    if (on && !heartbeat) {
+      heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
+      heartbeat.unref();
+    } else if (!on && heartbeat) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+  beat(true);
+  const keys = projectKeys(writer.runsDir, o.env);
+  let stopInbox: (() => Promise<void>) | undefined;
+  const gates: GateDecisions = {
+    wait: o.waitAtGates,
+    subscribe: (deliver) => {
+      stopInbox = watchInbox({ writer, keys, deliver });
+      return () => undefined;
+    },
+    onIdle: (awaiting) => {
+      beat(false);
+      const message = `waiting for a reviewer: gate(s) ${awaiting.join(', ')} await approval (codex-orchestrator approve ${m.runId} --task ${awaiting[0]} --reviewer NAME)`;
+      writer.update((x) => {
+        x.status = 'awaiting-approval';
+        x.message = message;
+        x.heartbeatAt = new Date().toISOString();
+      });
+      writer.log(message);
+      observer({ type: 'notice', message });
+      void writer
+        .flush()
+        .then(() => sealRun(runDir, keys))
+        .catch((e: unknown) => writer.log(`could not seal the waiting run: ${(e as Error).message}`));
+    },
+    onBusy: () => {
+      writer.update((x) => {
+        x.status = 'running';
+        delete x.message;
+      });
+      beat(true);
+    },
+  };
   const codexHome = RunLayout.codexHome(runDir);
   const onStderr = (text: string): void => {
     for (const line of text.split('\n')) if (line.trim()) writer.log(`codex: ${line.trim()}`);
   };
   let backend: AgentBackend | undefined;
+  let resumer: AgentBackend | undefined;
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   const instructions = roleInstructions();
-  // Attempts are numbered across sessions of the run: a resumed task's next attempt follows its last.
-  const earlier = new Map(m.tasks.map((t) => [t.id, t.attempts.length]));
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
   const { controller: session, dispose } = childController(o.signal);
@@ -70,13 +117,22 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   let internalError: Error | undefined;
   try {
     await writeCodexHome(codexHome, o.model.access);
-    backend =
+    const main: AgentBackend =
       m.settings.backend === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env: o.env, onStderr }) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
-    const ctx = { writer, backend, worktrees, observer, instructions, keepWorktrees: o.keepWorktrees };
+    backend = main;
+    // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
+    // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).
+    const threadsHere = new Set<string>();
+    const backendFor = (threadId: string | undefined): AgentBackend => {
+      if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
+      return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
+    };
+    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees };
     const outcome = await schedule(
       graph.tasks,
       {
-        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: (earlier.get(task.id) ?? 0) + attempt, local: attempt }, signal),
+        // Attempts are numbered over the task's whole history (earlier sessions, rework included).
+        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
@@ -101,6 +157,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
         concurrency: m.settings.concurrency,
         signal,
         retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
+        gates,
         ...(o.initial ? { initial: o.initial } : {}),
       },
     );
@@ -109,10 +166,12 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     internalError = e instanceof Error ? e : new Error(String(e));
     writer.log(`internal error: ${internalError.stack ?? internalError.message}`);
   } finally {
-    clearInterval(heartbeat);
+    beat(false);
+    await stopInbox?.();
     clearTimeout(runTimer);
     dispose();
     await backend?.close();
+    await resumer?.close();
     await o.model.close();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
@@ -130,7 +189,7 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
     }
   }
 
-  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => t.status === 'succeeded' && t.resultCommit);
+  const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => (t.status === 'succeeded' || t.status === 'approved') && t.resultCommit);
   if (succeeded.length > 0) {
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
@@ -156,6 +215,9 @@ export async function driveRun(o: DriveOptions): Promise<Manifest> {
   writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
     await writer.flush();
+    // Tamper evidence: every artifact's digest, signed with the project's key (`verify` checks it).
+    const sealed = await sealRun(runDir, projectKeys(writer.runsDir, o.env));
+    if (!sealed.ok) observer({ type: 'notice', message: renderSealWriteFailure(sealed.error, m.runId) });
   } finally {
     await o.lock.release();
   }

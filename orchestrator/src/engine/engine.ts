@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
+  readonly waitAtGates?: boolean;
 }
 
 /** Why a run could not start. Nothing is written when one of these comes back. */
@@ -123,6 +125,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
       observer,
       keepWorktrees: options.keepWorktrees ?? false,
       heartbeatMs: options.heartbeatMs ?? 2000,
+      waitAtGates: options.waitAtGates ?? true,
     }),
   );
 }

@@ -38,6 +38,8 @@ export interface ResumeOptions {
   readonly keepWorktrees?: boolean;
   readonly offlineLatencyMs?: number;
   readonly heartbeatMs?: number;
+  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
+  readonly waitAtGates?: boolean;
 }
 
 export type ResumeOutcome =
@@ -61,6 +63,17 @@ const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
   rejected: 'rejected',
 };
 
+/** Task states a resumed session runs (again). */
+const REOPENED: ReadonlySet<TaskRecord['status']> = new Set(['running', 'ready', 'cancelled', 'pending']);
+
+/** Whether a task cannot start before a reviewer decides on a gate it (transitively) depends on. */
+function heldByGate(m: Manifest, t: TaskRecord): boolean {
+  return t.deps.some((id) => {
+    const dep = m.tasks.find((x) => x.id === id);
+    return dep !== undefined && (dep.status === 'awaiting-approval' || (REOPENED.has(dep.status) && heldByGate(m, dep)));
+  });
+}
+
 export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome, ResumeFailure>> {
   const runDir = RunLayout.runDir(o.runsDir, o.runId);
   const locked = await acquireRunLock(runDir, 'resume');
@@ -77,8 +90,9 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
 
     const from = effectiveStatus(manifest);
-    const reopen = manifest.tasks.filter((t) => t.status === 'running' || t.status === 'ready' || t.status === 'cancelled' || t.status === 'pending');
-    if (reopen.length === 0) {
+    // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
+    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
+    if (reopen.every((t) => heldByGate(manifest, t))) {
       return ok({ kind: 'nothing-to-do', manifest, awaiting: manifest.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id) });
     }
 
@@ -98,9 +112,12 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
         }
       }
-      t.status = 'pending';
-      delete t.reason;
-      delete t.message;
+      // A finished task with a follow-up keeps its status until its attempt starts.
+      if (REOPENED.has(t.status)) {
+        t.status = 'pending';
+        delete t.reason;
+        delete t.message;
+      }
     }
     await runGit(manifest.repo.root, ['worktree', 'prune']);
 
@@ -131,7 +148,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     const initial = new Map<TaskId, ScheduleState>();
     for (const t of manifest.tasks) {
-      const state = CARRIED[t.status];
+      const state = t.followUp ? undefined : CARRIED[t.status];
       if (state) initial.set(t.id as TaskId, state);
     }
     handedOver = true;
@@ -145,6 +162,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       observer,
       keepWorktrees: o.keepWorktrees ?? false,
       heartbeatMs: o.heartbeatMs ?? 2000,
+      waitAtGates: o.waitAtGates ?? true,
       initial,
     });
     return ok({ kind: 'resumed', manifest: final, from });

@@ -9,7 +9,7 @@ import type { AnalyzedTask } from '../graph/analyzed.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File, writeJsonAtomic } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
-import { checkCounts, type Artifact, type CheckResult, type TaskFailureReason } from '../store/manifest.js';
+import { checkCounts, type Artifact, type CheckResult, type FollowUp, type TaskFailureReason, type TaskRecord } from '../store/manifest.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
@@ -26,7 +26,10 @@ import { runChecks } from './verify.js';
 
 export interface TaskRunContext {
   readonly writer: RunWriter;
-  readonly backend: AgentBackend;
+  /** The backend for a turn: a new thread (undefined), or the continuation of that thread. */
+  readonly backendFor: (threadId: string | undefined) => AgentBackend;
+  /** Tells the engine a thread was created in this session (its follow-ups can stay on the same server). */
+  readonly threadStarted: (threadId: string) => void;
   readonly worktrees: Worktrees;
   readonly observer: EngineObserver;
   readonly instructions: (role: AnalyzedTask['role']) => string | undefined;
@@ -52,19 +55,21 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   const taskDir = RunLayout.taskDir(runDir, task.id);
   const startedAt = new Date();
   if (attempt > 1) await shelvePreviousAttempt(taskDir, attempt - 1);
+  const plan = planTurn(writer.task(task.id), task);
   writer.updateTask(task.id, (t) => {
     t.status = 'running';
     t.startedAt ??= startedAt.toISOString();
     delete t.reason;
     delete t.message;
-    t.attempts.push({ n: attempt, status: 'running', startedAt: startedAt.toISOString() });
+    delete t.followUp;
+    t.attempts.push({ n: attempt, status: 'running', startedAt: startedAt.toISOString(), ...(plan.followUp ? { followUp: plan.followUp } : {}) });
   });
   writer.log(`task ${task.id}: attempt ${attempt} started`);
   ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt });
 
   const deps = dependencyResults(writer, task.deps);
 
-  const log = await TaskLog.open(taskDir, ctx.backend.name);
+  const log = await TaskLog.open(taskDir, ctx.backendFor(plan.threadId).name);
   log.line(`# task ${task.id} (${task.role}): ${task.title}`);
   log.line(`# attempt ${attempt}, started ${startedAt.toISOString()}`);
 
@@ -76,7 +81,10 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   let checks: CheckResult[] | undefined;
   let turn: TurnOutcome | undefined;
   try {
-    const prepared = await ctx.worktrees.prepare(task.id, attempt, deps);
+    // A follow-up continues the thread where it left off: in the same folder, from the task's last result.
+    const prepared = plan.continueFrom
+      ? await ctx.worktrees.prepareFrom(task.id, plan.continueFrom.worktreeAttempt, plan.continueFrom.commit, plan.continueFrom.base)
+      : await ctx.worktrees.prepare(task.id, attempt, deps);
     if (!prepared.ok) {
       failure = { reason: 'merge-conflict', message: prepared.error.message, retryable: false };
       log.line(`# could not prepare the worktree: ${prepared.error.message}`);
@@ -91,18 +99,22 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
       await mkdir(cwd, { recursive: true });
       log.root = worktreePath;
       log.line(`# worktree ${worktreePath} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
-      log.section('prompt');
-      log.line(task.prompt ?? '');
+      log.section(plan.followUp ? `follow-up (${plan.followUp.from}${plan.followUp.by ? ` by ${plan.followUp.by}` : ''}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
+      log.line(plan.prompt);
       log.section('agent');
-      turn = await ctx.backend.runTurn({
-        prompt: task.prompt ?? '',
+      turn = await ctx.backendFor(plan.threadId).runTurn({
+        prompt: plan.prompt,
+        ...(plan.threadId ? { threadId: plan.threadId } : {}),
         cwd,
         developerInstructions: ctx.instructions(task.role),
         timeoutMs: task.timeoutMs,
         signal,
         onEvent: (event, raw) => {
           log.event(event, raw);
-          if (event?.type === 'thread-started') writer.updateTask(task.id, (t) => (t.threadId = event.threadId));
+          if (event?.type === 'thread-started') {
+            ctx.threadStarted(event.threadId);
+            writer.updateTask(task.id, (t) => (t.threadId = event.threadId));
+          }
           if (event?.type === 'usage') writer.updateTask(task.id, (t) => (t.usage = event.usage));
           if (event?.type === 'command-begin') ctx.observer({ type: 'task-command', taskId: task.id, command: event.command });
         },
@@ -188,6 +200,28 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   if (!failure) return { status: 'succeeded' };
   if (failure.reason === 'cancelled') return { status: 'cancelled' };
   return { status: 'failed', retryable: failure.retryable };
+}
+
+interface TurnPlan {
+  readonly prompt: string;
+  /** The thread to continue, for a follow-up. */
+  readonly threadId: string | undefined;
+  readonly followUp: FollowUp | undefined;
+  /** For a follow-up on an existing result: the folder (by the attempt that started the thread), the result, and the diff's base. */
+  readonly continueFrom: { readonly worktreeAttempt: number; readonly commit: string; readonly base: string } | undefined;
+}
+
+/** A fresh turn from the task's prompt, or a follow-up (rework, `send`) on the task's own thread. */
+function planTurn(record: TaskRecord, task: AnalyzedTask): TurnPlan {
+  const followUp = record.followUp;
+  const threadId = record.threadId;
+  if (!followUp) return { prompt: task.prompt ?? '', threadId: undefined, followUp: undefined, continueFrom: undefined };
+  if (!threadId || !record.resultCommit || !record.baseCommit) {
+    // Nothing to continue: the follow-up joins the task's prompt in a new thread.
+    return { prompt: `${task.prompt ?? ''}\n\n${followUp.prompt}`, threadId: undefined, followUp, continueFrom: undefined };
+  }
+  const origin = record.attempts.find((a) => a.threadId === threadId)?.n ?? 1;
+  return { prompt: followUp.prompt, threadId, followUp, continueFrom: { worktreeAttempt: origin, commit: record.resultCommit, base: record.baseCommit } };
 }
 
 function abortFailure(signal: AbortSignal): Failure {

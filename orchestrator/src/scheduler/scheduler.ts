@@ -57,6 +57,31 @@ export interface ScheduleOptions {
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /** Wait before retry number `retry` (1 for the first); default: none. */
   readonly retryDelayMs?: (retry: number) => number;
+  /** Reviewers' decisions on gates, delivered while the schedule runs. */
+  readonly gates?: GateDecisions;
+}
+
+/**
+ * A reviewer's decision: `approved`/`rejected` settle a gate awaiting approval; `reopen` runs a
+ * finished task once more (rework, a follow-up), whatever became of its dependents meanwhile.
+ */
+export interface GateDecision {
+  readonly taskId: TaskId;
+  readonly decision: 'approved' | 'rejected' | 'reopen';
+}
+
+export interface GateDecisions {
+  /**
+   * Whether the schedule waits for decisions while gates await approval (until the run's signal
+   * fires). When false, it ends once only gates are left.
+   */
+  readonly wait: boolean;
+  /** Calls `deliver` with each decision as it arrives; returns a function that stops the deliveries. */
+  subscribe(deliver: (decision: GateDecision) => void): () => void;
+  /** Called each time the schedule has nothing to do but wait for decisions on `awaiting`. */
+  onIdle?(awaiting: readonly TaskId[]): void;
+  /** Called when work starts again after such a wait. */
+  onBusy?(): void;
 }
 
 export interface ScheduleOutcome {
@@ -164,13 +189,43 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     pools.tester.start();
   };
 
-  advance();
-  while (inFlight.size > 0) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = undefined;
+  const awaiting = (): TaskId[] => tasks.filter((t) => states.get(t.id) === 'awaiting-approval').map((t) => t.id);
+  const unsubscribe = options.gates?.subscribe((d) => {
+    const state = states.get(d.taskId);
+    if (d.decision === 'reopen') {
+      if (state === undefined || !(DONE_OK.has(state) || DONE_BAD.has(state))) return;
+      states.set(d.taskId, 'pending');
+    } else {
+      if (state !== 'awaiting-approval') return;
+      states.set(d.taskId, d.decision);
+    }
+    wake?.();
+  });
+  const onAbort = (): void => wake?.();
+  options.signal.addEventListener('abort', onAbort);
+  let idle = false;
+  try {
     advance();
+    for (;;) {
+      const waitForGates = options.gates?.wait === true && !options.signal.aborted && awaiting().length > 0;
+      if (inFlight.size === 0 && !waitForGates) break;
+      if (inFlight.size === 0 && !idle) {
+        idle = true;
+        options.gates?.onIdle?.(awaiting());
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+      advance();
+      if (idle && inFlight.size > 0) {
+        idle = false;
+        options.gates?.onBusy?.();
+      }
+    }
+  } finally {
+    unsubscribe?.();
+    options.signal.removeEventListener('abort', onAbort);
   }
   // Tasks never started because the run was stopped.
   if (options.signal.aborted) {

@@ -10,6 +10,11 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, { fsync: true });
 }
 
+/** Replaces a text file atomically, keeping its mode. */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text, { fsync: true });
+}
+
 export function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');

@@ -26,6 +26,9 @@ export type RunStatus = z.infer<typeof RunStatus>;
  *      │                        └─(retryable)─► running
  *      ├──► skipped (a dependency did not succeed)
  *      └──► awaiting-approval (gates) ──► approved | rejected
+ *
+ *   Review (`approve` / `reject`): succeeded | awaiting-approval ──► approved | rejected,
+ *   approved ──► rejected (a reviewer withdraws an approval).
  */
 export const TaskStatus = z.enum([
   'pending',
@@ -111,8 +114,23 @@ export const DiffStat = z.object({
   deletions: z.number().int().nonnegative(),
 });
 
+/**
+ * A follow-up for a task's Codex thread: a reviewer's rejection (rework) or a prompt from `send`.
+ * Pending on the task until an attempt takes it; then kept on that attempt.
+ */
+export const FollowUp = z.object({
+  from: z.enum(['reject', 'send']),
+  prompt: z.string(),
+  /** The reviewer, for a rejection. */
+  by: z.string().optional(),
+  requestedAt: z.string(),
+});
+export type FollowUp = z.infer<typeof FollowUp>;
+
 export const Attempt = z.object({
   n: z.number().int().positive(),
+  /** Set when the attempt continued the task's Codex thread with a follow-up instead of starting from the task's prompt. */
+  followUp: FollowUp.optional(),
   /** `interrupted`: the orchestrator ended (crash, kill) during the attempt; `resume` started a new one. */
   status: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
   reason: TaskFailureReason.optional(),
@@ -126,6 +144,26 @@ export const Attempt = z.object({
   threadId: z.string().optional(),
 });
 export type Attempt = z.infer<typeof Attempt>;
+
+/**
+ * A reviewer's decision on a task, recorded by `approve` / `reject`. A task keeps every decision
+ * (newest last), so a rejection followed by a fresh attempt and an approval stays on record.
+ */
+export const Review = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  /** Who decided, as given with `--reviewer`. */
+  reviewer: z.string().min(1),
+  at: z.string(),
+  /** The reviewer's note on an approval. */
+  note: z.string().optional(),
+  /** Why it was rejected; meant for the task's agent when the task runs again. */
+  reason: z.string().optional(),
+  /** The attempt number reviewed; 0 for a gate, which has no attempts. */
+  attempt: z.number().int().nonnegative(),
+  /** The task's files as reviewed: path relative to the run folder → sha256. */
+  digests: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type Review = z.infer<typeof Review>;
 
 export const TaskRecord = z.object({
   id: z.string(),
@@ -154,6 +192,10 @@ export const TaskRecord = z.object({
     diff: Artifact.optional(),
     checks: Artifact.optional(),
   }),
+  /** Reviewers' decisions, newest last; absent until the first one. */
+  reviews: z.array(Review).optional(),
+  /** A follow-up waiting for its attempt (the live orchestrator, or `resume`, runs it). */
+  followUp: FollowUp.optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

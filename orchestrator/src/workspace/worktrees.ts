@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunId, TaskId } from '../core/ids.js';
@@ -94,6 +95,20 @@ export class Worktrees {
     }
     const baseCommit = await git(worktree, ['rev-parse', 'HEAD']);
     return ok({ path: worktree, branch, baseCommit });
+  }
+
+  /**
+   * A worktree for a follow-up on the task's thread: the folder of the attempt that started the
+   * thread (Codex keeps working where the thread began), on the task branch at its last result.
+   * The diff stays measured against the task's original base.
+   */
+  async prepareFrom(taskId: TaskId, attempt: number, commit: string, base: string): Promise<Result<PreparedWorktree, MergeConflict>> {
+    await mkdir(this.dir, { recursive: true });
+    const worktree = this.pathOf(taskId, attempt);
+    if (existsSync(worktree)) await this.remove(worktree);
+    const branch = this.branchOf(taskId);
+    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '-B', branch, worktree, commit]);
+    return ok({ path: worktree, branch, baseCommit: base });
   }
 
   /** Commits everything the agent changed (respecting .gitignore); returns the result commit. */

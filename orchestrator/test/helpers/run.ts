@@ -19,7 +19,7 @@ export function repoWithGraph(graphYaml: string, files: Record<string, string> =
 export async function runGraph(
   graphFile: string,
   runsDir: string,
-  options: { signal?: AbortSignal; events?: EngineEvent[]; backend?: 'codex-mcp' | 'codex-exec' } = {},
+  options: { signal?: AbortSignal; events?: EngineEvent[]; backend?: 'codex-mcp' | 'codex-exec'; waitAtGates?: boolean } = {},
 ): Promise<{ manifest: Manifest; runDir: string }> {
   const loaded = await loadGraph(graphFile);
   if (!loaded.ok) throw new Error(`graph did not load: ${JSON.stringify(loaded.error)}`);
@@ -29,6 +29,7 @@ export async function runGraph(
     signal: options.signal ?? new AbortController().signal,
     observer: (e) => options.events?.push(e),
     env: { ...process.env, OPENAI_API_KEY: '' },
+    waitAtGates: options.waitAtGates ?? false,
     ...(options.backend ? { backend: options.backend } : {}),
   });
   if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);

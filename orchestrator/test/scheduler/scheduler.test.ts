@@ -5,6 +5,7 @@ import type { Role } from '../../src/graph/schema.js';
 import {
   schedule,
   type AttemptResult,
+  type GateDecision,
   type ScheduleOptions,
   type ScheduleState,
   type SchedulableTask,
@@ -369,6 +370,45 @@ describe('schedule', () => {
     expect(h.startedIds()).toEqual(['go']);
     expect(h.skipped).toEqual([['stay', 'no-gate']]);
     expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
+  });
+
+  it('with a decision source, waits at gates until reviewers decide, then goes on', async () => {
+    const tasks = [task('a'), task('ok-gate', ['a'], { role: 'gate' }), task('go', ['ok-gate']), task('no-gate', ['a'], { role: 'gate' }), task('stay', ['no-gate'])];
+    const h = new Harness(async () => SUCCEEDED);
+    let deliver: ((d: GateDecision) => void) | undefined;
+    const idle: string[][] = [];
+    let busy = 0;
+    const done = schedule(
+      tasks,
+      h.hooks,
+      options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => (deliver = undefined)), onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ } }),
+    );
+    await settle();
+    expect(idle).toEqual([['ok-gate', 'no-gate']]);
+    expect(h.startedIds()).toEqual(['a']);
+    deliver?.({ taskId: toTaskId('ok-gate'), decision: 'approved' });
+    await settle();
+    expect(h.startedIds()).toEqual(['a', 'go']);
+    expect(busy).toBe(1);
+    expect(idle).toEqual([['ok-gate', 'no-gate'], ['no-gate']]);
+    // A decision on something that is not an awaiting gate changes nothing.
+    deliver?.({ taskId: toTaskId('go'), decision: 'rejected' });
+    deliver?.({ taskId: toTaskId('no-gate'), decision: 'rejected' });
+    const outcome = await done;
+    expect(deliver).toBeUndefined();
+    expect(h.skipped).toEqual([['stay', 'no-gate']]);
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
+  });
+
+  it('stops waiting at gates when the run is stopped', async () => {
+    const controller = new AbortController();
+    const tasks = [task('gate', [], { role: 'gate' }), task('after', ['gate'])];
+    const h = new Harness(async () => SUCCEEDED);
+    const done = schedule(tasks, h.hooks, options({ signal: controller.signal, gates: { wait: true, subscribe: () => () => undefined } }));
+    await settle();
+    controller.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
+    const outcome = await done;
+    expect(statesOf(outcome.states)).toEqual({ gate: 'awaiting-approval', after: 'cancelled' });
   });
 
   it('retries a retryable failure up to `retries` times', async () => {

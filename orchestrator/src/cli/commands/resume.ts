@@ -18,6 +18,8 @@ export interface ResumeCommandOptions {
   readonly detach: boolean;
   readonly json: boolean;
   readonly keepWorktrees: boolean;
+  /** End the session when only gates are left, instead of waiting for reviewers. */
+  readonly exitAtGates: boolean;
 }
 
 export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
@@ -28,7 +30,7 @@ export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: 
   }
   if (o.detach) return detachResume(o, id.value, out, argv);
   const { value: result, exitOverride } = await withStopSignals(out, (signal) =>
-    resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees }),
+    resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees, waitAtGates: !o.exitAtGates }),
   );
   if (!result.ok) {
     out.info(renderResumeFailure(result.error));

@@ -24,6 +24,8 @@ export interface RunCommandOptions {
   readonly detach: boolean;
   readonly json: boolean;
   readonly keepWorktrees: boolean;
+  /** End the session when only gates are left, instead of waiting for reviewers. */
+  readonly exitAtGates: boolean;
   /** Set by `--detach` for the background child. */
   readonly runId: RunId | undefined;
 }
@@ -46,6 +48,7 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
       signal,
       observer: progressPrinter(out),
       keepWorktrees: o.keepWorktrees,
+      waitAtGates: !o.exitAtGates,
     }),
   );
   if (!result.ok) {

@@ -1,0 +1,199 @@
+import { appendFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { isAlive } from '../../core/process-tree.js';
+import { assertNever } from '../../core/result.js';
+import type { DecisionReplyData } from '../../engine/live-requests.js';
+import { decide, decisionLogLine, renderDecisionFailure, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
+import { projectRootOf } from '../../review/project.js';
+import { SEAL_FILE } from '../../review/run-files.js';
+import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
+import { writeJsonAtomic } from '../../store/atomic.js';
+import { RunLayout } from '../../store/layout.js';
+import { Manifest, type Review } from '../../store/manifest.js';
+import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { indexEntryOf, upsertIndexEntry } from '../../store/run-index.js';
+import { awaitReply, newRequestId, postRequest, type InboxRequest } from '../../store/inbox.js';
+import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { Exit, type Output } from '../output.js';
+import { displayPath } from '../runs-dir.js';
+
+export interface DecideOptions {
+  readonly runsDir: string;
+  readonly target: string;
+  readonly request: DecisionRequest;
+  readonly json: boolean;
+}
+
+export const DECISION_SCHEMA = 'codex-orchestrator/decision@1';
+
+/** `--json`: what happened, one document on stdout (also when the decision was refused). */
+export interface DecisionDocument {
+  schema: typeof DECISION_SCHEMA;
+  runId: string;
+  taskId: string;
+  decision: 'approved' | 'rejected';
+  /** Whether this call changed anything. */
+  recorded: boolean;
+  /** The task's status afterwards; null when refused before it was read. */
+  status: string | null;
+  /** Why it was refused (a DecisionFailure reason), or null. */
+  reason: string | null;
+  message: string | null;
+  review: Review | null;
+  checklist: { file: string; line: number; changed: boolean } | null;
+  seal: string | null;
+}
+
+/**
+ * `approve` and `reject`. When no orchestrator works on the run: under the run lock, read the
+ * manifest, decide, write the manifest, log the decision in `runner.log`, and seal the run again
+ * (the log line comes before the seal, so the seal covers it). When an orchestrator works on it
+ * (a gate it waits at, a task of a run still going), the request goes through the run's inbox and
+ * that orchestrator, the run's one writer, decides and answers.
+ */
+export async function decideCommand(o: DecideOptions, out: Output): Promise<number> {
+  const id = await resolveRunId(o.runsDir, o.target);
+  if (!id.ok) {
+    out.info(renderReadFailure(id.error));
+    return Exit.usage;
+  }
+  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const verb = o.request.decision === 'approved' ? 'approve' : 'reject';
+  const lock = await acquireRunLock(runDir, verb);
+  if (!lock.ok) {
+    const owner = lock.error.owner;
+    if (owner && owner.hostname === hostname() && isAlive(owner.pid) && (owner.purpose === 'run' || owner.purpose === 'resume')) {
+      return decideThroughInbox(o, id.value, runDir, owner.pid, out);
+    }
+    out.info(renderLockFailure(lock.error));
+    return Exit.usage;
+  }
+  try {
+    const read = await readManifest(runDir);
+    if (!read.ok) {
+      out.info(renderReadFailure(read.error));
+      return Exit.usage;
+    }
+    const manifest = read.value;
+    const before = manifest.tasks.find((t) => t.id === o.request.taskId)?.status ?? null;
+    const keys = projectKeys(o.runsDir);
+    const decided = await decide({ manifest, runDir, projectRoot: projectRootOf(o.runsDir), request: o.request, keys });
+    if (!decided.ok) return report(o, id.value, runDir, before, { failure: decided.error }, out);
+    const effect = decided.value;
+    if (effect.kind === 'unchanged') return report(o, id.value, runDir, before, { effect, seal: null }, out);
+    await writeJsonAtomic(RunLayout.manifest(runDir), Manifest.parse(manifest));
+    await appendFile(RunLayout.runnerLog(runDir), `${effect.review.at} ${decisionLogLine(effect)}\n`);
+    const sealed = await sealRun(runDir, keys, { event: effect.review.decision, taskId: effect.taskId });
+    await upsertIndexEntry(o.runsDir, indexEntryOf(manifest));
+    const code = report(o, id.value, runDir, before, { effect, seal: sealed.ok ? sealed.value.file : null }, out);
+    if (!sealed.ok) {
+      out.info(`error: ${renderSealWriteFailure(sealed.error, id.value)}\n  hint: the decision is recorded in the manifest, but the run is not sealed again: verify will report manifest.json as changed`);
+      return Exit.internal;
+    }
+    return code;
+  } finally {
+    await lock.value.release();
+  }
+}
+
+/** Hands the decision to the orchestrator working on the run and reports its answer. */
+async function decideThroughInbox(o: DecideOptions, runId: string, runDir: string, pid: number, out: Output): Promise<number> {
+  const r = o.request;
+  const request: InboxRequest = {
+    id: newRequestId(),
+    kind: r.decision === 'approved' ? 'approve' : 'reject',
+    taskId: r.taskId,
+    reviewer: r.reviewer,
+    ...(r.decision === 'approved' ? (r.note === undefined ? {} : { note: r.note }) : { reason: r.reason }),
+    requestedAt: new Date().toISOString(),
+    pid: process.pid,
+  };
+  const current = await readManifest(runDir);
+  const before = current.ok ? (current.value.tasks.find((t) => t.id === r.taskId)?.status ?? null) : null;
+  await postRequest(runDir, request);
+  const answer = await awaitReply(runDir, request.id, 60_000, () => !isAlive(pid));
+  if (!answer) {
+    out.info(`error: the orchestrator of run ${runId} (process ${pid}) did not answer within 60 s\n  hint: check it with: codex-orchestrator poll ${runId}; if it has ended, decide again`);
+    return Exit.internal;
+  }
+  const data = answer.data as DecisionReplyData | undefined;
+  if (!data) {
+    out.info(answer.message);
+    return answer.ok ? Exit.ok : Exit.internal;
+  }
+  return report(o, runId, runDir, before, data, out, true);
+}
+
+/** The outcome for people (stderr) and, with `--json`, as a document (stdout); the exit code. */
+function report(o: DecideOptions, runId: string, runDir: string, before: string | null, outcome: DecisionReplyData, out: Output, live = false): number {
+  const doc: DecisionDocument = {
+    schema: DECISION_SCHEMA,
+    runId,
+    taskId: o.request.taskId,
+    decision: o.request.decision,
+    recorded: false,
+    status: before,
+    reason: null,
+    message: null,
+    review: null,
+    checklist: null,
+    seal: null,
+  };
+  const emit = (message: string, code: number): number => {
+    if (o.json) out.data(JSON.stringify(doc, null, 2));
+    out.info(message);
+    return code;
+  };
+  if ('failure' in outcome) {
+    const message = renderDecisionFailure(outcome.failure, o.request);
+    Object.assign(doc, { reason: outcome.failure.reason, message });
+    return emit(message, exitFor(outcome.failure));
+  }
+  const effect = outcome.effect;
+  if (effect.kind === 'unchanged') {
+    const by = effect.review ? ` by ${effect.review.reviewer} at ${effect.review.at}` : '';
+    const message = `${effect.taskId} in run ${runId} is already ${effect.status}${by}; nothing changed`;
+    Object.assign(doc, { status: effect.status, message, review: effect.review ?? null });
+    return emit(message, Exit.ok);
+  }
+  const r = effect.review;
+  Object.assign(doc, { recorded: true, status: effect.to, review: r, checklist: effect.checklist ?? null, seal: outcome.seal });
+  const lines = [`${r.decision} ${effect.taskId} in run ${runId} (attempt ${r.attempt}) by ${r.reviewer}`];
+  if (effect.checklist) {
+    const where = `${effect.checklist.file}:${effect.checklist.line}`;
+    const change = r.decision === 'approved' ? 'ticked' : 'unticked';
+    lines.push(effect.checklist.changed ? `${change} ${where}` : `${where} was already ${change}`);
+  }
+  if (outcome.seal) lines.push(`sealed: ${displayPath(path.join(runDir, SEAL_FILE))}`);
+  if (r.decision === 'rejected' && r.attempt > 0) {
+    lines.push(
+      live
+        ? `rework: the run's orchestrator sends the reason to ${effect.taskId}'s Codex thread now`
+        : `rework: the reason goes to ${effect.taskId}'s Codex thread when the run continues: codex-orchestrator resume ${runId}`,
+    );
+  }
+  return emit(lines.join('\n'), Exit.ok);
+}
+
+/** 1 when the decision was refused on its merits (state, seal, digests); 2 for bad input. */
+function exitFor(f: DecisionFailure): number {
+  switch (f.reason) {
+    case 'not-approvable':
+    case 'not-rejectable':
+    case 'seal-invalid':
+    case 'artifact-mismatch':
+    case 'graph-unreadable':
+      return Exit.failed;
+    case 'invalid-request':
+    case 'unknown-task':
+    case 'bad-checklist-ref':
+    case 'checklist-not-found':
+    case 'checklist-unreadable':
+    case 'checklist-item-missing':
+    case 'checklist-item-ambiguous':
+      return Exit.usage;
+    default:
+      return assertNever(f, 'decision failure');
+  }
+}

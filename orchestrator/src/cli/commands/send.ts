@@ -1,0 +1,86 @@
+import { appendFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { isAlive } from '../../core/process-tree.js';
+import type { SendReplyData } from '../../engine/live-requests.js';
+import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
+import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
+import { writeJsonAtomic } from '../../store/atomic.js';
+import { awaitReply, newRequestId, postRequest } from '../../store/inbox.js';
+import { RunLayout } from '../../store/layout.js';
+import { Manifest } from '../../store/manifest.js';
+import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { Exit, type Output } from '../output.js';
+import { progressPrinter } from '../progress.js';
+import { withStopSignals } from '../stop-signals.js';
+import { reportFinishedRun } from './run.js';
+
+export interface SendOptions {
+  readonly runsDir: string;
+  readonly target: string;
+  readonly taskId: string;
+  readonly prompt: string;
+  readonly json: boolean;
+}
+
+/**
+ * `send`: a follow-up prompt for a finished task's own Codex thread, run as a new attempt (its
+ * own artifacts, verified again). A live run's orchestrator takes it through the run's inbox and
+ * runs it at once; otherwise the follow-up is recorded and the run resumed here to carry it out.
+ */
+export async function sendCommand(o: SendOptions, out: Output): Promise<number> {
+  const id = await resolveRunId(o.runsDir, o.target);
+  if (!id.ok) {
+    out.info(renderReadFailure(id.error));
+    return Exit.usage;
+  }
+  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const lock = await acquireRunLock(runDir, 'send');
+  if (!lock.ok) {
+    const owner = lock.error.owner;
+    if (!owner || owner.hostname !== hostname() || !isAlive(owner.pid) || (owner.purpose !== 'run' && owner.purpose !== 'resume')) {
+      out.info(renderLockFailure(lock.error));
+      return Exit.usage;
+    }
+    const requestId = newRequestId();
+    await postRequest(runDir, { id: requestId, kind: 'send', taskId: o.taskId, prompt: o.prompt, requestedAt: new Date().toISOString(), pid: process.pid });
+    const answer = await awaitReply(runDir, requestId, 60_000, () => !isAlive(owner.pid));
+    if (!answer) {
+      out.info(`error: the orchestrator of run ${id.value} (process ${owner.pid}) did not answer within 60 s\n  hint: check it with: codex-orchestrator poll ${id.value}`);
+      return Exit.internal;
+    }
+    const data = answer.data as SendReplyData | undefined;
+    if (data && 'failure' in data) {
+      out.info(renderSendFailure(data.failure));
+      return Exit.usage;
+    }
+    if (o.json) out.data(JSON.stringify({ runId: id.value, taskId: o.taskId, queued: true, threadId: data?.threadId ?? null }, null, 2));
+    out.info(`sent to ${o.taskId} in run ${id.value}${data?.threadId ? ` (thread ${data.threadId})` : ''}: the run's orchestrator (process ${owner.pid}) runs it now`);
+    out.info(`follow it with: codex-orchestrator poll ${id.value} --watch`);
+    return Exit.ok;
+  }
+  try {
+    const read = await readManifest(runDir);
+    if (!read.ok) {
+      out.info(renderReadFailure(read.error));
+      return Exit.usage;
+    }
+    const manifest = read.value;
+    const sent = requestFollowUp(manifest, o.taskId, o.prompt);
+    if (!sent.ok) {
+      out.info(renderSendFailure(sent.error));
+      return Exit.usage;
+    }
+    await writeJsonAtomic(RunLayout.manifest(runDir), Manifest.parse(manifest));
+    await appendFile(RunLayout.runnerLog(runDir), `${new Date().toISOString()} task ${o.taskId}: follow-up received (send)\n`);
+    out.info(`follow-up recorded for ${o.taskId} in run ${id.value}${sent.value.threadId ? ` (thread ${sent.value.threadId})` : ''}; running it now`);
+  } finally {
+    await lock.value.release();
+  }
+  const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out) }));
+  if (!result.ok) {
+    out.info(renderResumeFailure(result.error));
+    return Exit.usage;
+  }
+  return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { RunLayout } from '../../store/layout.js';
+import { renderReadFailure, resolveRunId } from '../../store/read.js';
+import { SEAL_FILE } from '../../review/run-files.js';
+import { projectKeys, renderSealFailure, short, verifySeal } from '../../review/seal.js';
+import { Exit, type Output } from '../output.js';
+
+export const VERIFY_SCHEMA = 'codex-orchestrator/verify@1';
+
+export interface VerifyOptions {
+  readonly runsDir: string;
+  readonly target: string;
+  readonly json: boolean;
+}
+
+/** `verify <run-id> [--json]`: 0 when the run folder matches its seal, 1 when not (or unsealed), 2 for a bad run id. */
+export async function verifyCommand(o: VerifyOptions, out: Output): Promise<number> {
+  const id = await resolveRunId(o.runsDir, o.target);
+  if (!id.ok) {
+    out.info(renderReadFailure(id.error));
+    return Exit.usage;
+  }
+  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const result = await verifySeal(runDir, projectKeys(o.runsDir));
+  const text = result.ok
+    ? `run ${id.value}: intact, ${result.value.subjects.size} files match the seal signed ${result.value.predicate.sealedAt} (key ${short(result.value.keyid)})`
+    : renderSealFailure(result.error, id.value);
+  if (o.json) {
+    const f = result.ok ? undefined : result.error;
+    const seal = result.ok ? result.value : f?.reason === 'tampered' ? f.seal : undefined;
+    const list = (key: 'changed' | 'deleted' | 'added' | 'symlinks' | 'irregular'): readonly string[] => (f?.reason === 'tampered' ? f[key] : []);
+    out.data(
+      JSON.stringify(
+        {
+          schema: VERIFY_SCHEMA,
+          runId: id.value,
+          runDir,
+          status: f ? f.reason : 'intact',
+          intact: result.ok,
+          seal: path.join(runDir, SEAL_FILE),
+          sealedAt: seal?.predicate.sealedAt ?? null,
+          event: seal?.predicate.event ?? null,
+          keyid: seal?.keyid ?? null,
+          files: seal ? seal.subjects.size : null,
+          changed: list('changed'),
+          deleted: list('deleted'),
+          added: list('added'),
+          symlinks: list('symlinks'),
+          irregular: list('irregular'),
+          message: text,
+        },
+        null,
+        2,
+      ),
+    );
+    out.info(text);
+  } else {
+    out.data(text);
+  }
+  return result.ok ? Exit.ok : Exit.failed;
+}

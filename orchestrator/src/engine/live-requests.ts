@@ -1,0 +1,101 @@
+import type { TaskId } from '../core/ids.js';
+import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../review/decide.js';
+import { requestFollowUp, renderSendFailure, type SendFailure } from '../review/follow-up.js';
+import { projectRootOf } from '../review/project.js';
+import { sealRun, type KeyStore } from '../review/seal.js';
+import { pendingRequests, reply, type InboxRequest } from '../store/inbox.js';
+import type { Manifest } from '../store/manifest.js';
+import type { RunWriter } from '../store/run-writer.js';
+import type { GateDecision } from '../scheduler/scheduler.js';
+
+/**
+ * Commands addressed to a run while its orchestrator works on it (`approve`, `reject` through
+ * the run's inbox, see `store/inbox.ts`): the orchestrator is the run's one writer, so it applies
+ * them itself and answers. A decision on a gate awaiting approval is handed to the scheduler.
+ */
+
+/** What the reply to a decision carries, for the command to report as it would have itself. */
+export type DecisionReplyData = { readonly effect: DecisionEffect; readonly seal: string | null } | { readonly failure: DecisionFailure };
+
+export interface LiveRequestContext {
+  readonly writer: RunWriter;
+  readonly keys: KeyStore;
+  /** Hands a gate decision to the scheduler. */
+  readonly deliver: (decision: GateDecision) => void;
+}
+
+/** Polls the inbox every `intervalMs` and handles requests one at a time; returns `stop`. */
+export function watchInbox(ctx: LiveRequestContext, intervalMs = 200): () => Promise<void> {
+  let busy: Promise<void> | undefined;
+  let stopped = false;
+  const tick = (): void => {
+    if (busy || stopped) return;
+    busy = handlePending(ctx)
+      .catch((e: unknown) => ctx.writer.log(`inbox: ${(e as Error).message}`))
+      .finally(() => (busy = undefined));
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await busy;
+  };
+}
+
+async function handlePending(ctx: LiveRequestContext): Promise<void> {
+  const runDir = ctx.writer.runDir;
+  const { requests } = await pendingRequests(runDir);
+  for (const request of requests) {
+    const answer = await handle(ctx, request);
+    await reply(runDir, request.id, answer.ok, answer.message, answer.data);
+  }
+}
+
+async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData }> {
+  if (request.kind === 'send') return handleSend(ctx, request);
+  const decision = toDecision(request);
+  if (!decision) return { ok: false, message: `error: the ${request.kind} request has no reviewer${request.kind === 'reject' ? ' or reason' : ''}` };
+  const { writer } = ctx;
+  await writer.flush();
+  const draft = structuredClone(writer.manifest) as Manifest;
+  const decided = await decide({ manifest: draft, runDir: writer.runDir, projectRoot: projectRootOf(writer.runsDir), request: decision, keys: ctx.keys, live: true });
+  if (!decided.ok) return { ok: false, message: renderDecisionFailure(decided.error, decision), data: { failure: decided.error } };
+  const effect = decided.value;
+  if (effect.kind === 'unchanged') return { ok: true, message: 'unchanged', data: { effect, seal: null } };
+  const before = writer.task(effect.taskId).status;
+  const decidedTask = draft.tasks.find((t) => t.id === effect.taskId);
+  writer.updateTask(effect.taskId, (t) => Object.assign(t, decidedTask));
+  writer.log(decisionLogLine(effect));
+  await writer.flush();
+  const role = writer.task(effect.taskId).role;
+  if (before === 'awaiting-approval' && role === 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: effect.review.decision });
+  // Rework: the rejected task runs again as a follow-up on its own thread.
+  if (effect.review.decision === 'rejected' && role !== 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: 'reopen' });
+  // A checkpoint: the run as its writer left it, decision included (the run's end seals it again).
+  const sealed = await sealRun(writer.runDir, ctx.keys, { event: effect.review.decision, taskId: effect.taskId });
+  return { ok: true, message: 'recorded', data: { effect, seal: sealed.ok ? sealed.value.file : null } };
+}
+
+/** What the reply to a `send` carries. */
+export type SendReplyData = { readonly threadId: string | undefined } | { readonly failure: SendFailure };
+
+async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data: SendReplyData }> {
+  const draft = structuredClone(ctx.writer.manifest) as Manifest;
+  const sent = requestFollowUp(draft, request.taskId, request.prompt ?? '');
+  if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error), data: { failure: sent.error } };
+  const followUp = draft.tasks.find((t) => t.id === request.taskId)?.followUp;
+  ctx.writer.updateTask(request.taskId, (t) => {
+    if (followUp) t.followUp = followUp;
+  });
+  ctx.writer.log(`task ${request.taskId}: follow-up received (send)`);
+  ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
+  return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
+}
+
+function toDecision(r: InboxRequest): DecisionRequest | undefined {
+  if (r.reviewer === undefined) return undefined;
+  if (r.kind === 'approve') return { decision: 'approved', taskId: r.taskId, reviewer: r.reviewer, note: r.note };
+  if (r.reason === undefined) return undefined;
+  return { decision: 'rejected', taskId: r.taskId, reviewer: r.reviewer, reason: r.reason };
+}
