@@ -111,7 +111,7 @@ function finalMessage(items: readonly InputItem[]): string {
 function structuredAnswer(schema: unknown, items: readonly InputItem[]): string {
   const properties = Object.keys((schema as { properties?: Record<string, unknown> } | null)?.properties ?? {});
   const has = (...keys: string[]): boolean => keys.every((k) => properties.includes(k));
-  if (has('result', 'summary', 'findings')) return JSON.stringify(verdictAnswer(items));
+  if (has('verdict', 'summary', 'findings')) return JSON.stringify(verdictAnswer(items));
   if (has('probableCause', 'nextStep')) return JSON.stringify(triageAnswer(items));
   if (has('tasks')) return graphAnswer(items);
   return `Offline model (stand-in): no offline answer for an output schema with the properties ${properties.join(', ') || '(none)'}.`;
@@ -155,7 +155,7 @@ function verdictAnswer(items: readonly InputItem[]): Verdict {
   }
   const verdict = verdictFromChecks(checks);
   if (forced === 'pass' || forced === 'fail') {
-    return { ...verdict, result: forced, summary: `${verdict.summary} (Verdict forced to ${forced} by an offline-verdict block.)`, findings: forced === 'pass' ? [] : verdict.findings };
+    return { ...verdict, verdict: forced, summary: `${verdict.summary} (Verdict forced to ${forced} by an offline-verdict block.)`, findings: forced === 'pass' ? [] : verdict.findings };
   }
   return verdict;
 }

@@ -21,8 +21,8 @@ export const Finding = z.object({
 export type Finding = z.infer<typeof Finding>;
 
 export const Verdict = z.object({
-  /** `pass` only when everything the tester was to verify passed. */
-  result: z.enum(['pass', 'fail']),
+  /** `pass` only when everything the tester was to verify passed. (Named as in a task's `verdict.json`, which `review` shows.) */
+  verdict: z.enum(['pass', 'fail']),
   /** One paragraph for people. */
   summary: z.string(),
   findings: z.array(Finding),
@@ -65,7 +65,7 @@ export interface EnforcedVerdict {
  */
 export function enforceChecks(verdict: Verdict, checks: readonly CheckEvidence[]): EnforcedVerdict {
   const failed = checks.filter((c) => !checkPassed(c));
-  if (failed.length === 0 || verdict.result === 'fail') return { verdict, overridden: false };
+  if (failed.length === 0 || verdict.verdict === 'fail') return { verdict, overridden: false };
   const finding: Finding = {
     file: null,
     line: null,
@@ -73,7 +73,7 @@ export function enforceChecks(verdict: Verdict, checks: readonly CheckEvidence[]
     message: `the orchestrator's checks failed (${failed.map(describeCheck).join('; ')}), so the verdict is fail: a tester cannot pass a task whose checks fail`,
   };
   return {
-    verdict: { result: 'fail', summary: `Failed checks overrule the tester's pass. The tester said: ${verdict.summary}`, findings: [finding, ...verdict.findings] },
+    verdict: { verdict: 'fail', summary: `Failed checks overrule the tester's pass. The tester said: ${verdict.summary}`, findings: [finding, ...verdict.findings] },
     overridden: true,
   };
 }
@@ -86,7 +86,7 @@ export function verdictFromChecks(checks: readonly CheckEvidence[]): Verdict {
       ? 'No checks to judge by; nothing failed.'
       : `${checks.length - failed.length} of ${checks.length} check(s) passed${failed.length ? `; failed: ${failed.map(describeCheck).join('; ')}` : ''}.`;
   return {
-    result: failed.length === 0 ? 'pass' : 'fail',
+    verdict: failed.length === 0 ? 'pass' : 'fail',
     summary,
     findings: failed.map((c) => ({ file: null, line: null, severity: 'error' as const, message: `${describeCheck(c)}${c.output ? `: ${lastLines(c.output, 5)}` : ''}` })),
   };

@@ -29,7 +29,7 @@ describe('judge', () => {
   it('passes when every check passed', async () => {
     const result = await judge(runtime, { task, diff, checks: [{ command: 'node --test', exitCode: 0 }, { command: 'npm run lint', exitCode: 0 }] });
     if (!result.ok) throw new Error(result.error.message);
-    expect(result.value.verdict).toEqual({ result: 'pass', summary: '2 of 2 check(s) passed.', findings: [] });
+    expect(result.value.verdict).toEqual({ verdict: 'pass', summary: '2 of 2 check(s) passed.', findings: [] });
     expect(result.value.overridden).toBe(false);
     expect(result.value.usage.total).toBeGreaterThan(0);
   });
@@ -38,7 +38,7 @@ describe('judge', () => {
     const result = await judge(runtime, { task, diff, checks: [{ command: 'node --test', exitCode: 1, output: 'not ok 1 - greets\n' }, { command: 'npm run lint', exitCode: 0 }] });
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.verdict).toEqual({
-      result: 'fail',
+      verdict: 'fail',
       summary: '1 of 2 check(s) passed; failed: `node --test` exited 1.',
       findings: [{ file: null, line: null, severity: 'error', message: '`node --test` exited 1: not ok 1 - greets' }],
     });
@@ -48,9 +48,9 @@ describe('judge', () => {
     const lenient = { ...task, prompt: `${task.prompt}\n\n${fence('offline-verdict', 'pass')}` };
     const result = await judge(runtime, { task: lenient, diff, checks: [{ command: 'node --test', exitCode: 1 }] });
     if (!result.ok) throw new Error(result.error.message);
-    expect(result.value.modelVerdict.result).toBe('pass');
+    expect(result.value.modelVerdict.verdict).toBe('pass');
     expect(result.value.overridden).toBe(true);
-    expect(result.value.verdict.result).toBe('fail');
+    expect(result.value.verdict.verdict).toBe('fail');
     expect(result.value.verdict.findings[0]).toEqual({
       file: null,
       line: null,
@@ -94,7 +94,7 @@ describe('tester agent turn', () => {
       if (result.status !== 'completed') throw new Error(JSON.stringify(result.failure));
       expect(result.codexCalls).toHaveLength(1);
       expect(result.verdict).toEqual({
-        result: 'fail',
+        verdict: 'fail',
         summary: '1 of 2 check(s) passed; failed: `exit 4` exited 4.',
         findings: [{ file: null, line: null, severity: 'error', message: '`exit 4` exited 4' }],
       });

@@ -18,7 +18,7 @@ const output = (id: string, message: string, threadId = 't-1'): Record<string, u
 });
 const args = (item: OutputItem): unknown => (item.type === 'function_call' ? JSON.parse(item.arguments) : item);
 const text = (item: OutputItem): string => (item.type === 'message' ? (item.content[0]?.text ?? '') : `not a message: ${item.type}`);
-const verdictSchema = { type: 'json_schema', name: 'output', schema: { properties: { result: {}, summary: {}, findings: {} } } };
+const verdictSchema = { type: 'json_schema', name: 'output', schema: { properties: { verdict: {}, summary: {}, findings: {} } } };
 
 describe('offline model: role agents', () => {
   it('hands the prompt to Codex, then each follow-up in the same thread, then finishes', () => {
@@ -44,10 +44,10 @@ describe('offline model: role agents', () => {
   it('answers a verdict from the check results in the prompt', () => {
     const checks = (codes: number[]): string => fence('json', JSON.stringify({ checks: codes.map((c, i) => ({ command: `check ${i + 1}`, exitCode: c })) }));
     const pass = JSON.parse(text(decide({ input: [user(`Judge.\n${checks([0, 0])}`)], text: { format: verdictSchema } }, ids())));
-    expect(pass).toEqual({ result: 'pass', summary: '2 of 2 check(s) passed.', findings: [] });
+    expect(pass).toEqual({ verdict: 'pass', summary: '2 of 2 check(s) passed.', findings: [] });
     const fail = JSON.parse(text(decide({ input: [user(`Judge.\n${checks([0, 2])}`)], text: { format: verdictSchema } }, ids())));
     expect(fail).toEqual({
-      result: 'fail',
+      verdict: 'fail',
       summary: '1 of 2 check(s) passed; failed: `check 2` exited 2.',
       findings: [{ file: null, line: null, severity: 'error', message: '`check 2` exited 2' }],
     });
@@ -56,7 +56,7 @@ describe('offline model: role agents', () => {
   it('calls Codex first when a tester with the tool is asked for a verdict, then judges by what Codex reported', () => {
     const input = [user('Run the tests.'), call({}, 'c1'), output('c1', 'Offline model (stand-in): carried out 1 of 1 steps, 1 failed.\n1. shell `npm test`: exit 1')];
     expect(decide({ input: [user('Run the tests.')], tools: codexTool, text: { format: verdictSchema } }, ids())).toMatchObject({ type: 'function_call', name: 'codex' });
-    expect(JSON.parse(text(decide({ input, tools: codexTool, text: { format: verdictSchema } }, ids())))).toMatchObject({ result: 'fail', findings: [{ message: '`npm test` exited 1' }] });
+    expect(JSON.parse(text(decide({ input, tools: codexTool, text: { format: verdictSchema } }, ids())))).toMatchObject({ verdict: 'fail', findings: [{ message: '`npm test` exited 1' }] });
   });
 
   it('answers a triage from the failure in the prompt', () => {

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ruleTriage } from '../../src/roles/triage.js';
 import { enforceChecks, Verdict, verdictFromChecks } from '../../src/roles/verdict.js';
 
-const pass: Verdict = { result: 'pass', summary: 'Looks good.', findings: [] };
+const pass: Verdict = { verdict: 'pass', summary: 'Looks good.', findings: [] };
 
 describe('verdict rule', () => {
   it('keeps a pass when every check passed, and any fail as it is', () => {
     expect(enforceChecks(pass, [{ command: 'npm test', exitCode: 0 }])).toEqual({ verdict: pass, overridden: false });
-    const fail: Verdict = { result: 'fail', summary: 'Broken.', findings: [{ file: 'a.js', line: 3, severity: 'error', message: 'typo' }] };
+    const fail: Verdict = { verdict: 'fail', summary: 'Broken.', findings: [{ file: 'a.js', line: 3, severity: 'error', message: 'typo' }] };
     expect(enforceChecks(fail, [{ command: 'npm test', exitCode: 0 }])).toEqual({ verdict: fail, overridden: false });
   });
 
@@ -21,7 +21,7 @@ describe('verdict rule', () => {
     expect(enforceChecks(pass, checks)).toEqual({
       overridden: true,
       verdict: {
-        result: 'fail',
+        verdict: 'fail',
         summary: "Failed checks overrule the tester's pass. The tester said: Looks good.",
         findings: [
           {
@@ -37,15 +37,15 @@ describe('verdict rule', () => {
   });
 
   it('judges from checks alone for the offline stand-in', () => {
-    expect(verdictFromChecks([])).toEqual({ result: 'pass', summary: 'No checks to judge by; nothing failed.', findings: [] });
+    expect(verdictFromChecks([])).toEqual({ verdict: 'pass', summary: 'No checks to judge by; nothing failed.', findings: [] });
     expect(verdictFromChecks([{ command: 'npm test', exitCode: 1, output: 'a\nb\nnot ok 1 - adds\n' }]).findings).toEqual([
       { file: null, line: null, severity: 'error', message: '`npm test` exited 1: a\nb\nnot ok 1 - adds' },
     ]);
   });
 
   it('is the schema the tester answers in: every field required, unknowns as null', () => {
-    expect(Verdict.safeParse({ result: 'pass', summary: 's', findings: [{ severity: 'info', message: 'm' }] }).success).toBe(false);
-    expect(Verdict.safeParse({ result: 'maybe', summary: 's', findings: [] }).success).toBe(false);
+    expect(Verdict.safeParse({ verdict: 'pass', summary: 's', findings: [{ severity: 'info', message: 'm' }] }).success).toBe(false);
+    expect(Verdict.safeParse({ verdict: 'maybe', summary: 's', findings: [] }).success).toBe(false);
   });
 });
 
