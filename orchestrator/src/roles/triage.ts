@@ -62,6 +62,36 @@ export function ruleTriage(f: FailureContext): Triage {
         probableCause: `Codex ended its turn on task "${f.taskId}" without finishing it: ${message}`,
         nextStep: `Look at the last command in ${log}, then run \`${resume}\`.`,
       };
+    case 'model-rate-limited':
+      return {
+        probableCause: `The model refused requests for task "${f.taskId}" with HTTP 429 (rate limit or quota): ${message}`,
+        nextStep: `Wait for the limit to reset (or lower the graph's concurrency), then run \`${resume}\`.`,
+      };
+    case 'model-unavailable':
+      return {
+        probableCause: `The model service failed or was overloaded while working on task "${f.taskId}": ${message}`,
+        nextStep: `Run \`${resume}\` once the service is back; the failure is retryable (raise \`retries\` to have runs retry it themselves).`,
+      };
+    case 'transport-error':
+      return {
+        probableCause: `The connection to the model broke while working on task "${f.taskId}": ${message}`,
+        nextStep: `Check the network (and any proxy), then run \`${resume}\`.`,
+      };
+    case 'auth-failed':
+      return {
+        probableCause: `The model refused the credentials (missing or invalid API key) for task "${f.taskId}": ${message}`,
+        nextStep: `Set a valid OPENAI_API_KEY (or unset it to use the offline stand-in), then run \`${resume}\`.`,
+      };
+    case 'sandbox-denied':
+      return {
+        probableCause: `Codex's sandbox refused something task "${f.taskId}" needed (it may write only inside its worktree): ${message}`,
+        nextStep: 'Change the task so it works inside its worktree (no writes elsewhere, no network), then run the graph again.',
+      };
+    case 'bad-config':
+      return {
+        probableCause: `Codex or the model rejected the configuration or request of task "${f.taskId}": ${message}`,
+        nextStep: 'Check the model name (CODEX_ORCHESTRATOR_MODEL) and the Codex configuration the message names, then run the graph again.',
+      };
     case 'agent-failed':
       return {
         probableCause: `Codex or the model reported an error on task "${f.taskId}": ${message}`,

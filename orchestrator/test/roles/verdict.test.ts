@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ruleTriage } from '../../src/roles/triage.js';
+import { TaskFailureReason } from '../../src/store/manifest.js';
 import { enforceChecks, Verdict, verdictFromChecks } from '../../src/roles/verdict.js';
 
 const pass: Verdict = { verdict: 'pass', summary: 'Looks good.', findings: [] };
@@ -67,7 +68,7 @@ describe('rule triage', () => {
   });
 
   it('answers every reason, known or not, from the reason and the first line of the message', () => {
-    const reasons = ['merge-conflict', 'timeout', 'codex-exited', 'turn-aborted', 'agent-failed', 'cancelled', 'dependency-failed', 'workspace-error', 'internal-error', 'something-new'];
+    const reasons = [...TaskFailureReason.options.filter((r) => r !== 'verify-failed'), 'something-new'];
     const answers = reasons.map((reason) => ruleTriage({ taskId: 't', role: 'builder', reason, message: 'first line\nsecond line' }));
     expect(new Set(answers.map((a) => a.nextStep)).size).toBe(reasons.length);
     for (const a of answers) {
