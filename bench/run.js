@@ -424,11 +424,11 @@ async function sequentialLoop(mods, { base, ids, latency }) {
 // Main
 
 async function loadModules() {
-  if (!existsSync(path.join(ROOT, 'dist', 'engine', 'engine.js'))) {
+  if (!existsSync(path.join(ROOT, 'dist', 'orchestrator', 'src', 'engine', 'engine.js'))) {
     progress('dist/ is missing: running npm run build …');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   }
-  const imp = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
+  const imp = (p) => import(pathToFileURL(path.join(ROOT, 'dist', 'orchestrator', 'src', p)).href);
   const [engine, load, server, home, binary, abort] = await Promise.all([
     imp('engine/engine.js'),
     imp('graph/load.js'),

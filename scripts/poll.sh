@@ -7,7 +7,7 @@
 # 1 when it failed, was stopped or died, 2 for a bad run id.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ ! -f "$here/dist/cli/main.js" ]; then
+if [ ! -f "$here/dist/orchestrator/src/cli/main.js" ]; then
   (cd "$here" && npm run --silent build)
 fi
 exec node "$here/bin/codex-orchestrator.js" poll "${@:-latest}"

@@ -7,7 +7,7 @@
 # are offences, 2 when tasks/index.json is malformed. Run it from inside the project's repository.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ ! -f "$here/dist/cli/main.js" ]; then
+if [ ! -f "$here/dist/orchestrator/src/cli/main.js" ]; then
   (cd "$here" && npm run --silent build)
 fi
 exec node "$here/bin/codex-orchestrator.js" spec-guard "$@"

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
@@ -21,6 +22,7 @@ usage:
   codex-orchestrator send <run-id|latest> --task T "<follow-up prompt>" [--json]
   codex-orchestrator verify <run-id|latest> [--json]
   codex-orchestrator spec-guard [--json]
+  codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -35,7 +37,7 @@ Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_O
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
 /** Commands of the product contract that this version does not have yet. */
-const NOT_YET = new Set(['archive', 'plan', 'ui']);
+const NOT_YET = new Set(['archive', 'ui']);
 
 const COMMON = {
   'runs-dir': { type: 'string' },
@@ -113,6 +115,25 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const { validateCommand } = await import('./commands/validate.js');
       return validateCommand(one(positionals, 'graph file'), values.json, out);
+    }
+    case 'plan': {
+      const { values, positionals } = parse(rest, { pattern: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } });
+      if (values.help) return help(out);
+      if (positionals.length === 0) throw new UsageError('missing the description of the work to plan', 'e.g. codex-orchestrator plan "Add a shout(name) function" --pattern feature');
+      const { planCommand } = await import('./commands/plan.js');
+      return planCommand(
+        {
+          description: positionals.join(' '),
+          pattern: values.pattern,
+          out: values.out,
+          force: values.force,
+          json: values.json,
+          projectRoot: path.dirname(resolveRunsDir(values['runs-dir'])),
+          env: process.env,
+          cwd: process.cwd(),
+        },
+        out,
+      );
     }
     case 'run': {
       const { values, positionals } = parse(rest, {
@@ -238,7 +259,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, verify, spec-guard',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, verify, spec-guard, plan',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

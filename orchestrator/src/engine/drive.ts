@@ -15,6 +15,7 @@ import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js'
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
 import type { Manifest, RunStatus } from '../store/manifest.js';
+import { parseRoleText, sectionFor } from '../roles/instructions.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { Redactor } from '../store/secrets/redactor.js';
@@ -281,13 +282,13 @@ function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: 
   return { status: 'succeeded', message: undefined };
 }
 
-/** Role instructions from `agents/<role>.md`, given to Codex as developer instructions. */
+/** The `## Codex` section of `agents/<role>.md`, given to Codex as developer instructions. */
 function roleInstructions(): (role: AnalyzedTask['role']) => string | undefined {
   const cache = new Map<string, string | undefined>();
   return (role) => {
     if (!cache.has(role)) {
       const file = path.join(packageRoot(), 'agents', `${role}.md`);
-      cache.set(role, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+      cache.set(role, existsSync(file) ? sectionFor(parseRoleText(readFileSync(file, 'utf8')), 'Codex') : undefined);
     }
     return cache.get(role);
   };

@@ -16,16 +16,24 @@ import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
  * the defaults. Reports every problem it finds, sorted by position, rather than stopping at the
  * first: fixing a graph file should take one round trip, not one per mistake.
  */
-export function analyzeGraph(file: string, source: string, parsed: ParsedGraphSource): Result<AnalyzedGraph, Diagnostic[]> {
+export function analyzeGraph(file: string, source: string, parsed: ParsedGraphSource, files?: FileProbe): Result<AnalyzedGraph, Diagnostic[]> {
   const checked = TaskGraph.safeParse(parsed.data);
   const diagnostics = [
     ...(checked.success ? [] : issueDiagnostics(checked.error.issues, parsed.data, parsed.positions)),
     // The structural checks read the raw data leniently, so they still run when zod has complaints.
-    ...structureDiagnostics(sketchTasks(parsed.data), parsed.data, parsed.positions),
+    ...structureDiagnostics(sketchTasks(parsed.data), parsed.data, parsed.positions, { graphDir: dirname(file), files }),
     ...secretPatternDiagnostics(parsed.data, parsed.positions),
   ].sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
   if (!checked.success || diagnostics.length > 0) return err(diagnostics);
   return ok(build(file, source, checked.data));
+}
+
+/**
+ * Tells whether a file exists. Loading a graph from disk passes one, so a missing
+ * `instructionsFile` is reported like any other mistake; analyzing text alone does not look.
+ */
+export interface FileProbe {
+  isFile(absolutePath: string): boolean;
 }
 
 /** What the structural checks need from one task, taken from the raw data whatever its shape. */
@@ -36,6 +44,8 @@ interface TaskSketch {
   readonly prompt: unknown;
   readonly deps: readonly { readonly name: string; readonly index: number }[];
   readonly cwd: unknown;
+  readonly instructions: unknown;
+  readonly instructionsFile: unknown;
 }
 
 function sketchTasks(data: unknown): TaskSketch[] {
@@ -53,12 +63,19 @@ function sketchTasks(data: unknown): TaskSketch[] {
         prompt: task['prompt'],
         deps: deps.flatMap((name: unknown, i) => (typeof name === 'string' ? [{ name, index: i }] : [])),
         cwd: task['cwd'],
+        instructions: task['instructions'],
+        instructionsFile: task['instructionsFile'],
       },
     ];
   });
 }
 
-function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, positions: GraphSourceMap): Diagnostic[] {
+interface FileContext {
+  readonly graphDir: string;
+  readonly files: FileProbe | undefined;
+}
+
+function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, positions: GraphSourceMap, context: FileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const firstById = new Map<string, TaskSketch>();
   for (const task of tasks) {
@@ -109,7 +126,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
         edges[i]!.push(slot.get(target)!);
       }
     }
-    out.push(...taskFieldDiagnostics(task, name, positions));
+    out.push(...taskFieldDiagnostics(task, name, positions), ...instructionsDiagnostics(task, name, positions, context));
   }
 
   for (const component of stronglyConnectedComponents(edges)) {
@@ -197,6 +214,49 @@ function secretPatternDiagnostics(data: unknown, positions: GraphSourceMap): Dia
 const PATTERN_HINT =
   'write a JavaScript regular expression without slashes or flags, e.g. "ghp_[A-Za-z0-9]{36}"; put a backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it as written';
 
+function instructionsDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap, context: FileContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const text = task.instructions;
+  const file = task.instructionsFile;
+  if (text === undefined && file === undefined) return out;
+  if (task.role === 'gate') {
+    const key = text !== undefined ? 'instructions' : 'instructionsFile';
+    out.push({
+      position: positions.keyAt(['tasks', task.index, key]),
+      message: `gate ${name} has no agent, so "${key}" would have no effect`,
+      hint: `remove "${key}"; instructions are for builder and tester tasks`,
+    });
+    return out;
+  }
+  if (text !== undefined && file !== undefined) {
+    out.push({
+      position: positions.keyAt(['tasks', task.index, 'instructionsFile']),
+      message: `${name} sets both "instructions" and "instructionsFile"`,
+      hint: 'keep one: the instructions themselves, or the path of a markdown file that holds them',
+    });
+  }
+  if (isBlank(text)) {
+    out.push({ position: positions.valueAt(['tasks', task.index, 'instructions']), message: `${name} has empty "instructions"`, hint: 'write the instructions, or remove the key to use the role\'s own' });
+  }
+  if (typeof file === 'string' && file.trim() !== '') {
+    const position = positions.valueAt(['tasks', task.index, 'instructionsFile']);
+    if (posix.isAbsolute(file) || win32.isAbsolute(file)) {
+      out.push({
+        position,
+        message: `"instructionsFile" must be relative to the graph file (got ${JSON.stringify(file)})`,
+        hint: 'write the path from the folder that holds the graph file, e.g. "../agents/careful-builder.md"',
+      });
+    } else if (context.files && !context.files.isFile(resolve(context.graphDir, file))) {
+      out.push({
+        position,
+        message: `instructions file ${JSON.stringify(file)} of ${name} does not exist (looked for ${resolve(context.graphDir, file)})`,
+        hint: 'the path is relative to the graph file; create the file or fix the path',
+      });
+    }
+  }
+  return out;
+}
+
 function isBlank(value: unknown): boolean {
   return typeof value === 'string' && value.trim() === '';
 }
@@ -219,6 +279,12 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       deps: [...new Set(task.deps)].map(toTaskId),
       verify: task.verify,
       cwd: task.cwd === undefined ? undefined : normaliseCwd(task.cwd),
+      instructions:
+        task.instructions !== undefined
+          ? { kind: 'text', text: task.instructions }
+          : task.instructionsFile !== undefined
+            ? { kind: 'file', path: resolve(dirname(file), task.instructionsFile) }
+            : undefined,
       checklist: task.checklist,
       timeoutMs: timeout === undefined ? DEFAULT_TASK_TIMEOUT_MS : durationMs(timeout),
       retries: task.retries ?? settings.retries ?? 0,

@@ -1,6 +1,13 @@
 import type { TaskId } from '../core/ids.js';
 import type { Backend, Role } from './schema.js';
 
+/** Instructions a graph gives one task, replacing its role's (`agents/<role>.md`). */
+export type TaskInstructions =
+  /** Written in the graph (`instructions`). */
+  | { readonly kind: 'text'; readonly text: string }
+  /** A markdown file (`instructionsFile`), read when the task runs; `path` is absolute. */
+  | { readonly kind: 'file'; readonly path: string };
+
 /** A task after analysis: ids are checked, defaults are applied. */
 export interface AnalyzedTask {
   readonly id: TaskId;
@@ -12,6 +19,8 @@ export interface AnalyzedTask {
   readonly verify: readonly string[];
   /** Directory inside the repository (relative, normalised, never escaping it) where work happens. */
   readonly cwd: string | undefined;
+  /** This task's own instructions in place of its role's, when the graph gives some. */
+  readonly instructions: TaskInstructions | undefined;
   readonly checklist: string | undefined;
   readonly timeoutMs: number;
   readonly retries: number;

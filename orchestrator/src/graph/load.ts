@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { err, type Result } from '../core/result.js';
 import type { Diagnostic } from '../core/source-position.js';
-import { analyzeGraph } from './analyze.js';
+import { analyzeGraph, type FileProbe } from './analyze.js';
 import type { AnalyzedGraph } from './analyzed.js';
 import { graphFormat, parseGraphSource } from './parse.js';
 
@@ -34,8 +35,19 @@ export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, Gra
   } catch {
     return err(notUtf8(absolute, bytes));
   }
-  return analyzeGraphSource(absolute, source);
+  return analyzeGraphSource(absolute, source, diskProbe);
 }
+
+/** Looks at the disk: what `loadGraph` uses to check the files a graph names. */
+export const diskProbe: FileProbe = {
+  isFile: (p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  },
+};
 
 /**
  * A file that is not UTF-8 (another encoding, or not text at all), reported at its first byte
@@ -71,14 +83,15 @@ function notUtf8(file: string, bytes: Uint8Array): GraphLoadFailure {
 
 /**
  * Parses and analyzes a graph file's text without touching the file system; `file` (made
- * absolute) decides the format, names the graph by default and anchors a relative `settings.repo`.
+ * absolute) decides the format, names the graph by default and anchors relative paths
+ * (`settings.repo`, `instructionsFile`). With `files`, referenced files must exist.
  */
-export function analyzeGraphSource(file: string, source: string): Result<AnalyzedGraph, GraphSourceFailure> {
+export function analyzeGraphSource(file: string, source: string, files?: FileProbe): Result<AnalyzedGraph, GraphSourceFailure> {
   const absolute = resolve(file);
   const format = graphFormat(absolute);
   if (format === undefined) return err({ reason: 'unsupported-extension', file: absolute });
   const parsed = parseGraphSource(absolute, source, format);
-  const analyzed = parsed.ok ? analyzeGraph(absolute, source, parsed.value) : parsed;
+  const analyzed = parsed.ok ? analyzeGraph(absolute, source, parsed.value, files) : parsed;
   if (analyzed.ok) return analyzed;
   return err({ reason: 'invalid', file: absolute, source, diagnostics: analyzed.error });
 }

@@ -55,6 +55,14 @@ export const Task = z
     role: Role,
     /** What the agent is asked to do. Required for builders and testers. */
     prompt: z.string().optional(),
+    /**
+     * Replaces the role's instructions (`agents/<role>.md`) for this task only. Markdown; `## Agent`
+     * and `## Codex` sections replace those sections of the role file, text without sections the
+     * whole of it.
+     */
+    instructions: z.string().optional(),
+    /** Like `instructions`, read from a markdown file; the path is relative to the graph file. */
+    instructionsFile: z.string().min(1).optional(),
     /** Ids of tasks that must succeed first. */
     deps: z.array(z.string()).default([]),
     /** Shell commands the orchestrator runs in the task's worktree after the agent; any non-zero exit fails the task. */

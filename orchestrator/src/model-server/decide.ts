@@ -1,3 +1,4 @@
+import { answerAgent, type AgentRequest } from './agent-layer.js';
 import { describeStep } from './script.js';
 import { locateInScript, normaliseInput, type ScriptPosition } from './history.js';
 
@@ -28,19 +29,20 @@ export type OutputItem =
     };
 
 /** The part of a Responses API request the offline model reads. */
-export interface ModelRequest {
-  readonly input?: unknown;
-  readonly tools?: readonly { readonly type?: string; readonly name?: string }[];
-}
+export type ModelRequest = AgentRequest;
 
 /** Long enough that ordinary commands finish inside one tool call; longer ones are polled. */
 const EXEC_YIELD_MS = 30_000;
 
 /**
- * Picks the offline model's next output: the next step of the prompt's script as a tool call,
- * a poll of a still-running command, or the final summary message.
+ * Picks the offline model's next output. For a role agent (`agent-layer.ts`): a call of the codex
+ * tool, a final message or structured JSON. For Codex: the next step of the prompt's script as a
+ * tool call, a poll of a still-running command, or the final summary message.
  */
 export function decide(request: ModelRequest, newId: (prefix: string) => string): OutputItem {
+  const agent = answerAgent(request);
+  if (agent?.kind === 'call') return functionCall(newId, agent.name, agent.args);
+  if (agent?.kind === 'message') return message(newId, agent.text);
   const position = locateInScript(normaliseInput(request.input));
   const toolNames = new Set((request.tools ?? []).map((t) => t.name).filter((n): n is string => !!n));
   if (position.pendingSession !== undefined) {

@@ -6,7 +6,8 @@
  *
  * Other fenced blocks (code samples in prose) are not steps. One more kind exists for tests of
  * failure handling: an `offline-fault` block (`503`, `429`, `401`, `disconnect`, optionally
- * followed by `times N`, default 1) makes the server fail that many requests for this prompt.
+ * followed by `times N`, default 1) makes the server fail that many of Codex's requests for this
+ * prompt (requests of the role agents are never failed).
  */
 
 /** One thing the offline model will ask Codex to do. */
@@ -18,6 +19,18 @@ export type ScriptStep =
 
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'zsh']);
 const FENCE = /^(`{3,}|~{3,})[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n([\s\S]*?)^\1[ \t]*$/gm;
+
+/** A fenced block of a prompt: its language (lower case), its body, and where it is in the text. */
+export interface FencedBlock {
+  readonly lang: string;
+  readonly body: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export function fencedBlocks(text: string): FencedBlock[] {
+  return [...text.matchAll(FENCE)].map((m) => ({ lang: (m[2] ?? '').toLowerCase(), body: m[3] ?? '', start: m.index, end: m.index + m[0].length }));
+}
 
 export function parseScript(prompt: string): ScriptStep[] {
   const steps: ScriptStep[] = [];

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isAgentRequest } from './agent-layer.js';
 import { decide, type ModelRequest, type OutputItem } from './decide.js';
 import { locateInScript, normaliseInput } from './history.js';
 import { parseFaults, type Fault } from './script.js';
@@ -37,6 +38,8 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
   // The one piece of state: how many times each prompt's injected faults have been served.
   const faultsServed = new Map<string, number>();
   const nextFault = (body: ModelRequest): Fault['kind'] | undefined => {
+    // Faults are for Codex's requests; a role agent handing the same prompt to Codex gets none.
+    if (isAgentRequest(body)) return undefined;
     const prompt = locateInScript(normaliseInput(body.input)).prompt;
     let skip = faultsServed.get(prompt) ?? 0;
     for (const fault of parseFaults(prompt)) {

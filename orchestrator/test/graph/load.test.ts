@@ -82,6 +82,7 @@ describe('loadGraph', () => {
       deps: [],
       verify: [],
       cwd: 'docs',
+      instructions: undefined,
       checklist: undefined,
       timeoutMs: 20 * 60_000,
       retries: 1,
@@ -124,6 +125,37 @@ describe('loadGraph', () => {
       'error: unsupported graph file type: graph.txt\n' +
         '  hint: graph files are YAML (.yaml, .yml) or JSON (.json); rename the file or convert it',
     );
+  });
+
+  it('resolves instructionsFile from the graph file and reports one that does not exist', async () => {
+    await mkdir(join(dir, 'roles'), { recursive: true });
+    await writeFile(join(dir, 'roles', 'careful.md'), '# Careful\n');
+    const file = join(dir, 'tasks', 'instructed.yaml');
+    const source = [
+      'tasks:',
+      '  - {id: a, role: builder, prompt: A, instructionsFile: ../roles/careful.md}',
+      '  - {id: b, role: tester, prompt: B, instructions: Only read.}',
+      '',
+    ].join('\n');
+    await writeFile(file, source);
+    const loaded = await loadGraph(file);
+    if (!loaded.ok) throw new Error(renderGraphLoadFailure(loaded.error));
+    expect(loaded.value.tasks.map((t) => t.instructions)).toEqual([
+      { kind: 'file', path: join(dir, 'roles', 'careful.md') },
+      { kind: 'text', text: 'Only read.' },
+    ]);
+
+    await writeFile(file, source.replace('careful.md', 'missing.md'));
+    const missing = await loadGraph(file);
+    if (missing.ok) throw new Error('expected a failure');
+    expect(renderGraphLoadFailure(missing.error, { cwd: dir })).toBe(`tasks/instructed.yaml:2:57: error: instructions file "../roles/missing.md" of task "a" does not exist (looked for ${join(dir, 'roles', 'missing.md')})
+    2 |   - {id: a, role: builder, prompt: A, instructionsFile: ../roles/missing.md}
+      |                                                         ^^^^^^^^^^^^^^^^^^^
+  hint: the path is relative to the graph file; create the file or fix the path
+
+1 problem in tasks/instructed.yaml`);
+    // Text alone is analyzed without looking at the disk.
+    expect(analyzeGraphSource(file, source.replace('careful.md', 'missing.md')).ok).toBe(true);
   });
 
   it('rejects a file that is not UTF-8 at its first byte that is not', async () => {

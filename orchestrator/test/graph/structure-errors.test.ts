@@ -222,4 +222,48 @@ tasks/bad.yaml:9:10: error: "cwd" must stay inside the repository (got "pkg/../.
 
 2 problems in tasks/bad.yaml`);
   });
+
+  it('reports instructions on a gate, both kinds at once, blank text and an absolute file', () => {
+    const source = lines(
+      'tasks:',
+      '  - id: build',
+      '    role: builder',
+      '    prompt: Build it',
+      '    instructions: Be careful.',
+      '    instructionsFile: careful.md',
+      '  - id: test',
+      '    role: tester',
+      '    prompt: Test it',
+      '    instructions: "  "',
+      '  - id: lint',
+      '    role: builder',
+      '    prompt: Lint it',
+      '    instructionsFile: /etc/agents/lint.md',
+      '  - id: ship',
+      '    role: gate',
+      '    deps: [build]',
+      '    instructions: Approve quickly.',
+    );
+    expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:6:5: error: task "build" sets both "instructions" and "instructionsFile"
+    6 |     instructionsFile: careful.md
+      |     ^^^^^^^^^^^^^^^^
+  hint: keep one: the instructions themselves, or the path of a markdown file that holds them
+
+tasks/bad.yaml:10:19: error: task "test" has empty "instructions"
+   10 |     instructions: "  "
+      |                   ^^^^
+  hint: write the instructions, or remove the key to use the role's own
+
+tasks/bad.yaml:14:23: error: "instructionsFile" must be relative to the graph file (got "/etc/agents/lint.md")
+   14 |     instructionsFile: /etc/agents/lint.md
+      |                       ^^^^^^^^^^^^^^^^^^^
+  hint: write the path from the folder that holds the graph file, e.g. "../agents/careful-builder.md"
+
+tasks/bad.yaml:18:5: error: gate task "ship" has no agent, so "instructions" would have no effect
+   18 |     instructions: Approve quickly.
+      |     ^^^^^^^^^^^^
+  hint: remove "instructions"; instructions are for builder and tester tasks
+
+4 problems in tasks/bad.yaml`);
+  });
 });

@@ -13,7 +13,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.resolve(HERE, '../../../dist');
 
 export function forkChild(name: string, args: readonly string[] = []): ChildProcess {
-  if (!existsSync(path.join(DIST, 'store', 'read.js'))) throw new Error(`${DIST} is missing: run \`npm run build\` first`);
+  if (!existsSync(path.join(DIST, 'orchestrator', 'src', 'store', 'read.js'))) throw new Error(`${DIST} is missing: run \`npm run build\` first`);
   // No inherited execArgv: the test runner's flags are not for these processes.
   return fork(path.join(HERE, 'children', name), [...args], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireRunLock, renderLockFailure, runLockPath } from '../../src/store/run-lock.js';
 import { tempDir } from '../helpers/temp.js';
 
-const lockModule = pathToFileURL(path.resolve('dist/store/run-lock.js')).href;
+const lockModule = pathToFileURL(path.resolve('dist/orchestrator/src/store/run-lock.js')).href;
 
 /** A separate process that takes the run lock, says so, and then waits to be killed. */
 function holder(runDir: string): Promise<{ pid: number; kill: () => void }> {

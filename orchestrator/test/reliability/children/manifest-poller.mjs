@@ -5,7 +5,7 @@
 // polls for that long and sends {type: 'done', reads, torn: {json, schema, unreadable}, samples,
 // versions, elapsedMs}, then exits.
 
-import { readManifest } from '../../../../dist/store/read.js';
+import { readManifest } from '../../../../dist/orchestrator/src/store/read.js';
 
 process.on('message', async (message) => {
   if (message.type !== 'go') return;

@@ -4,8 +4,8 @@
 // Usage: manifest-writer.mjs <runs-dir> <run-dir>. Sends {type: 'writing'} (IPC) once the run is
 // open and the loop starts, or {type: 'error', message} when the run's manifest cannot be read.
 
-import { readManifest } from '../../../../dist/store/read.js';
-import { RunWriter } from '../../../../dist/store/run-writer.js';
+import { readManifest } from '../../../../dist/orchestrator/src/store/read.js';
+import { RunWriter } from '../../../../dist/orchestrator/src/store/run-writer.js';
 
 const [runsDir, runDir] = process.argv.slice(2);
 const current = await readManifest(runDir);
@@ -13,7 +13,12 @@ if (!current.ok) {
   process.send({ type: 'error', message: JSON.stringify(current.error) }, () => process.exit(1));
 } else {
   const template = current.value.tasks[0];
-  const writer = await RunWriter.create(runsDir, runDir, current.value, 'graph source\n');
+  const created = await RunWriter.create(runsDir, runDir, current.value, 'graph source\n');
+  if (!created.ok) {
+    process.send({ type: 'error', message: JSON.stringify(created.error) }, () => process.exit(1));
+    await new Promise(() => {});
+  }
+  const writer = created.value;
   process.send({ type: 'writing' });
   for (let n = 1; ; n++) {
     // A new heartbeat, and a message and task list whose lengths change: every file differs in size.

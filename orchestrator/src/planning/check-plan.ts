@@ -1,0 +1,65 @@
+import { err, ok, type Result } from '../core/result.js';
+import type { AnalyzedGraph } from '../graph/analyzed.js';
+import { analyzeGraphSource, diskProbe } from '../graph/load.js';
+import { renderGraphLoadFailure } from '../graph/render.js';
+import { renderGraphYaml, type PlanPaths } from './plan-files.js';
+
+/**
+ * A planner's answer made into the graph file `plan` writes, and checked exactly as a
+ * hand-written graph is: the same zod schema and the same analyzer, on the very text that will be
+ * written. The orchestrator, not the model, sets the graph's name and each task's checklist link.
+ */
+
+export interface PlannedGraph {
+  readonly graph: AnalyzedGraph;
+  /** The text to write to `paths.graphFile`. */
+  readonly yaml: string;
+}
+
+/** Why an answer is not a usable graph: the problems, rendered as `validate` renders them. */
+export interface PlanProblems {
+  readonly problems: string;
+}
+
+export interface PlanContext {
+  readonly paths: PlanPaths;
+  readonly description: string;
+  /** Comment lines at the top of the file. */
+  readonly header: readonly string[];
+  /** Paths in the problems are shown relative to this (the project root). */
+  readonly displayRoot: string;
+}
+
+export function checkPlannedGraph(answer: unknown, context: PlanContext): Result<PlannedGraph, PlanProblems> {
+  const yaml = renderGraphYaml(complete(answer, context), context.header);
+  const analyzed = analyzeGraphSource(context.paths.graphFile, yaml, diskProbe);
+  if (!analyzed.ok) return err({ problems: renderGraphLoadFailure(analyzed.error, { cwd: context.displayRoot }) });
+  return ok({ graph: analyzed.value, yaml });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The answer with the name, description and checklist links filled in; anything else as the model wrote it. */
+function complete(answer: unknown, context: PlanContext): unknown {
+  if (!isRecord(answer)) return answer;
+  const { version, name: _name, description, settings, tasks, ...rest } = answer;
+  const ref = context.paths.checklistRef;
+  return {
+    version: version ?? 1,
+    name: context.paths.slug,
+    description: typeof description === 'string' && description.trim() !== '' ? description : context.description,
+    ...(settings !== undefined ? { settings } : {}),
+    ...rest,
+    tasks: Array.isArray(tasks)
+      ? tasks.map((t: unknown) => (isRecord(t) && typeof t['id'] === 'string' ? { ...withoutKey(t, 'checklist'), checklist: `${ref}#${t['id']}` } : t))
+      : tasks,
+  };
+}
+
+function withoutKey(o: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = o;
+  return rest;
+}
+

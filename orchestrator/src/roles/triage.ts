@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { describeCheck, checkPassed, type CheckEvidence } from './verdict.js';
+
+/**
+ * Triage of a failed task: the manager agent's short diagnosis for people reading a run. Offline
+ * (and whenever a deterministic answer is wanted) `ruleTriage` answers from the failure reason and
+ * message alone.
+ */
+
+export const Triage = z.object({
+  /** One or two sentences: what most likely went wrong, naming the command, file or dependency. */
+  probableCause: z.string(),
+  /** The single next step for a person: a command to run or a change to make. */
+  nextStep: z.string(),
+});
+export type Triage = z.infer<typeof Triage>;
+
+/** What the manager is told about a failed task. */
+export interface FailureContext {
+  readonly runId?: string;
+  readonly taskId: string;
+  readonly role: string;
+  /** The kebab-case failure reason recorded in the manifest (`verify-failed`, `merge-conflict`, …). */
+  readonly reason: string;
+  readonly message: string;
+  readonly attempt?: number;
+  readonly checks?: readonly CheckEvidence[];
+  /** The end of the task's log, when the caller has it. */
+  readonly logTail?: string;
+}
+
+/** A deterministic triage from the failure reason and message. */
+export function ruleTriage(f: FailureContext): Triage {
+  const message = firstLine(f.message);
+  const resume = f.runId ? `codex-orchestrator resume ${f.runId}` : 'codex-orchestrator resume <run-id>';
+  const log = `.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/log.txt`;
+  switch (f.reason) {
+    case 'verify-failed': {
+      const failed = f.checks?.find((c) => !checkPassed(c));
+      return {
+        probableCause: `${failed ? `The verify command ${describeCheck(failed)}` : `A verify command failed (${message})`}: the change made by task "${f.taskId}" does not pass its own checks.`,
+        nextStep: `Read the check's output (${failed?.outputPath ? `.runs/${f.runId ?? '<run-id>'}/${failed.outputPath}` : `checks/ beside ${log}`}), fix the code or the task's prompt, then run \`${resume}\`.`,
+      };
+    }
+    case 'merge-conflict':
+      return {
+        probableCause: `Two of the dependencies of task "${f.taskId}" changed the same lines, so their results cannot be merged: ${message}`,
+        nextStep: 'Make one of the conflicting tasks depend on the other (or merge their branches by hand), then run the graph again.',
+      };
+    case 'timeout':
+      return {
+        probableCause: `Task "${f.taskId}" did not finish within its timeout: ${message}`,
+        nextStep: `Raise the task's \`timeout\` in the graph or split the task into smaller ones, then run \`${resume}\`.`,
+      };
+    case 'codex-exited':
+      return {
+        probableCause: `The Codex process ended or the connection to it broke while it worked on task "${f.taskId}": ${message}`,
+        nextStep: `Run \`${resume}\` (this failure is retryable); if it happens again, read Codex's messages in runner.log.`,
+      };
+    case 'turn-aborted':
+      return {
+        probableCause: `Codex ended its turn on task "${f.taskId}" without finishing it: ${message}`,
+        nextStep: `Look at the last command in ${log}, then run \`${resume}\`.`,
+      };
+    case 'model-rate-limited':
+      return {
+        probableCause: `The model refused requests for task "${f.taskId}" with HTTP 429 (rate limit or quota): ${message}`,
+        nextStep: `Wait for the limit to reset (or lower the graph's concurrency), then run \`${resume}\`.`,
+      };
+    case 'model-unavailable':
+      return {
+        probableCause: `The model service failed or was overloaded while working on task "${f.taskId}": ${message}`,
+        nextStep: `Run \`${resume}\` once the service is back; the failure is retryable (raise \`retries\` to have runs retry it themselves).`,
+      };
+    case 'transport-error':
+      return {
+        probableCause: `The connection to the model broke while working on task "${f.taskId}": ${message}`,
+        nextStep: `Check the network (and any proxy), then run \`${resume}\`.`,
+      };
+    case 'auth-failed':
+      return {
+        probableCause: `The model refused the credentials (missing or invalid API key) for task "${f.taskId}": ${message}`,
+        nextStep: `Set a valid OPENAI_API_KEY (or unset it to use the offline stand-in), then run \`${resume}\`.`,
+      };
+    case 'sandbox-denied':
+      return {
+        probableCause: `Codex's sandbox refused something task "${f.taskId}" needed (it may write only inside its worktree): ${message}`,
+        nextStep: 'Change the task so it works inside its worktree (no writes elsewhere, no network), then run the graph again.',
+      };
+    case 'bad-config':
+      return {
+        probableCause: `Codex or the model rejected the configuration or request of task "${f.taskId}": ${message}`,
+        nextStep: 'Check the model name (CODEX_ORCHESTRATOR_MODEL) and the Codex configuration the message names, then run the graph again.',
+      };
+    case 'agent-failed':
+      return {
+        probableCause: `Codex or the model reported an error on task "${f.taskId}": ${message}`,
+        nextStep: 'If the error is about rate limits or the model service, wait and resume the run; if it is about authentication, check OPENAI_API_KEY; otherwise fix what the error names.',
+      };
+    case 'cancelled':
+      return {
+        probableCause: `The run was stopped (or reached its time limit) before task "${f.taskId}" finished: ${message}`,
+        nextStep: `Run \`${resume}\` to continue where it stopped.`,
+      };
+    case 'dependency-failed':
+      return {
+        probableCause: `Task "${f.taskId}" did not run because a task it depends on did not succeed: ${message}`,
+        nextStep: 'Triage the failed dependency first; this task runs once it succeeds.',
+      };
+    case 'workspace-error':
+      return {
+        probableCause: `The orchestrator could not prepare or record the git worktree of task "${f.taskId}": ${message}`,
+        nextStep: `Check free disk space and \`git worktree list\`, then run \`${resume}\`.`,
+      };
+    case 'internal-error':
+      return {
+        probableCause: `A bug in codex-orchestrator stopped task "${f.taskId}": ${message}`,
+        nextStep: 'Report it with the run\'s runner.log and manifest.json.',
+      };
+    default:
+      return {
+        probableCause: `Task "${f.taskId}" failed (${f.reason}): ${message}`,
+        nextStep: `Read ${log}, fix what it shows, then run \`${resume}\`.`,
+      };
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
