@@ -7,7 +7,7 @@ import type { Diagnostic } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_FIX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
 import { closest } from './suggest.js';
 import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
 
@@ -46,6 +46,9 @@ interface TaskSketch {
   readonly cwd: unknown;
   readonly instructions: unknown;
   readonly instructionsFile: unknown;
+  readonly fix: unknown;
+  /** Keys present on the task (for fields that only some roles take). */
+  readonly keys: readonly string[];
 }
 
 function sketchTasks(data: unknown): TaskSketch[] {
@@ -65,6 +68,8 @@ function sketchTasks(data: unknown): TaskSketch[] {
         cwd: task['cwd'],
         instructions: task['instructions'],
         instructionsFile: task['instructionsFile'],
+        fix: task['fix'],
+        keys: Object.keys(task),
       },
     ];
   });
@@ -165,6 +170,7 @@ function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSo
       hint: 'add a "prompt" telling the agent what to do; only gate tasks may leave it out',
     });
   }
+  out.push(...roleFieldDiagnostics(task, name, positions));
   if (typeof task.cwd === 'string' && task.cwd !== '') {
     const position = positions.valueAt(['tasks', task.index, 'cwd']);
     const got = JSON.stringify(task.cwd);
@@ -181,6 +187,27 @@ function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSo
         hint: 'a task works in its own worktree and cannot reach outside it',
       });
     }
+  }
+  return out;
+}
+
+/** Task fields that only some roles take: the fix loop is a builder's, a verdict needs an agent. */
+const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Role[]; readonly hint: string }[] = [
+  { key: 'judge', roles: ['builder', 'tester'], hint: 'remove "judge"; a gate is decided by a reviewer, not by the tester agent' },
+  { key: 'maxFixAttempts', roles: ['builder'], hint: 'remove "maxFixAttempts"; only builders fix their own work (a failing tester reports, and its task fails)' },
+  { key: 'fix', roles: ['builder'], hint: 'remove "fix"; only builders fix their own work (a failing tester reports, and its task fails)' },
+];
+
+function roleFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {
+  if (task.role === undefined) return [];
+  const role = task.role;
+  const out: Diagnostic[] = ROLE_FIELDS.filter((f) => task.keys.includes(f.key) && !f.roles.includes(role)).map((f) => ({
+    position: positions.keyAt(['tasks', task.index, f.key]),
+    message: `${role} ${name} cannot have "${f.key}" (${f.roles.join(' and ')} only)`,
+    hint: f.hint,
+  }));
+  if (role === 'builder' && isBlank(task.fix)) {
+    out.push({ position: positions.valueAt(['tasks', task.index, 'fix']), message: `${name} has an empty "fix"`, hint: 'say what a fix attempt should do, or remove the key' });
   }
   return out;
 }
@@ -288,6 +315,9 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       checklist: task.checklist,
       timeoutMs: timeout === undefined ? DEFAULT_TASK_TIMEOUT_MS : durationMs(timeout),
       retries: task.retries ?? settings.retries ?? 0,
+      judge: task.role === 'gate' ? false : (task.judge ?? task.role === 'tester'),
+      maxFixAttempts: task.role === 'builder' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
+      fix: task.fix,
       index,
     };
   });
@@ -310,6 +340,8 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       retryBackoffMs: settings.retryBackoff === undefined ? DEFAULT_RETRY_BACKOFF_MS : durationMs(settings.retryBackoff),
       runTimeoutMs: settings.runTimeout === undefined ? undefined : durationMs(settings.runTimeout),
       secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
+      agents: settings.agents ?? true,
+      maxTokens: settings.maxTokens,
     },
     tasks,
     order: order.map((i) => tasks[i]!.id),

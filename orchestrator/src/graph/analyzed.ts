@@ -24,6 +24,12 @@ export interface AnalyzedTask {
   readonly checklist: string | undefined;
   readonly timeoutMs: number;
   readonly retries: number;
+  /** Whether the tester agent gives a verdict after the checks (testers by default; builders when the graph asks). */
+  readonly judge: boolean;
+  /** Fix attempts after a failed verification (builders; 0 for testers and gates). */
+  readonly maxFixAttempts: number;
+  /** What the graph tells a builder's fix follow-ups, besides the failing output and findings. */
+  readonly fix: string | undefined;
   /** Position in the file, used to order ready tasks deterministically. */
   readonly index: number;
 }
@@ -46,6 +52,10 @@ export interface AnalyzedGraph {
     readonly retryBackoffMs: number;
     /** Limit of one session of the run, if any. */
     readonly runTimeoutMs: number | undefined;
+    /** Whether builders and testers work through their role agents (else: straight to Codex). */
+    readonly agents: boolean;
+    /** The run's token budget, if any. */
+    readonly maxTokens: number | undefined;
     /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
     readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };

@@ -75,6 +75,21 @@ export const Task = z
     timeout: Duration.optional(),
     /** How many times a retryable failure is retried. */
     retries: z.number().int().min(0).max(10).optional(),
+    /**
+     * Whether the tester agent gives a verdict on the task after its checks (`verdict.json`).
+     * Default: true for testers, false for builders.
+     */
+    judge: z.boolean().optional(),
+    /**
+     * Builders: how many fix attempts follow a failed verification (checks, or the verdict of a
+     * judged builder), each a follow-up in the task's own Codex thread. Default: the setting, else 2.
+     */
+    maxFixAttempts: z.number().int().min(0).max(10).optional(),
+    /**
+     * Builders: what to tell the agent when its work fails verification, after the failing output
+     * and findings the orchestrator writes into the fix follow-up itself.
+     */
+    fix: z.string().optional(),
   })
   .strict();
 export type Task = z.infer<typeof Task>;
@@ -104,6 +119,18 @@ export const Settings = z
     secrets: z.array(z.string().min(1)).optional(),
     /** Names of further environment variables whose values are secrets (e.g. DATABASE_URL). */
     secretEnv: z.array(z.string().regex(ENV_NAME, 'an environment variable name (letters, digits and "_", not starting with a digit)')).optional(),
+    /**
+     * Whether builders and testers work through their role agents (`agents/`), which reach Codex
+     * through their one `codex` tool; false sends each task's prompt straight to Codex. Default true.
+     */
+    agents: z.boolean().optional(),
+    /** Default `maxFixAttempts` of builders (default 2). */
+    maxFixAttempts: z.number().int().min(0).max(10).optional(),
+    /**
+     * The run's token budget (Codex and the agents together, every task): once it is reached no
+     * new task or attempt starts, and the run ends `failed` (`budget-exceeded`).
+     */
+    maxTokens: z.number().int().positive().optional(),
   })
   .strict();
 export type Settings = z.infer<typeof Settings>;
@@ -123,6 +150,7 @@ export type TaskGraph = z.infer<typeof TaskGraph>;
 export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_RETRY_BACKOFF_MS = 2000;
+export const DEFAULT_MAX_FIX_ATTEMPTS = 2;
 
 /** The JSON Schema of graph files, generated from the zod schema (kept in `tasks/schema.json`). */
 export function graphJsonSchema(): Record<string, unknown> {

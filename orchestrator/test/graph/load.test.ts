@@ -71,6 +71,8 @@ describe('loadGraph', () => {
       retryBackoffMs: 2000,
       runTimeoutMs: undefined,
       secrets: { patterns: [], env: [] },
+      agents: true,
+      maxTokens: undefined,
     });
     expect(graph.order).toEqual(['docs', 'api', 'test', 'ship']);
     const [docs, api, test, ship] = graph.tasks;
@@ -86,11 +88,14 @@ describe('loadGraph', () => {
       checklist: undefined,
       timeoutMs: 20 * 60_000,
       retries: 1,
+      judge: false,
+      maxFixAttempts: 2,
+      fix: undefined,
       index: 0,
     });
     expect(api).toMatchObject({ title: 'Build the API', timeoutMs: 90_000, retries: 3, index: 1 });
-    expect(test).toMatchObject({ deps: ['api', 'docs'], verify: ['npm test'], index: 2 });
-    expect(ship).toMatchObject({ prompt: undefined, deps: ['test'], index: 3 });
+    expect(test).toMatchObject({ deps: ['api', 'docs'], verify: ['npm test'], judge: true, maxFixAttempts: 0, index: 2 });
+    expect(ship).toMatchObject({ prompt: undefined, deps: ['test'], judge: false, maxFixAttempts: 0, index: 3 });
   });
 
   it('reports a missing file with a hint', async () => {
@@ -193,8 +198,15 @@ describe('analyzeGraphSource', () => {
 
   it('reads JSON graphs and takes every setting from the file', () => {
     const source = JSON.stringify({
-      settings: { repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h', secrets: ['tok_[0-9a-f]{32}'], secretEnv: ['DATABASE_URL'] },
-      tasks: [{ id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' }],
+      settings: {
+        repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h', secrets: ['tok_[0-9a-f]{32}'], secretEnv: ['DATABASE_URL'],
+        agents: false, maxFixAttempts: 1, maxTokens: 50_000,
+      },
+      tasks: [
+        { id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' },
+        { id: 'build', role: 'builder', prompt: 'Build', judge: true, fix: 'Fix it.' },
+        { id: 'careful', role: 'builder', prompt: 'Build', maxFixAttempts: 0 },
+      ],
     });
     const graph = analyze('/virtual/graphs/one.json', source);
     expect(graph.settings).toEqual({
@@ -205,8 +217,12 @@ describe('analyzeGraphSource', () => {
       retryBackoffMs: 250,
       runTimeoutMs: 7_200_000,
       secrets: { patterns: ['tok_[0-9a-f]{32}'], env: ['DATABASE_URL'] },
+      agents: false,
+      maxTokens: 50_000,
     });
-    expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check' });
+    expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check', judge: true, maxFixAttempts: 0, fix: undefined });
+    expect(graph.tasks[1]).toMatchObject({ judge: true, maxFixAttempts: 1, fix: 'Fix it.' });
+    expect(graph.tasks[2]).toMatchObject({ judge: false, maxFixAttempts: 0 });
   });
 
   it('uses the default timeout when neither the task nor the settings give one', () => {
