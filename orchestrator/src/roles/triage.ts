@@ -34,14 +34,35 @@ export function ruleTriage(f: FailureContext): Triage {
   const message = firstLine(f.message);
   const resume = f.runId ? `codex-orchestrator resume ${f.runId}` : 'codex-orchestrator resume <run-id>';
   const log = `.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/log.txt`;
+  const send = (task: string): string => `codex-orchestrator send ${f.runId ?? '<run-id>'} --task ${task} "<what to fix>"`;
   switch (f.reason) {
     case 'verify-failed': {
       const failed = f.checks?.find((c) => !checkPassed(c));
+      const output = failed?.outputPath ? `.runs/${f.runId ?? '<run-id>'}/${failed.outputPath}` : `checks/ beside ${log}`;
+      if (f.role === 'tester') {
+        return {
+          probableCause: `${failed ? `The verify command ${describeCheck(failed)}` : `A verify command failed (${message})`}: what the dependencies of tester "${f.taskId}" built does not pass its checks.`,
+          nextStep: `Read the check's output (${output}), fix the dependency at fault (\`${send('<builder>')}\`, or the graph), then run the graph again.`,
+        };
+      }
       return {
         probableCause: `${failed ? `The verify command ${describeCheck(failed)}` : `A verify command failed (${message})`}: the change made by task "${f.taskId}" does not pass its own checks.`,
-        nextStep: `Read the check's output (${failed?.outputPath ? `.runs/${f.runId ?? '<run-id>'}/${failed.outputPath}` : `checks/ beside ${log}`}), fix the code or the task's prompt, then run \`${resume}\`.`,
+        nextStep: `Read the check's output (${output}), then tell the task what to fix: \`${send(f.taskId)}\` (and \`${resume}\` if the run has ended).`,
       };
     }
+    case 'verdict-failed':
+      return {
+        probableCause: `The checks of task "${f.taskId}" passed, but the tester agent's verdict is fail: ${message}`,
+        nextStep:
+          f.role === 'tester'
+            ? `Read the findings (.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/verdict.json); if they hold, fix the dependency at fault (\`${send('<builder>')}\`, or the graph) and run the graph again.`
+            : `Read the findings (.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/verdict.json); if they hold, \`${send(f.taskId)}\` with what to change (and \`${resume}\` if the run has ended).`,
+      };
+    case 'budget-exceeded':
+      return {
+        probableCause: `The run reached its token budget (settings.maxTokens), so task "${f.taskId}" was stopped short: ${message}`,
+        nextStep: 'Raise settings.maxTokens in the graph (or look at which tasks used the tokens: codex-orchestrator poll <run-id>), then run the graph again.',
+      };
     case 'merge-conflict':
       return {
         probableCause: `Two of the dependencies of task "${f.taskId}" changed the same lines, so their results cannot be merged: ${message}`,

@@ -63,6 +63,10 @@ export const TaskFailureReason = z.enum([
   'turn-aborted',
   'codex-exited',
   'verify-failed',
+  /** The checks passed but the tester agent's verdict was `fail` (fatal; a builder's fix loop takes it). */
+  'verdict-failed',
+  /** Not started, retried or fixed because the run reached its token budget (`settings.maxTokens`). */
+  'budget-exceeded',
   'timeout',
   'cancelled',
   'merge-conflict',
@@ -115,17 +119,43 @@ export const DiffStat = z.object({
 });
 
 /**
- * A follow-up for a task's Codex thread: a reviewer's rejection (rework) or a prompt from `send`.
- * Pending on the task until an attempt takes it; then kept on that attempt.
+ * A follow-up for a task's Codex thread: a reviewer's rejection (rework), a prompt from `send`, or
+ * the orchestrator's own after a builder's work failed verification (`fix`: the failing output
+ * and findings). Pending on the task until an attempt takes it; then kept on that attempt.
  */
 export const FollowUp = z.object({
-  from: z.enum(['reject', 'send']),
+  from: z.enum(['reject', 'send', 'fix']),
   prompt: z.string(),
   /** The reviewer, for a rejection. */
   by: z.string().optional(),
+  /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`. */
+  fix: z.number().int().positive().optional(),
   requestedAt: z.string(),
 });
 export type FollowUp = z.infer<typeof FollowUp>;
+
+/** A tester agent's verdict, in short (the whole of it is the task's `verdict.json`). */
+export const VerdictSummary = z.object({
+  verdict: z.enum(['pass', 'fail']),
+  summary: z.string(),
+  /** How many findings the verdict lists. */
+  findings: z.number().int().nonnegative(),
+  /** True when the tester said `pass` and failed checks made it `fail` (the rule code enforces). */
+  overridden: z.boolean(),
+});
+export type VerdictSummary = z.infer<typeof VerdictSummary>;
+
+/** The manager's diagnosis of a failed task, for the reviewer. */
+export const TriageRecord = z.object({
+  probableCause: z.string(),
+  nextStep: z.string(),
+  /** `manager`: the manager agent answered; `rules`: the built-in rules did (agents off, or the agent failed). */
+  by: z.enum(['manager', 'rules']),
+  at: z.string(),
+  /** The attempt whose failure it is about. */
+  attempt: z.number().int().nonnegative(),
+});
+export type TriageRecord = z.infer<typeof TriageRecord>;
 
 export const Attempt = z.object({
   n: z.number().int().positive(),
@@ -142,6 +172,14 @@ export const Attempt = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   threadId: z.string().optional(),
+  /** Tokens this attempt used: Codex's and the role agents' together. */
+  usage: Usage.optional(),
+  /** Codex's part of `usage` (its thread's growth during the attempt). */
+  codexUsage: Usage.optional(),
+  /** The role agents' part of `usage` (builder or tester turn, verdict, triage). */
+  agentUsage: Usage.optional(),
+  /** The tester agent's verdict on this attempt, when the task is judged. */
+  verdict: VerdictSummary.optional(),
 });
 export type Attempt = z.infer<typeof Attempt>;
 
@@ -183,14 +221,24 @@ export const TaskRecord = z.object({
   branch: z.string().optional(),
   baseCommit: z.string().optional(),
   resultCommit: z.string().optional(),
+  /** Tokens of every attempt: Codex's and the role agents' together. */
   usage: Usage.optional(),
+  /** Codex's part of `usage`. */
+  codexUsage: Usage.optional(),
+  /** The role agents' part of `usage`. */
+  agentUsage: Usage.optional(),
   diffStat: DiffStat.optional(),
   checks: z.array(CheckResult).optional(),
+  /** The latest attempt's verdict, with its attempt and file (relative to the run folder). */
+  verdict: VerdictSummary.extend({ attempt: z.number().int().positive(), path: z.string() }).optional(),
+  /** Why it failed and what to do next, when it failed during a run. */
+  triage: TriageRecord.optional(),
   artifacts: z.object({
     events: Artifact.optional(),
     log: Artifact.optional(),
     diff: Artifact.optional(),
     checks: Artifact.optional(),
+    verdict: Artifact.optional(),
   }),
   /** Reviewers' decisions, newest last; absent until the first one. */
   reviews: z.array(Review).optional(),
@@ -199,10 +247,25 @@ export const TaskRecord = z.object({
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
+/** Why a run ended `failed` (kebab-case, stable: scripts match on it). */
+export const RunFailureReason = z.enum([
+  /** Tasks failed (or were cancelled or rejected). */
+  'tasks-failed',
+  /** The run reached its token budget (`settings.maxTokens`): nothing new started after that. */
+  'budget-exceeded',
+  /** The session reached `settings.runTimeout`. */
+  'run-timeout',
+  /** A bug; see runner.log. */
+  'internal-error',
+]);
+export type RunFailureReason = z.infer<typeof RunFailureReason>;
+
 export const Manifest = z.object({
   schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
   runId: z.string(),
   status: RunStatus,
+  /** Why a `failed` run failed. */
+  reason: RunFailureReason.optional(),
   /** For people: why the run ended as it did. */
   message: z.string().optional(),
   graph: z.object({
@@ -217,6 +280,8 @@ export const Manifest = z.object({
   settings: z.object({
     backend: z.enum(['codex-mcp', 'codex-exec']),
     concurrency: z.object({ builder: z.number().int(), tester: z.number().int() }),
+    /** Whether builders and testers worked through their role agents (absent in runs from before they did: false). */
+    agents: z.boolean().optional(),
   }),
   model: z.object({ kind: z.enum(['offline', 'openai']), name: z.string() }),
   tools: z.object({ orchestrator: z.string(), codex: z.string(), node: z.string() }),
@@ -230,7 +295,14 @@ export const Manifest = z.object({
   heartbeatAt: z.string(),
   durationMs: z.number().nonnegative().optional(),
   counts: z.record(TaskStatus, z.number().int().nonnegative()),
+  /** Tokens of every task, Codex's and the role agents' together. */
   usage: Usage,
+  /** Codex's part of `usage`. */
+  codexUsage: Usage.optional(),
+  /** The role agents' part of `usage`. */
+  agentUsage: Usage.optional(),
+  /** The run's token budget (`settings.maxTokens`), and when `usage` reached it. */
+  budget: z.object({ maxTokens: z.number().int().positive(), reachedAt: z.string().optional() }).optional(),
   integration: z
     .object({
       branch: z.string(),

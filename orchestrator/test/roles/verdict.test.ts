@@ -63,7 +63,8 @@ describe('rule triage', () => {
       }),
     ).toEqual({
       probableCause: 'The verify command `npm test` exited 1: the change made by task "api" does not pass its own checks.',
-      nextStep: "Read the check's output (.runs/r1/tasks/api/checks/1.log), fix the code or the task's prompt, then run `codex-orchestrator resume r1`.",
+      nextStep:
+        'Read the check\'s output (.runs/r1/tasks/api/checks/1.log), then tell the task what to fix: `codex-orchestrator send r1 --task api "<what to fix>"` (and `codex-orchestrator resume r1` if the run has ended).',
     });
   });
 
