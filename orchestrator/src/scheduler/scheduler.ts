@@ -24,7 +24,11 @@ export interface SchedulableTask {
 /** What one attempt of a task came to. */
 export type AttemptResult =
   | { readonly status: 'succeeded' }
-  | { readonly status: 'failed'; readonly retryable: boolean }
+  /**
+   * `followUp`: the caller wants another attempt at once that is not a retry (a builder's fix loop):
+   * it does not count against `retries`, and gets a timeout of its own.
+   */
+  | { readonly status: 'failed'; readonly retryable: boolean; readonly followUp?: boolean }
   /** Stopped by the run's signal. */
   | { readonly status: 'cancelled' };
 
@@ -59,6 +63,12 @@ export interface ScheduleOptions {
   readonly retryDelayMs?: (retry: number) => number;
   /** Reviewers' decisions on gates, delivered while the schedule runs. */
   readonly gates?: GateDecisions;
+  /**
+   * Asked before anything starts (a task, a retry, a follow-up attempt): while it answers true,
+   * nothing new starts and running tasks go on to their end (the run's token budget). Tasks that
+   * could not start end `cancelled`, like those a stop catches.
+   */
+  readonly hold?: () => boolean;
 }
 
 /**
@@ -104,9 +114,11 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   const bugs: unknown[] = [];
   let wake: (() => void) | undefined;
 
+  const held = (): boolean => options.hold?.() === true;
   const runTask = async (task: SchedulableTask): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      if (options.signal.aborted) {
+    // `attempt` counts the attempts retries are counted against; follow-up attempts do not add to it.
+    for (let attempt = 1; ; ) {
+      if (options.signal.aborted || (attempt === 1 && held())) {
         states.set(task.id, 'cancelled');
         return;
       }
@@ -122,10 +134,12 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         clearTimeout(timer);
         dispose();
       }
-      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal)) {
+      if (result.status === 'failed' && result.followUp === true && !options.signal.aborted && !held()) continue;
+      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal) && !held()) {
         const delay = options.retryDelayMs?.(attempt) ?? 0;
         hooks.onRetry?.(task, attempt, delay);
         await sleep(delay, options.signal);
+        attempt++;
         continue;
       }
       states.set(task.id, result.status);
@@ -153,6 +167,8 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
           continue;
         }
         if (!task.deps.every((d) => DONE_OK.has(states.get(d) ?? 'pending'))) continue;
+        // Held (the budget is spent): ready tasks are not queued; they end `cancelled` below.
+        if (held()) continue;
         if (task.role === 'gate') {
           states.set(task.id, 'awaiting-approval');
           hooks.onAwaitingApproval(task);
@@ -207,7 +223,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   try {
     advance();
     for (;;) {
-      const waitForGates = options.gates?.wait === true && !options.signal.aborted && awaiting().length > 0;
+      const waitForGates = options.gates?.wait === true && !options.signal.aborted && !held() && awaiting().length > 0;
       if (inFlight.size === 0 && !waitForGates) break;
       if (inFlight.size === 0 && !idle) {
         idle = true;
@@ -227,8 +243,8 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     unsubscribe?.();
     options.signal.removeEventListener('abort', onAbort);
   }
-  // Tasks never started because the run was stopped.
-  if (options.signal.aborted) {
+  // Tasks never started because the run was stopped or held.
+  if (options.signal.aborted || held()) {
     for (const t of tasks) if (states.get(t.id) === 'pending') states.set(t.id, 'cancelled');
   }
   if (bugs.length > 0) throw bugs[0];

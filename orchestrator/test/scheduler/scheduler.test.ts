@@ -441,6 +441,53 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ fatal: 'failed', zero: 'failed' });
   });
 
+  it('runs follow-up attempts at once without counting them against retries, each with its own timeout', async () => {
+    const signals: AbortSignal[] = [];
+    // Two follow-ups, then a retryable failure (retried once), then a follow-up that succeeds.
+    const results: AttemptResult[] = [
+      { status: 'failed', retryable: false, followUp: true },
+      { status: 'failed', retryable: false, followUp: true },
+      { status: 'failed', retryable: true },
+      SUCCEEDED,
+    ];
+    const h = new Harness(async (_t, _attempt, signal) => {
+      signals.push(signal);
+      return results.shift() ?? { status: 'failed', retryable: false };
+    });
+    const outcome = await schedule([task('build', [], { retries: 1 })], h.hooks, options());
+    expect(h.calls.map((c) => c.attempt)).toEqual([1, 1, 1, 2]);
+    expect(new Set(signals).size).toBe(4);
+    expect(outcome.states.get(toTaskId('build'))).toBe('succeeded');
+  });
+
+  it('while held starts nothing new (tasks, retries, follow-ups) and lets running tasks finish', async () => {
+    let hold = false;
+    const h = new Harness(async (t) => {
+      if (t.id === 'running') {
+        hold = true;
+        return { status: 'failed', retryable: true };
+      }
+      return SUCCEEDED;
+    });
+    // `queued` waits in the pool (concurrency 1) while `running` runs.
+    const tasks = [task('running', [], { retries: 3 }), task('queued'), task('dependent', ['running'])];
+    const outcome = await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 }, hold: () => hold }));
+    expect(h.calls).toEqual([{ id: 'running', attempt: 1 }]);
+    // A dependent of the failed task is skipped as ever; what was ready but not started is cancelled.
+    expect(statesOf(outcome.states)).toEqual({ running: 'failed', queued: 'cancelled', dependent: 'skipped' });
+  });
+
+  it('does not start a follow-up attempt once held', async () => {
+    let hold = false;
+    const h = new Harness(async () => {
+      hold = true;
+      return { status: 'failed', retryable: false, followUp: true };
+    });
+    const outcome = await schedule([task('fixing')], h.hooks, options({ hold: () => hold }));
+    expect(h.calls).toHaveLength(1);
+    expect(outcome.states.get(toTaskId('fixing'))).toBe('failed');
+  });
+
   it('starts the longest remaining chain first, then ready tasks in file order', async () => {
     const tasks = [task('zeta'), task('alpha'), task('root'), task('mid'), task('c2', ['root']), task('c1', ['root']), task('c3', ['c2']), task('beta')];
     const h = new Harness(async () => SUCCEEDED);
