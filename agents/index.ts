@@ -12,6 +12,6 @@ export type { CodexCallRecord } from './codex-tool.js';
 export type { AgentFailure } from './failure.js';
 export { graphOutputType, plan, PLAN_ATTEMPTS, triage, type PlanFailure, type PlanRequest, type PlanSuccess, type TriageAnswer } from './manager.js';
 export { DEFAULT_MAX_TURNS, runRoleTurn, type RoleConversation, type RoleTurnFailure, type RoleTurnRequest, type RoleTurnResult } from './role-turn.js';
-export { openAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from './runtime.js';
+export { agentUsage, openAgentRuntime, type AgentRuntime, type AgentRuntimeOptions } from './runtime.js';
 export { judge, MAX_DIFF_CHARS, type JudgeRequest, type Judgement } from './tester.js';
-export { openTraceFile, type TraceFile, type TraceRecord } from './tracing.js';
+export { openTraceFile, type TraceFile, type TraceRecord, type TraceWriter } from './tracing.js';

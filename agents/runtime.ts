@@ -2,7 +2,7 @@ import { OpenAIProvider, Runner, type RunContext } from '@openai/agents';
 import type { ModelAccess } from '../orchestrator/src/backends/codex-home.js';
 import { OFFLINE_SLUG } from '../orchestrator/src/backends/codex-home.js';
 import type { TokenUsage } from '../orchestrator/src/core/events.js';
-import { installFileTracing, openTraceFile, type TraceFile } from './tracing.js';
+import { inTrace, installFileTracing, openTraceFile, type TraceFile, type TraceWriter } from './tracing.js';
 
 /**
  * Where role agents run: one `Runner` bound to the run's model (the offline stand-in or OpenAI)
@@ -15,6 +15,8 @@ export interface AgentRuntimeOptions {
   readonly access: ModelAccess;
   /** Where spans go, one JSON object a line (the engine passes `.runs/<run-id>/trace.jsonl`). No tracing without it. */
   readonly traceFile?: string;
+  /** Writes the trace file's records instead of this module (the engine's writer goes through the run store and its redactor). */
+  readonly traceWriter?: TraceWriter;
   /** Names the traces (for example `codex-orchestrator run <run-id>`). */
   readonly workflowName?: string;
   /** Groups the traces of one run (the run id). */
@@ -28,6 +30,11 @@ export interface AgentRuntime {
   /** The model name the agents use. */
   readonly model: string;
   readonly traceFile: string | undefined;
+  /**
+   * Runs `fn` in one trace named `name` (e.g. `task add-shout, attempt 2`): the agent runs inside it
+   * are its spans, and `data` is written with the trace. Without a trace file, just runs `fn`.
+   */
+  inTrace<T>(name: string, data: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T>;
   /** Flushes and closes the trace file. Idempotent. */
   close(): Promise<void>;
 }
@@ -35,7 +42,7 @@ export interface AgentRuntime {
 export async function openAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
   installFileTracing();
   const env = options.env ?? process.env;
-  const trace: TraceFile | undefined = options.traceFile ? await openTraceFile(options.traceFile) : undefined;
+  const trace: TraceFile | undefined = options.traceFile ? await openTraceFile(options.traceFile, options.traceWriter) : undefined;
   let provider: OpenAIProvider;
   let model: string;
   if (options.access.kind === 'offline') {
@@ -60,6 +67,7 @@ export async function openAgentRuntime(options: AgentRuntimeOptions): Promise<Ag
     runner,
     model,
     traceFile: trace?.file,
+    inTrace: (name, data, fn) => (trace ? inTrace(trace, name, options.groupId, data, fn) : fn()),
     close: async () => {
       await trace?.close();
     },

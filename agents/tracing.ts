@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTraceProcessors, setTracingDisabled, type Span, type SpanData, type Trace, type TracingProcessor } from '@openai/agents';
+import { setTraceProcessors, setTracingDisabled, withTrace, type Span, type SpanData, type Trace, type TracingProcessor } from '@openai/agents';
 
 /**
  * The agents' traces, written to files and sent nowhere. One processor for the whole process
@@ -17,7 +17,10 @@ import { setTraceProcessors, setTracingDisabled, type Span, type SpanData, type 
  *     "data": { …a few fields by type: tools, usage, model… } }
  *
  * `type` is the span type (`agent`, `turn`, `generation`, `response`, `function`, `task`, …) or
- * `trace` for the trace itself (its `spanId` is null). Model inputs and outputs are not written.
+ * `trace` for the trace itself (its `spanId` is null; its `data` holds the group id and what the
+ * caller named it by, e.g. the task). Model inputs and outputs are not written; an error's
+ * message is. Where the lines go is the caller's choice (`TraceWriter`): the engine passes one
+ * that writes through the run store and the run's redactor.
  */
 
 /** The trace metadata key that names a run's sink. */
@@ -36,7 +39,15 @@ export interface TraceRecord {
   readonly data: Record<string, unknown>;
 }
 
-class Sink {
+/** Where a trace file's records go. */
+export interface TraceWriter {
+  write(record: TraceRecord): void;
+  /** Flushes and closes; records written later are dropped. */
+  close(): Promise<void>;
+}
+
+/** A plain file, appended to (for `plan` and tests; a run's trace goes through the run store). */
+class FileTraceWriter implements TraceWriter {
   private readonly stream: WriteStream;
   private closed = false;
 
@@ -59,10 +70,10 @@ class Sink {
 }
 
 class FileTraceRouter implements TracingProcessor {
-  readonly sinks = new Map<string, Sink>();
+  readonly sinks = new Map<string, TraceWriter>();
   private readonly traceStarts = new Map<string, string>();
 
-  private sinkOf(metadata: Record<string, unknown> | undefined): Sink | undefined {
+  private sinkOf(metadata: Record<string, unknown> | undefined): TraceWriter | undefined {
     const key = metadata?.[SINK_KEY];
     return typeof key === 'string' ? this.sinks.get(key) : undefined;
   }
@@ -83,7 +94,7 @@ class FileTraceRouter implements TracingProcessor {
       startedAt,
       endedAt: new Date().toISOString(),
       error: null,
-      data: trace.groupId ? { groupId: trace.groupId } : {},
+      data: { ...(trace.groupId ? { groupId: trace.groupId } : {}), ...callerMetadata(trace.metadata) },
     });
   }
 
@@ -109,6 +120,11 @@ class FileTraceRouter implements TracingProcessor {
   async shutdown(): Promise<void> {}
 
   async forceFlush(): Promise<void> {}
+}
+
+/** What the caller named a trace by (`withTaskTrace`), without the routing key. */
+function callerMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([k, v]) => k !== SINK_KEY && typeof v === 'string'));
 }
 
 /** A span's name for people, and the few fields of its data worth keeping. */
@@ -163,19 +179,31 @@ export interface TraceFile {
   close(): Promise<void>;
 }
 
-export async function openTraceFile(file: string): Promise<TraceFile> {
+/**
+ * Opens a trace file: `file` names it; the records go to `writer` when one is given (the engine's,
+ * which writes through the run store), else to the file itself, appended to.
+ */
+export async function openTraceFile(file: string, writer?: TraceWriter): Promise<TraceFile> {
   installFileTracing();
   const active = router as FileTraceRouter;
-  await mkdir(path.dirname(file), { recursive: true });
+  if (!writer) await mkdir(path.dirname(file), { recursive: true });
   const key = `sink-${process.pid}-${++nextSink}`;
-  const sink = new Sink(file);
+  const sink = writer ?? new FileTraceWriter(file);
   active.sinks.set(key, sink);
   return {
     file,
     metadata: { [SINK_KEY]: key },
     close: async () => {
-      active.sinks.delete(key);
+      if (!active.sinks.delete(key)) return;
       await sink.close();
     },
   };
+}
+
+/**
+ * Runs `fn` in a trace of its own named `name`: the agent runs inside it (a task's turn, verdict and
+ * triage) become its spans, and `data` (e.g. `{ task: 'add-shout' }`) is written with the trace.
+ */
+export function inTrace<T>(trace: TraceFile, name: string, groupId: string | undefined, data: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
+  return withTrace(name, () => fn(), { ...(groupId ? { groupId } : {}), metadata: { ...data, ...trace.metadata } });
 }

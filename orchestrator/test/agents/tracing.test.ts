@@ -91,6 +91,25 @@ describe('trace file', () => {
     expect(records(path.join(dir, 'b.jsonl')).filter((r) => r.type === 'agent').map((r) => r.name)).toEqual(['tester']);
   });
 
+  it('puts the agent runs of one task in one trace named for it, written by the caller’s writer', async () => {
+    const written: TraceRecord[] = [];
+    let closed = 0;
+    const writer = { write: (r: TraceRecord) => void written.push(r), close: async () => void closed++ };
+    const runtime = await openAgentRuntime({ access: { kind: 'offline', baseUrl: model.baseUrl }, traceFile: 'trace.jsonl', traceWriter: writer, groupId: 'r2' });
+    await runtime.inTrace('task api, attempt 1', { task: 'api', attempt: '1' }, async () => {
+      await judge(runtime, { task: { id: 'api', title: 'API', prompt: 'p' }, diff: '', checks: [{ command: 'false', exitCode: 1 }] });
+      await triage(runtime, { taskId: 'api', role: 'builder', reason: 'verify-failed', message: 'verify failed' });
+    });
+    await runtime.close();
+    await runtime.close();
+    expect(closed).toBe(1);
+    const traces = written.filter((r) => r.type === 'trace');
+    expect(traces.map((t) => [t.name, t.data])).toEqual([['task api, attempt 1', { groupId: 'r2', task: 'api', attempt: '1' }]]);
+    const agents = written.filter((r) => r.type === 'agent');
+    expect(agents.map((a) => a.name)).toEqual(['tester', 'manager']);
+    expect(agents.every((a) => a.traceId === traces[0]?.traceId)).toBe(true);
+  });
+
   it('does not hold the process open at exit (no exporter is left waiting)', async () => {
     const dist = (p: string): string => JSON.stringify(pathToFileURL(path.resolve('dist', p)).href);
     const traceFile = path.join(tempDir(), 'trace.jsonl');
