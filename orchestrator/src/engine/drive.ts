@@ -14,17 +14,19 @@ import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
-import type { Manifest, RunStatus } from '../store/manifest.js';
+import type { Manifest, RunFailureReason, RunStatus } from '../store/manifest.js';
 import { parseRoleText, sectionFor } from '../roles/instructions.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { Budget } from './budget.js';
 import { runCodexHome } from './codex-home-dir.js';
 import type { EngineObserver } from './events.js';
 import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
+import { RoleAgents } from './role-agents.js';
 import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
 
 /**
@@ -110,6 +112,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const onStderr = (text: string): void => stderrLog.write(text);
   let backend: AgentBackend | undefined;
   let resumer: AgentBackend | undefined;
+  let agents: RoleAgents | undefined;
+  const budget = new Budget(writer, observer);
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   const instructions = roleInstructions();
@@ -139,7 +143,25 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
       return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
     };
-    const ctx: TaskRunContext = { writer, backendFor, threadStarted: (id) => threadsHere.add(id), worktrees, observer, instructions, keepWorktrees: o.keepWorktrees, env: o.env };
+    if (m.settings.agents === true) {
+      agents = await RoleAgents.open({ access: o.model.access, writer, env: o.env });
+      writer.log(`agents: builders and testers work through their role agents (model ${agents.model}); spans in ${path.basename(RunLayout.trace(runDir))}`);
+    } else {
+      writer.log('agents: off (each task\'s prompt goes straight to Codex; nothing is judged; triage by rules)');
+    }
+    const ctx: TaskRunContext = {
+      writer,
+      backendFor,
+      threadStarted: (id) => void threadsHere.add(id),
+      worktrees,
+      observer,
+      instructions,
+      keepWorktrees: o.keepWorktrees,
+      env: o.env,
+      agents,
+      budget,
+      runSignal: signal,
+    };
     const outcome = await schedule(
       graph.tasks,
       {
@@ -170,6 +192,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         signal,
         retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
         gates,
+        hold: () => budget.reached,
         ...(o.initial ? { initial: o.initial } : {}),
       },
     );
@@ -182,6 +205,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     await stopInbox?.();
     clearTimeout(runTimer);
     dispose();
+    // The agents' trace file is flushed while the model and Codex are still there.
+    await agents?.close().catch((e: unknown) => writer.log(`could not close the agents' trace: ${(e as Error).message}`));
     await backend?.close();
     await resumer?.close();
     await o.model.close();
@@ -201,14 +226,25 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     return err(writer.failure);
   }
 
-  // Tasks the stop or the run timeout caught before they started (or while they waited to retry).
+  // Tasks the stop, the run timeout or the budget caught before they started (or while they waited
+  // to retry, or for their fix).
+  let notStarted = 0;
   for (const t of writer.manifest.tasks) {
-    if ((t.status === 'pending' || t.status === 'running') && states?.get(t.id as TaskId) === 'cancelled') {
-      const what = t.status === 'running' ? 'retried' : 'started';
+    const state = states?.get(t.id as TaskId);
+    if ((t.status === 'pending' || t.status === 'running') && state === 'cancelled') {
+      const what = t.status === 'running' ? (t.followUp?.from === 'fix' ? 'fixed' : 'retried') : 'started';
+      if (t.status === 'pending') notStarted++;
+      const byBudget = !signal.aborted && budget.reached;
       writer.updateTask(t.id, (r) => {
         r.status = 'cancelled';
-        r.reason = 'cancelled';
-        r.message = `not ${what}: ${describeAbort(signal)}`;
+        r.reason = byBudget ? 'budget-exceeded' : 'cancelled';
+        r.message = `not ${what}: ${byBudget ? 'the run reached its token budget (settings.maxTokens)' : describeAbort(signal)}`;
+      });
+    } else if (t.status === 'running' && state === 'failed') {
+      // The scheduler declined a fix the attempt asked for (the run was held or stopped meanwhile).
+      writer.updateTask(t.id, (r) => {
+        r.status = 'failed';
+        if (r.followUp?.from === 'fix') delete r.followUp;
       });
     }
   }
@@ -226,10 +262,12 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   await worktrees.prune();
   if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
 
-  const { status, message } = finalStatus(writer.manifest, signal, internalError);
+  const { status, reason, message } = finalStatus(writer.manifest, signal, internalError, budget.reached ? budget.summary(notStarted) : undefined);
   const finishedAt = new Date();
   writer.update((x) => {
     x.status = status;
+    if (reason) x.reason = reason;
+    else delete x.reason;
     if (message) x.message = message;
     else delete x.message;
     x.finishedAt = finishedAt.toISOString();
@@ -270,16 +308,24 @@ function codexStderrLog(redactor: Redactor, writer: RunWriter): { write(text: st
   };
 }
 
-function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: Error | undefined): { status: RunStatus; message: string | undefined } {
-  if (internalError) return { status: 'failed', message: `internal error: ${internalError.message} (see runner.log)` };
+interface FinalStatus {
+  readonly status: RunStatus;
+  readonly reason: RunFailureReason | undefined;
+  readonly message: string | undefined;
+}
+
+/** How the session ends: a stop, the run's timeout, the budget, failed tasks, gates, or success. */
+function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: Error | undefined, budgetMessage: string | undefined): FinalStatus {
+  if (internalError) return { status: 'failed', reason: 'internal-error', message: `internal error: ${internalError.message} (see runner.log)` };
   const tag = abortTag(signal);
-  if (signal.aborted && tag?.kind === 'stop') return { status: 'stopped', message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
-  if (signal.aborted && tag?.kind === 'run-timeout') return { status: 'failed', message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
+  if (signal.aborted && tag?.kind === 'stop') return { status: 'stopped', reason: undefined, message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
+  if (signal.aborted && tag?.kind === 'run-timeout') return { status: 'failed', reason: 'run-timeout', message: `${describeAbort(signal)}; continue it with: codex-orchestrator resume ${m.runId}` };
   const c = m.counts;
   const bad = c.failed + c.cancelled + c.rejected;
-  if (bad > 0) return { status: 'failed', message: `${bad} task(s) failed${c.skipped ? `, ${c.skipped} skipped` : ''}` };
-  if (c['awaiting-approval'] > 0) return { status: 'awaiting-approval', message: `${c['awaiting-approval']} gate(s) await approval` };
-  return { status: 'succeeded', message: undefined };
+  if (budgetMessage) return { status: 'failed', reason: 'budget-exceeded', message: `${budgetMessage}${bad > c.cancelled ? `; ${bad - c.cancelled} task(s) failed` : ''}` };
+  if (bad > 0) return { status: 'failed', reason: 'tasks-failed', message: `${bad} task(s) failed${c.skipped ? `, ${c.skipped} skipped` : ''}` };
+  if (c['awaiting-approval'] > 0) return { status: 'awaiting-approval', reason: undefined, message: `${c['awaiting-approval']} gate(s) await approval` };
+  return { status: 'succeeded', reason: undefined, message: undefined };
 }
 
 /** The `## Codex` section of `agents/<role>.md`, given to Codex as developer instructions. */

@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly runId?: RunId;
   readonly backend?: Backend;
   readonly concurrency?: { readonly builder?: number; readonly tester?: number };
+  /** Whether builders and testers work through their role agents; default: the graph's `settings.agents` (true). */
+  readonly agents?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   /** Fires to stop the run (tagged `stop`). */
   readonly signal: AbortSignal;
@@ -117,7 +119,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     status: 'running',
     graph: { path: graph.file, sha256: graph.sha256, name: graph.name, copy: 'graph.yaml' },
     repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit },
-    settings: { backend: backendName, concurrency },
+    settings: { backend: backendName, concurrency, agents: options.agents ?? graph.settings.agents },
     model: { kind: model.kind, name: model.name },
     tools: { orchestrator: orchestratorVersion(), codex, node: process.versions.node },
     process: { pid: process.pid, hostname: hostname() },
@@ -125,6 +127,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     heartbeatAt: now,
     counts: countTasks(tasks),
     usage: { ...ZERO_USAGE },
+    codexUsage: { ...ZERO_USAGE },
+    agentUsage: { ...ZERO_USAGE },
+    ...(graph.settings.maxTokens !== undefined ? { budget: { maxTokens: graph.settings.maxTokens } } : {}),
     runnerLog: 'runner.log',
     tasks,
   };
@@ -146,7 +151,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     throw e;
   }
   writer.log(`run ${runId} started: graph ${graph.file} (sha256 ${graph.sha256}), base ${graph.settings.baseRef} = ${baseCommit}`);
-  writer.log(`model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}`);
+  writer.log(
+    `model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
+  );
   observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName });
   if (await hasUncommittedChanges(repoRoot)) {
     const message = `uncommitted changes in ${repoRoot} are not part of this run; tasks start from ${graph.settings.baseRef} (${baseCommit.slice(0, 12)})`;

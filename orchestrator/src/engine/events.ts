@@ -7,7 +7,14 @@ import type { RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest
 export type EngineEvent =
   | { readonly type: 'run-started'; readonly runId: string; readonly runDir: string; readonly manifest: string; readonly tasks: number; readonly model: string; readonly backend: string }
   | { readonly type: 'notice'; readonly message: string }
-  | { readonly type: 'task-started'; readonly taskId: string; readonly role: string; readonly attempt: number }
+  | {
+      readonly type: 'task-started';
+      readonly taskId: string;
+      readonly role: string;
+      readonly attempt: number;
+      /** Set when the attempt is a builder's fix: which one, of how many. */
+      readonly fix?: { readonly n: number; readonly of: number };
+    }
   | { readonly type: 'task-command'; readonly taskId: string; readonly command: string }
   | {
       readonly type: 'task-finished';
@@ -19,6 +26,10 @@ export type EngineEvent =
       readonly diff: { files: number; insertions: number; deletions: number } | undefined;
       readonly checks: { passed: number; failed: number; total: number } | undefined;
       readonly willRetry: boolean;
+      /** A fix attempt follows (the builder failed verification). */
+      readonly willFix?: boolean;
+      /** The tester agent's verdict, when the task is judged. */
+      readonly verdict?: 'pass' | 'fail';
     }
   | { readonly type: 'task-skipped'; readonly taskId: string; readonly blockedBy: string }
   | { readonly type: 'task-awaiting-approval'; readonly taskId: string }

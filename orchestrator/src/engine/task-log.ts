@@ -157,8 +157,8 @@ export class TaskLog {
   }
 }
 
-/** One append-only log file; after a failed write it stays quiet (the failure is reported once). */
-class LogFile {
+/** One append-only log file below a run folder; after a failed write it stays quiet (the failure is reported once). */
+export class LogFile {
   private failed = false;
 
   private constructor(

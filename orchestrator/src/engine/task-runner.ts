@@ -1,29 +1,39 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { abortTag, describeAbort } from '../core/abort.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
-import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
+import type { AgentBackend } from '../backends/backend.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
+import type { Verdict } from '../roles/verdict.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
-import { checkCounts, type Artifact, type CheckResult, type FollowUp, type TaskFailureReason, type TaskRecord } from '../store/manifest.js';
+import { checkCounts, type Artifact, type CheckResult, type FollowUp, type TaskRecord, type TriageRecord, type VerdictSummary } from '../store/manifest.js';
 import { makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { storeFailureOf } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
+import type { Budget } from './budget.js';
+import { checkEvidence } from './check-evidence.js';
 import type { EngineObserver } from './events.js';
-import { classifyCodexError } from './failure-class.js';
+import { fixable, fixesUsed, fixPrompt } from './fix-loop.js';
+import type { RoleAgents } from './role-agents.js';
+import { abortFailure, type Failure } from './task-failure.js';
 import { TaskLog } from './task-log.js';
+import { triageFailure } from './task-triage.js';
+import { AttemptUsage, sumRunUsage } from './task-usage.js';
+import { giveVerdict } from './task-verdict.js';
+import { doTaskWork, type TurnPlan } from './task-work.js';
 import { runChecks } from './verify.js';
 
 /**
- * One attempt of one task: worktree from base + dependencies, one Codex turn, commit the result,
- * write the diff, run the verify commands, record artifacts with their digests. Expected
- * failures end as a failed attempt with a reason; nothing here throws for them.
+ * One attempt of one task: worktree from base + dependencies (or the task's own result, for a
+ * follow-up), the work (the role agent through its codex tool, or the prompt straight to Codex),
+ * commit the result, write the diff, run the verify commands, the tester's verdict when the task
+ * is judged, record artifacts with their digests. Then what comes next: a retry (a retryable
+ * failure), a fix (a builder that failed verification), or the end (with a triage when it failed).
+ * Expected failures end as a failed attempt with a reason; nothing here throws for them.
  */
 
 export interface TaskRunContext {
@@ -34,16 +44,16 @@ export interface TaskRunContext {
   readonly threadStarted: (threadId: string) => void;
   readonly worktrees: Worktrees;
   readonly observer: EngineObserver;
+  /** The role's `## Codex` instructions, for a task without its own. */
   readonly instructions: (role: AnalyzedTask['role']) => string | undefined;
   readonly keepWorktrees: boolean;
   /** The run's environment; verify commands run with it. */
   readonly env: NodeJS.ProcessEnv;
-}
-
-interface Failure {
-  readonly reason: TaskFailureReason;
-  readonly message: string;
-  readonly retryable: boolean;
+  /** The role agents of this session, when the run uses them (`settings.agents`). */
+  readonly agents: RoleAgents | undefined;
+  readonly budget: Budget;
+  /** The session's signal (a stop, the run's timeout), for work that outlives a task's own (triage). */
+  readonly runSignal: AbortSignal;
 }
 
 /** An attempt's number in the task's history (`n`) and within this session of the run (`local`, what retries count). */
@@ -66,17 +76,38 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
     }
   }
   const plan = planTurn(writer.task(task.id), task);
+  const usage = new AttemptUsage(writer.task(task.id));
   writer.updateTask(task.id, (t) => {
     t.status = 'running';
     t.startedAt ??= startedAt.toISOString();
     delete t.reason;
     delete t.message;
     delete t.followUp;
+    // The last attempt's verdict and triage stay in its history (and files in attempt-<n>/).
+    delete t.verdict;
+    delete t.triage;
     t.attempts.push({ n: attempt, status: 'running', startedAt: startedAt.toISOString(), ...(plan.followUp ? { followUp: plan.followUp } : {}) });
   });
-  writer.log(`task ${task.id}: attempt ${attempt} started`);
-  ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt });
+  writer.log(`task ${task.id}: attempt ${attempt} started${plan.followUp ? ` (${describeFollowUp(plan.followUp, task)})` : ''}`);
+  ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt, ...(plan.followUp?.from === 'fix' ? { fix: { n: fixesUsed(plan.followUp), of: task.maxFixAttempts } } : {}) });
 
+  const body = (): Promise<AttemptResult> => attemptBody(ctx, task, number, signal, { plan, usage, taskDir, startedAt });
+  return ctx.agents ? ctx.agents.inTask(task.id, attempt, body) : body();
+}
+
+interface AttemptSetup {
+  readonly plan: TurnPlan;
+  readonly usage: AttemptUsage;
+  readonly taskDir: string;
+  readonly startedAt: Date;
+}
+
+async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: AttemptNumber, signal: AbortSignal, setup: AttemptSetup): Promise<AttemptResult> {
+  const attempt = number.n;
+  const { writer } = ctx;
+  const runDir = writer.runDir;
+  const { plan, usage, taskDir, startedAt } = setup;
+  const onUsage = (): void => recordUsage(ctx, task.id, usage);
   const deps = dependencyResults(writer, task.deps);
 
   // Everything written for the task goes through the run's redactor and never through a link.
@@ -92,11 +123,11 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
 
   let failure: Failure | undefined;
   let worktreePath: string | undefined;
-  let baseCommit: string | undefined;
   let resultCommit: string | undefined;
   let stat: DiffStat | undefined;
   let checks: CheckResult[] | undefined;
-  let turn: TurnOutcome | undefined;
+  let verdict: { readonly verdict: Verdict; readonly summary: VerdictSummary; readonly path: string } | undefined;
+  let evidence: Awaited<ReturnType<typeof checkEvidence>> = [];
   try {
     // A follow-up continues the thread where it left off: in the same folder, from the task's last result.
     const prepared = plan.continueFrom
@@ -106,47 +137,31 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
       failure = { reason: 'merge-conflict', message: prepared.error.message, retryable: false };
       log.line(`# could not prepare the worktree: ${prepared.error.message}`);
     } else {
-      worktreePath = prepared.value.path;
-      baseCommit = prepared.value.baseCommit;
+      const worktree = prepared.value.path;
+      const baseCommit = prepared.value.baseCommit;
+      worktreePath = worktree;
       writer.updateTask(task.id, (t) => {
         t.branch = prepared.value.branch;
         t.baseCommit = prepared.value.baseCommit;
       });
-      const cwd = task.cwd ? path.join(worktreePath, task.cwd) : worktreePath;
+      const cwd = task.cwd ? path.join(worktree, task.cwd) : worktree;
       await mkdir(cwd, { recursive: true });
-      log.root = worktreePath;
-      log.line(`# worktree ${worktreePath} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
-      log.section(plan.followUp ? `follow-up (${plan.followUp.from}${plan.followUp.by ? ` by ${plan.followUp.by}` : ''}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
+      log.root = worktree;
+      log.line(`# worktree ${worktree} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
+      log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp, task)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
       log.line(plan.prompt);
-      log.section('agent');
-      turn = await ctx.backendFor(plan.threadId).runTurn({
-        prompt: plan.prompt,
-        ...(plan.threadId ? { threadId: plan.threadId } : {}),
-        cwd,
-        developerInstructions: ctx.instructions(task.role),
-        timeoutMs: task.timeoutMs,
-        signal,
-        onEvent: (event, raw) => {
-          log.event(event, raw);
-          if (event?.type === 'thread-started') {
-            ctx.threadStarted(event.threadId);
-            writer.updateTask(task.id, (t) => (t.threadId = event.threadId));
-          }
-          if (event?.type === 'usage') writer.updateTask(task.id, (t) => (t.usage = event.usage));
-          if (event?.type === 'command-begin') ctx.observer({ type: 'task-command', taskId: task.id, command: event.command });
-        },
-      });
+      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage });
       // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
-      if (turn.status === 'failed' && signal.aborted) await terminate(processesWorkingIn(worktreePath), 300);
-      if (turn.threadId) writer.updateTask(task.id, (t) => (t.threadId = turn?.threadId));
-      if (turn.usage) writer.updateTask(task.id, (t) => (t.usage = turn?.usage));
+      if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
+      if (work.threadId) writer.updateTask(task.id, (t) => (t.threadId = work.threadId));
       // Whatever the agent changed is kept on the task branch, even when the turn failed.
-      resultCommit = await ctx.worktrees.commitResult(worktreePath, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
+      resultCommit = await ctx.worktrees.commitResult(worktree, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
       const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
       stat = diff.stat;
-      await writer.replaceFile(path.join(taskDir, 'diff.patch'), writer.redactor.text(diff.patch));
-      if (turn.status === 'failed') {
-        failure = classifyTurnFailure(turn, signal);
+      const diffText = writer.redactor.text(diff.patch);
+      await writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText);
+      if (work.failure) {
+        failure = work.failure;
       } else {
         checks = await runChecks(task.verify, cwd, taskDir, runDir, signal, {
           env: ctx.env,
@@ -156,7 +171,15 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
         log.checks(checks);
         const checksFile = path.join(taskDir, 'checks.json');
         await writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`);
+        evidence = await checkEvidence(runDir, checks);
         const bad = checks.filter((c) => c.exitCode !== 0);
+        let verdictFailure: Failure | undefined;
+        if (!signal.aborted && task.judge && ctx.agents) {
+          const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, signal, log, usage });
+          onUsage();
+          if (given.ok) verdict = given.value;
+          else verdictFailure = given.error;
+        }
         if (signal.aborted) failure = abortFailure(signal);
         else if (bad.length > 0) {
           failure = {
@@ -164,6 +187,9 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
             message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}`).join('; ')} (output in ${bad[0]?.outputPath})`,
             retryable: false,
           };
+        } else if (verdictFailure) failure = verdictFailure;
+        else if (verdict?.verdict.verdict === 'fail') {
+          failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
         }
       }
     }
@@ -174,13 +200,36 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
     failure = { reason: 'workspace-error', message: (e as Error).message, retryable: false };
   }
 
+  // What comes next: a retry, a fix, or the end.
+  const held = ctx.budget.reached;
+  const willRetry = failure !== undefined && retryDue(failure.retryable, number.local, task.retries, signal) && !held;
+  const used = fixesUsed(plan.followUp);
+  const fixDue = failure !== undefined && !willRetry && fixable(task, failure.reason) && resultCommit !== undefined && !signal.aborted;
+  let fix: FollowUp | undefined;
+  if (failure && fixDue && used < task.maxFixAttempts && !held) {
+    fix = {
+      from: 'fix',
+      fix: used + 1,
+      prompt: fixPrompt({ task, attempt, fix: used + 1, evidence, verdict: verdict?.verdict }),
+      requestedAt: new Date().toISOString(),
+    };
+  } else if (failure && fixDue && (used > 0 || held)) {
+    const why = held && used < task.maxFixAttempts ? `no fix attempt: the run reached its token budget` : `after ${used} fix attempt${used === 1 ? '' : 's'}`;
+    failure = { ...failure, message: `${failure.message}; ${why}` };
+  } else if (failure && held && failure.retryable && retryDue(failure.retryable, number.local, task.retries, signal)) {
+    failure = { ...failure, message: `${failure.message}; not retried: the run reached its token budget` };
+  }
+
   const finishedAt = new Date();
+  const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
   log.section('result');
-  log.line(failure ? `failed (${failure.reason}): ${failure.message}` : 'succeeded');
+  log.line(failure ? `failed (${failure.reason}): ${failure.message}${willRetry ? ' (to be retried)' : fix ? ` (fix ${fix.fix} of ${task.maxFixAttempts} follows)` : ''}` : 'succeeded');
+  let triage: TriageRecord | undefined;
+  if (failure && status === 'failed' && !willRetry && !fix) {
+    triage = await triageFailure({ agents: ctx.agents, runId: writer.manifest.runId, task, attempt, failure, evidence, runSignal: ctx.runSignal, log, usage });
+  }
   await log.close();
   const artifacts = await digestArtifacts(runDir, taskDir);
-  const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
-  const willRetry = failure !== undefined && retryDue(failure.retryable, number.local, task.retries, signal);
   writer.updateTask(task.id, (t) => {
     const a = t.attempts.at(-1);
     if (a) {
@@ -193,23 +242,29 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
         a.retryable = failure.retryable;
         a.class = failure.retryable ? 'retryable' : 'fatal';
       }
+      if (verdict) a.verdict = verdict.summary;
     }
-    t.status = willRetry ? 'running' : status;
+    t.status = willRetry || fix ? 'running' : status;
     if (failure) {
       t.reason = failure.reason;
       t.message = failure.message;
     }
+    // A retry sends the same follow-up again; a fix sends its own.
+    if (fix) t.followUp = fix;
+    else if (willRetry && plan.followUp) t.followUp = plan.followUp;
+    if (verdict) t.verdict = { ...verdict.summary, attempt, path: verdict.path };
+    if (triage) t.triage = triage;
     t.finishedAt = finishedAt.toISOString();
-    t.durationMs = finishedAt.getTime() - new Date(t.startedAt ?? startedAt.toISOString()).getTime();
+    t.durationMs = finishedAt.getTime() - new Date(t.startedAt ?? setup.startedAt.toISOString()).getTime();
     if (resultCommit) t.resultCommit = resultCommit;
     if (stat) t.diffStat = stat;
     if (checks) t.checks = checks;
     t.artifacts = artifacts;
   });
-  writer.update((m) => {
-    m.usage = m.tasks.reduce<TokenUsage>((sum, t) => (t.usage ? addUsage(sum, t.usage) : sum), ZERO_USAGE);
-  });
-  writer.log(`task ${task.id}: attempt ${attempt} ${status}${failure ? ` (${failure.reason}): ${failure.message}` : ''}`);
+  recordUsage(ctx, task.id, usage);
+  writer.log(
+    `task ${task.id}: attempt ${attempt} ${status}${failure ? ` (${failure.reason}): ${failure.message}` : ''}${verdict ? `; verdict ${verdict.summary.verdict}` : ''}${fix ? `; fix ${fix.fix} of ${task.maxFixAttempts} follows` : ''}`,
+  );
   ctx.observer({
     type: 'task-finished',
     taskId: task.id,
@@ -220,23 +275,39 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
     diff: stat,
     checks: checks ? checkCounts(checks) : undefined,
     willRetry,
+    ...(fix ? { willFix: true } : {}),
+    ...(verdict ? { verdict: verdict.summary.verdict } : {}),
   });
   if (worktreePath && !ctx.keepWorktrees) await ctx.worktrees.remove(worktreePath);
   if (!failure) return { status: 'succeeded' };
   if (failure.reason === 'cancelled') return { status: 'cancelled' };
-  return { status: 'failed', retryable: failure.retryable };
+  return { status: 'failed', retryable: failure.retryable, ...(fix ? { followUp: true } : {}) };
 }
 
-interface TurnPlan {
-  readonly prompt: string;
-  /** The thread to continue, for a follow-up. */
-  readonly threadId: string | undefined;
-  readonly followUp: FollowUp | undefined;
-  /** For a follow-up on an existing result: the folder (by the attempt that started the thread), the result, and the diff's base. */
-  readonly continueFrom: { readonly worktreeAttempt: number; readonly commit: string; readonly base: string } | undefined;
+/** The attempt's usage into the manifest (live), the run's totals, and the budget. */
+function recordUsage(ctx: TaskRunContext, taskId: string, usage: AttemptUsage): void {
+  ctx.writer.updateTask(taskId, (t) => usage.record(t, t.attempts.at(-1)));
+  ctx.writer.update(sumRunUsage);
+  ctx.budget.check();
 }
 
-/** A fresh turn from the task's prompt, or a follow-up (rework, `send`) on the task's own thread. */
+function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
+  switch (f.from) {
+    case 'fix':
+      return `fix ${f.fix ?? 1} of ${task.maxFixAttempts}`;
+    case 'reject':
+      return `rework${f.by ? ` for ${f.by}` : ''}`;
+    case 'send':
+      return 'send';
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/** A fresh turn from the task's prompt, or a follow-up (fix, rework, `send`) on the task's own thread. */
 function planTurn(record: TaskRecord, task: AnalyzedTask): TurnPlan {
   const followUp = record.followUp;
   const threadId = record.threadId;
@@ -249,30 +320,7 @@ function planTurn(record: TaskRecord, task: AnalyzedTask): TurnPlan {
   return { prompt: followUp.prompt, threadId, followUp, continueFrom: { worktreeAttempt: origin, commit: record.resultCommit, base: record.baseCommit } };
 }
 
-function abortFailure(signal: AbortSignal): Failure {
-  const tag = abortTag(signal);
-  if (tag?.kind === 'task-timeout') {
-    return { reason: 'timeout', message: describeAbort(signal), retryable: false };
-  }
-  // A stop, or the run's timeout: the task is cancelled, and `resume` runs it again.
-  return { reason: 'cancelled', message: describeAbort(signal), retryable: false };
-}
-
-function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed' }>, signal: AbortSignal): Failure {
-  switch (turn.reason) {
-    case 'aborted':
-      return abortFailure(signal);
-    case 'turn-aborted':
-      return { reason: 'turn-aborted', message: turn.message, retryable: false };
-    case 'codex-error':
-      return { ...classifyCodexError(turn.message), message: turn.message };
-    case 'process-exited':
-    case 'protocol-error':
-      return { reason: 'codex-exited', message: turn.message, retryable: true };
-  }
-}
-
-const ARTIFACTS = { events: 'events.jsonl', log: 'log.txt', diff: 'diff.patch', checks: 'checks.json' } as const;
+const ARTIFACTS = { events: 'events.jsonl', log: 'log.txt', diff: 'diff.patch', checks: 'checks.json', verdict: 'verdict.json' } as const;
 
 async function digestArtifacts(runDir: string, taskDir: string): Promise<Partial<Record<keyof typeof ARTIFACTS, Artifact>>> {
   const out: Partial<Record<keyof typeof ARTIFACTS, Artifact>> = {};
@@ -285,7 +333,7 @@ async function digestArtifacts(runDir: string, taskDir: string): Promise<Partial
   return out;
 }
 
-/** A retry starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/` (links are moved, not followed). */
+/** A new attempt starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/` (links are moved, not followed). */
 async function shelvePreviousAttempt(runDir: string, taskDir: string, n: number): Promise<void> {
   if (!existsSync(taskDir)) return;
   const target = path.join(taskDir, `attempt-${n}`);

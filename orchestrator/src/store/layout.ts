@@ -5,8 +5,8 @@ import type { RunId, TaskId } from '../core/ids.js';
  * The `.runs/` layout, in one place:
  *
  *   .runs/index.json
- *   .runs/<run-id>/manifest.json, runner.log, graph.yaml
- *   .runs/<run-id>/tasks/<task-id>/events.jsonl, log.txt, diff.patch, checks.json, checks/<n>.log
+ *   .runs/<run-id>/manifest.json, runner.log, graph.yaml, trace.jsonl
+ *   .runs/<run-id>/tasks/<task-id>/events.jsonl, log.txt, diff.patch, checks.json, checks/<n>.log, verdict.json
  *   .runs/<run-id>/worktrees/      task worktrees while the run works
  *
  * Ids are branded and validated, so these joins never leave the run folder; files below it are
@@ -20,6 +20,8 @@ export const RunLayout = {
   manifest: (runDir: string) => path.join(runDir, 'manifest.json'),
   runnerLog: (runDir: string) => path.join(runDir, 'runner.log'),
   graphCopy: (runDir: string) => path.join(runDir, 'graph.yaml'),
+  /** The role agents' spans (`agents/tracing.ts`), appended by every session of the run. */
+  trace: (runDir: string) => path.join(runDir, 'trace.jsonl'),
   worktrees: (runDir: string) => path.join(runDir, 'worktrees'),
   taskDir: (runDir: string, taskId: TaskId) => path.join(runDir, 'tasks', taskId),
 } as const;

@@ -1,0 +1,61 @@
+import type { AgentFailure, RoleTurnFailure } from '../../../agents/index.js';
+import type { TurnOutcome } from '../backends/backend.js';
+import { abortTag, describeAbort } from '../core/abort.js';
+import type { TaskFailureReason } from '../store/manifest.js';
+import { classifyCodexError } from './failure-class.js';
+
+/** Why a task attempt failed, and whether a retry may help. */
+export interface Failure {
+  readonly reason: TaskFailureReason;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+export function abortFailure(signal: AbortSignal): Failure {
+  const tag = abortTag(signal);
+  if (tag?.kind === 'task-timeout') {
+    return { reason: 'timeout', message: describeAbort(signal), retryable: false };
+  }
+  // A stop, or the run's timeout: the task is cancelled, and `resume` runs it again.
+  return { reason: 'cancelled', message: describeAbort(signal), retryable: false };
+}
+
+export function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed' }>, signal: AbortSignal): Failure {
+  switch (turn.reason) {
+    case 'aborted':
+      return abortFailure(signal);
+    case 'turn-aborted':
+      return { reason: 'turn-aborted', message: turn.message, retryable: false };
+    case 'codex-error':
+      return { ...classifyCodexError(turn.message), message: turn.message };
+    case 'process-exited':
+    case 'protocol-error':
+      return { reason: 'codex-exited', message: turn.message, retryable: true };
+  }
+}
+
+/**
+ * A role agent that gave no answer (its turn, a verdict, a triage): a model that could not be
+ * reached or refused is classified like Codex's model errors (a rate limit or an outage is
+ * retryable); an unusable answer or a run out of turns is the agent's failure.
+ */
+export function agentFailureOf(who: string, f: AgentFailure, signal: AbortSignal): Failure {
+  switch (f.reason) {
+    case 'aborted':
+      return abortFailure(signal);
+    case 'model-error':
+      return { ...classifyCodexError(f.message), message: `${who}: the model failed: ${f.message}` };
+    case 'invalid-output':
+      return { reason: 'agent-failed', message: `${who} gave an answer that does not fit its schema: ${f.message}`, retryable: false };
+    case 'max-turns':
+      return { reason: 'agent-failed', message: `${who} used up its turns without an answer: ${f.message}`, retryable: false };
+    case 'instructions-unreadable':
+      return { reason: 'agent-failed', message: f.message, retryable: false };
+  }
+}
+
+/** A builder's or tester's turn that did not complete. */
+export function roleTurnFailure(role: string, f: RoleTurnFailure, signal: AbortSignal): Failure {
+  if (f.reason === 'codex-failed') return classifyTurnFailure(f.turn, signal);
+  return agentFailureOf(`the ${role} agent`, f, signal);
+}
