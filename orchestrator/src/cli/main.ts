@@ -11,7 +11,7 @@ const HELP = `codex-orchestrator — run a graph of coding tasks with Codex agen
 
 usage:
   codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-exec]
-                                 [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
+                                 [--agents on|off] [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
   codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
@@ -139,12 +139,17 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const { values, positionals } = parse(rest, {
         concurrency: { type: 'string' },
         backend: { type: 'string' },
+        agents: { type: 'string' },
         detach: { type: 'boolean', default: false },
         'keep-worktrees': { type: 'boolean', default: false },
         'exit-at-gates': { type: 'boolean', default: false },
         'run-id': { type: 'string' },
       });
       if (values.help) return help(out);
+      const agents = values.agents === undefined ? undefined : values.agents === 'on' ? true : values.agents === 'off' ? false : undefined;
+      if (values.agents !== undefined && agents === undefined) {
+        throw new UsageError(`--agents must be on or off (got "${values.agents}")`, 'on: builders and testers work through their role agents (the default); off: prompts go straight to Codex');
+      }
       const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
       if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
       const runId = values['run-id'];
@@ -156,6 +161,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
           runsDir: resolveRunsDir(values['runs-dir']),
           backend: backend?.data,
           concurrency: parseConcurrency(values.concurrency),
+          agents,
           detach: values.detach,
           json: values.json,
           keepWorktrees: values['keep-worktrees'],

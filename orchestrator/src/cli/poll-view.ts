@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import { checkCounts, type Manifest, type TaskRecord } from '../store/manifest.js';
+import { checkCounts, type Manifest, type TaskRecord, type Usage } from '../store/manifest.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -24,8 +24,23 @@ export interface PollTask {
   threadId: string | null;
   diff: { files: number; insertions: number; deletions: number } | null;
   checks: { passed: number; failed: number; total: number } | null;
-  usage: { input: number; output: number; total: number } | null;
-  artifacts: { events: string | null; log: string | null; diff: string | null; checks: string | null };
+  /** Codex's and the role agents' tokens together, every attempt. */
+  usage: TokenCount | null;
+  artifacts: { events: string | null; log: string | null; diff: string | null; checks: string | null; verdict: string | null };
+  codexUsage: TokenCount | null;
+  agentUsage: TokenCount | null;
+  /** Attempts that were fixes (follow-ups after failed verification). */
+  fixAttempts: number;
+  /** The tester agent's verdict on the latest attempt, when the task is judged. */
+  verdict: { verdict: 'pass' | 'fail'; summary: string; findings: number; overridden: boolean; attempt: number; file: string } | null;
+  /** Why it failed and what to do next, when it failed during a run. */
+  triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
+}
+
+export interface TokenCount {
+  input: number;
+  output: number;
+  total: number;
 }
 
 export interface PollDocument {
@@ -41,13 +56,26 @@ export interface PollDocument {
   heartbeatAt: string;
   durationMs: number;
   counts: Record<string, number>;
-  usage: { input: number; output: number; total: number };
+  usage: TokenCount;
   integration: { branch: string; commit: string; merged: string[]; skipped: { taskId: string; reason: string }[] } | null;
   tasks: PollTask[];
+  /** Why a failed run failed (`tasks-failed`, `budget-exceeded`, `run-timeout`, `internal-error`); null otherwise. */
+  reason: string | null;
+  codexUsage: TokenCount;
+  agentUsage: TokenCount;
+  /** Whether builders and testers worked through their role agents. */
+  agents: boolean;
+  /** The run's token budget, when it has one. */
+  budget: { maxTokens: number; used: number; remaining: number; reached: boolean; reachedAt: string | null } | null;
 }
+
+const tokens = (u: Usage): TokenCount => ({ input: u.input, output: u.output, total: u.total });
+const maybeTokens = (u: Usage | undefined): TokenCount | null => (u ? tokens(u) : null);
 
 export function pollDocument(m: Manifest, runDir: string, now = Date.now()): PollDocument {
   const artifact = (p: string | undefined): string | null => (p ? path.join(runDir, p) : null);
+  // Runs from before the split counted only Codex's tokens.
+  const codexUsage = m.codexUsage ?? m.usage;
   return {
     schema: POLL_SCHEMA,
     runId: m.runId,
@@ -61,7 +89,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
     heartbeatAt: m.heartbeatAt,
     durationMs: m.durationMs ?? Math.max(0, now - new Date(m.startedAt).getTime()),
     counts: m.counts,
-    usage: { input: m.usage.input, output: m.usage.output, total: m.usage.total },
+    usage: tokens(m.usage),
     integration: m.integration ?? null,
     tasks: m.tasks.map((t) => ({
       id: t.id,
@@ -75,15 +103,43 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
       threadId: t.threadId ?? null,
       diff: t.diffStat ?? null,
       checks: t.checks ? checkCounts(t.checks) : null,
-      usage: t.usage ? { input: t.usage.input, output: t.usage.output, total: t.usage.total } : null,
+      usage: maybeTokens(t.usage),
       artifacts: {
         events: artifact(t.artifacts.events?.path),
         log: artifact(t.artifacts.log?.path),
         diff: artifact(t.artifacts.diff?.path),
         checks: artifact(t.artifacts.checks?.path),
+        verdict: artifact(t.artifacts.verdict?.path),
       },
+      codexUsage: maybeTokens(t.codexUsage ?? (t.agentUsage ? undefined : t.usage)),
+      agentUsage: maybeTokens(t.agentUsage),
+      fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
+      verdict: t.verdict
+        ? { verdict: t.verdict.verdict, summary: t.verdict.summary, findings: t.verdict.findings, overridden: t.verdict.overridden, attempt: t.verdict.attempt, file: path.join(runDir, t.verdict.path) }
+        : null,
+      triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
     })),
+    reason: m.reason ?? null,
+    codexUsage: tokens(codexUsage),
+    agentUsage: tokens(m.agentUsage ?? { input: 0, cachedInput: 0, output: 0, reasoning: 0, total: 0 }),
+    agents: m.settings.agents ?? false,
+    budget: m.budget
+      ? {
+          maxTokens: m.budget.maxTokens,
+          used: m.usage.total,
+          remaining: Math.max(0, m.budget.maxTokens - m.usage.total),
+          reached: m.budget.reachedAt !== undefined || m.usage.total >= m.budget.maxTokens,
+          reachedAt: m.budget.reachedAt ?? null,
+        }
+      : null,
   };
+}
+
+/** `tokens 10921 (Codex 9073, agents 1848)`, with the budget when there is one. */
+function tokenLine(doc: PollDocument): string {
+  const parts = doc.agentUsage.total > 0 || doc.agents ? ` (Codex ${doc.codexUsage.total}, agents ${doc.agentUsage.total})` : '';
+  const budget = doc.budget ? `; budget ${doc.budget.maxTokens}${doc.budget.reached ? ', REACHED' : `, ${doc.budget.remaining} left`}` : '';
+  return `tokens ${doc.usage.total}${parts}${budget}`;
 }
 
 function taskDuration(t: TaskRecord, now: number): number | null {
@@ -98,26 +154,34 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
   const c = doc.counts;
   const done = (c['succeeded'] ?? 0) + (c['failed'] ?? 0) + (c['skipped'] ?? 0) + (c['cancelled'] ?? 0) + (c['approved'] ?? 0) + (c['rejected'] ?? 0);
   lines.push(`run ${doc.runId}  ${doc.status.toUpperCase()}  ${done}/${doc.tasks.length} tasks done  ${formatDuration(doc.durationMs)}`);
-  lines.push(`graph ${displayPath(doc.graph.path, cwd)}  tokens ${doc.usage.total}`);
+  lines.push(`graph ${displayPath(doc.graph.path, cwd)}  ${tokenLine(doc)}`);
   if (doc.message) lines.push(doc.message);
   lines.push('');
-  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'DURATION', 'DIFF', 'CHECKS'];
+  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'DURATION', 'DIFF', 'CHECKS', 'VERDICT', 'TOKENS'];
   const rows = doc.tasks.map((t) => [
     t.id,
     t.role,
     t.status,
-    String(t.attempts),
+    `${t.attempts}${t.fixAttempts ? ` (${t.fixAttempts} fix${t.fixAttempts === 1 ? '' : 'es'})` : ''}`,
     t.durationMs === null ? '-' : formatDuration(t.durationMs),
     t.diff ? `+${t.diff.insertions} -${t.diff.deletions} (${t.diff.files} file${t.diff.files === 1 ? '' : 's'})` : '-',
     t.checks ? `${t.checks.passed}/${t.checks.total}${t.checks.failed ? ' FAILED' : ' ok'}` : '-',
+    t.verdict ? (t.verdict.verdict === 'pass' ? 'pass' : 'FAIL') : '-',
+    t.usage ? String(t.usage.total) : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   lines.push(fmt(header), ...rows.map(fmt));
-  const notes = doc.tasks.filter((t) => t.message);
+  const notes = doc.tasks.filter((t) => t.message || t.triage);
   if (notes.length > 0) {
     lines.push('');
-    for (const t of notes) lines.push(`${t.id}: ${t.reason ? `${t.reason}: ` : ''}${t.message}`);
+    for (const t of notes) {
+      if (t.message) lines.push(`${t.id}: ${t.reason ? `${t.reason}: ` : ''}${t.message}`);
+      if (t.triage) {
+        lines.push(`  probable cause: ${t.triage.probableCause}`);
+        lines.push(`  next step: ${t.triage.nextStep}`);
+      }
+    }
   }
   lines.push('');
   if (doc.integration) lines.push(`integration branch: ${doc.integration.branch} (${doc.integration.merged.length} task(s) merged)`);

@@ -19,7 +19,7 @@ export function progressPrinter(out: Output, started = Date.now()): (e: EngineEv
         out.info(`note: ${e.message}`);
         break;
       case 'task-started':
-        out.info(`${stamp()} start   ${e.taskId} (${e.role}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''})`);
+        out.info(`${stamp()} start   ${e.taskId} (${e.role}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''}${e.fix ? `, fix ${e.fix.n} of ${e.fix.of}` : ''})`);
         break;
       case 'task-command':
         out.info(`${stamp()}         ${e.taskId} $ ${firstLine(e.command)}`);
@@ -28,8 +28,9 @@ export function progressPrinter(out: Output, started = Date.now()): (e: EngineEv
         const word = e.status === 'succeeded' ? 'ok     ' : e.status === 'cancelled' ? 'cancel ' : 'FAILED ';
         const diff = e.diff ? `  +${e.diff.insertions} -${e.diff.deletions} in ${e.diff.files} file${e.diff.files === 1 ? '' : 's'}` : '';
         const checks = e.checks && e.checks.total > 0 ? `  checks ${e.checks.passed}/${e.checks.total}` : '';
-        out.info(`${stamp()} ${word} ${e.taskId}  ${formatDuration(e.durationMs)}${diff}${checks}`);
-        if (e.reason) out.info(`${' '.repeat(stamp().length)}         ${e.reason}: ${e.message ?? ''}${e.willRetry ? ' (retrying)' : ''}`);
+        const verdict = e.verdict ? `  verdict ${e.verdict}` : '';
+        out.info(`${stamp()} ${word} ${e.taskId}  ${formatDuration(e.durationMs)}${diff}${checks}${verdict}`);
+        if (e.reason) out.info(`${' '.repeat(stamp().length)}         ${e.reason}: ${e.message ?? ''}${e.willRetry ? ' (retrying)' : e.willFix ? ' (a fix follows)' : ''}`);
         break;
       }
       case 'task-skipped':

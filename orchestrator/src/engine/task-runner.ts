@@ -296,9 +296,8 @@ function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
     case 'fix':
       return `fix ${f.fix ?? 1} of ${task.maxFixAttempts}`;
     case 'reject':
-      return `rework${f.by ? ` for ${f.by}` : ''}`;
     case 'send':
-      return 'send';
+      return `${f.from}${f.by ? ` by ${f.by}` : ''}`;
   }
 }
 

@@ -171,6 +171,7 @@ function toCheck(raw: unknown): CheckEvidence[] {
       signal: typeof c['signal'] === 'string' ? c['signal'] : null,
       timedOut: c['timedOut'] === true,
       ...(typeof c['output'] === 'string' ? { output: c['output'] } : {}),
+      ...(typeof c['outputPath'] === 'string' ? { outputPath: c['outputPath'] } : {}),
     },
   ];
 }

@@ -27,12 +27,18 @@ export interface ReviewTask {
   attempts: number;
   checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
   diff: { files: number; insertions: number; deletions: number } | null;
-  /** The contents of `tasks/<id>/verdict.json` when a reviewer left one; null otherwise. */
+  /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
   verdict: { file: string; content: unknown; error: string | null } | null;
   reviews: Review[];
   /** The task's checklist reference, from the run's graph. */
   checklist: string | null;
   artifacts: { log: string | null; diff: string | null; events: string | null; checks: string | null };
+  /** The manager's triage of a task that failed during the run; null otherwise. */
+  triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
+  /** Attempts that were fixes (follow-ups after failed verification). */
+  fixAttempts: number;
+  /** Tokens of every attempt: all, Codex's, the role agents'. */
+  tokens: { total: number; codex: number; agents: number } | null;
   /** Only with `--task`: the whole diff. */
   diffText?: string | null;
   /** Only with `--task`: the last lines of the log. */
@@ -81,6 +87,9 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       reviews: t.reviews ?? [],
       checklist: checklistOf(t.id),
       artifacts: { log: abs(t.artifacts.log?.path), diff: abs(t.artifacts.diff?.path), events: abs(t.artifacts.events?.path), checks: abs(t.artifacts.checks?.path) },
+      triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
+      fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
+      tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -145,15 +154,21 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
   for (const t of doc.tasks) {
     lines.push('', t.title === t.id ? t.id : `${t.id}  ${t.title}`);
     const field = (name: string, value: string): void => void lines.push(`  ${(name ? `${name}:` : '').padEnd(11)}${value}`);
-    field('status', `${t.status} (${t.role}), ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}${t.reason ? `, ${t.reason}` : ''}`);
+    const fixes = t.fixAttempts ? ` (${t.fixAttempts} fix${t.fixAttempts === 1 ? '' : 'es'})` : '';
+    field('status', `${t.status} (${t.role}), ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}${fixes}${t.reason ? `, ${t.reason}` : ''}`);
     if (t.message) field('message', t.message);
+    if (t.triage) {
+      field('triage', `${t.triage.probableCause} (${t.triage.by === 'manager' ? 'the manager agent' : 'rules'})`);
+      field('next step', t.triage.nextStep);
+    }
     if (t.checks.length === 0) field('checks', 'none');
     else {
       field('checks', `${t.checks.filter((c) => c.exitCode === 0).length}/${t.checks.length} passed`);
       for (const check of t.checks) lines.push(`    ${checkOutcome(check).padEnd(9)} ${check.command}`);
     }
     field('changes', t.diff ? `${t.diff.files} file${t.diff.files === 1 ? '' : 's'}, +${t.diff.insertions} -${t.diff.deletions}` : 'none recorded');
-    field('verdict', t.verdict === null ? 'none yet' : verdictLine(t.verdict));
+    field('verdict', t.verdict === null ? 'none' : verdictLine(t.verdict));
+    if (t.tokens) field('tokens', `${t.tokens.total} (Codex ${t.tokens.codex}, agents ${t.tokens.agents})`);
     if (t.reviews.length === 0) field('reviews', 'none');
     t.reviews.forEach((r, i) => field(i === 0 ? 'reviews' : '', reviewLine(r)));
     if (t.checklist) field('checklist', t.checklist);

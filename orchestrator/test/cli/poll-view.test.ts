@@ -37,10 +37,10 @@ describe('poll views', () => {
         'graph tasks/demo.yaml  tokens 120',
         '1 task(s) failed, 1 skipped',
         '',
-        'TASK   ROLE     STATUS     ATTEMPTS  DURATION  DIFF              CHECKS',
-        'build  builder  succeeded  1         3.2s      +12 -3 (2 files)  1/1 ok',
-        'test   tester   failed     1         1m05s     -                 0/1 FAILED',
-        'docs   builder  skipped    0         -         -                 -',
+        'TASK   ROLE     STATUS     ATTEMPTS  DURATION  DIFF              CHECKS      VERDICT  TOKENS',
+        'build  builder  succeeded  1         3.2s      +12 -3 (2 files)  1/1 ok      -        -',
+        'test   tester   failed     1         1m05s     -                 0/1 FAILED  -        -',
+        'docs   builder  skipped    0         -         -                 -           -        -',
         '',
         'test: verify-failed: verify failed: `npm test` exited 1',
         'docs: dependency-failed: not run: dependency "test" did not succeed (failed)',
@@ -54,5 +54,72 @@ describe('poll views', () => {
     const doc = pollDocument(manifest, '/repo/.runs/x');
     expect(doc.tasks[0]).toMatchObject({ checks: { passed: 1, failed: 0, total: 1 }, artifacts: { diff: '/repo/.runs/x/tasks/build/diff.patch', log: null } });
     expect(doc.tasks[2]).toMatchObject({ attempts: 0, durationMs: null, diff: null, checks: null });
+  });
+
+  it('shows verdicts, fixes, tokens by Codex and agents, triage notes and a reached budget', () => {
+    const u = (total: number) => ({ input: total - 10, cachedInput: 0, output: 10, reasoning: 0, total });
+    const judged: Manifest = {
+      ...manifest,
+      reason: 'budget-exceeded',
+      message: 'budget-exceeded: the run used 5200 tokens of its budget of 5000 (settings.maxTokens); 1 task(s) not started',
+      settings: { ...manifest.settings, agents: true },
+      usage: u(5200),
+      codexUsage: u(4000),
+      agentUsage: u(1200),
+      budget: { maxTokens: 5000, reachedAt: at },
+      tasks: [
+        {
+          ...tasks[0]!,
+          attempts: [
+            { n: 1, status: 'failed', reason: 'verify-failed', startedAt: at },
+            { n: 2, status: 'succeeded', startedAt: at, followUp: { from: 'fix', fix: 1, prompt: 'fix it', requestedAt: at } },
+          ],
+          usage: u(3000), codexUsage: u(2500), agentUsage: u(500),
+        },
+        {
+          ...tasks[1]!,
+          usage: u(2200), codexUsage: u(1500), agentUsage: u(700),
+          verdict: { verdict: 'fail', summary: '0 of 1 check(s) passed.', findings: 1, overridden: false, attempt: 1, path: 'tasks/test/verdict.json' },
+          triage: { probableCause: 'The verify command `npm test` exited 1.', nextStep: 'Read the output.', by: 'manager', at, attempt: 1 },
+          artifacts: { verdict: { path: 'tasks/test/verdict.json', sha256: 'd'.repeat(64), bytes: 10 } },
+        },
+        { ...tasks[2]!, status: 'cancelled', reason: 'budget-exceeded', message: 'not started: the run reached its token budget (settings.maxTokens)' },
+      ],
+    };
+    judged.counts = countTasks(judged.tasks);
+    const doc = pollDocument(judged, '/repo/.runs/x');
+    expect(doc).toMatchObject({
+      reason: 'budget-exceeded',
+      agents: true,
+      usage: { total: 5200 },
+      codexUsage: { total: 4000 },
+      agentUsage: { total: 1200 },
+      budget: { maxTokens: 5000, used: 5200, remaining: 0, reached: true, reachedAt: at },
+    });
+    expect(doc.tasks[0]).toMatchObject({ attempts: 2, fixAttempts: 1, usage: { total: 3000 }, codexUsage: { total: 2500 }, agentUsage: { total: 500 }, verdict: null });
+    expect(doc.tasks[1]).toMatchObject({
+      verdict: { verdict: 'fail', findings: 1, file: '/repo/.runs/x/tasks/test/verdict.json' },
+      triage: { probableCause: 'The verify command `npm test` exited 1.', nextStep: 'Read the output.', by: 'manager' },
+      artifacts: { verdict: '/repo/.runs/x/tasks/test/verdict.json' },
+    });
+    expect(renderPollTable(doc, '/repo')).toBe(
+      [
+        'run 2026-11-21T10-04-05Z-7f3a  FAILED  3/3 tasks done  1m10s',
+        'graph tasks/demo.yaml  tokens 5200 (Codex 4000, agents 1200); budget 5000, REACHED',
+        'budget-exceeded: the run used 5200 tokens of its budget of 5000 (settings.maxTokens); 1 task(s) not started',
+        '',
+        'TASK   ROLE     STATUS     ATTEMPTS   DURATION  DIFF              CHECKS      VERDICT  TOKENS',
+        'build  builder  succeeded  2 (1 fix)  3.2s      +12 -3 (2 files)  1/1 ok      -        3000',
+        'test   tester   failed     1          1m05s     -                 0/1 FAILED  FAIL     2200',
+        'docs   builder  cancelled  0          -         -                 -           -        -',
+        '',
+        'test: verify-failed: verify failed: `npm test` exited 1',
+        '  probable cause: The verify command `npm test` exited 1.',
+        '  next step: Read the output.',
+        'docs: budget-exceeded: not started: the run reached its token budget (settings.maxTokens)',
+        '',
+        'manifest: .runs/x/manifest.json',
+      ].join('\n'),
+    );
   });
 });

@@ -71,7 +71,7 @@ describe('approve and reject', () => {
     expect(normal(log.at(-1) ?? '', p)).toBe('<time> task make-file approved by ada (attempt 1, was succeeded): looks right');
 
     const verify = JSON.parse((await co(p, 'verify', p.runId, '--json')).stdout);
-    expect(verify).toMatchObject({ status: 'intact', intact: true, event: 'approved', files: 13, changed: [], deleted: [], added: [] });
+    expect(verify).toMatchObject({ status: 'intact', intact: true, event: 'approved', files: 14, changed: [], deleted: [], added: [] });
   });
 
   it('repeating an approval changes nothing', async () => {
@@ -266,7 +266,7 @@ describe('tampering is detected by verify and blocks approval', () => {
     const p = copyProject(base);
     const intact = await co(p, 'verify', p.runId);
     expect(intact.code).toBe(0);
-    expect(normal(intact.stdout, p).replace(/key [0-9a-f]{16}/, 'key <key>')).toBe('run <run>: intact, 13 files match the seal signed <time> (key <key>)\n');
+    expect(normal(intact.stdout, p).replace(/key [0-9a-f]{16}/, 'key <key>')).toBe('run <run>: intact, 14 files match the seal signed <time> (key <key>)\n');
     rmSync(path.join(p.runDir, 'seal.dsse.json'));
     const unsealed = await co(p, 'verify', p.runId);
     expect(unsealed.code).toBe(1);

@@ -34,6 +34,7 @@ ${addFile('made.txt', 'made')}
     role: builder
     prompt: "\`\`\`sh\\necho broken\\n\`\`\`"
     verify: ["exit 3"]
+    maxFixAttempts: 0
 `;
 
 export interface Project {

@@ -20,7 +20,8 @@ function normal(text: string, p: Project): string {
     .replaceAll(base.graph, '<graph>')
     .replaceAll(p.runId, '<run>')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<time>')
-    .replace(/key [0-9a-f]{16}/g, 'key <key>');
+    .replace(/key [0-9a-f]{16}/g, 'key <key>')
+    .replace(/tokens: {4}\d+ \(Codex \d+, agents \d+\)/g, 'tokens:    <n> (Codex <n>, agents <n>)');
 }
 
 describe('review', () => {
@@ -31,7 +32,7 @@ describe('review', () => {
     expect(r.stderr).toBe('');
     expect(normal(r.stdout, p)).toBe(`run <run>  FAILED  graph <graph>
 1 task(s) failed
-seal: intact, 13 files signed <time> (key <key>)
+seal: intact, 14 files signed <time> (key <key>)
 manifest:   .runs/<run>/manifest.json
 runner log: .runs/<run>/runner.log
 
@@ -40,7 +41,8 @@ make-file  Make the file
   checks:    1/1 passed
     exit 0    test -f made.txt
   changes:   1 file, +1 -0
-  verdict:   none yet
+  verdict:   none
+  tokens:    <n> (Codex <n>, agents <n>)
   reviews:   none
   checklist: tasks/tasks-review.md#make-file
   log:       .runs/<run>/tasks/make-file/log.txt
@@ -50,17 +52,20 @@ sign-off
   status:    awaiting-approval (gate), 0 attempts
   checks:    none
   changes:   none recorded
-  verdict:   none yet
+  verdict:   none
   reviews:   none
   checklist: tasks/tasks-review.md#sign-off
 
 broken
   status:    failed (builder), 1 attempt, verify-failed
   message:   verify failed: \`exit 3\` exited 3 (output in tasks/broken/checks/1.log)
+  triage:    The verify command \`exit 3\` exited 3: the change made by task "broken" does not pass its own checks. (the manager agent)
+  next step: Read the check's output (.runs/<run>/tasks/broken/checks/1.log), then tell the task what to fix: \`codex-orchestrator send <run> --task broken "<what to fix>"\` (and \`codex-orchestrator resume <run>\` if the run has ended).
   checks:    0/1 passed
     exit 3    exit 3
   changes:   0 files, +0 -0
-  verdict:   none yet
+  verdict:   none
+  tokens:    <n> (Codex <n>, agents <n>)
   reviews:   none
   log:       .runs/<run>/tasks/broken/log.txt
   diff:      .runs/<run>/tasks/broken/diff.patch
@@ -78,9 +83,9 @@ broken
       runId: p.runId,
       status: 'failed',
       manifest: path.join(p.runDir, 'manifest.json'),
-      seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 13, problem: null },
+      seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 14, problem: null },
     });
-    expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts']);
+    expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts', 'triage', 'fixAttempts', 'tokens']);
     expect(doc.tasks[0]).toMatchObject({
       id: 'make-file',
       status: 'succeeded',

@@ -22,6 +22,8 @@ export interface RunCommandOptions {
   readonly runsDir: string;
   readonly backend: Backend | undefined;
   readonly concurrency: { builder?: number; tester?: number } | undefined;
+  /** `--agents on|off`: overrides the graph's `settings.agents`. */
+  readonly agents: boolean | undefined;
   readonly detach: boolean;
   readonly json: boolean;
   readonly keepWorktrees: boolean;
@@ -46,6 +48,7 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
       ...(o.runId ? { runId: o.runId } : {}),
       ...(o.backend ? { backend: o.backend } : {}),
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      ...(o.agents !== undefined ? { agents: o.agents } : {}),
       signal,
       observer: progressPrinter(out),
       keepWorktrees: o.keepWorktrees,
