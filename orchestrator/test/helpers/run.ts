@@ -24,6 +24,8 @@ export async function runGraph(
     signal?: AbortSignal;
     events?: EngineEvent[];
     backend?: 'codex-mcp' | 'codex-exec';
+    /** Overrides the graph's `settings.agents`. */
+    agents?: boolean;
     waitAtGates?: boolean;
     /** Added to this process's environment (OPENAI_API_KEY is always empty: the offline model). */
     env?: NodeJS.ProcessEnv;
@@ -40,6 +42,7 @@ export async function runGraph(
     env: { ...process.env, ...options.env, OPENAI_API_KEY: '' },
     waitAtGates: options.waitAtGates ?? false,
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.agents !== undefined ? { agents: options.agents } : {}),
     ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
   });
   if (!result.ok) throw new Error(`run did not start: ${JSON.stringify(result.error)}`);
