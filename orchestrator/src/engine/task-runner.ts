@@ -213,9 +213,10 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       prompt: fixPrompt({ task, attempt, fix: used + 1, evidence, verdict: verdict?.verdict }),
       requestedAt: new Date().toISOString(),
     };
-  } else if (failure && fixDue && (used > 0 || held)) {
-    const why = held && used < task.maxFixAttempts ? `no fix attempt: the run reached its token budget` : `after ${used} fix attempt${used === 1 ? '' : 's'}`;
-    failure = { ...failure, message: `${failure.message}; ${why}` };
+  } else if (failure && fixDue && held && used < task.maxFixAttempts) {
+    failure = { ...failure, message: `${failure.message}; no fix attempt: the run reached its token budget` };
+  } else if (failure && fixDue && used > 0) {
+    failure = { ...failure, message: `${failure.message}; after ${used} fix attempt${used === 1 ? '' : 's'}` };
   } else if (failure && held && failure.retryable && retryDue(failure.retryable, number.local, task.retries, signal)) {
     failure = { ...failure, message: `${failure.message}; not retried: the run reached its token budget` };
   }
