@@ -12,7 +12,7 @@ export function progressPrinter(out: Output, started = Date.now()): (e: EngineEv
   return (e) => {
     switch (e.type) {
       case 'run-started':
-        out.info(`run ${e.runId}: ${e.tasks} tasks, model ${e.model}, backend ${e.backend}`);
+        out.info(`run ${e.runId}: ${e.tasks} tasks, model ${e.model}, backend ${e.backend}, agents ${e.agents ? 'on' : 'off'}${e.maxTokens !== undefined ? `, token budget ${e.maxTokens}` : ''}`);
         out.info(`manifest: ${displayPath(e.manifest)}`);
         break;
       case 'notice':

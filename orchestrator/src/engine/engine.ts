@@ -154,7 +154,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   writer.log(
     `model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
   );
-  observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName });
+  observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
   if (await hasUncommittedChanges(repoRoot)) {
     const message = `uncommitted changes in ${repoRoot} are not part of this run; tasks start from ${graph.settings.baseRef} (${baseCommit.slice(0, 12)})`;
     writer.log(`note: ${message}`);

@@ -5,7 +5,19 @@ import type { RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest
  * never prints: observers decide how to show these.
  */
 export type EngineEvent =
-  | { readonly type: 'run-started'; readonly runId: string; readonly runDir: string; readonly manifest: string; readonly tasks: number; readonly model: string; readonly backend: string }
+  | {
+      readonly type: 'run-started';
+      readonly runId: string;
+      readonly runDir: string;
+      readonly manifest: string;
+      readonly tasks: number;
+      readonly model: string;
+      readonly backend: string;
+      /** Whether builders and testers work through their role agents. */
+      readonly agents: boolean;
+      /** The run's token budget, if any. */
+      readonly maxTokens: number | undefined;
+    }
   | { readonly type: 'notice'; readonly message: string }
   | {
       readonly type: 'task-started';

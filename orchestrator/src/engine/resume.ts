@@ -165,6 +165,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       tasks: manifest.tasks.length,
       model: `${model.kind} (${model.name})`,
       backend: manifest.settings.backend,
+      agents: manifest.settings.agents === true,
+      maxTokens: manifest.budget?.maxTokens,
     });
     for (const note of notes) observer({ type: 'notice', message: note });
 
