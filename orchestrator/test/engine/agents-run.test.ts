@@ -16,6 +16,8 @@ import { tempDir } from '../helpers/temp.js';
 /** A block of YAML lines indented under a `prompt: |` or `fix: |` key. */
 const block = (...lines: string[]): string => lines.map((l) => `      ${l}`).join('\n');
 const sh = (command: string): string => block('```sh', command, '```');
+/** A secret (by its name) the verify commands print: what the agents are told about a failure must not hold it. */
+const TOKEN = `agents-run-token-${process.pid}-${Date.now()}`;
 
 describe('a run through the role agents', () => {
   // Outside /tmp and the worktree: the workspace-write sandbox lets Codex write to neither.
@@ -42,7 +44,7 @@ ${sh('echo two > two.txt')}
     prompt: |
       The check looks for a file nobody writes.
 ${sh('echo attempt >> attempts.txt')}
-    verify: ["echo looking for never.txt; test -f never.txt"]
+    verify: ["echo looking for never.txt with $AGENTS_RUN_TOKEN; test -f never.txt"]
   - id: judged
     role: builder
     judge: true
@@ -66,7 +68,7 @@ ${sh('cat one.txt two.txt')}
       Says pass whatever the checks say.
 ${sh('true')}
 ${block('```offline-verdict', 'pass', '```')}
-    verify: ["echo the suite fails; exit 4"]
+    verify: ["echo the suite fails for $AGENTS_RUN_TOKEN; exit 4"]
   - id: escape
     role: builder
     prompt: |
@@ -74,7 +76,7 @@ ${block('```offline-verdict', 'pass', '```')}
 ${sh(`pwd > where.txt; touch ${outside}/escaped.txt 2> denied.txt; echo "exit $?" >> denied.txt`)}
 ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'danger-full-access', 'approval-policy': 'on-request' }), '```')}
 `);
-    const { manifest, runDir: ranIn } = await runGraph(graph, runsDir);
+    const { manifest, runDir: ranIn } = await runGraph(graph, runsDir, { env: { AGENTS_RUN_TOKEN: TOKEN } });
     // The repository goes after the first test; the tests read a copy of it.
     const kept = path.join(tempDir('co-agents-run-', 'file'), 'project');
     cpSync(repo, kept, { recursive: true, verbatimSymlinks: true });
@@ -132,7 +134,10 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
       ['failed', 2],
     ]);
     expect(t).toMatchObject({ status: 'failed', reason: 'verify-failed' });
-    expect(t.message).toMatch(/^verify failed: `echo looking for never\.txt; test -f never\.txt` exited 1 \(output in tasks\/never\/checks\/1\.log\); after 2 fix attempts$/);
+    expect(t.message).toBe('verify failed: `echo looking for never.txt with $AGENTS_RUN_TOKEN; test -f never.txt` exited 1 (output in tasks/never/checks/1.log); after 2 fix attempts');
+    // The fixes were told the check's output, as redacted in the run's files.
+    expect(t.attempts[1]?.followUp?.prompt).toContain('looking for never.txt with [REDACTED:AGENTS_RUN_TOKEN]');
+    expect(JSON.stringify(run.manifest)).not.toContain(TOKEN);
     expect(readdirSync(path.join(run.runDir, 'tasks/never')).filter((n) => n.startsWith('attempt-')).sort()).toEqual(['attempt-1', 'attempt-2']);
     expect(t.triage).toMatchObject({ by: 'manager', attempt: 3 });
     expect(t.triage?.probableCause).toContain('exited 1: the change made by task "never" does not pass its own checks');
@@ -173,8 +178,8 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     expect(t.verdict).toMatchObject({ verdict: 'fail', overridden: true, findings: 1 });
     const file = JSON.parse(readRunFile(run.runDir, 'tasks/lenient-tester/verdict.json'));
     expect(file.testerSaid.verdict).toBe('pass');
-    expect(file.findings[0].message).toBe("the orchestrator's checks failed (`echo the suite fails; exit 4` exited 4), so the verdict is fail: a tester cannot pass a task whose checks fail");
-    expect(t.triage?.probableCause).toBe('The verify command `echo the suite fails; exit 4` exited 4: what the dependencies of tester "lenient-tester" built does not pass its checks.');
+    expect(file.findings[0].message).toBe("the orchestrator's checks failed (`echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4), so the verdict is fail: a tester cannot pass a task whose checks fail");
+    expect(t.triage?.probableCause).toBe('The verify command `echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4: what the dependencies of tester "lenient-tester" built does not pass its checks.');
   });
 
   it('keeps Codex in the task’s worktree and sandbox whatever the model asks for', () => {
@@ -188,6 +193,19 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     expect(existsSync(path.join(outside, 'escaped.txt'))).toBe(false);
     expect(diff).toMatch(/\+touch: cannot touch '.*escaped\.txt': Read-only file system\n\+exit 1\n/);
     expect(readRunFile(run.runDir, 'tasks/escape/log.txt')).toContain('# the agent also asked for cwd, sandbox, approval-policy: not taken (the orchestrator fixes cwd, sandbox and approval)');
+  });
+
+  it('keeps the secret out of everything it wrote, verdicts, traces and fix follow-ups included', () => {
+    const files = readdirSync(run.runDir, { recursive: true }).map(String).filter((f) => !f.startsWith('worktrees'));
+    const leaks = files.filter((f) => {
+      try {
+        return readFileSync(path.join(run.runDir, f), 'latin1').includes(TOKEN);
+      } catch {
+        return false; // a folder
+      }
+    });
+    expect(files).toContain(path.join('tasks', 'lenient-tester', 'verdict.json'));
+    expect(leaks).toEqual([]);
   });
 
   it('writes trace.jsonl in the run folder, naming the agents and tasks, under the seal', async () => {
