@@ -13,7 +13,7 @@ import { isRunId } from '../core/ids.js';
 export const ATOMIC_FILES = {
   runsDir: ['index.json'],
   runDir: ['manifest.json', 'graph.yaml'],
-  taskDir: ['checks.json', 'diff.patch'],
+  taskDir: ['checks.json', 'diff.patch', 'verdict.json'],
   inbox: [/^[0-9a-z-]{8,64}\.(?:request|reply)\.json$/],
 } as const;
 
