@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ZERO_USAGE } from '../core/events.js';
 import { newRunId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
-import { err, ok, type Result } from '../core/result.js';
+import { err, type Result } from '../core/result.js';
 import { codexVersion } from '../backends/codex-binary.js';
 import type { AnalyzedGraph } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import { ok, err, type Result } from '../core/result.js';
 import type { RunId, TaskId } from '../core/ids.js';
@@ -135,7 +136,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
         delete t.message;
       }
     }
-    await runGit(manifest.repo.root, ['worktree', 'prune']);
+    // Worktrees the old session left (a task it had not yet recorded as started has one too).
+    await removeLeftoverWorktrees(runDir, manifest);
 
     manifest.status = 'running';
     delete manifest.message;
@@ -213,6 +215,13 @@ async function keepPartialWork(runDir: string, m: Manifest, t: TaskRecord, n: nu
     await runGit(m.repo.root, ['worktree', 'remove', '--force', worktree]);
   }
   return ref;
+}
+
+async function removeLeftoverWorktrees(runDir: string, m: Manifest): Promise<void> {
+  const dir = RunLayout.worktrees(runDir);
+  const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, dir);
+  for (const name of existsSync(dir) ? await readdir(dir) : []) await worktrees.remove(path.join(dir, name));
+  await worktrees.prune();
 }
 
 export function renderResumeFailure(f: ResumeFailure, show: (file: string) => string = (p) => p): string {

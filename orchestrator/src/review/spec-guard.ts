@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { err, ok, type Result } from '../core/result.js';
+import { ok, type Result } from '../core/result.js';
 import { readManifest } from '../store/read.js';
 import type { Manifest } from '../store/manifest.js';
 import { readChecklist } from './checklist-file.js';

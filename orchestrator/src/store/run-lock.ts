@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,17 @@ import { err, ok, type Result } from '../core/result.js';
  * holds the run, and a lock left by a dead process on this host is taken over at once instead of
  * after the stale time.
  */
+
+/**
+ * proper-lockfile removes a lock folder with `rmdir`, which fails while our `owner.json` is in it
+ * (so a stale lock could never be taken over, nor a held one released on exit): it gets a file
+ * system whose `rmdir` removes the folder with its contents.
+ */
+const LOCK_FS = {
+  ...fs,
+  rmdir: (dir: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(dir, { recursive: true, force: true }, callback),
+  rmdirSync: (dir: string) => fs.rmSync(dir, { recursive: true, force: true }),
+};
 
 /** A held lock is refreshed every STALE/2; one not refreshed for this long is stale. */
 export const RUN_LOCK_STALE_MS = 10_000;
@@ -49,6 +61,7 @@ export async function acquireRunLock(
       realpath: false,
       stale: RUN_LOCK_STALE_MS,
       retries: 0,
+      fs: LOCK_FS,
       onCompromised: (e) => {
         state.compromised = e;
         onCompromised(e);

@@ -66,29 +66,14 @@ export class RunWriter {
     options: RunWriterOptions = {},
   ): Promise<Result<RunWriter, StoreFailure>> {
     const writer = new RunWriter(runsDir, runDir, manifest, options);
-    let file = runDir;
-    try {
+    return writer.begin('truncate', async (at) => {
       await mkdir(runsDir, { recursive: true });
       await checkNoLinks(runsDir, runDir);
       await mkdir(runDir, { recursive: true });
       await checkNoLinks(runsDir, runDir);
       await sweepRunTemps(runDir);
-      file = RunLayout.graphCopy(runDir);
-      await writeRunFileAtomic(runDir, file, writer.redactor.text(graphSource), writer.write);
-      file = RunLayout.runnerLog(runDir);
-      writer.logFd = await openRunDescriptor(runDir, file, 'truncate');
-      file = RunLayout.manifest(runDir);
-      await writer.writeManifest();
-      if (writer.storeFailure) return err(writer.storeFailure);
-      file = RunLayout.index(runsDir);
-      await upsertIndexEntry(runsDir, indexEntryOf(writer.redactor.json(manifest)), writer.write);
-    } catch (e) {
-      writer.close();
-      const failure = storeFailureOf(e, file);
-      if (failure) return err(failure);
-      throw e;
-    }
-    return ok(writer);
+      await writeRunFileAtomic(runDir, at(RunLayout.graphCopy(runDir)), writer.redactor.text(graphSource), writer.write);
+    });
   }
 
   /**
@@ -98,24 +83,31 @@ export class RunWriter {
    */
   static async open(runsDir: string, runDir: string, manifest: Manifest, options: RunWriterOptions = {}): Promise<Result<RunWriter, StoreFailure>> {
     const writer = new RunWriter(runsDir, runDir, manifest, options);
-    let file = runDir;
-    try {
+    return writer.begin('append', async () => {
       await checkNoLinks(runsDir, runDir);
       await sweepRunTemps(runDir);
-      file = RunLayout.runnerLog(runDir);
-      writer.logFd = await openRunDescriptor(runDir, file, 'append');
-      file = RunLayout.manifest(runDir);
-      await writer.writeManifest();
-      if (writer.storeFailure) return err(writer.storeFailure);
-      file = RunLayout.index(runsDir);
-      await upsertIndexEntry(runsDir, indexEntryOf(writer.redactor.json(manifest)), writer.write);
+    });
+  }
+
+  /** `prepare`, then the runner log, the manifest and the index entry; a store failure names the file it hit. */
+  private async begin(log: 'truncate' | 'append', prepare: (at: (file: string) => string) => Promise<void>): Promise<Result<RunWriter, StoreFailure>> {
+    let file = this.runDir;
+    const at = (f: string): string => (file = f);
+    try {
+      await prepare(at);
+      this.logFd = await openRunDescriptor(this.runDir, at(RunLayout.runnerLog(this.runDir)), log);
+      at(RunLayout.manifest(this.runDir));
+      await this.writeManifest();
+      if (this.storeFailure) return err(this.storeFailure);
+      at(RunLayout.index(this.runsDir));
+      await upsertIndexEntry(this.runsDir, indexEntryOf(this.redactor.json(this.current)), this.write);
     } catch (e) {
-      writer.close();
+      this.close();
       const failure = storeFailureOf(e, file);
       if (failure) return err(failure);
       throw e;
     }
-    return ok(writer);
+    return ok(this);
   }
 
   get manifest(): Readonly<Manifest> {

@@ -69,6 +69,8 @@ export class Worktrees {
   async prepare(taskId: TaskId, attempt: number, deps: readonly DepResult[]): Promise<Result<PreparedWorktree, MergeConflict>> {
     await mkdir(this.dir, { recursive: true });
     const worktree = this.pathOf(taskId, attempt);
+    // A folder left by a session that ended abruptly (its task had not been recorded as started).
+    if (existsSync(worktree)) await this.remove(worktree);
     const branch = this.branchOf(taskId);
     const [first, ...rest] = deps;
     const start = first?.commit ?? this.baseCommit;

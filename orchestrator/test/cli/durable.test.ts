@@ -118,9 +118,14 @@ describe('durable runs', () => {
     expect(again.stderr.trim()).toBe(`run ${runId} is not running (stopped); nothing to stop; continue it with: codex-orchestrator resume ${runId}`);
 
     writeFileSync(gate, '');
-    const resumed = await cli(['resume', 'latest', '--json'], repo);
+    // Resumed in the background: it must keep working after the command returned.
+    const resumed = await cli(['resume', 'latest', '--detach', '--json'], repo);
     expect(resumed.code).toBe(0);
-    const doc = JSON.parse(resumed.stdout) as { status: string; tasks: { id: string; status: string; attempts: number }[] };
+    const child = (JSON.parse(resumed.stdout) as { pid: number }).pid;
+    expect(run.manifest().process.pid).toBe(child);
+    await expect.poll(() => run.manifest().status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    const polled = await cli(['poll', runId, '--json'], repo);
+    const doc = JSON.parse(polled.stdout) as { status: string; tasks: { id: string; status: string; attempts: number }[] };
     expect(doc.status).toBe('succeeded');
     expect(doc.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([
       ['quick', 'succeeded', 1],

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { repoWithGraph, runGraph, task } from '../helpers/run.js';
+import { figure } from './battery.js';
 
 // R8: canary secrets (raw, base64, split across chunks) in prompts, command output and the
 // environment; then every file under .runs/ is scanned for every canary in every form: 0 found.
@@ -56,67 +57,71 @@ function streamsOf(eventsFile: string): string[] {
 
 const half = (s: string): [string, string] => [s.slice(0, Math.floor(s.length / 2)), s.slice(Math.floor(s.length / 2))];
 
-it('R8: no canary secret reaches .runs/, in any form', async () => {
-  const [patA, patB] = half(CANARY.pattern);
-  const { graph, runsDir } = repoWithGraph(`
-settings:
-  secrets: ['r8pat-[0-9a-f]{24}']
-  secretEnv: [R8_CONN]
-tasks:
-  - id: leak
-    role: builder
-    prompt: |
-      Canary written in the prompt: ${CANARY.literal} and ${CANARY.pattern}.
-      \`\`\`sh
-      echo start; sleep 0.3
-      echo "env: $R8_CANARY_PASSWORD and $R8_DEPLOY_KEY"
-      printf '%s' "$R8_CANARY_PASSWORD" | base64
-      printf 'x%s' "$R8_CANARY_PASSWORD" | base64
-      printf 'xy%s' "$R8_DEPLOY_KEY" | base64 -w0 | tr '+/' '-_'; echo
-      printf '%s' "\${R8_CANARY_PASSWORD:0:11}"; sleep 0.6; printf '%s\\n' "\${R8_CANARY_PASSWORD:11}"
-      printf '%s' '${patA}'; sleep 0.6; printf '%s\\n' '${patB}'
-      echo "$R8_CANARY_PASSWORD" > secret.txt; printf '%s' "$R8_CONN" | base64 > secret.b64
-      \`\`\`
-    verify:
-      - echo "verify sees $R8_CANARY_PASSWORD and ${CANARY.literal}"
-      - printf '%s' "\${R8_CONN:0:9}"; sleep 0.3; printf '%s\\n' "\${R8_CONN:9}"
-  - id: fail
-    role: builder
-    prompt: "\`\`\`sh\\necho the literal ${CANARY.literal} again\\n\`\`\`"
-    verify: ["echo ${CANARY.literal} >&2; exit 3"]
-`);
-  const env = { R8_CANARY_PASSWORD: CANARY.envByName, R8_DEPLOY_KEY: CANARY.literal, R8_CONN: CANARY.envListed };
-  for (const backend of ['codex-mcp', 'codex-exec'] as const) {
-    const { manifest, runDir } = await runGraph(graph, runsDir, { backend, env });
-    // The canaries did flow: the commands ran, the verify command failed as meant to.
-    expect(task(manifest, 'leak').status).toBe('succeeded');
-    expect(task(manifest, 'fail').reason).toBe('verify-failed');
-    expect(task(manifest, 'fail').message).toContain('[REDACTED:R8_DEPLOY_KEY]');
-    const log = readFileSync(path.join(runDir, 'tasks', 'leak', 'log.txt'), 'utf8');
-    expect(log).toContain('env: [REDACTED:R8_CANARY_PASSWORD] and [REDACTED:R8_DEPLOY_KEY]');
-    expect(log).toContain('[REDACTED:secrets#1]');
-    expect(readFileSync(path.join(runDir, 'tasks', 'leak', 'checks', '2.log'), 'utf8')).toBe('[REDACTED:R8_CONN]\n');
-    if (backend === 'codex-mcp') {
-      // Codex streamed the split output in more than one piece.
-      const events = readFileSync(path.join(runDir, 'tasks', 'leak', 'events.jsonl'), 'utf8');
-      expect(events.split('\n').filter((l) => l.includes('"exec_command_output_delta"')).length).toBeGreaterThan(3);
+describe('R8 canary secrets', () => {
+  it('no canary secret reaches .runs/, in any form', { timeout: 120_000 }, async (context) => {
+    const [patA, patB] = half(CANARY.pattern);
+    const { graph, runsDir } = repoWithGraph(`
+  settings:
+    secrets: ['r8pat-[0-9a-f]{24}']
+    secretEnv: [R8_CONN]
+  tasks:
+    - id: leak
+      role: builder
+      prompt: |
+        Canary written in the prompt: ${CANARY.literal} and ${CANARY.pattern}.
+        \`\`\`sh
+        echo start; sleep 0.3
+        echo "env: $R8_CANARY_PASSWORD and $R8_DEPLOY_KEY"
+        printf '%s' "$R8_CANARY_PASSWORD" | base64
+        printf 'x%s' "$R8_CANARY_PASSWORD" | base64
+        printf 'xy%s' "$R8_DEPLOY_KEY" | base64 -w0 | tr '+/' '-_'; echo
+        printf '%s' "\${R8_CANARY_PASSWORD:0:11}"; sleep 0.6; printf '%s\\n' "\${R8_CANARY_PASSWORD:11}"
+        printf '%s' '${patA}'; sleep 0.6; printf '%s\\n' '${patB}'
+        echo "$R8_CANARY_PASSWORD" > secret.txt; printf '%s' "$R8_CONN" | base64 > secret.b64
+        \`\`\`
+      verify:
+        - echo "verify sees $R8_CANARY_PASSWORD and ${CANARY.literal}"
+        - printf '%s' "\${R8_CONN:0:9}"; sleep 0.3; printf '%s\\n' "\${R8_CONN:9}"
+    - id: fail
+      role: builder
+      prompt: "\`\`\`sh\\necho the literal ${CANARY.literal} again\\n\`\`\`"
+      verify: ["echo ${CANARY.literal} >&2; exit 3"]
+  `);
+    const env = { R8_CANARY_PASSWORD: CANARY.envByName, R8_DEPLOY_KEY: CANARY.literal, R8_CONN: CANARY.envListed };
+    for (const backend of ['codex-mcp', 'codex-exec'] as const) {
+      const { manifest, runDir } = await runGraph(graph, runsDir, { backend, env });
+      // The canaries did flow: the commands ran, the verify command failed as meant to.
+      expect(task(manifest, 'leak').status).toBe('succeeded');
+      expect(task(manifest, 'fail').reason).toBe('verify-failed');
+      expect(task(manifest, 'fail').message).toContain('[REDACTED:R8_DEPLOY_KEY]');
+      const log = readFileSync(path.join(runDir, 'tasks', 'leak', 'log.txt'), 'utf8');
+      expect(log).toContain('env: [REDACTED:R8_CANARY_PASSWORD] and [REDACTED:R8_DEPLOY_KEY]');
+      expect(log).toContain('[REDACTED:secrets#1]');
+      expect(readFileSync(path.join(runDir, 'tasks', 'leak', 'checks', '2.log'), 'utf8')).toBe('[REDACTED:R8_CONN]\n');
+      if (backend === 'codex-mcp') {
+        // Codex streamed the split output in more than one piece.
+        const events = readFileSync(path.join(runDir, 'tasks', 'leak', 'events.jsonl'), 'utf8');
+        expect(events.split('\n').filter((l) => l.includes('"exec_command_output_delta"')).length).toBeGreaterThan(3);
+      }
     }
-  }
 
-  const files = filesUnder(runsDir);
-  const forms = Object.values(CANARY).flatMap(formsOf);
-  const texts = files.flatMap((file) => [
-    { where: path.relative(runsDir, file), text: readFileSync(file, 'latin1') },
-    ...(file.endsWith('.jsonl') ? streamsOf(file).map((text, i) => ({ where: `${path.relative(runsDir, file)} (stream ${i + 1} joined)`, text })) : []),
-  ]);
-  const found = texts.flatMap(({ where, text }) => forms.filter((f) => text.includes(f)).map((f) => `${where}: ${f}`));
-  const streams = texts.length - files.length;
-  // The figure line, exactly in this form, for the reliability battery's report.
-  console.log(`R8 canary secrets: ${Object.keys(CANARY).length} canaries × ${forms.length / Object.keys(CANARY).length} forms, ${found.length} found in ${files.length} files`);
-  console.log(`R8 streamed outputs joined and scanned too: ${streams}`);
-  expect(streams).toBeGreaterThan(0);
-  expect(found).toEqual([]);
-  expect(files.length).toBeGreaterThan(20);
-  // Codex's own transcripts are not in .runs/ at all: the run's CODEX_HOME is kept elsewhere.
-  expect(files.filter((f) => f.includes(`${path.sep}codex-home${path.sep}`) || f.includes(`${path.sep}sessions${path.sep}`))).toEqual([]);
-}, 120_000);
+    const files = filesUnder(runsDir);
+    const forms = Object.values(CANARY).flatMap(formsOf);
+    const texts = files.flatMap((file) => [
+      { where: path.relative(runsDir, file), text: readFileSync(file, 'latin1') },
+      ...(file.endsWith('.jsonl') ? streamsOf(file).map((text, i) => ({ where: `${path.relative(runsDir, file)} (stream ${i + 1} joined)`, text })) : []),
+    ]);
+    const found = texts.flatMap(({ where, text }) => forms.filter((f) => text.includes(f)).map((f) => `${where}: ${f}`));
+    const streams = texts.length - files.length;
+    // The figure line, exactly in this form, for the reliability battery's report.
+    figure(
+      context,
+      `R8 canary secrets: ${Object.keys(CANARY).length} canaries × ${forms.length / Object.keys(CANARY).length} forms, ${found.length} found in ${files.length} files (and in ${streams} streamed outputs joined)`,
+    );
+    expect(streams).toBeGreaterThan(0);
+    expect(found).toEqual([]);
+    expect(files.length).toBeGreaterThan(20);
+    // Codex's own transcripts are not in .runs/ at all: the run's CODEX_HOME is kept elsewhere.
+    expect(files.filter((f) => f.includes(`${path.sep}codex-home${path.sep}`) || f.includes(`${path.sep}sessions${path.sep}`))).toEqual([]);
+  });
+});

@@ -3,36 +3,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { atomicWrite, type AtomicWrite } from '../../src/store/atomic.js';
 import { RunLayout } from '../../src/store/layout.js';
-import { countTasks, Manifest } from '../../src/store/manifest.js';
+import { Manifest } from '../../src/store/manifest.js';
 import { insideRunDir, makeRunDir, openRunFile, writeRunFileAtomic } from '../../src/store/run-files.js';
 import { readRunIndex } from '../../src/store/run-index.js';
 import { RunWriter } from '../../src/store/run-writer.js';
 import { renderStoreFailure, storeFailureOf, StoreError, type StoreFailure } from '../../src/store/store-failure.js';
 import { sweepRunTemps } from '../../src/store/temp-sweep.js';
+import { FIXTURE_RUN_ID, manifestFixture } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/temp.js';
 
-const RUN_ID = '2026-11-21T10-04-05Z-7f3a';
-
-function manifest(): Manifest {
-  const tasks: Manifest['tasks'] = [{ id: 'build', title: 'build', role: 'builder', deps: [], status: 'pending', attempts: [], artifacts: {} }];
-  return {
-    schemaVersion: 1,
-    runId: RUN_ID,
-    status: 'running',
-    graph: { path: '/repo/graph.yaml', sha256: 'a'.repeat(64), name: 'g', copy: 'graph.yaml' },
-    repo: { root: '/repo', baseRef: 'HEAD', baseCommit: 'b'.repeat(40) },
-    settings: { backend: 'codex-mcp', concurrency: { builder: 4, tester: 2 } },
-    model: { kind: 'offline', name: 'offline-stand-in' },
-    tools: { orchestrator: '0.1.0', codex: '0.153.4', node: process.version },
-    process: { pid: process.pid, hostname: 'test-host' },
-    startedAt: '2026-11-21T10:04:05.000Z',
-    heartbeatAt: '2026-11-21T10:04:05.000Z',
-    counts: countTasks(tasks),
-    usage: { input: 0, cachedInput: 0, output: 0, reasoning: 0, total: 0 },
-    runnerLog: 'runner.log',
-    tasks,
-  };
-}
+const RUN_ID = FIXTURE_RUN_ID;
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code });
@@ -58,7 +38,7 @@ function faultyDisk(): { write: AtomicWrite; failWith: string | undefined; write
 async function create(write?: AtomicWrite): Promise<{ writer: RunWriter; runsDir: string; runDir: string }> {
   const runsDir = tempDir('co-runs-');
   const runDir = path.join(runsDir, RUN_ID);
-  const created = await RunWriter.create(runsDir, runDir, manifest(), 'tasks: []\n', write ? { atomicWrite: write } : {});
+  const created = await RunWriter.create(runsDir, runDir, manifestFixture(), 'tasks: []\n', write ? { atomicWrite: write } : {});
   if (!created.ok) throw new Error(`could not create: ${JSON.stringify(created.error)}`);
   return { writer: created.value, runsDir, runDir };
 }
@@ -74,7 +54,7 @@ describe('a full disk while the run writes', () => {
     const good = readFileSync(RunLayout.manifest(runDir), 'utf8');
 
     disk.failWith = 'ENOSPC';
-    writer.updateTask('build', (t) => (t.status = 'running'));
+    writer.updateTask('task-0', (t) => (t.status = 'running'));
     await writer.flush(); // resolves: a full disk is not a bug
     expect(failures).toEqual([{ reason: 'disk-full', file: RunLayout.manifest(runDir) }]);
     expect(writer.failure).toEqual(failures[0]);
@@ -110,7 +90,7 @@ describe('a full disk while the run writes', () => {
     disk.failWith = 'ENOSPC';
     const runsDir = tempDir('co-runs-');
     const runDir = path.join(runsDir, RUN_ID);
-    const created = await RunWriter.create(runsDir, runDir, manifest(), 'tasks: []\n', { atomicWrite: disk.write });
+    const created = await RunWriter.create(runsDir, runDir, manifestFixture(), 'tasks: []\n', { atomicWrite: disk.write });
     expect(created).toEqual({ ok: false, error: { reason: 'disk-full', file: RunLayout.graphCopy(runDir) } });
   });
 
@@ -172,7 +152,7 @@ describe('symbolic links in a run folder', () => {
     const runDir = path.join(runsDir, RUN_ID);
     const elsewhere = tempDir('co-outside-');
     symlinkSync(elsewhere, runDir);
-    const created = await RunWriter.create(runsDir, runDir, manifest(), 'tasks: []\n');
+    const created = await RunWriter.create(runsDir, runDir, manifestFixture(), 'tasks: []\n');
     expect(created).toEqual({ ok: false, error: { reason: 'symlink', file: runDir, link: runDir } });
     expect(readdirSync(elsewhere)).toEqual([]);
   });

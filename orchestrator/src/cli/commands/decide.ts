@@ -1,7 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import path from 'node:path';
-import { isAlive } from '../../core/process-tree.js';
 import { assertNever } from '../../core/result.js';
 import type { DecisionReplyData } from '../../engine/live-requests.js';
 import { decide, decisionLogLine, renderDecisionFailure, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
@@ -13,8 +11,8 @@ import { RunLayout } from '../../store/layout.js';
 import { Manifest, type Review } from '../../store/manifest.js';
 import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
 import { indexEntryOf, upsertIndexEntry } from '../../store/run-index.js';
-import { awaitReply, newRequestId, postRequest, type InboxRequest } from '../../store/inbox.js';
-import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
+import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
 
@@ -62,10 +60,8 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
   const verb = o.request.decision === 'approved' ? 'approve' : 'reject';
   const lock = await acquireRunLock(runDir, verb);
   if (!lock.ok) {
-    const owner = lock.error.owner;
-    if (owner && owner.hostname === hostname() && isAlive(owner.pid) && (owner.purpose === 'run' || owner.purpose === 'resume')) {
-      return decideThroughInbox(o, id.value, runDir, owner.pid, out);
-    }
+    const owner = liveOrchestrator(lock.error);
+    if (owner) return decideThroughInbox(o, id.value, runDir, owner, out);
     out.info(renderLockFailure(lock.error));
     return Exit.usage;
   }
@@ -98,25 +94,23 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
 }
 
 /** Hands the decision to the orchestrator working on the run and reports its answer. */
-async function decideThroughInbox(o: DecideOptions, runId: string, runDir: string, pid: number, out: Output): Promise<number> {
+async function decideThroughInbox(o: DecideOptions, runId: string, runDir: string, owner: LockOwner, out: Output): Promise<number> {
   const r = o.request;
-  const request: InboxRequest = {
-    id: newRequestId(),
-    kind: r.decision === 'approved' ? 'approve' : 'reject',
-    taskId: r.taskId,
-    reviewer: r.reviewer,
-    ...(r.decision === 'approved' ? (r.note === undefined ? {} : { note: r.note }) : { reason: r.reason }),
-    requestedAt: new Date().toISOString(),
-    pid: process.pid,
-  };
   const current = await readManifest(runDir);
   const before = current.ok ? (current.value.tasks.find((t) => t.id === r.taskId)?.status ?? null) : null;
-  await postRequest(runDir, request);
-  const answer = await awaitReply(runDir, request.id, 60_000, () => !isAlive(pid));
-  if (!answer) {
-    out.info(`error: the orchestrator of run ${runId} (process ${pid}) did not answer within 60 s\n  hint: check it with: codex-orchestrator poll ${runId}; if it has ended, decide again`);
-    return Exit.internal;
-  }
+  const answer = await askLiveRun(
+    runDir,
+    runId,
+    owner,
+    {
+      kind: r.decision === 'approved' ? 'approve' : 'reject',
+      taskId: r.taskId,
+      reviewer: r.reviewer,
+      ...(r.decision === 'approved' ? (r.note === undefined ? {} : { note: r.note }) : { reason: r.reason }),
+    },
+    out,
+  );
+  if (!answer) return Exit.internal;
   const data = answer.data as DecisionReplyData | undefined;
   if (!data) {
     out.info(answer.message);

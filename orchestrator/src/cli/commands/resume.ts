@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
@@ -60,27 +62,32 @@ async function detachResume(o: ResumeCommandOptions, runId: RunId, out: Output, 
   const runDir = RunLayout.runDir(o.runsDir, runId);
   const bin = path.join(packageRoot(), 'bin', 'codex-orchestrator.js');
   const args = [bin, ...argv.filter((a) => a !== '--detach' && a !== '--json' && a !== o.target), runId];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
+  // The child's messages go to a file, not a pipe: a pipe would break when this process exits.
+  const messages = path.join(mkdtempSync(path.join(tmpdir(), 'codex-orchestrator-resume-')), 'stderr.txt');
+  const fd = openSync(messages, 'w');
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', fd], env: process.env });
+  closeSync(fd);
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? 1));
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = await readManifest(runDir);
-    if (m.ok && m.value.process.pid === child.pid && m.value.status === 'running') break;
-    if (exited !== null) {
-      // It ended at once: nothing to do, or an error; either way it said why.
-      out.info(stderr.trim());
-      return exited;
+  try {
+    for (;;) {
+      const m = await readManifest(runDir);
+      if (m.ok && m.value.process.pid === child.pid && m.value.status === 'running') break;
+      if (exited !== null) {
+        // It ended at once: nothing to do, or an error; either way it said why.
+        out.info(readFileSync(messages, 'utf8').trim());
+        return exited;
+      }
+      if (Date.now() > deadline) {
+        out.info(`error: the background resume did not take over run ${runId} within 30 s; run \`codex-orchestrator resume ${runId}\` in the foreground to see why`);
+        return Exit.internal;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    if (Date.now() > deadline) {
-      out.info(`error: the background resume did not take over run ${runId} within 30 s; run \`codex-orchestrator resume ${runId}\` in the foreground to see why`);
-      return Exit.internal;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    rmSync(path.dirname(messages), { recursive: true, force: true });
   }
-  child.stderr?.destroy();
   child.unref();
   const manifest = RunLayout.manifest(runDir);
   if (o.json) out.data(JSON.stringify({ runId, pid: child.pid, manifest }, null, 2));

@@ -1,15 +1,13 @@
 import { appendFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { isAlive } from '../../core/process-tree.js';
 import type { SendReplyData } from '../../engine/live-requests.js';
 import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
 import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
-import { awaitReply, newRequestId, postRequest } from '../../store/inbox.js';
 import { RunLayout } from '../../store/layout.js';
 import { Manifest } from '../../store/manifest.js';
 import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { withStopSignals } from '../stop-signals.js';
@@ -37,18 +35,13 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
   const runDir = RunLayout.runDir(o.runsDir, id.value);
   const lock = await acquireRunLock(runDir, 'send');
   if (!lock.ok) {
-    const owner = lock.error.owner;
-    if (!owner || owner.hostname !== hostname() || !isAlive(owner.pid) || (owner.purpose !== 'run' && owner.purpose !== 'resume')) {
+    const owner = liveOrchestrator(lock.error);
+    if (!owner) {
       out.info(renderLockFailure(lock.error));
       return Exit.usage;
     }
-    const requestId = newRequestId();
-    await postRequest(runDir, { id: requestId, kind: 'send', taskId: o.taskId, prompt: o.prompt, requestedAt: new Date().toISOString(), pid: process.pid });
-    const answer = await awaitReply(runDir, requestId, 60_000, () => !isAlive(owner.pid));
-    if (!answer) {
-      out.info(`error: the orchestrator of run ${id.value} (process ${owner.pid}) did not answer within 60 s\n  hint: check it with: codex-orchestrator poll ${id.value}`);
-      return Exit.internal;
-    }
+    const answer = await askLiveRun(runDir, id.value, owner, { kind: 'send', taskId: o.taskId, prompt: o.prompt }, out);
+    if (!answer) return Exit.internal;
     const data = answer.data as SendReplyData | undefined;
     if (data && 'failure' in data) {
       out.info(renderSendFailure(data.failure));
