@@ -16,6 +16,16 @@ import { tempDir } from '../helpers/temp.js';
 /** A block of YAML lines indented under a `prompt: |` or `fix: |` key. */
 const block = (...lines: string[]): string => lines.map((l) => `      ${l}`).join('\n');
 const sh = (command: string): string => block('```sh', command, '```');
+/** Whether Codex was given `marker` (its transcripts, in the run's private CODEX_HOME, hold its developer instructions). */
+function codexSaw(repo: string, marker: string): boolean {
+  const home = path.join(repo, '.codex-orchestrator', 'codex-home');
+  return readdirSync(home, { recursive: true })
+    .map(String)
+    .filter((f) => /rollout-.*\.jsonl$/.test(f))
+    .some((f) => readFileSync(path.join(home, f), 'utf8').includes(marker));
+}
+const MARKER = `instructions-marker-${process.pid}`;
+
 /** A secret (by its name) the verify commands print: what the agents are told about a failure must not hold it. */
 const TOKEN = `agents-run-token-${process.pid}-${Date.now()}`;
 
@@ -69,6 +79,14 @@ ${sh('cat one.txt two.txt')}
 ${sh('true')}
 ${block('```offline-verdict', 'pass', '```')}
     verify: ["echo the suite fails for $AGENTS_RUN_TOKEN; exit 4"]
+  - id: instructed
+    role: builder
+    instructions: |
+      ## Codex
+
+      Follow the house rules (${MARKER}-on).
+    prompt: |
+${sh('echo instructed > instructed.txt')}
   - id: escape
     role: builder
     prompt: |
@@ -191,8 +209,13 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     expect(readdirSync(elsewhere)).toEqual([]);
     // The sandbox stayed workspace-write: a write outside the worktree was refused.
     expect(existsSync(path.join(outside, 'escaped.txt'))).toBe(false);
-    expect(diff).toMatch(/\+touch: cannot touch '.*escaped\.txt': Read-only file system\n\+exit 1\n/);
+    expect(diff).toMatch(/\+touch: cannot touch '.*escaped\.txt': (Read-only file system|Permission denied|Operation not permitted)\n\+exit 1\n/);
     expect(readRunFile(run.runDir, 'tasks/escape/log.txt')).toContain('# the agent also asked for cwd, sandbox, approval-policy: not taken (the orchestrator fixes cwd, sandbox and approval)');
+  });
+
+  it('gives Codex the task’s own instructions', () => {
+    expect(task(run.manifest, 'instructed').status).toBe('succeeded');
+    expect(codexSaw(run.repo, `${MARKER}-on`)).toBe(true);
   });
 
   it('keeps the secret out of everything it wrote, verdicts, traces and fix follow-ups included', () => {
@@ -248,8 +271,18 @@ ${sh('echo two > two.txt')}
     prompt: |
 ${sh('cat two.txt')}
     verify: ["exit 2"]
+  - id: instructed
+    role: builder
+    instructions: |
+      ## Codex
+
+      Follow the house rules (${MARKER}-off).
+    prompt: |
+${sh('echo instructed > instructed.txt')}
 `);
     const { manifest, runDir } = await runGraph(graph, runsDir, { agents: false });
+    // The task's own `## Codex` instructions reach Codex without the agents layer too.
+    expect(codexSaw(path.dirname(runsDir), `${MARKER}-off`)).toBe(true);
     expect(manifest.settings.agents).toBe(false);
     const fixed = task(manifest, 'fixed');
     expect(fixed.status).toBe('succeeded');
