@@ -144,7 +144,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
     };
     if (m.settings.agents === true) {
-      agents = await RoleAgents.open({ access: o.model.access, writer, env: o.env });
+      agents = await RoleAgents.open({ access: o.model.access, writer, env: o.env, codexHome });
       writer.log(`agents: builders and testers work through their role agents (model ${agents.model}); spans in ${path.basename(RunLayout.trace(runDir))}`);
     } else {
       writer.log('agents: off (each task\'s prompt goes straight to Codex; nothing is judged; triage by rules)');

@@ -53,9 +53,9 @@ export async function doTaskWork(w: WorkRequest): Promise<WorkResult> {
   const { ctx, plan, task } = w;
   const agents = ctx.agents;
   if (agents && task.role !== 'gate') {
-    const conversation = plan.followUp && plan.threadId ? agents.conversation(task.id, plan.threadId) : undefined;
+    const conversation = plan.followUp && plan.threadId ? await agents.conversation(task.id, plan.threadId) : undefined;
     if (!(plan.followUp && plan.threadId) || conversation) return agentWork(w, conversation);
-    w.log.line(`# the ${task.role} agent's conversation is not in this session: the follow-up goes straight to Codex's thread`);
+    w.log.line(`# the ${task.role} agent's conversation on this thread was not kept: the follow-up goes straight to Codex's thread`);
   }
   return codexWork(w);
 }
@@ -130,7 +130,7 @@ async function agentWork(w: WorkRequest, conversation: { readonly history: reado
   });
   w.usage.agentsUsed(result.agentUsage);
   w.onUsage();
-  agents.remember(task.id, result.conversation);
+  await agents.remember(task.id, result.conversation);
   log.section(`the ${role} agent's answer`);
   if (result.status === 'failed') {
     const failure = w.signal.aborted ? abortFailure(w.signal) : roleTurnFailure(role, result.failure, w.signal);

@@ -48,7 +48,11 @@ tasks:
     // The second attempt has its own artifacts; the first one's are kept.
     expect(readFileSync(path.join(runDir(runId), 'tasks/make/attempt-1/diff.patch'), 'utf8')).toContain('+v1');
     expect(readFileSync(path.join(runDir(runId), 'tasks/make/diff.patch'), 'utf8')).toContain('+v2');
-    expect(readFileSync(path.join(runDir(runId), 'tasks/make/log.txt'), 'utf8')).toContain(`follow-up (reject by rita) on thread ${thread}`);
+    const reworked = readFileSync(path.join(runDir(runId), 'tasks/make/log.txt'), 'utf8');
+    expect(reworked).toContain(`follow-up (reject by rita) on thread ${thread}`);
+    // The builder agent went on in its own conversation (kept with the run's Codex home), in the same thread.
+    expect(reworked).toContain('# goes on in its conversation, with the follow-up above as its next message');
+    expect(reworked).toContain(`-- codex call 1 (continues thread ${thread}); the agent's prompt:`);
     expect(existsSync(path.join(runDir(runId), 'tasks/make/checks.json'))).toBe(true);
     expect(git(repo, 'show', `codex-orchestrator/${runId}:out.txt`)).toBe('v2');
 

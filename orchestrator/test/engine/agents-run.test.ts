@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,10 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
       expect(a.usage?.total).toBe((a.codexUsage?.total ?? 0) + (a.agentUsage?.total ?? 0));
     }
     expect(t.usage?.total).toBe(t.attempts.reduce((sum, a) => sum + (a.usage?.total ?? 0), 0));
+    // The agent's conversation is kept for a later session, beside Codex's transcripts: private, not in .runs/.
+    const kept = path.join(run.repo, '.codex-orchestrator', 'codex-home', run.manifest.runId, 'role-agents', 'fixed.json');
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(kept, 'utf8'))).toMatchObject({ threadId: first?.threadId });
   });
 
   it('stops a fix loop that never passes at its bound, failed, with a triage', () => {
