@@ -10,7 +10,8 @@ import { projectRootOf } from '../review/project.js';
  * Not in `.runs/`: Codex keeps full, unredacted transcripts there (its rollout files hold every
  * prompt and all command output), and `.runs/` is what people share, upload and review. Not a
  * temporary folder either: a later session of the run (`resume`, a rejected task's rework, `send`)
- * continues a task's Codex thread with `codex exec resume`, which reads the thread from there.
+ * continues a task's Codex thread with `codex exec resume`, which reads the thread from there, and
+ * its role agent's conversation (`role-agents/`, see `role-agents.ts`).
  */
 export async function runCodexHome(runsDir: string, runId: string): Promise<string> {
   const homes = path.join(projectRootOf(runsDir), '.codex-orchestrator', 'codex-home');
