@@ -97,12 +97,23 @@ tasks:
     const { repo } = repoWithGraph(GRAPH);
     const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo);
     expect(started.code, started.stderr).toBe(0);
-    const { runId, manifest } = JSON.parse(started.stdout);
+    const { runId, pid, manifest } = JSON.parse(started.stdout);
     expect(existsSync(manifest)).toBe(true);
     const watch = await cli(['poll', runId, '--watch', '--json', '--interval', '0.2'], repo);
     expect(watch.code).toBe(0);
     const docs = watch.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(docs.at(-1)).toMatchObject({ runId, status: 'succeeded' });
+    // The background process seals the run (making the project's key on first use) after its last
+    // manifest: let it end before the repository is removed.
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(alive, { timeout: 15_000 }).toBe(false);
   });
 
   it('SIGTERM stops a run: running Codex turns cancelled, no child process left, exit 143, run marked stopped', async () => {
