@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
-import { CodexMcpBackend } from '../backends/codex-mcp.js';
+import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
@@ -133,8 +133,9 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     // Codex keeps full, unredacted transcripts in its CODEX_HOME: a private folder outside .runs/.
     const codexHome = o.codexHome ?? (await runCodexHome(writer.runsDir, m.runId));
     await writeCodexHome(codexHome, o.model.access);
+    const turnsAtOnce = m.settings.concurrency.builder + m.settings.concurrency.tester;
     const main: AgentBackend =
-      m.settings.backend === 'codex-mcp' ? new CodexMcpBackend({ codexHome, env: o.env, onStderr }) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
+      m.settings.backend === 'codex-mcp' ? new CodexMcpPool({ codexHome, env: o.env, onStderr }, turnsAtOnce) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
     backend = main;
     // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
     // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).

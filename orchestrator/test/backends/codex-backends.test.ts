@@ -5,6 +5,7 @@ import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
@@ -109,5 +110,32 @@ describe.each([
       }
     });
     expect(sleepers).toEqual([]);
+  });
+});
+
+describe('codex-mcp pool', () => {
+  it('spreads new turns over its servers and sends each follow-up to the server that holds its thread', async () => {
+    const pool = new CodexMcpPool({ codexHome }, 2 * TURNS_PER_SERVER);
+    expect(pool.size).toBe(2);
+    try {
+      const cwds = Array.from({ length: 4 }, () => tempDir());
+      const firsts = await Promise.all(cwds.map((cwd, i) => pool.runTurn(turn(cwd, fence('sh', `echo ${i} > first.txt`), []))));
+      expect(firsts.map((o) => o.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+      // Both servers were used: two `codex mcp-server` processes are children of this one.
+      const servers = descendantsOf(process.pid).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mcp-server');
+        } catch {
+          return false;
+        }
+      });
+      expect(servers.length).toBe(2);
+      // A thread lives in its server's process: each follow-up must reach the right one.
+      const seconds = await Promise.all(cwds.map((cwd, i) => pool.runTurn(turn(cwd, fence('sh', 'echo again > second.txt'), [], { threadId: firsts[i]?.threadId }))));
+      expect(seconds.map((o) => [o.status, o.threadId])).toEqual(firsts.map((o) => ['completed', o.threadId]));
+      for (const cwd of cwds) expect(existsSync(path.join(cwd, 'second.txt'))).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 });
