@@ -7,7 +7,8 @@ import { CodexMcpBackend, type CodexMcpOptions } from './codex-mcp.js';
  * ~200 ms for its thread (mean ~110 ms), against ~50 ms with two servers (measured on 2 cores).
  * So a run gets one server per `TURNS_PER_SERVER` turns it may run at once. A new turn goes to
  * the server with the fewest turns in flight (started on first use); a follow-up goes to the
- * server that holds its thread, since a thread lives in its server's process.
+ * server that holds its thread, since a thread lives in its server's process. The run starts the
+ * servers as it starts (`warmUp`), so no task waits for a server process to start.
  */
 
 /** Concurrent turns one server is given before another one helps. */
@@ -21,6 +22,11 @@ export class CodexMcpPool implements AgentBackend {
   constructor(options: CodexMcpOptions, maxConcurrentTurns: number) {
     const size = Math.max(1, Math.ceil(maxConcurrentTurns / TURNS_PER_SERVER));
     this.servers = Array.from({ length: size }, () => ({ backend: new CodexMcpBackend(options), inFlight: 0 }));
+  }
+
+  /** Starts every server now, in the background, so that no task waits for one to start. */
+  warmUp(): void {
+    for (const s of this.servers) s.backend.warmUp();
   }
 
   get size(): number {

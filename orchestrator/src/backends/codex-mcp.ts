@@ -47,6 +47,11 @@ export class CodexMcpBackend implements AgentBackend {
 
   constructor(private readonly options: CodexMcpOptions) {}
 
+  /** Starts the server now rather than at the first turn (a failure is left for that turn to report). */
+  warmUp(): void {
+    this.connect().catch(() => undefined);
+  }
+
   private connect(): Promise<Connection> {
     if (this.closing) return Promise.reject(new Error('backend is closed'));
     const existing = this.connection;

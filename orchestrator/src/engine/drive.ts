@@ -134,8 +134,14 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     const codexHome = o.codexHome ?? (await runCodexHome(writer.runsDir, m.runId));
     await writeCodexHome(codexHome, o.model.access);
     const turnsAtOnce = m.settings.concurrency.builder + m.settings.concurrency.tester;
-    const main: AgentBackend =
-      m.settings.backend === 'codex-mcp' ? new CodexMcpPool({ codexHome, env: o.env, onStderr }, turnsAtOnce) : new CodexExecBackend({ codexHome, env: o.env, onStderr });
+    let main: AgentBackend;
+    if (m.settings.backend === 'codex-mcp') {
+      const pool = new CodexMcpPool({ codexHome, env: o.env, onStderr }, turnsAtOnce);
+      pool.warmUp();
+      main = pool;
+    } else {
+      main = new CodexExecBackend({ codexHome, env: o.env, onStderr });
+    }
     backend = main;
     // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
     // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).

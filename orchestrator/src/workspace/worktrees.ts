@@ -49,6 +49,25 @@ export class Worktrees {
     readonly dir: string,
   ) {}
 
+  /**
+   * Adds a worktree: git's bookkeeping (`worktree add --no-checkout`) one at a time, the checkout
+   * in parallel. Eight `worktree add`s at once took ~150 ms each on 2 cores (and race on
+   * `.git/worktrees/`); this way ~60 ms.
+   */
+  private async add(args: readonly string[], worktree: string): Promise<void> {
+    await this.admin(() => worktreeAdmin(this.repoRoot, ['add', '--quiet', '--no-checkout', ...args]));
+    await git(worktree, ['checkout', '--quiet', '--force', 'HEAD']);
+  }
+
+  /** git's worktree bookkeeping of this run, one command at a time. */
+  private adminQueue: Promise<unknown> = Promise.resolve();
+
+  private admin<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.adminQueue.then(work, work);
+    this.adminQueue = next.catch(() => undefined);
+    return next;
+  }
+
   branchOf(taskId: TaskId): string {
     return `codex-orchestrator/tasks/${this.runId}/${taskId}`;
   }
@@ -75,7 +94,7 @@ export class Worktrees {
     const [first, ...rest] = deps;
     const start = first?.commit ?? this.baseCommit;
     // -B: a retried attempt starts the branch again from its base.
-    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '-B', branch, worktree, start]);
+    await this.add(['-B', branch, worktree, start], worktree);
     const merged: DepResult[] = first ? [first] : [];
     for (const dep of rest) {
       const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
@@ -113,7 +132,7 @@ export class Worktrees {
     const worktree = this.pathOf(taskId, attempt);
     if (existsSync(worktree)) await this.remove(worktree);
     const branch = this.branchOf(taskId);
-    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '-B', branch, worktree, commit]);
+    await this.add(['-B', branch, worktree, commit], worktree);
     return ok({ path: worktree, branch, baseCommit: base });
   }
 
@@ -139,14 +158,14 @@ export class Worktrees {
   /** Removes a worktree (its branch keeps the committed result). */
   async remove(worktree: string): Promise<void> {
     try {
-      await worktreeAdmin(this.repoRoot, ['remove', '--force', worktree]);
+      await this.admin(() => worktreeAdmin(this.repoRoot, ['remove', '--force', worktree]));
     } catch {
       await rm(worktree, { recursive: true, force: true });
     }
   }
 
   async prune(): Promise<void> {
-    await worktreeAdmin(this.repoRoot, ['prune']).catch(() => undefined);
+    await this.admin(() => worktreeAdmin(this.repoRoot, ['prune'])).catch(() => undefined);
   }
 
   /**
@@ -155,7 +174,7 @@ export class Worktrees {
    */
   async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
     const scratch = path.join(this.dir, '_integration');
-    await worktreeAdmin(this.repoRoot, ['add', '--quiet', '--detach', scratch, this.baseCommit]);
+    await this.add(['--detach', scratch, this.baseCommit], scratch);
     const merged: TaskId[] = [];
     const skipped: { taskId: TaskId; reason: string }[] = [];
     try {
@@ -186,8 +205,8 @@ export class Worktrees {
 /**
  * `git worktree add/remove/prune` on one repository race when run in parallel: a command that
  * lists `.git/worktrees/` while another is half-written fails with "failed to read
- * .../commondir". Rather than running them one at a time (which makes the eighth of eight
- * starting tasks wait for seven checkouts), they run in parallel and retry that one error.
+ * .../commondir". This run's own commands are queued (`admin`); other processes (another run on
+ * the same repository) may still race with them, so that one error is retried.
  */
 async function worktreeAdmin(repoRoot: string, args: readonly string[], tries = 10): Promise<string> {
   for (let n = 1; ; n++) {
