@@ -40,6 +40,31 @@ import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
  * comes back as the failure, for the caller to say so.
  */
 
+/** What a `run` and a `resume` are both given: the session's process-level settings. */
+export interface SessionOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Fires to stop the run (tagged `stop`). */
+  readonly signal: AbortSignal;
+  readonly observer?: EngineObserver;
+  /** Keep the task worktrees, and the run's private CODEX_HOME, for debugging. */
+  readonly keepWorktrees?: boolean;
+  readonly offlineLatencyMs?: number;
+  readonly heartbeatMs?: number;
+  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
+  readonly waitAtGates?: boolean;
+}
+
+/** A session's settings for `driveRun`, with their defaults: the one place they are decided. */
+export function sessionSettings(o: SessionOptions): Pick<DriveOptions, 'signal' | 'keepWorktrees' | 'heartbeatMs' | 'waitAtGates'> {
+  return { signal: o.signal, keepWorktrees: o.keepWorktrees ?? false, heartbeatMs: o.heartbeatMs ?? 2000, waitAtGates: o.waitAtGates ?? true };
+}
+
+/** The session's observer, seeing events through the run's redactor (terminal, CI logs stay as free of secrets as the files). */
+export function redactedObserver(redactor: Redactor, observer: EngineObserver | undefined): EngineObserver {
+  const observe = observer ?? (() => undefined);
+  return redactor.empty ? observe : (e) => observe(redactor.json(e));
+}
+
 export interface DriveOptions {
   readonly graph: AnalyzedGraph;
   readonly writer: RunWriter;

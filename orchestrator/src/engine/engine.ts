@@ -18,8 +18,7 @@ import { RunWriter } from '../store/run-writer.js';
 import { storeFailureOf, type StoreFailure } from '../store/store-failure.js';
 import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
-import { driveRun } from './drive.js';
-import type { EngineObserver } from './events.js';
+import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { openModelSession, type ModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 
@@ -28,7 +27,7 @@ import { runRedactor } from './run-redactor.js';
  * the run folder and first manifest, then drives the run to its end (`drive.ts`).
  */
 
-export interface RunOptions {
+export interface RunOptions extends SessionOptions {
   readonly graph: AnalyzedGraph;
   readonly runsDir: string;
   readonly runId?: RunId;
@@ -36,16 +35,6 @@ export interface RunOptions {
   readonly concurrency?: { readonly builder?: number; readonly tester?: number };
   /** Whether builders and testers work through their role agents; default: the graph's `settings.agents` (true). */
   readonly agents?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
-  /** Fires to stop the run (tagged `stop`). */
-  readonly signal: AbortSignal;
-  readonly observer?: EngineObserver;
-  /** Keep the task worktrees, and the run's private CODEX_HOME, for debugging. */
-  readonly keepWorktrees?: boolean;
-  readonly offlineLatencyMs?: number;
-  readonly heartbeatMs?: number;
-  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
-  readonly waitAtGates?: boolean;
   /**
    * Use this folder as the run's CODEX_HOME (benchmarks read Codex's session files from it). By
    * default the run has its own private one outside `.runs/` (see `codex-home-dir.ts`).
@@ -74,9 +63,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   const { graph } = options;
   const env = options.env ?? process.env;
   const redactor = runRedactor(env, graph);
-  const observe = options.observer ?? (() => undefined);
-  // What observers show (terminal, CI logs) is kept as free of secrets as the files are.
-  const observer: EngineObserver = redactor.empty ? observe : (e) => observe(redactor.json(e));
+  const observer = redactedObserver(redactor, options.observer);
   const repoDir = graph.settings.repo ?? path.dirname(graph.file);
   const repoRoot = await repoRootOf(repoDir);
   if (!repoRoot) return err({ reason: 'not-a-git-repo', dir: repoDir });
@@ -172,11 +159,8 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     lock,
     model,
     env,
-    signal: options.signal,
     observer,
-    keepWorktrees: options.keepWorktrees ?? false,
-    heartbeatMs: options.heartbeatMs ?? 2000,
-    waitAtGates: options.waitAtGates ?? true,
+    ...sessionSettings(options),
     ...(options.codexHome ? { codexHome: options.codexHome } : {}),
   });
   if (!driven.ok) return err({ reason: 'store-failed', runId, failure: driven.error, started: true });

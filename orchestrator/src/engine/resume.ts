@@ -17,8 +17,7 @@ import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { git, runGit } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
-import { driveRun } from './drive.js';
-import type { EngineObserver } from './events.js';
+import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 
@@ -32,17 +31,9 @@ import { runRedactor } from './run-redactor.js';
  * new thread from the task's prompt.
  */
 
-export interface ResumeOptions {
+export interface ResumeOptions extends SessionOptions {
   readonly runsDir: string;
   readonly runId: RunId;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly signal: AbortSignal;
-  readonly observer?: EngineObserver;
-  readonly keepWorktrees?: boolean;
-  readonly offlineLatencyMs?: number;
-  readonly heartbeatMs?: number;
-  /** Wait for reviewers at gates (default) or end the session `awaiting-approval`. */
-  readonly waitAtGates?: boolean;
 }
 
 export type ResumeOutcome =
@@ -157,8 +148,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     writer.update(() => undefined);
     writer.log(`run ${o.runId} resumed by pid ${process.pid} (was ${from}): ${reopen.length} task(s) to run`);
     for (const note of notes) writer.log(note);
-    const observe = o.observer ?? (() => undefined);
-    const observer: EngineObserver = redactor.empty ? observe : (e) => observe(redactor.json(e));
+    const observer = redactedObserver(redactor, o.observer);
     observer({
       type: 'run-started',
       runId: o.runId,
@@ -184,11 +174,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       lock,
       model,
       env,
-      signal: o.signal,
       observer,
-      keepWorktrees: o.keepWorktrees ?? false,
-      heartbeatMs: o.heartbeatMs ?? 2000,
-      waitAtGates: o.waitAtGates ?? true,
+      ...sessionSettings(o),
       initial,
     });
     if (!final.ok) return err({ reason: 'store-failed', runId: o.runId, failure: final.error });
