@@ -89,6 +89,21 @@ export class RunWriter {
     });
   }
 
+  /**
+   * Records a change made under the run lock by a command that holds the run only for a moment
+   * (`approve`, `reject`, `send`): the manifest and its index entry, and one line in `runner.log`,
+   * through the store like every other write (atomic, never through a link).
+   */
+  static async record(runsDir: string, runDir: string, manifest: Manifest, line: string): Promise<Result<void, StoreFailure>> {
+    const opened = await RunWriter.open(runsDir, runDir, manifest);
+    if (!opened.ok) return opened;
+    const writer = opened.value;
+    writer.log(line);
+    await writer.flush();
+    writer.close();
+    return writer.failure ? err(writer.failure) : ok(undefined);
+  }
+
   /** `prepare`, then the runner log, the manifest and the index entry; a store failure names the file it hit. */
   private async begin(log: 'truncate' | 'append', prepare: (at: (file: string) => string) => Promise<void>): Promise<Result<RunWriter, StoreFailure>> {
     let file = this.runDir;

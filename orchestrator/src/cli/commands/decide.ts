@@ -1,4 +1,3 @@
-import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertNever } from '../../core/result.js';
 import type { DecisionReplyData } from '../../engine/live-requests.js';
@@ -6,12 +5,12 @@ import { decide, decisionLogLine, renderDecisionFailure, type DecisionFailure, t
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { writeJsonAtomic } from '../../store/atomic.js';
 import { RunLayout } from '../../store/layout.js';
-import { Manifest, type Review } from '../../store/manifest.js';
+import type { Review } from '../../store/manifest.js';
 import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
-import { indexEntryOf, upsertIndexEntry } from '../../store/run-index.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
+import { RunWriter } from '../../store/run-writer.js';
+import { renderStoreFailure } from '../../store/store-failure.js';
 import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
@@ -78,10 +77,12 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     if (!decided.ok) return report(o, id.value, runDir, before, { failure: decided.error }, out);
     const effect = decided.value;
     if (effect.kind === 'unchanged') return report(o, id.value, runDir, before, { effect, seal: null }, out);
-    await writeJsonAtomic(RunLayout.manifest(runDir), Manifest.parse(manifest));
-    await appendFile(RunLayout.runnerLog(runDir), `${effect.review.at} ${decisionLogLine(effect)}\n`);
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect));
+    if (!recorded.ok) {
+      out.info(renderStoreFailure(recorded.error, id.value, true));
+      return Exit.failed;
+    }
     const sealed = await sealRun(runDir, keys, { event: effect.review.decision, taskId: effect.taskId });
-    await upsertIndexEntry(o.runsDir, indexEntryOf(manifest));
     const code = report(o, id.value, runDir, before, { effect, seal: sealed.ok ? sealed.value.file : null }, out);
     if (!sealed.ok) {
       out.info(`error: ${renderSealWriteFailure(sealed.error, id.value)}\n  hint: the decision is recorded in the manifest, but the run is not sealed again: verify will report manifest.json as changed`);

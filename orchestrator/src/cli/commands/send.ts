@@ -1,12 +1,11 @@
-import { appendFile } from 'node:fs/promises';
 import type { SendReplyData } from '../../engine/live-requests.js';
 import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
 import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
-import { writeJsonAtomic } from '../../store/atomic.js';
 import { RunLayout } from '../../store/layout.js';
-import { Manifest } from '../../store/manifest.js';
 import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { RunWriter } from '../../store/run-writer.js';
+import { renderStoreFailure } from '../../store/store-failure.js';
 import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
 import { progressPrinter } from '../progress.js';
@@ -64,8 +63,11 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
       out.info(renderSendFailure(sent.error));
       return Exit.usage;
     }
-    await writeJsonAtomic(RunLayout.manifest(runDir), Manifest.parse(manifest));
-    await appendFile(RunLayout.runnerLog(runDir), `${new Date().toISOString()} task ${o.taskId}: follow-up received (send)\n`);
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: follow-up received (send)`);
+    if (!recorded.ok) {
+      out.info(renderStoreFailure(recorded.error, id.value, true));
+      return Exit.failed;
+    }
     out.info(`follow-up recorded for ${o.taskId} in run ${id.value}${sent.value.threadId ? ` (thread ${sent.value.threadId})` : ''}; running it now`);
   } finally {
     await lock.value.release();
