@@ -15,7 +15,7 @@ import { readManifest, renderReadFailure, type ReadFailure } from '../store/read
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
-import { git, runGit } from '../workspace/git.js';
+import { git } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { openModelSession } from './model-access.js';
@@ -106,6 +106,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     // Whatever the old process left running in the worktrees goes first.
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+    const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, RunLayout.worktrees(runDir));
     const now = new Date().toISOString();
     const notes: string[] = [];
     for (const t of reopen) {
@@ -115,7 +116,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           last.status = 'interrupted';
           last.finishedAt = now;
           last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
-          const kept = await keepPartialWork(runDir, manifest, t, last.n);
+          const kept = await keepPartialWork(worktrees, t, last.n);
           if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
         }
@@ -127,8 +128,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
         delete t.message;
       }
     }
-    // Worktrees the old session left (a task it had not yet recorded as started has one too).
-    await removeLeftoverWorktrees(runDir, manifest);
+    await removeLeftoverWorktrees(worktrees);
 
     manifest.status = 'running';
     delete manifest.message;
@@ -187,27 +187,21 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
 /**
  * Commits what an interrupted attempt left in its worktree and keeps it on
- * `codex-orchestrator/interrupted/<run>/<task>/attempt-<n>`; removes the worktree. Returns the ref,
- * or undefined when there was no worktree.
+ * `codex-orchestrator/interrupted/<run>/<task>/attempt-<n>` (the worktree itself goes with the
+ * other leftovers). Returns the ref, or undefined when there was no worktree.
  */
-async function keepPartialWork(runDir: string, m: Manifest, t: TaskRecord, n: number): Promise<string | undefined> {
-  const worktree = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir)).pathOf(t.id as TaskId, n);
+async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number): Promise<string | undefined> {
+  const worktree = worktrees.pathOf(t.id as TaskId, n);
   if (!existsSync(worktree)) return undefined;
-  const ref = `codex-orchestrator/interrupted/${m.runId}/${t.id}/attempt-${n}`;
-  try {
-    await git(worktree, ['add', '--all']);
-    await runGit(worktree, ['commit', '--quiet', '--no-verify', '-m', `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`]);
-    await git(m.repo.root, ['branch', '--force', ref, await git(worktree, ['rev-parse', 'HEAD'])]);
-  } finally {
-    await runGit(m.repo.root, ['worktree', 'remove', '--force', worktree]);
-  }
+  const ref = `codex-orchestrator/interrupted/${worktrees.runId}/${t.id}/attempt-${n}`;
+  const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`);
+  await git(worktrees.repoRoot, ['branch', '--force', ref, commit]);
   return ref;
 }
 
-async function removeLeftoverWorktrees(runDir: string, m: Manifest): Promise<void> {
-  const dir = RunLayout.worktrees(runDir);
-  const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, dir);
-  for (const name of existsSync(dir) ? await readdir(dir) : []) await worktrees.remove(path.join(dir, name));
+/** Removes every worktree an earlier session left (a task it had not yet recorded as started has one too). */
+async function removeLeftoverWorktrees(worktrees: Worktrees): Promise<void> {
+  for (const name of existsSync(worktrees.dir) ? await readdir(worktrees.dir) : []) await worktrees.remove(path.join(worktrees.dir, name));
   await worktrees.prune();
 }
 
