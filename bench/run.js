@@ -132,13 +132,40 @@ function cpuSample() {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
     const self = f[11] + f[12]; // utime, stime
-    const own = self + f[13] + f[14]; // + cutime, cstime
+    const own = self + f[13] + f[14] + liveChildTicks(); // + cutime, cstime, + children still running
     const m = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
     const [user, nice, system, , , irq, softirq, steal] = m;
     return { self, own, machineBusy: user + nice + system + irq + softirq + steal, machineTotal: sum(m), at: performance.now() };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU of this process's children that are still running, with what they reaped: the helper that
+ * starts the engine's git commands lives as long as this process, so its time (and its git
+ * children's) is not in cutime yet.
+ */
+function liveChildTicks() {
+  let ticks = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of children.split(' ').filter(Boolean)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+        ticks += f[11] + f[12] + f[13] + f[14];
+      } catch {
+        // Ended meanwhile: its time is in our cutime now.
+      }
+    }
+  }
+  return ticks;
 }
 
 let clockTicks;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
+import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import type { Verdict } from '../roles/verdict.js';
@@ -110,6 +111,13 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   const onUsage = (): void => recordUsage(ctx, task.id, usage);
   const deps = dependencyResults(writer, task.deps);
 
+  // The worktree is prepared while the log opens. A follow-up continues the thread where it
+  // left off: in the same folder, from the task's last result.
+  const preparing = settle(
+    plan.continueFrom
+      ? ctx.worktrees.prepareFrom(task.id, plan.continueFrom.worktreeAttempt, plan.continueFrom.commit, plan.continueFrom.base)
+      : ctx.worktrees.prepare(task.id, attempt, deps),
+  );
   // Everything written for the task goes through the run's redactor and never through a link.
   const log = await TaskLog.open({
     runDir,
@@ -128,11 +136,10 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   let checks: CheckResult[] | undefined;
   let verdict: { readonly verdict: Verdict; readonly summary: VerdictSummary; readonly path: string } | undefined;
   let evidence: Awaited<ReturnType<typeof checkEvidence>> = [];
+  // Artifact files written while the attempt goes on; all on disk before they are digested.
+  const writing: Promise<Settled<void>>[] = [];
   try {
-    // A follow-up continues the thread where it left off: in the same folder, from the task's last result.
-    const prepared = plan.continueFrom
-      ? await ctx.worktrees.prepareFrom(task.id, plan.continueFrom.worktreeAttempt, plan.continueFrom.commit, plan.continueFrom.base)
-      : await ctx.worktrees.prepare(task.id, attempt, deps);
+    const prepared = unsettle(await preparing);
     if (!prepared.ok) {
       failure = { reason: 'merge-conflict', message: prepared.error.message, retryable: false };
       log.line(`# could not prepare the worktree: ${prepared.error.message}`);
@@ -159,7 +166,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
       stat = diff.stat;
       const diffText = writer.redactor.text(diff.patch);
-      await writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText);
+      writing.push(settle(writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText)));
       if (work.failure) {
         failure = work.failure;
       } else {
@@ -170,7 +177,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         });
         log.checks(checks);
         const checksFile = path.join(taskDir, 'checks.json');
-        await writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`);
+        writing.push(settle(writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`)));
         evidence = await checkEvidence(runDir, checks);
         const bad = checks.filter((c) => c.exitCode !== 0);
         let verdictFailure: Failure | undefined;
@@ -192,12 +199,15 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
           failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
         }
       }
+      for (const written of await Promise.all(writing)) unsettle(written);
     }
   } catch (e) {
     // A full disk or a planted link stops the whole run (the writer tells the engine).
     const stored = storeFailureOf(e, taskDir);
     if (stored) writer.noteWriteError(e, stored.file);
     failure = { reason: 'workspace-error', message: (e as Error).message, retryable: false };
+    // Nothing is digested while one of its files is still being written.
+    await Promise.all(writing);
   }
 
   // What comes next: a retry, a fix, or the end.
@@ -323,14 +333,15 @@ function planTurn(record: TaskRecord, task: AnalyzedTask): TurnPlan {
 const ARTIFACTS = { events: 'events.jsonl', log: 'log.txt', diff: 'diff.patch', checks: 'checks.json', verdict: 'verdict.json' } as const;
 
 async function digestArtifacts(runDir: string, taskDir: string): Promise<Partial<Record<keyof typeof ARTIFACTS, Artifact>>> {
-  const out: Partial<Record<keyof typeof ARTIFACTS, Artifact>> = {};
-  for (const [key, name] of Object.entries(ARTIFACTS) as [keyof typeof ARTIFACTS, string][]) {
-    const file = path.join(taskDir, name);
-    if (!existsSync(file)) continue;
-    const { sha256, bytes } = await sha256File(file);
-    out[key] = { path: relativeToRun(runDir, file), sha256, bytes };
-  }
-  return out;
+  const digested = await Promise.all(
+    Object.entries(ARTIFACTS).map(async ([key, name]) => {
+      const file = path.join(taskDir, name);
+      if (!existsSync(file)) return [];
+      const { sha256, bytes } = await sha256File(file);
+      return [[key, { path: relativeToRun(runDir, file), sha256, bytes }] as const];
+    }),
+  );
+  return Object.fromEntries(digested.flat());
 }
 
 /** A new attempt starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/` (links are moved, not followed). */

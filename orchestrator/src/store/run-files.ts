@@ -1,5 +1,5 @@
-import { constants, openSync } from 'node:fs';
-import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { constants, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { StoreError, storeStep } from './store-failure.js';
@@ -11,6 +11,10 @@ import { StoreError, storeStep } from './store-failure.js';
  * from the root down (the root itself may be a link: `.runs` on another disk is fine), and files
  * are opened with O_NOFOLLOW. Ids are checked before they become paths (`core/ids.ts`); a path
  * outside the root here is a bug.
+ *
+ * The checks (`lstat`, `mkdir`) are synchronous: each takes microseconds, while its async form
+ * waits in libuv's thread pool behind the run's file writes. With 8 tasks at once, opening a
+ * task's two logs (some 35 such calls) took ~30 ms async.
  */
 
 /** Whether `file` is `root` or below it, lexically. */
@@ -31,7 +35,7 @@ export async function checkNoLinks(root: string, file: string): Promise<void> {
   for (const p of componentsBelow(root, file)) {
     let isLink: boolean;
     try {
-      isLink = (await lstat(p)).isSymbolicLink();
+      isLink = lstatSync(p).isSymbolicLink();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
@@ -43,14 +47,17 @@ export async function checkNoLinks(root: string, file: string): Promise<void> {
 /** `mkdir -p` below `root` (made too, if missing) that refuses to pass through a symbolic link; failures name `forFile`. */
 export async function makeRunDir(root: string, dir: string, forFile: string = dir): Promise<void> {
   await storeStep(forFile, async () => {
-    await mkdir(root, { recursive: true });
+    mkdirSync(root, { recursive: true });
     for (const p of componentsBelow(root, dir)) {
-      try {
-        await mkdir(p);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Usually there already: look before making it.
+      if (!lstatSync(p, { throwIfNoEntry: false })) {
+        try {
+          mkdirSync(p);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
       }
-      const stat = await lstat(p);
+      const stat = lstatSync(p);
       if (stat.isSymbolicLink()) throw new StoreError({ reason: 'symlink', file: forFile, link: p });
       if (!stat.isDirectory()) throw new Error(`Internal error: ${p} is not a folder`);
     }

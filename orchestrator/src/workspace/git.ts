@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execCommand } from '../core/spawner.js';
 
 /**
  * Runs git. Commits made by the orchestrator carry its own identity and skip the user's hooks,
@@ -20,16 +20,10 @@ const IDENTITY = {
 };
 
 export function runGit(cwd: string, args: readonly string[]): Promise<GitResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args],
-      { cwd, env: { ...process.env, ...IDENTITY }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  return execCommand('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    env: { ...process.env, ...IDENTITY },
+    maxBuffer: 256 * 1024 * 1024,
   });
 }
 
