@@ -17,6 +17,7 @@ import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { git } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
@@ -116,9 +117,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           last.status = 'interrupted';
           last.finishedAt = now;
           last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
-          const kept = await keepPartialWork(worktrees, t, last.n);
+          // A follow-up (fix, rework, `send`) works in the folder of the attempt that started its thread.
+          const folder = last.followUp && t.threadId ? threadOrigin(t, t.threadId) : last.n;
+          const kept = await keepPartialWork(worktrees, t, last.n, folder);
           if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
+          // The interrupted follow-up is sent again, as a retry would.
+          if (last.followUp) t.followUp = last.followUp;
         }
       }
       // A finished task with a follow-up keeps its status until its attempt starts.
@@ -188,10 +193,11 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 /**
  * Commits what an interrupted attempt left in its worktree and keeps it on
  * `codex-orchestrator/interrupted/<run>/<task>/attempt-<n>` (the worktree itself goes with the
- * other leftovers). Returns the ref, or undefined when there was no worktree.
+ * other leftovers). `folder` is the attempt whose folder holds the worktree (for a follow-up, the
+ * attempt that started its thread). Returns the ref, or undefined when there was no worktree.
  */
-async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number): Promise<string | undefined> {
-  const worktree = worktrees.pathOf(t.id as TaskId, n);
+async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folder: number): Promise<string | undefined> {
+  const worktree = worktrees.pathOf(t.id as TaskId, folder);
   if (!existsSync(worktree)) return undefined;
   const ref = `codex-orchestrator/interrupted/${worktrees.runId}/${t.id}/attempt-${n}`;
   const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`);

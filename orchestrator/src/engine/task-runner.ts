@@ -326,8 +326,12 @@ function planTurn(record: TaskRecord, task: AnalyzedTask): TurnPlan {
     // Nothing to continue: the follow-up joins the task's prompt in a new thread.
     return { prompt: `${task.prompt ?? ''}\n\n${followUp.prompt}`, threadId: undefined, followUp, continueFrom: undefined };
   }
-  const origin = record.attempts.find((a) => a.threadId === threadId)?.n ?? 1;
-  return { prompt: followUp.prompt, threadId, followUp, continueFrom: { worktreeAttempt: origin, commit: record.resultCommit, base: record.baseCommit } };
+  return { prompt: followUp.prompt, threadId, followUp, continueFrom: { worktreeAttempt: threadOrigin(record, threadId), commit: record.resultCommit, base: record.baseCommit } };
+}
+
+/** The attempt that started a thread: its folder is where every follow-up on that thread works. */
+export function threadOrigin(record: TaskRecord, threadId: string): number {
+  return record.attempts.find((a) => a.threadId === threadId)?.n ?? 1;
 }
 
 const ARTIFACTS = { events: 'events.jsonl', log: 'log.txt', diff: 'diff.patch', checks: 'checks.json', verdict: 'verdict.json' } as const;

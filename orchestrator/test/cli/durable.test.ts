@@ -135,4 +135,44 @@ describe('durable runs', () => {
     expect(task(run.manifest(), 'slow').attempts.map((a) => a.status)).toEqual(['cancelled', 'succeeded']);
     expect(run.manifest().resumes?.map((r) => r.from)).toEqual(['stopped']);
   });
+  it('kill -9 during a follow-up: resume keeps its partial work and sends the follow-up again on the same thread', async () => {
+    const gate = path.join(tempDir(), 'go');
+    const marker = `follow-up-marker-${process.pid}-${Date.now()}`;
+    const { repo } = repoWithGraph(`
+tasks:
+  - id: make
+    role: builder
+    prompt: "\`\`\`sh\\necho v1 > out.txt\\n\`\`\`"
+`);
+    const first = await cli(['run', 'graph.yaml', '--json', '--agents', 'off'], repo);
+    expect(first.code).toBe(0);
+    const run = onlyRun(repo);
+    const thread = task(run.manifest(), 'make').threadId;
+    expect(thread).toBeDefined();
+
+    // The follow-up runs in the folder of the attempt that started the thread; it is killed half-way.
+    const followUp = `Now v2.\n\n\`\`\`sh\nbash -c 'echo started > partial.txt; until [ -f ${gate} ]; do sleep 0.1; done; echo v2 > out.txt # ${marker}'\n\`\`\``;
+    const { child, done } = startCli(['send', run.id, '--task', 'make', followUp], repo);
+    // (The marker is in `send`'s own arguments too: wait for the file instead.)
+    await expect.poll(() => existsSync(path.join(run.dir, 'worktrees/make/partial.txt')), { timeout: 30_000, interval: 100 }).toBe(true);
+    child.kill('SIGKILL');
+    await done;
+    writeFileSync(gate, '');
+
+    const resumed = await cli(['resume', run.id], repo);
+    expect(resumed.code).toBe(0);
+    const ref = `codex-orchestrator/interrupted/${run.id}/make/attempt-2`;
+    expect(resumed.stderr).toContain(`attempt 2 interrupted; its uncommitted work is kept on ${ref}`);
+    expect(git(repo, 'show', `${ref}:partial.txt`)).toBe('started');
+    // The follow-up was not lost: it went to the same thread again, and its work is the result.
+    const make = task(run.manifest(), 'make');
+    expect(make.attempts.map((a) => [a.n, a.status, a.followUp?.from ?? null, a.threadId ?? null])).toEqual([
+      [1, 'succeeded', null, thread],
+      [2, 'interrupted', 'send', null],
+      [3, 'succeeded', 'send', thread],
+    ]);
+    expect(make.followUp).toBeUndefined();
+    expect(git(repo, 'show', `codex-orchestrator/${run.id}:out.txt`)).toBe('v2');
+    expect(processesWith(marker)).toEqual([]);
+  });
 });
