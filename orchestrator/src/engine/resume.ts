@@ -117,9 +117,9 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
           last.status = 'interrupted';
           last.finishedAt = now;
           last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
-          // A follow-up (fix, rework, `send`) works in the folder of the attempt that started its thread.
-          const folder = last.followUp && t.threadId ? threadOrigin(t, t.threadId) : last.n;
-          const kept = await keepPartialWork(worktrees, t, last.n, folder);
+          // A follow-up (fix, rework, `send`) on a thread works in the folder of the attempt that started it.
+          const folders = last.followUp && t.threadId ? [threadOrigin(t, t.threadId), last.n] : [last.n];
+          const kept = await keepPartialWork(worktrees, t, last.n, folders);
           if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
           else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
           // The interrupted follow-up is sent again, as a retry would.
@@ -193,12 +193,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 /**
  * Commits what an interrupted attempt left in its worktree and keeps it on
  * `codex-orchestrator/interrupted/<run>/<task>/attempt-<n>` (the worktree itself goes with the
- * other leftovers). `folder` is the attempt whose folder holds the worktree (for a follow-up, the
- * attempt that started its thread). Returns the ref, or undefined when there was no worktree.
+ * other leftovers). `folders`: the attempts whose folder may hold the worktree, most likely first
+ * (for a follow-up, the attempt that started its thread). Returns the ref, or undefined when there
+ * was no worktree.
  */
-async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folder: number): Promise<string | undefined> {
-  const worktree = worktrees.pathOf(t.id as TaskId, folder);
-  if (!existsSync(worktree)) return undefined;
+async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folders: readonly number[]): Promise<string | undefined> {
+  const worktree = folders.map((a) => worktrees.pathOf(t.id as TaskId, a)).find((p) => existsSync(p));
+  if (!worktree) return undefined;
   const ref = `codex-orchestrator/interrupted/${worktrees.runId}/${t.id}/attempt-${n}`;
   const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`);
   await git(worktrees.repoRoot, ['branch', '--force', ref, commit]);
