@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { execCommand, helperPid } from '../../src/core/spawner.js';
+import { processesWith } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 
 const opts = (cwd: string, env: NodeJS.ProcessEnv = process.env) => ({ cwd, env, maxBuffer: 64 * 1024 * 1024 });
@@ -109,7 +110,6 @@ describe('execCommand (commands started by the helper process)', () => {
     process.kill(running.pid as number, 'SIGKILL');
     await running.exited;
     expect(await until(() => !alive(helper))).toBe(true);
-    const { processesWith } = await import('../helpers/processes.js');
     expect(await until(() => processesWith(marker).length === 0)).toBe(true);
   });
 });

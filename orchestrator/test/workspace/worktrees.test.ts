@@ -2,25 +2,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import type { RunId, TaskId } from '../../src/core/ids.js';
-import { git as gitOut } from '../../src/workspace/git.js';
 import { Worktrees } from '../../src/workspace/worktrees.js';
-import { tempDir, tempRepo } from '../helpers/temp.js';
+import { git, tempDir, tempRepo } from '../helpers/temp.js';
 
 const RUN = '20260101-000000-abcd' as RunId;
 const id = (s: string): TaskId => s as TaskId;
 
 it('prepares task worktrees on their branches, commits results and measures diffs from the right base', async () => {
   const repo = tempRepo({ 'README.md': '# test\n', 'a.txt': 'a\n', 'b.txt': 'b\n' });
-  const base = await gitOut(repo, ['rev-parse', 'HEAD']);
+  const base = git(repo, 'rev-parse', 'HEAD');
   const w = new Worktrees(repo, RUN, base, path.join(tempDir(), 'worktrees'));
 
   // Two tasks from the base, in parallel.
   const [one, two] = await Promise.all([w.prepare(id('one'), 1, []), w.prepare(id('two'), 1, [])]);
   if (!one.ok || !two.ok) throw new Error('prepare failed');
   expect(one.value.baseCommit).toBe(base);
-  expect(await gitOut(one.value.path, ['branch', '--show-current'])).toBe(w.branchOf(id('one')));
+  expect(git(one.value.path, 'branch', '--show-current')).toBe(w.branchOf(id('one')));
   expect(readFileSync(path.join(one.value.path, 'a.txt'), 'utf8')).toBe('a\n');
-  expect(await gitOut(one.value.path, ['status', '--porcelain'])).toBe('');
+  expect(git(one.value.path, 'status', '--porcelain')).toBe('');
 
   writeFileSync(path.join(one.value.path, 'a.txt'), 'a changed\n');
   writeFileSync(path.join(two.value.path, 'new.txt'), 'new\n');
@@ -28,8 +27,8 @@ it('prepares task worktrees on their branches, commits results and measures diff
   const twoResult = await w.commitResult(two.value.path, 'two (attempt 1)');
   // The commit id comes from git's summary line: the same as the branch's tip.
   expect(oneResult).toMatch(/^[0-9a-f]{40}$/);
-  expect(oneResult).toBe(await gitOut(repo, ['rev-parse', w.branchOf(id('one'))]));
-  expect(twoResult).toBe(await gitOut(repo, ['rev-parse', w.branchOf(id('two'))]));
+  expect(oneResult).toBe(git(repo, 'rev-parse', w.branchOf(id('one'))));
+  expect(twoResult).toBe(git(repo, 'rev-parse', w.branchOf(id('two'))));
   // Nothing changed since: the result is the same commit.
   expect(await w.commitResult(one.value.path, 'one again')).toBe(oneResult);
 
@@ -45,7 +44,7 @@ it('prepares task worktrees on their branches, commits results and measures diff
   ]);
   if (!after.ok || !both.ok) throw new Error('prepare failed');
   expect(after.value.baseCommit).toBe(oneResult);
-  expect(both.value.baseCommit).toBe(await gitOut(both.value.path, ['rev-parse', 'HEAD']));
+  expect(both.value.baseCommit).toBe(git(both.value.path, 'rev-parse', 'HEAD'));
   expect(both.value.baseCommit).not.toBe(oneResult);
   expect(readFileSync(path.join(both.value.path, 'a.txt'), 'utf8')).toBe('a changed\n');
   expect(readFileSync(path.join(both.value.path, 'new.txt'), 'utf8')).toBe('new\n');
@@ -54,9 +53,9 @@ it('prepares task worktrees on their branches, commits results and measures diff
   const retry = await w.prepare(id('two'), 2, []);
   if (!retry.ok) throw new Error('prepare failed');
   expect(retry.value.path).not.toBe(two.value.path);
-  expect(await gitOut(repo, ['rev-parse', w.branchOf(id('two'))])).toBe(base);
+  expect(git(repo, 'rev-parse', w.branchOf(id('two')))).toBe(base);
 
   for (const p of [one, two, after, both, retry]) if (p.ok) await w.remove(p.value.path);
   await w.prune();
-  expect((await gitOut(repo, ['worktree', 'list', '--porcelain'])).match(/^worktree /gm)).toHaveLength(1);
+  expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
 });
