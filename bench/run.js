@@ -129,8 +129,7 @@ function git(cwd, args) {
  */
 function cpuSample() {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = statFields('self');
     const self = f[11] + f[12]; // utime, stime
     const own = self + f[13] + f[14] + liveChildTicks(); // + cutime, cstime, + children still running
     const m = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
@@ -139,6 +138,12 @@ function cpuSample() {
   } catch {
     return undefined;
   }
+}
+
+/** The fields of `/proc/<pid>/stat` after the command name, as numbers (utime is [11]). */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
 }
 
 /**
@@ -157,8 +162,7 @@ function liveChildTicks() {
     }
     for (const pid of children.split(' ').filter(Boolean)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+        const f = statFields(pid);
         ticks += f[11] + f[12] + f[13] + f[14];
       } catch {
         // Ended meanwhile: its time is in our cutime now.

@@ -26,11 +26,8 @@ export function settle<T>(work: Promise<T>): Promise<Settled<T>> {
   );
 }
 
-/** The value, or what was thrown, thrown again here. `undefined` (work never started) gives `undefined`. */
-export function unsettle<T>(settled: Settled<T>): T;
-export function unsettle<T>(settled: Settled<T> | undefined): T | undefined;
-export function unsettle<T>(settled: Settled<T> | undefined): T | undefined {
-  if (settled === undefined) return undefined;
+/** The value, or what was thrown, thrown again here. */
+export function unsettle<T>(settled: Settled<T>): T {
   if (settled.ok) return settled.value;
   throw settled.thrown;
 }

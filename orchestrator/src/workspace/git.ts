@@ -1,15 +1,12 @@
-import { execCommand } from '../core/spawner.js';
+import { execCommand, type ExecResult } from '../core/spawner.js';
 
 /**
  * Runs git. Commits made by the orchestrator carry its own identity and skip the user's hooks,
  * so runs behave the same on every machine (CI has no git identity configured).
  */
 
-export interface GitResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** How a git command ended (`code` 1 when git could not run at all). */
+export type GitResult = ExecResult;
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'codex-orchestrator',
