@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,8 @@ export interface CodexBinary {
   readonly prefixArgs: readonly string[];
   /** Environment Codex's npm wrapper would set; merged into every spawn. */
   readonly env: Readonly<Record<string, string>>;
+  /** The version of the platform package the native binary comes in (e.g. `0.153.4`), when known. */
+  readonly version?: string;
 }
 
 let cached: CodexBinary | undefined;
@@ -38,11 +40,13 @@ export function codexBinary(): CodexBinary {
   const target = TRIPLES[`${process.platform}-${process.arch}`];
   if (target) {
     try {
-      const vendor = path.join(path.dirname(require.resolve(`${target.pkg}/package.json`)), 'vendor', target.triple);
+      const platformJson = require.resolve(`${target.pkg}/package.json`);
+      const vendor = path.join(path.dirname(platformJson), 'vendor', target.triple);
       const native = path.join(vendor, 'bin', 'codex');
       if (existsSync(native)) {
         const pathDir = path.join(vendor, 'codex-path');
-        cached = { command: native, prefixArgs: [], env: { ...env, CODEX_ORCHESTRATOR_CODEX_PATH_DIR: pathDir } };
+        const version = platformVersion(platformJson, `${process.platform}-${process.arch}`);
+        cached = { command: native, prefixArgs: [], env: { ...env, CODEX_ORCHESTRATOR_CODEX_PATH_DIR: pathDir }, ...(version ? { version } : {}) };
         return cached;
       }
     } catch {
@@ -53,9 +57,30 @@ export function codexBinary(): CodexBinary {
   return cached;
 }
 
-/** The version of the bundled Codex CLI, e.g. `0.153.4`. */
+/**
+ * A platform package is versioned `<codex version>-<platform>` (`0.153.4-linux-x64`); undefined
+ * for anything else, and then the binary is asked.
+ */
+function platformVersion(packageJson: string, platform: string): string | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version?: unknown };
+    const suffix = `-${platform}`;
+    if (typeof version !== 'string' || !version.endsWith(suffix)) return undefined;
+    const v = version.slice(0, -suffix.length);
+    return /^\d+\.\d+\.\d+\S*$/.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The version of the bundled Codex CLI, e.g. `0.153.4`: its platform package's, else what
+ * `codex --version` prints (starting that 100+ MB binary costs tens of milliseconds of CPU at the
+ * moment the run starts its Codex servers).
+ */
 export async function codexVersion(): Promise<string> {
   const bin = codexBinary();
+  if (bin.version) return bin.version;
   const { stdout } = await promisify(execFile)(bin.command, [...bin.prefixArgs, '--version'], {
     env: { ...process.env, ...bin.env },
     timeout: 15_000,

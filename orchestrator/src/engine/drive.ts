@@ -8,8 +8,6 @@ import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
-import { writeCodexHome } from '../backends/codex-home.js';
-import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
@@ -22,7 +20,7 @@ import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { Budget } from './budget.js';
-import { runCodexHome } from './codex-home-dir.js';
+import type { CodexSession } from './codex-session.js';
 import type { EngineObserver } from './events.js';
 import { watchInbox } from './live-requests.js';
 import type { ModelSession } from './model-access.js';
@@ -31,9 +29,9 @@ import { runTaskAttempt, type TaskRunContext } from './task-runner.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
- * the run lock) to the final manifest. Starts the Codex backend, drives the scheduler with one
- * worktree per task, builds the integration branch, writes the final status and releases the
- * lock. It owns the model session and the lock it is given, and closes both.
+ * the run lock) to the final manifest. Drives the scheduler with one worktree per task, builds the
+ * integration branch, writes the final status and releases the lock. It owns the model session,
+ * the Codex session (`codex-session.ts`) and the lock it is given, and closes them.
  *
  * When the run can no longer write its records (a StoreFailure: a full disk, a planted link) it
  * stops at once and writes nothing more, so the manifest on disk stays the last good one; that
@@ -70,13 +68,13 @@ export interface DriveOptions {
   readonly writer: RunWriter;
   readonly lock: RunLock;
   readonly model: ModelSession;
+  /** Started by the caller as early as it could, on `model`. */
+  readonly codex: CodexSession;
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly observer: EngineObserver;
   readonly keepWorktrees: boolean;
   readonly heartbeatMs: number;
-  /** Use this folder as CODEX_HOME; by default the run's own private one (`codex-home-dir.ts`). */
-  readonly codexHome?: string;
   /** Task states carried over from an earlier session of the run (resume); others start pending. */
   readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /**
@@ -135,7 +133,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   };
   const stderrLog = codexStderrLog(writer.redactor, writer);
   const onStderr = (text: string): void => stderrLog.write(text);
-  let backend: AgentBackend | undefined;
+  o.codex.stderrTo(onStderr);
+  const { codexHome, main } = o.codex;
   let resumer: AgentBackend | undefined;
   let agents: RoleAgents | undefined;
   const budget = new Budget(writer, observer);
@@ -155,19 +154,6 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
   let internalError: Error | undefined;
   try {
-    // Codex keeps full, unredacted transcripts in its CODEX_HOME: a private folder outside .runs/.
-    const codexHome = o.codexHome ?? (await runCodexHome(writer.runsDir, m.runId));
-    await writeCodexHome(codexHome, o.model.access);
-    const turnsAtOnce = m.settings.concurrency.builder + m.settings.concurrency.tester;
-    let main: AgentBackend;
-    if (m.settings.backend === 'codex-mcp') {
-      const pool = new CodexMcpPool({ codexHome, env: o.env, onStderr }, turnsAtOnce);
-      pool.warmUp();
-      main = pool;
-    } else {
-      main = new CodexExecBackend({ codexHome, env: o.env, onStderr });
-    }
-    backend = main;
     // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
     // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).
     const threadsHere = new Set<string>();
@@ -239,7 +225,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     dispose();
     // The agents' trace file is flushed while the model and Codex are still there.
     await agents?.close().catch((e: unknown) => writer.log(`could not close the agents' trace: ${(e as Error).message}`));
-    await backend?.close();
+    await o.codex.close();
     await resumer?.close();
     await o.model.close();
     stderrLog.end();

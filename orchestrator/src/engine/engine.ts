@@ -19,6 +19,7 @@ import { storeFailureOf, type StoreFailure } from '../store/store-failure.js';
 import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
+import { codexTurnsAtOnce, startCodex, type CodexSession } from './codex-session.js';
 import { openModelSession, type ModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 
@@ -89,16 +90,33 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     builder: options.concurrency?.builder ?? graph.settings.concurrency.builder,
     tester: options.concurrency?.tester ?? graph.settings.concurrency.tester,
   };
+  // The run starts here, before Codex: the makespan holds Codex's start-up.
+  const now = new Date().toISOString();
+  let model: ModelSession | undefined;
+  let codexSession: CodexSession | undefined;
+  const closeSessions = async (): Promise<void> => {
+    await codexSession?.close();
+    await model?.close();
+  };
   let codex: string;
-  let model: ModelSession;
   try {
-    codex = await codexVersion();
     model = await openModelSession(env, options.offlineLatencyMs);
+    // Codex starts now, so that its start-up overlaps the rest of the run's setup.
+    codexSession = await startCodex({
+      runsDir: options.runsDir,
+      runId,
+      ...(options.codexHome ? { codexHome: options.codexHome } : {}),
+      model,
+      env,
+      backend: backendName,
+      turnsAtOnce: codexTurnsAtOnce(graph.tasks, concurrency),
+    });
+    codex = await codexVersion();
   } catch (e) {
+    await closeSessions();
     await lock.release();
     throw e;
   }
-  const now = new Date().toISOString();
   const tasks: Manifest['tasks'] = graph.tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: [...t.deps], status: 'pending', attempts: [], artifacts: {} }));
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -127,13 +145,13 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
       ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
     });
     if (!created.ok) {
-      await model.close();
+      await closeSessions();
       await lock.release();
       return err({ reason: 'store-failed', runId, failure: created.error, started: false });
     }
     writer = created.value;
   } catch (e) {
-    await model.close();
+    await closeSessions();
     await lock.release();
     throw e;
   }
@@ -158,10 +176,10 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     writer,
     lock,
     model,
+    codex: codexSession,
     env,
     observer,
     ...sessionSettings(options),
-    ...(options.codexHome ? { codexHome: options.codexHome } : {}),
   });
   if (!driven.ok) return err({ reason: 'store-failed', runId, failure: driven.error, started: true });
   return driven;

@@ -19,6 +19,7 @@ import { git } from '../workspace/git.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
+import { codexTurnsAtOnce, startCodex } from './codex-session.js';
 import { openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 
@@ -144,8 +145,21 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     manifest.resumes = [...(manifest.resumes ?? []), { at: now, pid: process.pid, from }];
 
     const model = await openModelSession(env, o.offlineLatencyMs);
+    const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
+    const codex = await startCodex({
+      runsDir: o.runsDir,
+      runId: o.runId,
+      model,
+      env,
+      backend: manifest.settings.backend,
+      turnsAtOnce: codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
+    }).catch(async (e: unknown) => {
+      await model.close();
+      throw e;
+    });
     const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor });
     if (!opened.ok) {
+      await codex.close();
       await model.close();
       return err({ reason: 'store-failed', runId: o.runId, failure: opened.error });
     }
@@ -178,6 +192,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       writer,
       lock,
       model,
+      codex,
       env,
       observer,
       ...sessionSettings(o),

@@ -1,12 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
+import { codexBinary, codexVersion } from '../../src/backends/codex-binary.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
+import { packageRoot } from '../../src/core/package-info.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
@@ -137,5 +140,16 @@ describe('codex-mcp pool', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('the Codex binary', () => {
+  it('reports the version the binary itself prints, without starting it', async () => {
+    const bin = codexBinary();
+    const printed = execFileSync(bin.command, [...bin.prefixArgs, '--version'], { env: { ...process.env, ...bin.env }, encoding: 'utf8' });
+    expect(await codexVersion()).toBe(/(\d+\.\d+\.\d+\S*)/.exec(printed)?.[1]);
+    // … and the one package.json pins.
+    const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(await codexVersion()).toBe(pkg.dependencies['@openai/codex']);
   });
 });

@@ -1,0 +1,78 @@
+import type { AgentBackend } from '../backends/backend.js';
+import { CodexExecBackend } from '../backends/codex-exec.js';
+import { writeCodexHome } from '../backends/codex-home.js';
+import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
+import type { AnalyzedTask } from '../graph/analyzed.js';
+import type { Manifest } from '../store/manifest.js';
+import { runCodexHome } from './codex-home-dir.js';
+import type { ModelSession } from './model-access.js';
+
+/**
+ * A session's Codex: the run's private CODEX_HOME (its config points Codex at the session's model)
+ * and the backend. A run or a resume starts it as soon as its model session is open, before it
+ * writes its manifest and checks the checkout: a `codex mcp-server` takes ~100 ms to start on a
+ * new CODEX_HOME on an idle machine (it sets up its databases), several times that while the first
+ * worktrees are being made, and the first tasks would otherwise wait for it.
+ */
+export interface CodexSession {
+  readonly codexHome: string;
+  readonly main: AgentBackend;
+  /** Where Codex's stderr goes from now on; what it wrote before is handed over first. */
+  stderrTo(sink: (text: string) => void): void;
+  close(): Promise<void>;
+}
+
+export interface CodexSessionOptions {
+  readonly runsDir: string;
+  readonly runId: string;
+  /** Use this folder as CODEX_HOME; by default the run's own private one (`codex-home-dir.ts`). */
+  readonly codexHome?: string;
+  readonly model: ModelSession;
+  readonly env: NodeJS.ProcessEnv;
+  readonly backend: Manifest['settings']['backend'];
+  /** The most turns the session may run at once (`codexTurnsAtOnce`): sizes the server pool. */
+  readonly turnsAtOnce: number;
+}
+
+export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> {
+  const codexHome = o.codexHome ?? (await runCodexHome(o.runsDir, o.runId));
+  await writeCodexHome(codexHome, o.model.access);
+  let held: string[] = [];
+  let sink: ((text: string) => void) | undefined;
+  const onStderr = (text: string): void => {
+    if (sink) sink(text);
+    else held.push(text);
+  };
+  let main: AgentBackend;
+  if (o.backend === 'codex-mcp') {
+    const pool = new CodexMcpPool({ codexHome, env: o.env, onStderr }, o.turnsAtOnce);
+    pool.warmUp();
+    main = pool;
+  } else {
+    main = new CodexExecBackend({ codexHome, env: o.env, onStderr });
+  }
+  return {
+    codexHome,
+    main,
+    stderrTo: (to) => {
+      sink = to;
+      for (const text of held) to(text);
+      held = [];
+    },
+    close: () => main.close(),
+  };
+}
+
+/**
+ * The most Codex turns a session can run at once: per role, its concurrency or the number of its
+ * tasks still to run (not yet succeeded), whichever is smaller. Gates run no turn. So a graph of
+ * builders does not start servers for testers it does not have.
+ */
+export function codexTurnsAtOnce(
+  tasks: readonly { readonly id: string; readonly role: AnalyzedTask['role'] }[],
+  concurrency: Manifest['settings']['concurrency'],
+  succeeded: ReadonlySet<string> = new Set(),
+): number {
+  const left = (role: 'builder' | 'tester'): number => tasks.filter((t) => t.role === role && !succeeded.has(t.id)).length;
+  return Math.min(concurrency.builder, left('builder')) + Math.min(concurrency.tester, left('tester'));
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { codexTurnsAtOnce, startCodex } from '../../src/engine/codex-session.js';
+import { openModelSession } from '../../src/engine/model-access.js';
+import { tempDir } from '../helpers/temp.js';
+
+describe("a session's Codex", () => {
+  const tasks = [
+    { id: 'b1', role: 'builder' },
+    { id: 'b2', role: 'builder' },
+    { id: 'b3', role: 'builder' },
+    { id: 't1', role: 'tester' },
+    { id: 'g1', role: 'gate' },
+  ] as const;
+
+  it('is sized for the turns the graph can run at once: per role, its concurrency or its tasks left', () => {
+    expect(codexTurnsAtOnce(tasks, { builder: 8, tester: 8 })).toBe(4);
+    expect(codexTurnsAtOnce(tasks, { builder: 2, tester: 2 })).toBe(3);
+    // resume: tasks that succeeded are not run again
+    expect(codexTurnsAtOnce(tasks, { builder: 8, tester: 8 }, new Set(['b1', 't1']))).toBe(2);
+    expect(codexTurnsAtOnce([{ id: 'g', role: 'gate' }], { builder: 4, tester: 2 })).toBe(0);
+  });
+
+  it("hands over what Codex wrote on stderr before the run log was there", async () => {
+    const model = await openModelSession({}, 0);
+    const codexHome = tempDir('co-session-');
+    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, backend: 'codex-mcp', turnsAtOnce: 1 });
+    try {
+      // RUST_LOG=info makes `codex mcp-server` log its start-up on stderr.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const seen: string[] = [];
+      session.stderrTo((text) => seen.push(text));
+      expect(seen.join('')).not.toBe('');
+    } finally {
+      await session.close();
+      await model.close();
+    }
+  });
+});
