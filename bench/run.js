@@ -625,7 +625,7 @@ function report(o, machine, runs, comparison, benchMs) {
   out.push('                wait excluded), the time inside the Codex turn = last event ts - first event ts of the task\'s');
   out.push('                events.jsonl (so model latency and everything Codex does between its first and last event are');
   out.push('                not overhead), and the agent\'s model time = its response spans in trace.jsonl (agents on).');
-  out.push('  setup         run start to first task start (run folder, codex --version, offline model server).');
+  out.push('  setup         run start to first task start (offline model server, starting the Codex servers, manifest, checkout check).');
   out.push('  wrap-up       last task end to run end (integration branch merging every task, worktree prune, manifest).');
   out.push('');
   out.push('2. Where a task\'s time goes (means over the tasks of each run above)');
