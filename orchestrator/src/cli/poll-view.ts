@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import { checkCounts, type Manifest, type TaskRecord, type Usage } from '../store/manifest.js';
+import { checkCounts, type DiffStat, type Manifest, type TaskRecord, type Usage } from '../store/manifest.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -22,7 +22,7 @@ export interface PollTask {
   attempts: number;
   durationMs: number | null;
   threadId: string | null;
-  diff: { files: number; insertions: number; deletions: number } | null;
+  diff: DiffStat | null;
   checks: { passed: number; failed: number; total: number } | null;
   /** Codex's and the role agents' tokens together, every attempt. */
   usage: TokenCount | null;

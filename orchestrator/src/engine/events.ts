@@ -1,4 +1,4 @@
-import type { RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest.js';
+import type { DiffStat, RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest.js';
 
 /**
  * What the engine tells its observers (the console, tests, later the dashboard). The engine
@@ -35,7 +35,7 @@ export type EngineEvent =
       readonly reason: TaskFailureReason | undefined;
       readonly message: string | undefined;
       readonly durationMs: number;
-      readonly diff: { files: number; insertions: number; deletions: number } | undefined;
+      readonly diff: DiffStat | undefined;
       readonly checks: { passed: number; failed: number; total: number } | undefined;
       readonly willRetry: boolean;
       /** A fix attempt follows (the builder failed verification). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import type { Manifest, Review } from '../store/manifest.js';
+import type { DiffStat, Manifest, Review } from '../store/manifest.js';
 import { readRunGraph } from './run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
 
@@ -26,7 +26,7 @@ export interface ReviewTask {
   message: string | null;
   attempts: number;
   checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
-  diff: { files: number; insertions: number; deletions: number } | null;
+  diff: DiffStat | null;
   /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
   verdict: { file: string; content: unknown; error: string | null } | null;
   reviews: Review[];

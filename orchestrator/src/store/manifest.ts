@@ -117,6 +117,7 @@ export const DiffStat = z.object({
   insertions: z.number().int().nonnegative(),
   deletions: z.number().int().nonnegative(),
 });
+export type DiffStat = z.infer<typeof DiffStat>;
 
 /**
  * A follow-up for a task's Codex thread: a reviewer's rejection (rework), a prompt from `send`, or
