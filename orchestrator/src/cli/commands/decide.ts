@@ -5,15 +5,14 @@ import { decide, decisionLogLine, renderDecisionFailure, type DecisionFailure, t
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { RunLayout } from '../../store/layout.js';
 import type { Review } from '../../store/manifest.js';
-import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { readManifest, renderReadFailure } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
 import { RunWriter } from '../../store/run-writer.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
 import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
-import { displayPath } from '../runs-dir.js';
+import { displayPath, namedRun } from '../runs-dir.js';
 
 export interface DecideOptions {
   readonly runsDir: string;
@@ -50,17 +49,14 @@ export interface DecisionDocument {
  * that orchestrator, the run's one writer, decides and answers.
  */
 export async function decideCommand(o: DecideOptions, out: Output): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id, runDir } = run;
   const verb = o.request.decision === 'approved' ? 'approve' : 'reject';
   const lock = await acquireRunLock(runDir, verb);
   if (!lock.ok) {
     const owner = liveOrchestrator(lock.error);
-    if (owner) return decideThroughInbox(o, id.value, runDir, owner, out);
+    if (owner) return decideThroughInbox(o, id, runDir, owner, out);
     out.info(renderLockFailure(lock.error));
     return Exit.usage;
   }
@@ -74,18 +70,18 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     const before = manifest.tasks.find((t) => t.id === o.request.taskId)?.status ?? null;
     const keys = projectKeys(o.runsDir);
     const decided = await decide({ manifest, runDir, projectRoot: projectRootOf(o.runsDir), request: o.request, keys });
-    if (!decided.ok) return report(o, id.value, runDir, before, { failure: decided.error }, out);
+    if (!decided.ok) return report(o, id, runDir, before, { failure: decided.error }, out);
     const effect = decided.value;
-    if (effect.kind === 'unchanged') return report(o, id.value, runDir, before, { effect, seal: null }, out);
+    if (effect.kind === 'unchanged') return report(o, id, runDir, before, { effect, seal: null }, out);
     const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect));
     if (!recorded.ok) {
-      out.info(renderStoreFailure(recorded.error, id.value, true));
+      out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;
     }
     const sealed = await sealRun(runDir, keys, { event: effect.review.decision, taskId: effect.taskId });
-    const code = report(o, id.value, runDir, before, { effect, seal: sealed.ok ? sealed.value.file : null }, out);
+    const code = report(o, id, runDir, before, { effect, seal: sealed.ok ? sealed.value.file : null }, out);
     if (!sealed.ok) {
-      out.info(`error: ${renderSealWriteFailure(sealed.error, id.value)}\n  hint: the decision is recorded in the manifest, but the run is not sealed again: verify will report manifest.json as changed`);
+      out.info(`error: ${renderSealWriteFailure(sealed.error, id)}\n  hint: the decision is recorded in the manifest, but the run is not sealed again: verify will report manifest.json as changed`);
       return Exit.internal;
     }
     return code;

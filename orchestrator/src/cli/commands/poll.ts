@@ -1,8 +1,8 @@
-import { RunLayout } from '../../store/layout.js';
-import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { readManifest, renderReadFailure } from '../../store/read.js';
 import { effectiveStatus } from '../../store/liveness.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
+import { namedRun } from '../runs-dir.js';
 
 export interface PollOptions {
   readonly runsDir: string;
@@ -18,12 +18,9 @@ function exitFor(status: string): number {
 }
 
 export async function pollCommand(o: PollOptions, out: Output): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { runDir } = run;
   let last = '';
   for (;;) {
     const m = await readManifest(runDir);

@@ -6,11 +6,11 @@ import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { renderResumeFailure, resumeRun, type ResumeOutcome } from '../../engine/resume.js';
 import { RunLayout } from '../../store/layout.js';
-import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { readManifest } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
-import { displayPath } from '../runs-dir.js';
+import { displayPath, namedRun } from '../runs-dir.js';
 import { withStopSignals } from '../stop-signals.js';
 import { reportFinishedRun } from './run.js';
 
@@ -25,14 +25,12 @@ export interface ResumeCommandOptions {
 }
 
 export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  if (o.detach) return detachResume(o, id.value, out, argv);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id } = run;
+  if (o.detach) return detachResume(o, id, out, argv);
   const { value: result, exitOverride } = await withStopSignals(out, (signal) =>
-    resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees, waitAtGates: !o.exitAtGates }),
+    resumeRun({ runsDir: o.runsDir, runId: id, signal, observer: progressPrinter(out), keepWorktrees: o.keepWorktrees, waitAtGates: !o.exitAtGates }),
   );
   if (!result.ok) {
     out.info(renderResumeFailure(result.error, (p) => displayPath(p)));

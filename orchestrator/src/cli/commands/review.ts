@@ -1,9 +1,8 @@
-import { RunLayout } from '../../store/layout.js';
-import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { readManifest, renderReadFailure } from '../../store/read.js';
 import { reviewDocument, renderReview } from '../../review/review-view.js';
 import { projectKeys } from '../../review/seal.js';
 import { Exit, type Output } from '../output.js';
-import { displayPath } from '../runs-dir.js';
+import { displayPath, namedRun } from '../runs-dir.js';
 
 export interface ReviewOptions {
   readonly runsDir: string;
@@ -15,19 +14,16 @@ export interface ReviewOptions {
 
 /** `review <run-id> [--task T] [--json]`: what a reviewer needs before approving or rejecting. */
 export async function reviewCommand(o: ReviewOptions, out: Output): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id, runDir } = run;
   const m = await readManifest(runDir);
   if (!m.ok) {
     out.info(renderReadFailure(m.error));
     return Exit.usage;
   }
   if (o.task !== undefined && !m.value.tasks.some((t) => t.id === o.task)) {
-    out.info(`error: run ${id.value} has no task "${o.task}"\n  hint: its tasks are: ${m.value.tasks.map((t) => t.id).join(', ')}`);
+    out.info(`error: run ${id} has no task "${o.task}"\n  hint: its tasks are: ${m.value.tasks.map((t) => t.id).join(', ')}`);
     return Exit.usage;
   }
   const doc = await reviewDocument(m.value, runDir, projectKeys(o.runsDir), o.task);

@@ -1,8 +1,7 @@
 import type { SendReplyData } from '../../engine/live-requests.js';
 import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
 import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
-import { RunLayout } from '../../store/layout.js';
-import { readManifest, renderReadFailure, resolveRunId } from '../../store/read.js';
+import { readManifest, renderReadFailure } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
 import { RunWriter } from '../../store/run-writer.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
@@ -11,6 +10,7 @@ import { Exit, type Output } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { withStopSignals } from '../stop-signals.js';
 import { reportFinishedRun } from './run.js';
+import { namedRun } from '../runs-dir.js';
 
 export interface SendOptions {
   readonly runsDir: string;
@@ -26,12 +26,9 @@ export interface SendOptions {
  * runs it at once; otherwise the follow-up is recorded and the run resumed here to carry it out.
  */
 export async function sendCommand(o: SendOptions, out: Output): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id, runDir } = run;
   const lock = await acquireRunLock(runDir, 'send');
   if (!lock.ok) {
     const owner = liveOrchestrator(lock.error);
@@ -39,16 +36,16 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
       out.info(renderLockFailure(lock.error));
       return Exit.usage;
     }
-    const answer = await askLiveRun(runDir, id.value, owner, { kind: 'send', taskId: o.taskId, prompt: o.prompt }, out);
+    const answer = await askLiveRun(runDir, id, owner, { kind: 'send', taskId: o.taskId, prompt: o.prompt }, out);
     if (!answer) return Exit.internal;
     const data = answer.data as SendReplyData | undefined;
     if (data && 'failure' in data) {
       out.info(renderSendFailure(data.failure));
       return Exit.usage;
     }
-    if (o.json) out.data(JSON.stringify({ runId: id.value, taskId: o.taskId, queued: true, threadId: data?.threadId ?? null }, null, 2));
-    out.info(`sent to ${o.taskId} in run ${id.value}${data?.threadId ? ` (thread ${data.threadId})` : ''}: the run's orchestrator (process ${owner.pid}) runs it now`);
-    out.info(`follow it with: codex-orchestrator poll ${id.value} --watch`);
+    if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, threadId: data?.threadId ?? null }, null, 2));
+    out.info(`sent to ${o.taskId} in run ${id}${data?.threadId ? ` (thread ${data.threadId})` : ''}: the run's orchestrator (process ${owner.pid}) runs it now`);
+    out.info(`follow it with: codex-orchestrator poll ${id} --watch`);
     return Exit.ok;
   }
   try {
@@ -65,14 +62,14 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
     }
     const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: follow-up received (send)`);
     if (!recorded.ok) {
-      out.info(renderStoreFailure(recorded.error, id.value, true));
+      out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;
     }
-    out.info(`follow-up recorded for ${o.taskId} in run ${id.value}${sent.value.threadId ? ` (thread ${sent.value.threadId})` : ''}; running it now`);
+    out.info(`follow-up recorded for ${o.taskId} in run ${id}${sent.value.threadId ? ` (thread ${sent.value.threadId})` : ''}; running it now`);
   } finally {
     await lock.value.release();
   }
-  const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id.value, signal, observer: progressPrinter(out) }));
+  const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id, signal, observer: progressPrinter(out) }));
   if (!result.ok) {
     out.info(renderResumeFailure(result.error));
     return Exit.usage;

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { RunLayout } from '../../store/layout.js';
-import { renderReadFailure, resolveRunId } from '../../store/read.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealFailure, short, verifySeal } from '../../review/seal.js';
 import { Exit, type Output } from '../output.js';
+import { namedRun } from '../runs-dir.js';
 
 export const VERIFY_SCHEMA = 'codex-orchestrator/verify@1';
 
@@ -15,16 +14,13 @@ export interface VerifyOptions {
 
 /** `verify <run-id> [--json]`: 0 when the run folder matches its seal, 1 when not (or unsealed), 2 for a bad run id. */
 export async function verifyCommand(o: VerifyOptions, out: Output): Promise<number> {
-  const id = await resolveRunId(o.runsDir, o.target);
-  if (!id.ok) {
-    out.info(renderReadFailure(id.error));
-    return Exit.usage;
-  }
-  const runDir = RunLayout.runDir(o.runsDir, id.value);
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id, runDir } = run;
   const result = await verifySeal(runDir, projectKeys(o.runsDir));
   const text = result.ok
-    ? `run ${id.value}: intact, ${result.value.subjects.size} files match the seal signed ${result.value.predicate.sealedAt} (key ${short(result.value.keyid)})`
-    : renderSealFailure(result.error, id.value);
+    ? `run ${id}: intact, ${result.value.subjects.size} files match the seal signed ${result.value.predicate.sealedAt} (key ${short(result.value.keyid)})`
+    : renderSealFailure(result.error, id);
   if (o.json) {
     const f = result.ok ? undefined : result.error;
     const seal = result.ok ? result.value : f?.reason === 'tampered' ? f.seal : undefined;
@@ -33,7 +29,7 @@ export async function verifyCommand(o: VerifyOptions, out: Output): Promise<numb
       JSON.stringify(
         {
           schema: VERIFY_SCHEMA,
-          runId: id.value,
+          runId: id,
           runDir,
           status: f ? f.reason : 'intact',
           intact: result.ok,
