@@ -74,6 +74,35 @@ export function processesWorkingIn(dir: string): number[] {
   return [...found];
 }
 
+/**
+ * Every process (but this one) holding `file` open, found through /proc/<pid>/fd. git keeps a
+ * lock file open while it writes it, so a lock file nobody holds was left by a process that died.
+ */
+export function processesHolding(file: string): number[] {
+  const target = path.resolve(file);
+  const found: number[] = [];
+  for (const { pid } of listProcesses()) {
+    if (pid === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === target) {
+          found.push(pid);
+          break;
+        }
+      } catch {
+        // Closed while we looked.
+      }
+    }
+  }
+  return found;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

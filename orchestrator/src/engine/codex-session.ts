@@ -46,7 +46,8 @@ export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> 
   let main: AgentBackend;
   if (o.backend === 'codex-mcp') {
     const pool = new CodexMcpPool({ codexHome, env: o.env, onStderr }, o.turnsAtOnce);
-    pool.warmUp();
+    // A session with nothing to run (a resume that only finishes the run) starts no server.
+    if (o.turnsAtOnce > 0) pool.warmUp();
     main = pool;
   } else {
     main = new CodexExecBackend({ codexHome, env: o.env, onStderr });

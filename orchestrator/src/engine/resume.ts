@@ -8,6 +8,8 @@ import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { analyzeGraphSource } from '../graph/load.js';
 import { renderGraphLoadFailure } from '../graph/render.js';
 import type { ScheduleState } from '../scheduler/scheduler.js';
+import { SEAL_FILE } from '../review/run-files.js';
+import { projectKeys, sealRun } from '../review/seal.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import type { Manifest, RunStatus, TaskRecord } from '../store/manifest.js';
@@ -15,7 +17,8 @@ import { readManifest, renderReadFailure, type ReadFailure } from '../store/read
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
-import { git } from '../workspace/git.js';
+import { git, GitError, runGit } from '../workspace/git.js';
+import { clearStaleGitLocks, renderHeldGitLock, type HeldGitLock } from '../workspace/git-locks.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
@@ -51,7 +54,11 @@ export type ResumeFailure =
   /** The graph held secrets, so the run's copy is redacted; the graph file it came from has changed since. */
   | { readonly reason: 'graph-changed'; readonly file: string }
   /** The run could not write its records (a full disk, a planted link); see StoreFailure. */
-  | { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure };
+  | { readonly reason: 'store-failed'; readonly runId: RunId; readonly failure: StoreFailure }
+  /** A git lock of the run's worktrees is held by a live process. */
+  | HeldGitLock
+  /** git failed while the run's worktrees were made ready (the repository is damaged, or its disk full). */
+  | { readonly reason: 'git-failed'; readonly message: string };
 
 /** Task states a resumed session starts from; `pending` ones (and reopened ones) run. */
 const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
@@ -102,39 +109,27 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const from = effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
     const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
-    if (reopen.every((t) => heldByGate(manifest, t))) {
+    // The last session ended before it recorded the run's end (killed after its last task, during
+    // integration or the final write): this session does what it left undone, with nothing to run.
+    const unfinished = manifest.status === 'running';
+    if (!unfinished && reopen.every((t) => heldByGate(manifest, t))) {
+      // Killed after the final manifest but before the seal: seal it now.
+      if (manifest.status !== 'awaiting-approval' && !existsSync(path.join(runDir, SEAL_FILE))) await sealRun(runDir, projectKeys(o.runsDir, o.env ?? process.env));
       return ok({ kind: 'nothing-to-do', manifest, awaiting: manifest.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id) });
     }
+    const runnable = reopen.filter((t) => !heldByGate(manifest, t));
 
-    // Whatever the old process left running in the worktrees goes first.
+    // Whatever the old process left running in the worktrees goes first, then the git locks it
+    // left (a git command killed mid-way leaves its lock, and every later one would fail).
     await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+    const notes: string[] = [];
+    const cleared = await clearRunGitLocks(manifest.repo.root, o.runId, RunLayout.worktrees(runDir));
+    if (!cleared.ok) return err(cleared.error);
+    for (const file of cleared.value) notes.push(`removed git's lock ${file}, left by the session that ended`);
     const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, RunLayout.worktrees(runDir));
     const now = new Date().toISOString();
-    const notes: string[] = [];
-    for (const t of reopen) {
-      if (t.status === 'running' || t.status === 'ready') {
-        const last = t.attempts.at(-1);
-        if (last && last.status === 'running') {
-          last.status = 'interrupted';
-          last.finishedAt = now;
-          last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
-          // A follow-up (fix, rework, `send`) on a thread works in the folder of the attempt that started it.
-          const folders = last.followUp && t.threadId ? [threadOrigin(t, t.threadId), last.n] : [last.n];
-          const kept = await keepPartialWork(worktrees, t, last.n, folders);
-          if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
-          else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
-          // The interrupted follow-up is sent again, as a retry would.
-          if (last.followUp) t.followUp = last.followUp;
-        }
-      }
-      // A finished task with a follow-up keeps its status until its attempt starts.
-      if (REOPENED.has(t.status)) {
-        t.status = 'pending';
-        delete t.reason;
-        delete t.message;
-      }
-    }
-    await removeLeftoverWorktrees(worktrees);
+    const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes));
+    if (!kept.ok) return err(kept.error);
 
     manifest.status = 'running';
     delete manifest.message;
@@ -152,7 +147,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       model,
       env,
       backend: manifest.settings.backend,
-      turnsAtOnce: codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
+      turnsAtOnce: runnable.length === 0 ? 0 : codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
     }).catch(async (e: unknown) => {
       await model.close();
       throw e;
@@ -165,7 +160,11 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     }
     const writer = opened.value;
     writer.update(() => undefined);
-    writer.log(`run ${o.runId} resumed by pid ${process.pid} (was ${from}): ${reopen.length} task(s) to run`);
+    writer.log(
+      runnable.length === 0
+        ? `run ${o.runId} resumed by pid ${process.pid} (was ${from}): no task to run; finishing what the last session left undone (integration, final status, seal)`
+        : `run ${o.runId} resumed by pid ${process.pid} (was ${from}): ${reopen.length} task(s) to run`,
+    );
     for (const note of notes) writer.log(note);
     const observer = redactedObserver(redactor, o.observer);
     observer({
@@ -196,6 +195,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       env,
       observer,
       ...sessionSettings(o),
+      // Only gates left: the run ends awaiting approval, as its last session would have.
+      ...(runnable.length === 0 ? { waitAtGates: false } : {}),
       initial,
     });
     if (!final.ok) return err({ reason: 'store-failed', runId: o.runId, failure: final.error });
@@ -203,6 +204,38 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
   } finally {
     if (!handedOver) await lock.release();
   }
+}
+
+
+/**
+ * Turns the tasks to run again back to `pending`: an attempt the last session left running is
+ * marked interrupted and its uncommitted work kept on a ref; then the leftover worktrees go.
+ */
+async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: readonly TaskRecord[], now: string, notes: string[]): Promise<void> {
+  for (const t of reopen) {
+    if (t.status === 'running' || t.status === 'ready') {
+      const last = t.attempts.at(-1);
+      if (last && last.status === 'running') {
+        last.status = 'interrupted';
+        last.finishedAt = now;
+        last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
+        // A follow-up (fix, rework, `send`) on a thread works in the folder of the attempt that started it.
+        const folders = last.followUp && t.threadId ? [threadOrigin(t, t.threadId), last.n] : [last.n];
+        const kept = await keepPartialWork(worktrees, t, last.n, folders);
+        if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
+        else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
+        // The interrupted follow-up is sent again, as a retry would.
+        if (last.followUp) t.followUp = last.followUp;
+      }
+    }
+    // A finished task with a follow-up keeps its status until its attempt starts.
+    if (REOPENED.has(t.status)) {
+      t.status = 'pending';
+      delete t.reason;
+      delete t.message;
+    }
+  }
+  await removeLeftoverWorktrees(worktrees);
 }
 
 /**
@@ -219,6 +252,24 @@ async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, f
   const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`);
   await git(worktrees.repoRoot, ['branch', '--force', ref, commit]);
   return ref;
+}
+
+/** The run's git locks left by a session that ended, cleared (see `workspace/git-locks.ts`). */
+async function clearRunGitLocks(repoRoot: string, runId: RunId, worktreesDir: string): Promise<Result<string[], ResumeFailure>> {
+  const common = await runGit(repoRoot, ['rev-parse', '--git-common-dir']);
+  if (common.code !== 0) return err({ reason: 'git-failed', message: common.stderr.trim() || `git rev-parse exited ${common.code}` });
+  return clearStaleGitLocks(path.resolve(repoRoot, common.stdout.trim()), runId, worktreesDir);
+}
+
+/** Runs git work whose failure is an environment problem to report, never an internal error. */
+async function settleGit(work: () => Promise<void>): Promise<Result<void, ResumeFailure>> {
+  try {
+    await work();
+    return ok(undefined);
+  } catch (e) {
+    if (e instanceof GitError) return err({ reason: 'git-failed', message: e.message });
+    throw e;
+  }
 }
 
 /** Removes every worktree an earlier session left (a task it had not yet recorded as started has one too). */
@@ -239,5 +290,9 @@ export function renderResumeFailure(f: ResumeFailure, show: (file: string) => st
       return `error: the graph holds secrets, so the run keeps a redacted copy and resume reads ${show(f.file)}, which has changed (or gone) since the run started\n  hint: restore that file as it was when the run started, then resume again`;
     case 'store-failed':
       return renderStoreFailure(f.failure, f.runId, true, show);
+    case 'git-lock-held':
+      return renderHeldGitLock(f);
+    case 'git-failed':
+      return `error: git failed while the run's worktrees were made ready to resume: ${f.message}\n  hint: check the repository (git status, git worktree list) and its disk, then resume again; nothing of the run was changed`;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
-import { renderResumeFailure, resumeRun, type ResumeOutcome } from '../../engine/resume.js';
+import { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOutcome } from '../../engine/resume.js';
 import { RunLayout } from '../../store/layout.js';
 import { readManifest } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
@@ -34,11 +34,15 @@ export async function resumeCommand(o: ResumeCommandOptions, out: Output, argv: 
   );
   if (!result.ok) {
     out.info(renderResumeFailure(result.error, (p) => displayPath(p)));
-    // Not a bad input and not a bug: the run failed, like a failed task (exit 1).
-    return result.error.reason === 'store-failed' ? Exit.failed : Exit.usage;
+    return resumeFailureExit(result.error);
   }
   if (result.value.kind === 'nothing-to-do') return reportNothingToDo(result.value, o, out);
   return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
+}
+
+/** A full disk, a damaged repository or a git lock still held is not a bad input and not a bug: the run failed, like a failed task (exit 1). */
+export function resumeFailureExit(f: ResumeFailure): number {
+  return f.reason === 'store-failed' || f.reason === 'git-failed' || f.reason === 'git-lock-held' ? Exit.failed : Exit.usage;
 }
 
 function reportNothingToDo(outcome: Extract<ResumeOutcome, { kind: 'nothing-to-do' }>, o: ResumeCommandOptions, out: Output): number {

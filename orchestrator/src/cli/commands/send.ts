@@ -9,6 +9,7 @@ import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
 import { progressPrinter } from '../progress.js';
 import { withStopSignals } from '../stop-signals.js';
+import { resumeFailureExit } from './resume.js';
 import { reportFinishedRun } from './run.js';
 import { namedRun } from '../runs-dir.js';
 
@@ -72,7 +73,7 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
   const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id, signal, observer: progressPrinter(out) }));
   if (!result.ok) {
     out.info(renderResumeFailure(result.error));
-    return Exit.usage;
+    return resumeFailureExit(result.error);
   }
   return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
 }
