@@ -20,6 +20,7 @@ usage:
   codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT] [--json]
   codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT [--json]
   codex-orchestrator send <run-id|latest> --task T "<follow-up prompt>" [--json]
+  codex-orchestrator retry <run-id|latest> --task T [--reload] [--json]
   codex-orchestrator verify <run-id|latest> [--json]
   codex-orchestrator spec-guard [--json]
   codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
@@ -248,6 +249,13 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const { sendCommand } = await import('./commands/send.js');
       return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: positionals[0] as string, taskId, prompt: positionals[1] as string, json: values.json }, out);
     }
+    case 'retry': {
+      const { values, positionals } = parse(rest, { task: { type: 'string' }, reload: { type: 'boolean', default: false } });
+      if (values.help) return help(out);
+      const taskId = required(values.task, '--task', 'the failed task to run again');
+      const { retryCommand } = await import('./commands/retry.js');
+      return retryCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), taskId, reload: values.reload, json: values.json }, out);
+    }
     case 'verify': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
@@ -265,7 +273,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, verify, spec-guard, plan',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
+import { effectiveTask } from '../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
@@ -140,6 +141,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const budget = new Budget(writer, observer);
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
+  // A task as it runs now: the graph's, with the settings a `retry --reload` changed.
+  const current = (id: TaskId): AnalyzedTask => effectiveTask(byId.get(id) as AnalyzedTask, writer.task(id).overrides);
   const instructions = roleInstructions();
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
@@ -184,7 +187,18 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       graph.tasks,
       {
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
-        execute: (task, attempt, signal) => runTaskAttempt(ctx, byId.get(task.id) as AnalyzedTask, { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
+        execute: (task, attempt, signal) => runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
+        limitsOf: (task) => current(task.id),
+        onReleased: (task) => {
+          writer.updateTask(task.id, (t) => {
+            t.status = 'pending';
+            delete t.reason;
+            delete t.message;
+          });
+          const message = `task ${task.id}: no longer skipped: the dependency that did not succeed runs again`;
+          writer.log(message);
+          observer({ type: 'notice', message });
+        },
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;

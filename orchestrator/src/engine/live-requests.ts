@@ -1,6 +1,7 @@
 import type { TaskId } from '../core/ids.js';
 import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../review/decide.js';
 import { requestFollowUp, renderSendFailure, type SendFailure } from '../review/follow-up.js';
+import { applyRetry, renderRetryFailure, retryable, type RetryFailure } from '../review/retry.js';
 import { projectRootOf } from '../review/project.js';
 import { sealRun, type KeyStore } from '../review/seal.js';
 import { pendingRequests, reply, type InboxRequest } from '../store/inbox.js';
@@ -9,7 +10,7 @@ import type { RunWriter } from '../store/run-writer.js';
 import type { GateDecision } from '../scheduler/scheduler.js';
 
 /**
- * Commands addressed to a run while its orchestrator works on it (`approve`, `reject` through
+ * Commands addressed to a run while its orchestrator works on it (`approve`, `reject`, `send`, `retry` through
  * the run's inbox, see `store/inbox.ts`): the orchestrator is the run's one writer, so it applies
  * them itself and answers. A decision on a gate awaiting approval is handed to the scheduler.
  */
@@ -52,8 +53,9 @@ async function handlePending(ctx: LiveRequestContext): Promise<void> {
   }
 }
 
-async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData }> {
+async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData | RetryReplyData }> {
   if (request.kind === 'send') return handleSend(ctx, request);
+  if (request.kind === 'retry') return handleRetry(ctx, request);
   const decision = toDecision(request);
   if (!decision) return { ok: false, message: `error: the ${request.kind} request has no reviewer${request.kind === 'reject' ? ' or reason' : ''}` };
   const { writer } = ctx;
@@ -91,6 +93,18 @@ async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promi
   ctx.writer.log(`task ${request.taskId}: follow-up received (send)`);
   ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
   return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
+}
+
+/** What the reply to a `retry` carries. */
+export type RetryReplyData = { readonly queued: true } | { readonly failure: RetryFailure };
+
+async function handleRetry(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data: RetryReplyData }> {
+  const checked = retryable(ctx.writer.manifest as Manifest, request.taskId);
+  if (!checked.ok) return { ok: false, message: renderRetryFailure(checked.error, ctx.writer.manifest.runId), data: { failure: checked.error } };
+  ctx.writer.updateTask(request.taskId, (t) => applyRetry(t, request.overrides));
+  ctx.writer.log(`task ${request.taskId}: retry requested`);
+  ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
+  return { ok: true, message: 'queued', data: { queued: true } };
 }
 
 function toDecision(r: InboxRequest): DecisionRequest | undefined {

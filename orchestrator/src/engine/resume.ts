@@ -73,6 +73,26 @@ const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
 /** Task states a resumed session runs (again). */
 const REOPENED: ReadonlySet<TaskRecord['status']> = new Set(['running', 'ready', 'cancelled', 'pending']);
 
+/** Skipped tasks none of whose dependencies stays failed, given the tasks that run again. */
+function releasable(m: Manifest, reopened: readonly TaskRecord[]): TaskRecord[] {
+  const runs = new Set(reopened.map((t) => t.id));
+  const fine = (id: string): boolean => {
+    const dep = m.tasks.find((x) => x.id === id);
+    return dep !== undefined && (runs.has(id) || dep.status === 'succeeded' || dep.status === 'approved' || dep.status === 'awaiting-approval');
+  };
+  const out: TaskRecord[] = [];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const t of m.tasks) {
+      if (t.status !== 'skipped' || runs.has(t.id) || !t.deps.every(fine)) continue;
+      runs.add(t.id);
+      out.push(t);
+      changed = true;
+    }
+  }
+  return out;
+}
+
 /** Whether a task cannot start before a reviewer decides on a gate it (transitively) depends on. */
 function heldByGate(m: Manifest, t: TaskRecord): boolean {
   return t.deps.some((id) => {
@@ -109,6 +129,9 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const from = effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
     const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
+    // Skipped tasks whose failed dependency has come to succeed or runs again (send, retry): the
+    // scheduler releases them; they are work for this session too.
+    reopen.push(...releasable(manifest, reopen));
     // The last session ended before it recorded the run's end (killed after its last task, during
     // integration or the final write): this session does what it left undone, with nothing to run.
     const unfinished = manifest.status === 'running';

@@ -34,6 +34,7 @@ export function ruleTriage(f: FailureContext): Triage {
   const message = firstLine(f.message);
   const resume = f.runId ? `codex-orchestrator resume ${f.runId}` : 'codex-orchestrator resume <run-id>';
   const log = `.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/log.txt`;
+  const retry = `codex-orchestrator retry ${f.runId ?? '<run-id>'} --task ${f.taskId}`;
   const send = (task: string): string => `codex-orchestrator send ${f.runId ?? '<run-id>'} --task ${task} "<what to fix>"`;
   switch (f.reason) {
     case 'verify-failed': {
@@ -71,37 +72,37 @@ export function ruleTriage(f: FailureContext): Triage {
     case 'timeout':
       return {
         probableCause: `Task "${f.taskId}" did not finish within its timeout: ${message}`,
-        nextStep: `Raise the task's \`timeout\` in the graph or split the task into smaller ones, then run \`${resume}\`.`,
+        nextStep: `Raise the task's \`timeout\` in the graph, then run \`${retry} --reload\` (or split the task into smaller ones and run the graph again).`,
       };
     case 'codex-exited':
       return {
         probableCause: `The Codex process ended or the connection to it broke while it worked on task "${f.taskId}": ${message}`,
-        nextStep: `Run \`${resume}\` (this failure is retryable); if it happens again, read Codex's messages in runner.log.`,
+        nextStep: `Run \`${retry}\` (this failure is retryable); if it happens again, read Codex's messages in runner.log.`,
       };
     case 'turn-aborted':
       return {
         probableCause: `Codex ended its turn on task "${f.taskId}" without finishing it: ${message}`,
-        nextStep: `Look at the last command in ${log}, then run \`${resume}\`.`,
+        nextStep: `Look at the last command in ${log}, then run \`${retry}\`.`,
       };
     case 'model-rate-limited':
       return {
         probableCause: `The model refused requests for task "${f.taskId}" with HTTP 429 (rate limit or quota): ${message}`,
-        nextStep: `Wait for the limit to reset (or lower the graph's concurrency), then run \`${resume}\`.`,
+        nextStep: `Wait for the limit to reset (or lower the graph's concurrency), then run \`${retry}\`.`,
       };
     case 'model-unavailable':
       return {
         probableCause: `The model service failed or was overloaded while working on task "${f.taskId}": ${message}`,
-        nextStep: `Run \`${resume}\` once the service is back; the failure is retryable (raise \`retries\` to have runs retry it themselves).`,
+        nextStep: `Run \`${retry}\` once the service is back; the failure is retryable (raise \`retries\` to have runs retry it themselves).`,
       };
     case 'transport-error':
       return {
         probableCause: `The connection to the model broke while working on task "${f.taskId}": ${message}`,
-        nextStep: `Check the network (and any proxy), then run \`${resume}\`.`,
+        nextStep: `Check the network (and any proxy), then run \`${retry}\`.`,
       };
     case 'auth-failed':
       return {
         probableCause: `The model refused the credentials (missing or invalid API key) for task "${f.taskId}": ${message}`,
-        nextStep: `Set a valid OPENAI_API_KEY (or unset it to use the offline stand-in), then run \`${resume}\`.`,
+        nextStep: `Set a valid OPENAI_API_KEY (or unset it to use the offline stand-in), then run \`${retry}\`.`,
       };
     case 'sandbox-denied':
       return {
@@ -116,7 +117,7 @@ export function ruleTriage(f: FailureContext): Triage {
     case 'agent-failed':
       return {
         probableCause: `Codex or the model reported an error on task "${f.taskId}": ${message}`,
-        nextStep: 'If the error is about rate limits or the model service, wait and resume the run; if it is about authentication, check OPENAI_API_KEY; otherwise fix what the error names.',
+        nextStep: `If the error is about rate limits or the model service, wait and run \`${retry}\`; if it is about authentication, check OPENAI_API_KEY; otherwise fix what the error names.`,
       };
     case 'cancelled':
       return {
@@ -131,7 +132,7 @@ export function ruleTriage(f: FailureContext): Triage {
     case 'workspace-error':
       return {
         probableCause: `The orchestrator could not prepare or record the git worktree of task "${f.taskId}": ${message}`,
-        nextStep: `Check free disk space and \`git worktree list\`, then run \`${resume}\`.`,
+        nextStep: `Check free disk space and \`git worktree list\`, then run \`${retry}\`.`,
       };
     case 'internal-error':
       return {
@@ -141,7 +142,7 @@ export function ruleTriage(f: FailureContext): Triage {
     default:
       return {
         probableCause: `Task "${f.taskId}" failed (${f.reason}): ${message}`,
-        nextStep: `Read ${log}, fix what it shows, then run \`${resume}\`.`,
+        nextStep: `Read ${log}, fix what it shows, then run \`${retry}\`.`,
       };
   }
 }

@@ -7,7 +7,9 @@ import type { Role } from '../graph/schema.js';
  * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
  * the ready set, runs ready tasks through one p-queue pool per role, skips the
  * dependents of tasks that did not succeed while independent branches go on, holds dependents of
- * gates, retries retryable failures up to a bound with backoff, and enforces per-task timeouts. Queued tasks
+ * gates, retries retryable failures up to a bound with backoff, and enforces per-task timeouts. A
+ * skipped task runs after all when the dependency that failed is reopened (retried, sent a
+ * follow-up, reworked) and no other dependency failed. Queued tasks
  * start longest remaining chain first (so the critical path is never stuck behind independent
  * work), ties in file order. It knows
  * nothing of Codex, git or files: `execute` does the work.
@@ -51,6 +53,10 @@ export interface SchedulerHooks {
   onStart?(task: SchedulableTask, attempt: number): void;
   /** A retryable failure will be tried again after `delayMs`. */
   onRetry?(task: SchedulableTask, attempt: number, delayMs: number): void;
+  /** A skipped task may run after all: the dependency that failed was reopened (retry, send, rework). */
+  onReleased?(task: SchedulableTask): void;
+  /** The task's limits for its next attempt, when they may change while the schedule runs (`retry --reload`). */
+  limitsOf?(task: SchedulableTask): Pick<SchedulableTask, 'timeoutMs' | 'retries'>;
 }
 
 export interface ScheduleOptions {
@@ -123,10 +129,11 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         return;
       }
       hooks.onStart?.(task, attempt);
+      const limits = hooks.limitsOf?.(task) ?? task;
       const { controller, dispose } = childController(options.signal);
       // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days), so longer timeouts are capped.
-      const delay = Math.min(task.timeoutMs, MAX_TIMER_MS);
-      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: task.timeoutMs })), delay);
+      const delay = Math.min(limits.timeoutMs, MAX_TIMER_MS);
+      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: limits.timeoutMs })), delay);
       let result: AttemptResult;
       try {
         result = await hooks.execute(task, attempt, controller.signal);
@@ -135,7 +142,7 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         dispose();
       }
       if (result.status === 'failed' && result.followUp === true && !options.signal.aborted && !held()) continue;
-      if (result.status === 'failed' && retryDue(result.retryable, attempt, task.retries, options.signal) && !held()) {
+      if (result.status === 'failed' && retryDue(result.retryable, attempt, (hooks.limitsOf?.(task) ?? task).retries, options.signal) && !held()) {
         const delay = options.retryDelayMs?.(attempt) ?? 0;
         hooks.onRetry?.(task, attempt, delay);
         await sleep(delay, options.signal);
@@ -156,9 +163,15 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
     while (changed) {
       changed = false;
       for (const task of tasks) {
-        if (states.get(task.id) !== 'pending') continue;
         // Once the run is stopped nothing moves: what has not started ends `cancelled`, not `skipped`.
         if (options.signal.aborted) continue;
+        // Skipped for a dependency that was reopened since (retry, send, rework): it may run after all.
+        if (states.get(task.id) === 'skipped' && !task.deps.some((d) => DONE_BAD.has(states.get(d) ?? 'pending'))) {
+          states.set(task.id, 'pending');
+          hooks.onReleased?.(task);
+          changed = true;
+        }
+        if (states.get(task.id) !== 'pending') continue;
         const blocker = task.deps.find((d) => DONE_BAD.has(states.get(d) ?? 'pending'));
         if (blocker !== undefined) {
           states.set(task.id, 'skipped');

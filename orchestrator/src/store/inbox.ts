@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { TaskOverrides } from './manifest.js';
 import { writeRunFileAtomic } from './run-files.js';
 
 /**
- * A live run's inbox: how `approve`, `reject` and `send` reach a run whose orchestrator is still
+ * A live run's inbox: how `approve`, `reject`, `send` and `retry` reach a run whose orchestrator is still
  * working (and so holds the run lock, the one writer). The command posts a request file; the
  * orchestrator picks it up within a moment, applies it as the one writer, and posts a reply the
  * command waits for. Both files are written atomically, never through a link.
@@ -16,13 +17,15 @@ import { writeRunFileAtomic } from './run-files.js';
 
 export const InboxRequest = z.object({
   id: z.string().regex(/^[0-9a-z-]{8,64}$/),
-  kind: z.enum(['approve', 'reject', 'send']),
+  kind: z.enum(['approve', 'reject', 'send', 'retry']),
   taskId: z.string(),
   reviewer: z.string().optional(),
   note: z.string().optional(),
   reason: z.string().optional(),
   /** For `send`: the follow-up prompt. */
   prompt: z.string().optional(),
+  /** For `retry --reload`: the task's settings from the graph file. */
+  overrides: TaskOverrides.optional(),
   requestedAt: z.string(),
   pid: z.number().int(),
 });

@@ -204,6 +204,18 @@ export const Review = z.object({
 });
 export type Review = z.infer<typeof Review>;
 
+/**
+ * Settings of a task that `retry --reload` took from the graph file, in place of those of the
+ * run's copy (`graph.yaml`, which stays as run). Only the settings a retry may change.
+ */
+export const TaskOverrides = z.object({
+  timeoutMs: z.number().int().positive().optional(),
+  retries: z.number().int().nonnegative().optional(),
+  maxFixAttempts: z.number().int().nonnegative().optional(),
+  verify: z.array(z.string()).optional(),
+});
+export type TaskOverrides = z.infer<typeof TaskOverrides>;
+
 export const TaskRecord = z.object({
   id: z.string(),
   title: z.string(),
@@ -245,6 +257,8 @@ export const TaskRecord = z.object({
   reviews: z.array(Review).optional(),
   /** A follow-up waiting for its attempt (the live orchestrator, or `resume`, runs it). */
   followUp: FollowUp.optional(),
+  /** Settings `retry --reload` changed for this task (see TaskOverrides). */
+  overrides: TaskOverrides.optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

@@ -64,7 +64,7 @@ describe('offline model: role agents', () => {
     const schema = { type: 'json_schema', name: 'output', schema: { properties: { probableCause: {}, nextStep: {} } } };
     expect(JSON.parse(text(decide({ input: [user(`Triage.\n${failure}`)], text: { format: schema } }, ids())))).toEqual({
       probableCause: 'Task "api" did not finish within its timeout: task timed out after 10m',
-      nextStep: "Raise the task's `timeout` in the graph or split the task into smaller ones, then run `codex-orchestrator resume r1`.",
+      nextStep: "Raise the task's `timeout` in the graph, then run `codex-orchestrator retry r1 --task api --reload` (or split the task into smaller ones and run the graph again).",
     });
   });
 

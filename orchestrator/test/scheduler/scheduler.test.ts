@@ -400,6 +400,54 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
   });
 
+  it('a skipped task runs after all once the dependency that failed is reopened and succeeds; one still blocked by another failure stays skipped', async () => {
+    // `gate` keeps the schedule live while `a` is retried.
+    const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('x'), task('d', ['a', 'x']), task('gate', [], { role: 'gate' })];
+    let failA = true;
+    const h = new Harness(async (t) => (t.id === 'x' || (t.id === 'a' && failA) ? { status: 'failed', retryable: false } : SUCCEEDED));
+    const released: string[] = [];
+    let deliver: ((d: GateDecision) => void) | undefined;
+    const done = schedule(tasks, { ...h.hooks, onReleased: (t) => released.push(t.id) }, options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => undefined) } }));
+    await settle();
+    expect(h.skipped.map(([id]) => id).sort()).toEqual(['b', 'c', 'd']);
+    failA = false;
+    deliver?.({ taskId: toTaskId('a'), decision: 'reopen' });
+    await settle();
+    expect(released).toEqual(['b', 'c']);
+    expect(h.startedIds()).toEqual(['a', 'x', 'a', 'b', 'c']);
+    deliver?.({ taskId: toTaskId('gate'), decision: 'approved' });
+    const outcome = await done;
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', x: 'failed', d: 'skipped', gate: 'approved' });
+  });
+
+  it('releases skipped tasks carried over from an earlier session whose dependency runs again', async () => {
+    const tasks = [task('a'), task('b', ['a'])];
+    const h = new Harness(async () => SUCCEEDED);
+    const released: string[] = [];
+    const outcome = await schedule(tasks, { ...h.hooks, onReleased: (t) => released.push(t.id) }, options({ initial: new Map([[toTaskId('b'), 'skipped']]) }));
+    expect(released).toEqual(['b']);
+    expect(h.startedIds()).toEqual(['a', 'b']);
+    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded' });
+  });
+
+  it('takes each attempt\'s timeout and retries from limitsOf when given (a retry may change them)', async () => {
+    let limits = { timeoutMs: 60_000, retries: 0 };
+    const signals: AbortSignal[] = [];
+    const h = new Harness(async (_t, _n, signal) => {
+      signals.push(signal);
+      if (signals.length === 1) {
+        limits = { timeoutMs: 5, retries: 1 };
+        return { status: 'failed', retryable: true };
+      }
+      await untilAbort(signal);
+      return { status: 'failed', retryable: false };
+    });
+    const outcome = await schedule([task('t')], { ...h.hooks, limitsOf: () => limits }, options());
+    expect(h.calls.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(abortTag(signals[1] as AbortSignal)).toEqual({ kind: 'task-timeout', timeoutMs: 5 });
+    expect(outcome.states.get(toTaskId('t'))).toBe('failed');
+  });
+
   it('stops waiting at gates when the run is stopped', async () => {
     const controller = new AbortController();
     const tasks = [task('gate', [], { role: 'gate' }), task('after', ['gate'])];

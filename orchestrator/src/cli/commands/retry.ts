@@ -1,0 +1,124 @@
+import type { RetryReplyData } from '../../engine/live-requests.js';
+import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import { loadGraph } from '../../graph/load.js';
+import { renderGraphLoadFailure } from '../../graph/render.js';
+import { describeChanges, planRetry, renderRetryFailure, requestRetry, retryable, type RetryPlan } from '../../review/retry.js';
+import { readRunGraph } from '../../review/run-graph.js';
+import type { Manifest } from '../../store/manifest.js';
+import { readManifest, renderReadFailure } from '../../store/read.js';
+import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
+import { RunWriter } from '../../store/run-writer.js';
+import { renderStoreFailure } from '../../store/store-failure.js';
+import { askLiveRun, liveOrchestrator } from '../live-run.js';
+import { Exit, type Output } from '../output.js';
+import { progressPrinter } from '../progress.js';
+import { displayPath, namedRun } from '../runs-dir.js';
+import { withStopSignals } from '../stop-signals.js';
+import { resumeFailureExit } from './resume.js';
+import { reportFinishedRun } from './run.js';
+
+export interface RetryOptions {
+  readonly runsDir: string;
+  readonly target: string;
+  readonly taskId: string;
+  /** Read the task's settings (timeout, retries, fix attempts, verify) again from the graph file. */
+  readonly reload: boolean;
+  readonly json: boolean;
+}
+
+/**
+ * `retry`: runs one failed (or cancelled) task again, as a new attempt from its prompt. A live
+ * run's orchestrator takes it through the run's inbox; otherwise it is recorded and the run
+ * resumed here, so the task and the dependents it held back run to the end.
+ */
+export async function retryCommand(o: RetryOptions, out: Output): Promise<number> {
+  const run = await namedRun(o.runsDir, o.target, out);
+  if (!run) return Exit.usage;
+  const { id, runDir } = run;
+  const read = await readManifest(runDir);
+  if (!read.ok) {
+    out.info(renderReadFailure(read.error));
+    return Exit.usage;
+  }
+  const checked = retryable(read.value, o.taskId);
+  if (!checked.ok) {
+    out.info(renderRetryFailure(checked.error, id));
+    return Exit.usage;
+  }
+  const plan = await retryPlan(read.value, runDir, o, out);
+  if (!plan) return Exit.usage;
+  for (const line of describeChanges(plan)) out.info(`${o.taskId}: ${line}`);
+  if (o.reload && plan.changes.length === 0) out.info(`${o.taskId}: its settings in ${displayPath(read.value.graph.path)} are those it ran with; nothing changed`);
+
+  const lock = await acquireRunLock(runDir, 'retry');
+  if (!lock.ok) {
+    const owner = liveOrchestrator(lock.error);
+    if (!owner) {
+      out.info(renderLockFailure(lock.error));
+      return Exit.usage;
+    }
+    const answer = await askLiveRun(runDir, id, owner, { kind: 'retry', taskId: o.taskId, ...(plan.overrides ? { overrides: plan.overrides } : {}) }, out);
+    if (!answer) return Exit.internal;
+    const data = answer.data as RetryReplyData | undefined;
+    if (data && 'failure' in data) {
+      out.info(renderRetryFailure(data.failure, id));
+      return Exit.usage;
+    }
+    if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, changes: plan.changes }, null, 2));
+    out.info(`retrying ${o.taskId} in run ${id}: the run's orchestrator (process ${owner.pid}) runs it now`);
+    out.info(`follow it with: codex-orchestrator poll ${id} --watch`);
+    return Exit.ok;
+  }
+  try {
+    const fresh = await readManifest(runDir);
+    if (!fresh.ok) {
+      out.info(renderReadFailure(fresh.error));
+      return Exit.usage;
+    }
+    const manifest = fresh.value;
+    const requested = requestRetry(manifest, o.taskId, plan.overrides);
+    if (!requested.ok) {
+      out.info(renderRetryFailure(requested.error, id));
+      return Exit.usage;
+    }
+    const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: retry requested${note}`);
+    if (!recorded.ok) {
+      out.info(renderStoreFailure(recorded.error, id, true));
+      return Exit.failed;
+    }
+    out.info(`retrying ${o.taskId} in run ${id}; running it now`);
+  } finally {
+    await lock.value.release();
+  }
+  const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id, signal, observer: progressPrinter(out) }));
+  if (!result.ok) {
+    out.info(renderResumeFailure(result.error, (p) => displayPath(p)));
+    return resumeFailureExit(result.error);
+  }
+  return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
+}
+
+/** The task as run and, with `--reload`, as the graph file has it now. */
+async function retryPlan(manifest: Manifest, runDir: string, o: RetryOptions, out: Output): Promise<RetryPlan | undefined> {
+  const asRun = await readRunGraph(manifest, runDir);
+  if (!asRun.ok) {
+    out.info(`error: the run's copy of its graph (${displayPath(asRun.error.file)}) cannot be read: ${asRun.error.message}`);
+    return undefined;
+  }
+  const task = asRun.value.tasks.find((t) => t.id === o.taskId) as AnalyzedTask;
+  if (!o.reload) return planRetry(manifest, task, undefined);
+  const loaded = await loadGraph(manifest.graph.path);
+  if (!loaded.ok) {
+    out.info(renderGraphLoadFailure(loaded.error));
+    out.info(`  hint: fix the graph file, or retry without --reload to keep the task's settings as run`);
+    return undefined;
+  }
+  const fromFile = loaded.value.tasks.find((t) => t.id === o.taskId);
+  if (!fromFile) {
+    out.info(renderRetryFailure({ reason: 'not-in-graph', taskId: o.taskId, file: displayPath(manifest.graph.path) }, manifest.runId));
+    return undefined;
+  }
+  return planRetry(manifest, task, fromFile);
+}
