@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     include: ['orchestrator/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '.runs/**', 'examples/**', 'dist/**'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
     // Integration tests spawn real Codex processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
     // The reliability battery's summary (its figures and `N passed, N failed`) follows vitest's own

@@ -44,9 +44,9 @@ describe('durable runs', () => {
     const marker = `resume-marker-${process.pid}-${Date.now()}`;
     const { repo } = repoWithGraph(waitingGraph(gate, marker));
     const { child, done } = startCli(['run', 'graph.yaml'], repo);
-    await expect.poll(() => processesWith(marker).length > 0, { timeout: 30_000, interval: 100 }).toBe(true);
+    await expect.poll(() => processesWith(marker).length > 0, { timeout: 90_000, interval: 100 }).toBe(true);
     const run = onlyRun(repo);
-    await expect.poll(() => task(run.manifest(), 'quick').status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    await expect.poll(() => task(run.manifest(), 'quick').status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
     const quickBefore = task(run.manifest(), 'quick');
     const quickLog = readFileSync(path.join(run.dir, 'tasks/quick/log.txt'));
     child.kill('SIGKILL');
@@ -95,7 +95,7 @@ describe('durable runs', () => {
     const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo);
     expect(started.code).toBe(0);
     const { runId, pid } = JSON.parse(started.stdout) as { runId: string; pid: number };
-    await expect.poll(() => processesWith(marker).length > 0, { timeout: 30_000, interval: 100 }).toBe(true);
+    await expect.poll(() => processesWith(marker).length > 0, { timeout: 90_000, interval: 100 }).toBe(true);
 
     // One writer per run: a resume while the run is live is refused at once, naming the holder.
     const t0 = Date.now();
@@ -123,7 +123,7 @@ describe('durable runs', () => {
     expect(resumed.code).toBe(0);
     const child = (JSON.parse(resumed.stdout) as { pid: number }).pid;
     expect(run.manifest().process.pid).toBe(child);
-    await expect.poll(() => run.manifest().status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    await expect.poll(() => run.manifest().status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
     const polled = await cli(['poll', runId, '--json'], repo);
     const doc = JSON.parse(polled.stdout) as { status: string; tasks: { id: string; status: string; attempts: number }[] };
     expect(doc.status).toBe('succeeded');
@@ -154,7 +154,7 @@ tasks:
     const followUp = `Now v2.\n\n\`\`\`sh\nbash -c 'echo started > partial.txt; until [ -f ${gate} ]; do sleep 0.1; done; echo v2 > out.txt # ${marker}'\n\`\`\``;
     const { child, done } = startCli(['send', run.id, '--task', 'make', followUp], repo);
     // (The marker is in `send`'s own arguments too: wait for the file instead.)
-    await expect.poll(() => existsSync(path.join(run.dir, 'worktrees/make/partial.txt')), { timeout: 30_000, interval: 100 }).toBe(true);
+    await expect.poll(() => existsSync(path.join(run.dir, 'worktrees/make/partial.txt')), { timeout: 90_000, interval: 100 }).toBe(true);
     child.kill('SIGKILL');
     await done;
     writeFileSync(gate, '');

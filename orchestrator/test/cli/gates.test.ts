@@ -48,7 +48,7 @@ describe('gates', () => {
     const { repo, env, manifest } = setup();
     const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo, env);
     const { runId } = JSON.parse(started.stdout) as { runId: string };
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('awaiting-approval');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('awaiting-approval');
     const waiting = manifest(runId);
     expect(task(waiting, 'sign-off').status).toBe('awaiting-approval');
     expect(task(waiting, 'ship').status).toBe('pending');
@@ -61,7 +61,7 @@ describe('gates', () => {
     const approved = await cli(['approve', runId, '--task', 'sign-off', '--reviewer', 'alice', '--note', 'looks right'], repo, env);
     expect(approved.stderr).toContain(`approved sign-off in run ${runId} (attempt 0) by alice\nticked tasks-release.md:4`);
     expect(approved.code).toBe(0);
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
     const m = manifest(runId);
     expect(task(m, 'sign-off')).toMatchObject({ status: 'approved', reviews: [{ decision: 'approved', reviewer: 'alice', note: 'looks right' }] });
     expect(task(m, 'ship').status).toBe('succeeded');
@@ -75,9 +75,9 @@ describe('gates', () => {
   it('rejecting the gate a foreground run waits at skips its dependents and fails the run', async () => {
     const { repo, env, manifest } = setup();
     const { done } = startCli(['run', 'graph.yaml'], repo, env);
-    await expect.poll(() => firstRunId(repo), { timeout: 30_000, interval: 100 }).toBeTruthy();
+    await expect.poll(() => firstRunId(repo), { timeout: 90_000, interval: 100 }).toBeTruthy();
     const runId = firstRunId(repo) as string;
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('awaiting-approval');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('awaiting-approval');
     const rejected = await cli(['reject', runId, '--task', 'sign-off', '--reviewer', 'bob', '--reason', 'the build is not signed'], repo, env);
     expect(rejected.code).toBe(0);
     const result = await done;

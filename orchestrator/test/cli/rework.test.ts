@@ -85,20 +85,20 @@ tasks:
 `);
     const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo, env);
     const { runId } = JSON.parse(started.stdout) as { runId: string };
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('awaiting-approval');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('awaiting-approval');
     const thread = task(manifest(runId), 'make').threadId;
 
     const rejected = await cli(['reject', runId, '--task', 'make', '--reviewer', 'rita', '--reason', `make it v2\n\n${sh('echo v2 > out.txt')}`], repo, env);
     expect(rejected.code).toBe(0);
     expect(rejected.stderr).toContain("rework: the run's orchestrator sends the reason to make's Codex thread now");
-    await expect.poll(() => task(manifest(runId), 'make').attempts.at(-1)?.status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    await expect.poll(() => task(manifest(runId), 'make').attempts.at(-1)?.status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
     expect(task(manifest(runId), 'make').attempts.map((a) => [a.status, a.followUp?.from ?? null, a.threadId])).toEqual([
       ['succeeded', null, thread],
       ['succeeded', 'reject', thread],
     ]);
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('awaiting-approval');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('awaiting-approval');
     expect((await cli(['approve', runId, '--task', 'check', '--reviewer', 'rita'], repo, env)).code).toBe(0);
-    await expect.poll(() => manifest(runId).status, { timeout: 30_000, interval: 100 }).toBe('succeeded');
+    await expect.poll(() => manifest(runId).status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
     expect(git(repo, 'show', `codex-orchestrator/${runId}:out.txt`)).toBe('v2');
   });
 });

@@ -68,7 +68,7 @@ tasks:
       ['after', 'pending'],
     ]);
     expect(readRunFile(runDir, 'runner.log')).toContain(`run ${runId} stopped: the disk is full while writing ${diff}`);
-    await expect.poll(() => processesWith(marker), { timeout: 2000 }).toEqual([]);
+    await expect.poll(() => processesWith(marker), { timeout: 10_000 }).toEqual([]);
     expect(readdirSync(runDir)).not.toContain('worktrees');
   });
 });

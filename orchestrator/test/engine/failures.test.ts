@@ -74,18 +74,19 @@ tasks:
     expect(readFileSync(`${runDir}/runner.log`, 'utf8')).toMatch(/task unavailable-once: retrying in \d+ms \(retry 1 of 2\)/);
   });
 
-  it('a run timeout cancels what is still running or waiting, ends the run failed, and leaves no process behind', async () => {
+  // The run's limit leaves `quick` ample time to finish even on a loaded machine; `slow` never can.
+  it('a run timeout cancels what is still running or waiting, ends the run failed, and leaves no process behind', { timeout: 180_000 }, async () => {
     const marker = `run-timeout-marker-${process.pid}-${Date.now()}`;
     const { graph, runsDir } = repoWithGraph(`
 settings:
-  runTimeout: 3s
+  runTimeout: 20s
 tasks:
   - id: quick
     role: builder
     prompt: "\`\`\`sh\\necho quick\\n\`\`\`"
   - id: slow
     role: builder
-    prompt: "\`\`\`sh\\nbash -c 'sleep 60; echo ${marker}'\\n\`\`\`"
+    prompt: "\`\`\`sh\\nbash -c 'sleep 600; echo ${marker}'\\n\`\`\`"
   - id: after
     role: builder
     deps: [slow]
@@ -94,9 +95,9 @@ tasks:
     const { manifest } = await runGraph(graph, runsDir);
     expect(processesWith(marker)).toEqual([]);
     expect(manifest.status).toBe('failed');
-    expect(manifest.message).toBe(`the run did not finish within its runTimeout of 3.0s; continue it with: codex-orchestrator resume ${manifest.runId}`);
+    expect(manifest.message).toBe(`the run did not finish within its runTimeout of 20s; continue it with: codex-orchestrator resume ${manifest.runId}`);
     expect(task(manifest, 'quick').status).toBe('succeeded');
-    expect(task(manifest, 'slow')).toMatchObject({ status: 'cancelled', reason: 'cancelled', message: 'the run did not finish within its runTimeout of 3.0s' });
-    expect(task(manifest, 'after')).toMatchObject({ status: 'cancelled', message: 'not started: the run did not finish within its runTimeout of 3.0s' });
+    expect(task(manifest, 'slow')).toMatchObject({ status: 'cancelled', reason: 'cancelled', message: 'the run did not finish within its runTimeout of 20s' });
+    expect(task(manifest, 'after')).toMatchObject({ status: 'cancelled', message: 'not started: the run did not finish within its runTimeout of 20s' });
   });
 });

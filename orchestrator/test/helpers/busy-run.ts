@@ -14,7 +14,7 @@ export function shellTask(id: string, command: string, deps: readonly string[] =
 }
 
 /** Resolves once every marker is in the command line of a live process: those commands run. */
-export async function whenRunning(markers: readonly string[], timeoutMs = 30_000): Promise<void> {
+export async function whenRunning(markers: readonly string[], timeoutMs = 90_000): Promise<void> {
   await expect.poll(() => markers.filter((m) => processesWith(m).length === 0), { timeout: timeoutMs, interval: 50 }).toEqual([]);
 }
 

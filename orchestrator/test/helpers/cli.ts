@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descendantsOf, isAlive } from '../../src/core/process-tree.js';
+import { endAfterTest } from './temp.js';
 
 /** The built CLI (`npm test` builds first), run as a user would run it. */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/codex-orchestrator.js');
@@ -12,6 +14,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/**
+ * Starts the CLI. Whatever it starts is ended after the test, failed or not: the process and its
+ * descendants, and a background run (`--detach`) it started, with that run's whole tree.
+ */
 export function startCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
@@ -25,9 +31,40 @@ export function startCli(args: readonly string[], cwd: string, env: NodeJS.Proce
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  endAfterTest(async () => {
+    if (child.pid !== undefined) await endTree(child.pid);
+    const result = await done;
+    const detached = args.includes('--detach') ? detachedPid(result.stdout) : undefined;
+    if (detached !== undefined) await endTree(detached);
+  });
   return { child, done };
 }
 
 export function cli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return startCli(args, cwd, env).done;
+}
+
+/** The pid a `--detach --json` answer names. */
+function detachedPid(stdout: string): number | undefined {
+  try {
+    const pid = (JSON.parse(stdout) as { pid?: unknown }).pid;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGKILL for a process, its group and every descendant (Codex runs commands in their own sessions), then waits until they are gone. */
+async function endTree(pid: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  const tree = [pid, ...descendantsOf(pid)];
+  for (const target of [-pid, ...tree]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // Not a group leader, or gone.
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (tree.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }

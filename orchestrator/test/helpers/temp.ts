@@ -19,7 +19,18 @@ function remove(dirs: string[]): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
-afterEach(() => remove(perTest));
+/** What a test started and must end, even when it failed: run before its folders are removed. */
+const enders: (() => Promise<void>)[] = [];
+
+/** Ends `end` after the current test (processes it started), before its temp folders go. */
+export function endAfterTest(end: () => Promise<void>): void {
+  enders.push(end);
+}
+
+afterEach(async () => {
+  for (const end of enders.splice(0).reverse()) await end();
+  remove(perTest);
+});
 afterAll(() => remove(perFile));
 
 export function git(cwd: string, ...args: string[]): string {

@@ -53,8 +53,8 @@ describe('R12 SIGTERM with 4 busy tasks', () => {
       const { repo, runsDir } = repoWithGraph(busyGraph(marker));
       const run = startCli(['run', 'graph.yaml'], repo);
       // All 4 commands are running: the manifest says so, their events say so, and /proc shows them.
-      await expect.poll(() => runState(runsDir).manifest?.counts.running, { timeout: 30_000, interval: 50 }).toBe(4);
-      await expect.poll(() => runState(runsDir).commandsBegun, { timeout: 30_000, interval: 50 }).toBe(4);
+      await expect.poll(() => runState(runsDir).manifest?.counts.running, { timeout: 90_000, interval: 50 }).toBe(4);
+      await expect.poll(() => runState(runsDir).commandsBegun, { timeout: 90_000, interval: 50 }).toBe(4);
       await whenRunning([1, 2, 3, 4].map((i) => `${marker}-${i}`));
       stops.push(await stopCli(run, marker));
       finals.push(runState(runsDir).manifest);

@@ -41,7 +41,7 @@ describe('R6 one writer per run', () => {
     const env = { CODEX_ORCHESTRATOR_KEYS_DIR: path.join(tempDir(), 'keys') };
     const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo, env);
     const { runId, pid } = JSON.parse(started.stdout) as { runId: string; pid: number };
-    await expect.poll(() => processesWith(marker).length, { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
+    await expect.poll(() => processesWith(marker).length, { timeout: 90_000, interval: 50 }).toBeGreaterThan(0);
 
     const refusals: number[] = [];
     const codes: (number | null)[] = [];
