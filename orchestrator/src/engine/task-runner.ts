@@ -173,7 +173,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       const watch = ctx.escapeWatch;
       const escaped = [...new Set([...watch.changes(before, await watch.snapshot()), ...sandbox.writesOutside.map((p) => watch.display(p))])];
       denials = sandbox.denials;
-      const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))];
+      const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))].sort();
       if (denials.length > 0) log.line(`# the sandbox denied ${denials.length} write${denials.length === 1 ? '' : 's'}: ${denials.map(describeDenial).join('; ')}`);
       if (escaped.length > 0) log.line(`# changed outside the worktree during the turn: ${escaped.join(', ')}`);
       if (work.threadId) writer.updateTask(task.id, (t) => (t.threadId = work.threadId));

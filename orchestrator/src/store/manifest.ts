@@ -217,6 +217,12 @@ export const SandboxDenial = z.object({
 });
 export type SandboxDenial = z.infer<typeof SandboxDenial>;
 
+/** `2 writes: /x (Read-only file system), \`curl …\` (Operation not permitted)`, for `poll` and `review`. */
+export function denialList(denials: readonly SandboxDenial[]): string {
+  const items = denials.map((d) => `${d.path ?? `\`${d.command}\``} (${d.message})`);
+  return `${denials.length} write${denials.length === 1 ? '' : 's'}: ${items.join(', ')}`;
+}
+
 export const TaskRecord = z.object({
   id: z.string(),
   title: z.string(),
