@@ -21,8 +21,15 @@ import { runGit } from './git.js';
  * are not scanned; the sandbox's denials of them are recorded from Codex's events instead.
  */
 
-/** Path → a signature of what is there (size, modification time, inode). */
-export type Snapshot = ReadonlyMap<string, string>;
+/**
+ * Path → a signature of what is there (size, modification time, inode): the checkout's entries
+ * (undefined when `git status` could not run, e.g. while another git holds the index lock: then
+ * that part is not compared) and the git and run folders' files.
+ */
+export interface Snapshot {
+  readonly checkout: ReadonlyMap<string, string> | undefined;
+  readonly files: ReadonlyMap<string, string>;
+}
 
 export class EscapeWatch {
   private constructor(
@@ -42,18 +49,22 @@ export class EscapeWatch {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const out = new Map<string, string>();
-    await this.checkout(out);
-    walk(this.gitDir, out, (rel) => GIT_OWN.some((own) => rel === own || rel.startsWith(`${own}/`)));
-    walk(this.runDir, out, (rel, abs) => RUN_OWN.has(rel) || writtenByStore(abs));
-    return out;
+    const files = new Map<string, string>();
+    const checkout = await this.checkout();
+    walk(this.gitDir, files, (rel) => GIT_OWN.some((own) => rel === own || rel.startsWith(`${own}/`)));
+    walk(this.runDir, files, (rel, abs) => RUN_OWN.has(rel) || writtenByStore(abs));
+    return { checkout, files };
   }
 
   /** What changed between two snapshots (added, changed or removed), sorted; paths inside the checkout relative to it. */
   changes(before: Snapshot, after: Snapshot): string[] {
     const changed = new Set<string>();
-    for (const [p, sig] of after) if (before.get(p) !== sig) changed.add(p);
-    for (const p of before.keys()) if (!after.has(p)) changed.add(p);
+    const compare = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): void => {
+      for (const [p, sig] of b) if (a.get(p) !== sig) changed.add(p);
+      for (const p of a.keys()) if (!b.has(p)) changed.add(p);
+    };
+    compare(before.files, after.files);
+    if (before.checkout && after.checkout) compare(before.checkout, after.checkout);
     return [...changed].map((p) => this.display(p)).sort();
   }
 
@@ -83,13 +94,13 @@ export class EscapeWatch {
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
   }
 
-  private async checkout(out: Map<string, string>): Promise<void> {
+  private async checkout(): Promise<Map<string, string> | undefined> {
+    const out = new Map<string, string>();
     // --no-optional-locks: a status must not refresh (write) the user's index itself.
-    const status = await runGit(this.repoRoot, ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=traditional']);
-    if (status.code !== 0) {
-      out.set(`${this.repoRoot} (git status)`, `failed: ${status.stderr.trim()}`);
-      return;
-    }
+    const args = ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal', '--ignored=traditional'];
+    let status = await runGit(this.repoRoot, args);
+    if (status.code !== 0) status = await runGit(this.repoRoot, args);
+    if (status.code !== 0) return undefined;
     const fields = status.stdout.split('\0');
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] ?? '';
@@ -102,6 +113,7 @@ export class EscapeWatch {
       const abs = path.join(this.repoRoot, rel);
       out.set(abs, `${code} ${signature(lstatSync(abs, { throwIfNoEntry: false }))}`);
     }
+    return out;
   }
 }
 
