@@ -66,9 +66,39 @@ function tomlString(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * The sandbox every turn works in: the task's worktree (Codex's cwd) is the one writable root.
+ * Codex's `workspace-write` mode also makes `/tmp` and `$TMPDIR` writable unless told not to,
+ * and a project under `/tmp` would then be writable whole (its checkout, `.git/`, `.runs/`).
+ * Commands still need a temporary folder (npm, compilers, `mktemp`): they get `TMPDIR` (and
+ * `TMP`, `TEMP`) set to the run's own `tmpDir`, the only other writable root. Codex keeps the
+ * worktree's git folder (`.git/worktrees/<name>` of the user's repository) read-only itself;
+ * the orchestrator, outside the sandbox, makes the task's commit.
+ */
+function sandboxLines(tmpDir: string): string[] {
+  return [
+    '[sandbox_workspace_write]',
+    `writable_roots = [${tomlString(tmpDir)}]`,
+    'network_access = false',
+    'exclude_slash_tmp = true',
+    'exclude_tmpdir_env_var = true',
+    '',
+    '[shell_environment_policy]',
+    `set = { TMPDIR = ${tomlString(tmpDir)}, TMP = ${tomlString(tmpDir)}, TEMP = ${tomlString(tmpDir)} }`,
+    '',
+  ];
+}
+
+/** Where a run's commands get their temporary folder: beside its CODEX_HOME, never inside it (Codex's config must stay out of the task's reach). */
+export function commandTmpDir(codexHome: string): string {
+  return `${codexHome}-tmp`;
+}
+
 /** Writes `config.toml` (and the offline catalog) into `codexHome`. Safe to call again (resume). */
 export async function writeCodexHome(codexHome: string, access: ModelAccess): Promise<void> {
   await mkdir(codexHome, { recursive: true });
+  const tmpDir = commandTmpDir(codexHome);
+  await mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const common = [
     'approval_policy = "never"',
     'sandbox_mode = "workspace-write"',
@@ -86,6 +116,7 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
     '[features]',
     'shell_snapshot = false',
     '',
+    ...sandboxLines(tmpDir),
   ];
   let lines: string[];
   if (access.kind === 'offline') {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import { checkCounts, type DiffStat, type Manifest, type TaskRecord, type Usage } from '../store/manifest.js';
+import { checkCounts, denialList, type DiffStat, type Manifest, type SandboxDenial, type TaskRecord, type Usage } from '../store/manifest.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -35,6 +35,8 @@ export interface PollTask {
   verdict: { verdict: 'pass' | 'fail'; summary: string; findings: number; overridden: boolean; attempt: number; file: string } | null;
   /** Why it failed and what to do next, when it failed during a run. */
   triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
+  /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
+  sandboxDenials: SandboxDenial[];
 }
 
 export interface TokenCount {
@@ -118,6 +120,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
         ? { verdict: t.verdict.verdict, summary: t.verdict.summary, findings: t.verdict.findings, overridden: t.verdict.overridden, attempt: t.verdict.attempt, file: path.join(runDir, t.verdict.path) }
         : null,
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
+      sandboxDenials: t.sandboxDenials ?? [],
     })),
     reason: m.reason ?? null,
     codexUsage: tokens(codexUsage),
@@ -172,7 +175,7 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   lines.push(fmt(header), ...rows.map(fmt));
-  const notes = doc.tasks.filter((t) => t.message || t.triage);
+  const notes = doc.tasks.filter((t) => t.message || t.triage || t.sandboxDenials.length > 0);
   if (notes.length > 0) {
     lines.push('');
     for (const t of notes) {
@@ -181,6 +184,7 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
         lines.push(`  probable cause: ${t.triage.probableCause}`);
         lines.push(`  next step: ${t.triage.nextStep}`);
       }
+      if (t.sandboxDenials.length > 0) lines.push(`${t.id}: the sandbox denied ${denialList(t.sandboxDenials)}`);
     }
   }
   lines.push('');

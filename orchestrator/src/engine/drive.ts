@@ -19,6 +19,7 @@ import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
+import { EscapeWatch } from '../workspace/escape-watch.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { Budget } from './budget.js';
 import type { CodexSession } from './codex-session.js';
@@ -140,6 +141,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let agents: RoleAgents | undefined;
   const budget = new Budget(writer, observer);
   const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
+  const escapeWatch = await EscapeWatch.open(m.repo.root, runDir);
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.
   const current = (id: TaskId): AnalyzedTask => effectiveTask(byId.get(id) as AnalyzedTask, writer.task(id).overrides);
@@ -172,9 +174,11 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     }
     const ctx: TaskRunContext = {
       writer,
+      codexHome,
       backendFor,
       threadStarted: (id) => void threadsHere.add(id),
       worktrees,
+      escapeWatch,
       observer,
       instructions,
       keepWorktrees: o.keepWorktrees,

@@ -59,3 +59,27 @@ export function roleTurnFailure(role: string, f: RoleTurnFailure, signal: AbortS
   if (f.reason === 'codex-failed') return classifyTurnFailure(f.turn, signal);
   return agentFailureOf(`the ${role} agent`, f, signal);
 }
+
+/** The most paths a `sandbox-escape` message names per kind (the log has them all). */
+const NAMED = 10;
+
+function named(paths: readonly string[]): string {
+  const more = paths.length > NAMED ? ` and ${paths.length - NAMED} more (all in the task's log)` : '';
+  return `${paths.slice(0, NAMED).join(', ')}${more}`;
+}
+
+/**
+ * The task reached outside its worktree (`workspace/escape-watch.ts`): files there changed during
+ * its turn, or its commands tried to write the checkout, its git folder or the run folder and
+ * the sandbox denied it.
+ */
+export function escapeFailure(changed: readonly string[], denied: readonly string[]): Failure {
+  const parts: string[] = [];
+  if (changed.length > 0) parts.push(`files outside the task's worktree changed during its turn: ${named(changed)}`);
+  if (denied.length > 0) parts.push(`the task tried to write outside its worktree and the sandbox denied it: ${named(denied)}`);
+  const advice =
+    changed.length > 0
+      ? 'Check the changed files and restore what the task should not have changed (a change made while tasks ran is charged to every task running then); change the task so it writes only inside its worktree'
+      : 'Change the task so it writes only inside its worktree';
+  return { reason: 'sandbox-escape', message: `${parts.join('; ')}. ${advice}.`, retryable: false };
+}

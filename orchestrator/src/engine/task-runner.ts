@@ -4,23 +4,26 @@ import path from 'node:path';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
+import { commandTmpDir } from '../backends/codex-home.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import type { Verdict } from '../roles/verdict.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
-import { checkCounts, type Artifact, type CheckResult, type FollowUp, type TaskRecord, type TriageRecord, type VerdictSummary } from '../store/manifest.js';
-import { makeRunDir } from '../store/run-files.js';
+import { checkCounts, type Artifact, type SandboxDenial, type CheckResult, type FollowUp, type TaskRecord, type TriageRecord, type VerdictSummary } from '../store/manifest.js';
+import { claimRunTree, makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { storeFailureOf } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
+import type { EscapeWatch } from '../workspace/escape-watch.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
 import type { Budget } from './budget.js';
 import { checkEvidence } from './check-evidence.js';
 import type { EngineObserver } from './events.js';
 import { fixable, fixesUsed, fixPrompt } from './fix-loop.js';
 import type { RoleAgents } from './role-agents.js';
-import { abortFailure, type Failure } from './task-failure.js';
+import { abortFailure, escapeFailure, type Failure } from './task-failure.js';
+import { describeDenial, SandboxEvents } from './sandbox-events.js';
 import { TaskLog } from './task-log.js';
 import { triageFailure } from './task-triage.js';
 import { AttemptUsage, sumRunUsage } from './task-usage.js';
@@ -39,11 +42,15 @@ import { runChecks } from './verify.js';
 
 export interface TaskRunContext {
   readonly writer: RunWriter;
+  /** The run's private CODEX_HOME (its commands' temporary folder is beside it). */
+  readonly codexHome: string;
   /** The backend for a turn: a new thread (undefined), or the continuation of that thread. */
   readonly backendFor: (threadId: string | undefined) => AgentBackend;
   /** Tells the engine a thread was created in this session (its follow-ups can stay on the same server). */
   readonly threadStarted: (threadId: string) => void;
   readonly worktrees: Worktrees;
+  /** Sees writes outside the worktrees while tasks work (the user's checkout, its git folder, the run folder). */
+  readonly escapeWatch: EscapeWatch;
   readonly observer: EngineObserver;
   /** The role's `## Codex` instructions, for a task without its own. */
   readonly instructions: (role: AnalyzedTask['role']) => string | undefined;
@@ -136,6 +143,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   let checks: CheckResult[] | undefined;
   let verdict: { readonly verdict: Verdict; readonly summary: VerdictSummary; readonly path: string } | undefined;
   let evidence: Awaited<ReturnType<typeof checkEvidence>> = [];
+  let denials: SandboxDenial[] = [];
   // Artifact files written while the attempt goes on; all on disk before they are digested.
   const writing: Promise<Settled<void>>[] = [];
   try {
@@ -157,9 +165,17 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       log.line(`# worktree ${worktree} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
       log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp, task)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
       log.line(plan.prompt);
-      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage });
+      const before = await ctx.escapeWatch.snapshot();
+      const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
+      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox });
       // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
       if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
+      const watch = ctx.escapeWatch;
+      const escaped = [...new Set([...watch.changes(before, await watch.snapshot()), ...sandbox.writesOutside.map((p) => watch.display(p))])];
+      denials = sandbox.denials;
+      const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))].sort();
+      if (denials.length > 0) log.line(`# the sandbox denied ${denials.length} write${denials.length === 1 ? '' : 's'}: ${denials.map(describeDenial).join('; ')}`);
+      if (escaped.length > 0) log.line(`# changed outside the worktree during the turn: ${escaped.join(', ')}`);
       if (work.threadId) writer.updateTask(task.id, (t) => (t.threadId = work.threadId));
       // Whatever the agent changed is kept on the task branch, even when the turn failed.
       resultCommit = await ctx.worktrees.commitResult(worktree, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
@@ -167,7 +183,9 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       stat = diff.stat;
       const diffText = writer.redactor.text(diff.patch);
       writing.push(settle(writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText)));
-      if (work.failure) {
+      if (escaped.length > 0 || deniedHere.length > 0) {
+        failure = escapeFailure(escaped, deniedHere);
+      } else if (work.failure) {
         failure = work.failure;
       } else {
         checks = await runChecks(task.verify, cwd, taskDir, runDir, signal, {
@@ -270,6 +288,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     if (resultCommit) t.resultCommit = resultCommit;
     if (stat) t.diffStat = stat;
     if (checks) t.checks = checks;
+    if (denials.length > 0) t.sandboxDenials = denials;
+    else delete t.sandboxDenials;
     t.artifacts = artifacts;
   });
   recordUsage(ctx, task.id, usage);
@@ -353,6 +373,7 @@ async function shelvePreviousAttempt(runDir: string, taskDir: string, n: number)
   if (!existsSync(taskDir)) return;
   const target = path.join(taskDir, `attempt-${n}`);
   await makeRunDir(runDir, target);
+  claimRunTree(target);
   for (const name of await readdir(taskDir)) {
     if (name.startsWith('attempt-')) continue;
     await rename(path.join(taskDir, name), path.join(target, name));

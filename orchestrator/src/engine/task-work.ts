@@ -4,6 +4,7 @@ import { sectionFor, taskInstructions } from '../roles/instructions.js';
 import type { Verdict } from '../roles/verdict.js';
 import type { FollowUp } from '../store/manifest.js';
 import { abortFailure, classifyTurnFailure, roleTurnFailure, type Failure } from './task-failure.js';
+import type { SandboxEvents } from './sandbox-events.js';
 import type { TaskLog } from './task-log.js';
 import type { TaskRunContext } from './task-runner.js';
 import type { AttemptUsage } from './task-usage.js';
@@ -36,6 +37,8 @@ export interface WorkRequest {
   readonly usage: AttemptUsage;
   /** The attempt's usage changed (live in the manifest, and the run's budget). */
   readonly onUsage: () => void;
+  /** Reads Codex's events for the sandbox's denials and writes outside the worktree. */
+  readonly sandbox: SandboxEvents;
 }
 
 export interface WorkResult {
@@ -65,6 +68,7 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
   const { ctx, task, log } = w;
   return (event, raw) => {
     log.event(event, raw);
+    w.sandbox.onEvent(event);
     if (event?.type === 'thread-started') {
       thread.current = event.threadId;
       ctx.threadStarted(event.threadId);

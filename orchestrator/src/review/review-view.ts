@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import type { DiffStat, Manifest, Review } from '../store/manifest.js';
+import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
 import { readRunGraph } from './run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
 
@@ -35,6 +35,8 @@ export interface ReviewTask {
   artifacts: { log: string | null; diff: string | null; events: string | null; checks: string | null };
   /** The manager's triage of a task that failed during the run; null otherwise. */
   triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
+  /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
+  sandboxDenials: SandboxDenial[];
   /** Attempts that were fixes (follow-ups after failed verification). */
   fixAttempts: number;
   /** Tokens of every attempt: all, Codex's, the role agents'. */
@@ -88,6 +90,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       checklist: checklistOf(t.id),
       artifacts: { log: abs(t.artifacts.log?.path), diff: abs(t.artifacts.diff?.path), events: abs(t.artifacts.events?.path), checks: abs(t.artifacts.checks?.path) },
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
+      sandboxDenials: t.sandboxDenials ?? [],
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
     };
@@ -161,6 +164,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
       field('triage', `${t.triage.probableCause} (${t.triage.by === 'manager' ? 'the manager agent' : 'rules'})`);
       field('next step', t.triage.nextStep);
     }
+    if (t.sandboxDenials.length > 0) field('sandbox', `denied ${denialList(t.sandboxDenials)}`);
     if (t.checks.length === 0) field('checks', 'none');
     else {
       field('checks', `${t.checks.filter((c) => c.exitCode === 0).length}/${t.checks.length} passed`);

@@ -104,6 +104,11 @@ export function ruleTriage(f: FailureContext): Triage {
         probableCause: `The model refused the credentials (missing or invalid API key) for task "${f.taskId}": ${message}`,
         nextStep: `Set a valid OPENAI_API_KEY (or unset it to use the offline stand-in), then run \`${retry}\`.`,
       };
+    case 'sandbox-escape':
+      return {
+        probableCause: `Files outside task "${f.taskId}"'s worktree changed while it worked (its sandbox should have refused it, or something outside the sandbox made the change): ${message}`,
+        nextStep: 'Look at the named files and restore them, read the task\'s log for the command that wrote there, and change the task so it writes only inside its worktree; do not change the checkout while a run works.',
+      };
     case 'sandbox-denied':
       return {
         probableCause: `Codex's sandbox refused something task "${f.taskId}" needed (it may write only inside its worktree): ${message}`,

@@ -58,6 +58,8 @@ export const TaskFailureReason = z.enum([
   'auth-failed',
   /** The sandbox refused what the turn needed (fatal). */
   'sandbox-denied',
+  /** Files outside the task's worktree changed during its turn: the user's checkout, its git folder, the run folder (fatal; the paths are in the message). */
+  'sandbox-escape',
   /** Codex or the model rejected the configuration or request (fatal). */
   'bad-config',
   'turn-aborted',
@@ -216,6 +218,23 @@ export const TaskOverrides = z.object({
 });
 export type TaskOverrides = z.infer<typeof TaskOverrides>;
 
+/** A write Codex's sandbox refused during a task's turn, as the command's output said it. */
+export const SandboxDenial = z.object({
+  /** The command (its first line), or `apply_patch` for a patch. */
+  command: z.string(),
+  /** The path refused, absolute, when the message names one. */
+  path: z.string().optional(),
+  /** `Read-only file system`, `Permission denied` or `Operation not permitted`. */
+  message: z.string(),
+});
+export type SandboxDenial = z.infer<typeof SandboxDenial>;
+
+/** `2 writes: /x (Read-only file system), \`curl …\` (Operation not permitted)`, for `poll` and `review`. */
+export function denialList(denials: readonly SandboxDenial[]): string {
+  const items = denials.map((d) => `${d.path ?? `\`${d.command}\``} (${d.message})`);
+  return `${denials.length} write${denials.length === 1 ? '' : 's'}: ${items.join(', ')}`;
+}
+
 export const TaskRecord = z.object({
   id: z.string(),
   title: z.string(),
@@ -242,6 +261,8 @@ export const TaskRecord = z.object({
   agentUsage: Usage.optional(),
   diffStat: DiffStat.optional(),
   checks: z.array(CheckResult).optional(),
+  /** Writes the sandbox denied during the latest attempt (at most 20); absent when there were none. */
+  sandboxDenials: z.array(SandboxDenial).optional(),
   /** The latest attempt's verdict, with its attempt and file (relative to the run folder). */
   verdict: VerdictSummary.extend({ attempt: z.number().int().positive(), path: z.string() }).optional(),
   /** Why it failed and what to do next, when it failed during a run. */

@@ -17,6 +17,28 @@ import { StoreError, storeStep } from './store-failure.js';
  * task's two logs (some 35 such calls) took ~30 ms async.
  */
 
+/**
+ * Every path this process's store made or wrote below a run folder, so the escape watch
+ * (`workspace/escape-watch.ts`) can tell the run's own files from files a task put there.
+ */
+const written = new Set<string>();
+/** Folders whose whole content is the store's (an earlier attempt's files, moved aside). */
+const claimed = new Set<string>();
+
+/** Tells the store that everything below `dir` is the run's own (files it moved there). */
+export function claimRunTree(dir: string): void {
+  claimed.add(dir);
+}
+
+/** Whether the store made or wrote `file` (a folder, a file, or the temporary file of its atomic replace). */
+export function writtenByStore(file: string): boolean {
+  if (written.has(file)) return true;
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) if (claimed.has(dir)) return true;
+  // write-file-atomic's temporary file: `<file>.<hash>`, renamed over `<file>` when done.
+  const dot = file.lastIndexOf('.');
+  return dot > 0 && written.has(file.slice(0, dot));
+}
+
 /** Whether `file` is `root` or below it, lexically. */
 export function insideRunDir(root: string, file: string): boolean {
   const rel = path.relative(root, file);
@@ -57,6 +79,7 @@ export async function makeRunDir(root: string, dir: string, forFile: string = di
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
       }
+      written.add(p);
       const stat = lstatSync(p);
       if (stat.isSymbolicLink()) throw new StoreError({ reason: 'symlink', file: forFile, link: p });
       if (!stat.isDirectory()) throw new Error(`Internal error: ${p} is not a folder`);
@@ -75,6 +98,7 @@ export async function openRunFile(root: string, file: string, mode: keyof typeof
   await makeRunDir(root, path.dirname(file), file);
   return storeStep(file, async () => {
     await checkNoLinks(root, file);
+    written.add(file);
     return open(file, FLAGS[mode], 0o644);
   });
 }
@@ -84,6 +108,7 @@ export async function openRunDescriptor(root: string, file: string, mode: keyof 
   await makeRunDir(root, path.dirname(file), file);
   return storeStep(file, async () => {
     await checkNoLinks(root, file);
+    written.add(file);
     return openSync(file, FLAGS[mode], 0o644);
   });
 }
@@ -96,6 +121,7 @@ export async function writeRunFileAtomic(root: string, file: string, text: strin
   await makeRunDir(root, path.dirname(file), file);
   await storeStep(file, async () => {
     await checkNoLinks(root, file);
+    written.add(file);
     await write(file, text);
   });
 }
