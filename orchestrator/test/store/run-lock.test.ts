@@ -172,7 +172,7 @@ describe('a lost run lock (fencing)', () => {
       expect(failures).toHaveLength(1);
       const failure = failures[0] as StoreFailure;
       expect(failure).toEqual({ reason: 'lock-lost', file: runLockPath(runDir), holder: expect.stringMatching(new RegExp(`^process ${other.pid} on ${hostname()} \\(test, since .+\\)$`)) });
-      expect(renderStoreFailure({ ...failure, holder: 'process 4242 on host-a (resume, since 2026-11-21T10:04:05.000Z)' }, FIXTURE_RUN_ID, true)).toBe(
+      expect(renderStoreFailure({ reason: 'lock-lost', file: runLockPath(runDir), holder: 'process 4242 on host-a (resume, since 2026-11-21T10:04:05.000Z)' }, FIXTURE_RUN_ID, true)).toBe(
         `error: this process lost the run lock ${runLockPath(runDir)} (process 4242 on host-a (resume, since 2026-11-21T10:04:05.000Z) holds it now) and stopped writing the run, so that the run keeps one writer\n` +
           `  hint: see what became of the run with: codex-orchestrator poll ${FIXTURE_RUN_ID}`,
       );
