@@ -4,9 +4,10 @@ import { sha256File } from '../store/atomic.js';
 
 /**
  * The files a seal covers: every regular file of the run folder, except the envelope itself and
- * the folders that change while a run lives or is handled (`run.lock/` and the folders a lock is
- * prepared and removed in, `run.lock.*`, `worktrees/`, `codex-home/`, `inbox/`). Symlinks are never followed: a run writes none, so one found here is
- * reported as an offence, like any other thing that is not a regular file or folder.
+ * the folders that change while a run lives or is handled (`run.lock/` and the `run.lock.*`
+ * folders a lock is prepared and removed in, `worktrees/`, `codex-home/`, `inbox/`). Symlinks are
+ * never followed: a run writes none, so one found here is reported as an offence, like any other
+ * thing that is not a regular file or folder.
  */
 
 export const SEAL_FILE = 'seal.dsse.json';
