@@ -119,6 +119,23 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When a process started (clock ticks since boot, from /proc), or undefined where that cannot be
+ * read. With its pid it names one process: a pid the kernel gave again to a new process has
+ * another start time.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 22 of the stat line; the fields after the command name start at field 3.
+    const ticks = Number(fields[19]);
+    return Number.isSafeInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function signal(pids: readonly number[], sig: NodeJS.Signals): void {
   for (const pid of pids) {
     try {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { abortTag, childController, describeAbort, formatDuration, TaggedAbort } from '../core/abort.js';
 import type { RunId, TaskId } from '../core/ids.js';
 import { packageRoot } from '../core/package-info.js';
-import { processesWorkingIn, terminate } from '../core/process-tree.js';
+import { descendantsOf, processesWorkingIn, terminate } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
@@ -122,7 +122,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       observer({ type: 'notice', message });
       void writer
         .flush()
-        .then(() => sealRun(runDir, keys))
+        // A writer that stopped (a full disk, a lost lock) leaves the run as it is: no seal.
+        .then(() => (writer.failure ? undefined : sealRun(runDir, keys)))
         .catch((e: unknown) => writer.log(`could not seal the waiting run: ${(e as Error).message}`));
     },
     onBusy: () => {
@@ -247,14 +248,20 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     await resumer?.close();
     await o.model.close();
     stderrLog.end();
-    // Last sweep: nothing the agents started may outlive the run, orphaned or not.
-    await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+    // Last sweep: nothing the agents started may outlive the run, orphaned or not. After the lock
+    // was lost, only this process's own: the run's worktrees may be another's now.
+    const left = processesWorkingIn(RunLayout.worktrees(runDir));
+    const own = new Set(writer.failure?.reason === 'lock-lost' ? descendantsOf(process.pid) : left);
+    await terminate(left.filter((pid) => own.has(pid)), 300);
   }
 
   if (writer.failure) {
-    // Nothing more is recorded: the manifest on disk stays the last good one, for resume.
-    await worktrees.prune();
-    if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+    // Nothing more is recorded: the manifest on disk stays the last good one, for resume. After
+    // the lock was lost, the run folder is another's: its worktrees stay as they are.
+    if (writer.failure.reason !== 'lock-lost') {
+      await worktrees.prune();
+      if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+    }
     writer.log(`run ${m.runId} stopped: ${describeStoreFailure(writer.failure)}`);
     writer.close();
     await o.lock.release();

@@ -142,6 +142,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   try {
     const created = await RunWriter.create(options.runsDir, runDir, manifest, graph.source, {
       redactor,
+      lock,
       ...(options.atomicWrite ? { atomicWrite: options.atomicWrite } : {}),
     });
     if (!created.ok) {

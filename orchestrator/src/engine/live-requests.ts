@@ -7,6 +7,7 @@ import { sealRun, type KeyStore } from '../review/seal.js';
 import { pendingRequests, reply, type InboxRequest } from '../store/inbox.js';
 import type { Manifest } from '../store/manifest.js';
 import type { RunWriter } from '../store/run-writer.js';
+import { describeStoreFailure } from '../store/store-failure.js';
 import type { GateDecision } from '../scheduler/scheduler.js';
 
 /**
@@ -54,6 +55,10 @@ async function handlePending(ctx: LiveRequestContext): Promise<void> {
 }
 
 async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData | RetryReplyData }> {
+  // A run whose writer stopped (a full disk, a lost lock) records nothing more: it says so.
+  const stopped = (): { ok: false; message: string } | undefined => (ctx.writer.failure ? { ok: false, message: `error: ${describeStoreFailure(ctx.writer.failure)}` } : undefined);
+  const refused = stopped();
+  if (refused) return refused;
   if (request.kind === 'send') return handleSend(ctx, request);
   if (request.kind === 'retry') return handleRetry(ctx, request);
   const decision = toDecision(request);
@@ -70,6 +75,8 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
   writer.updateTask(effect.taskId, (t) => Object.assign(t, decidedTask));
   writer.log(decisionLogLine(effect));
   await writer.flush();
+  const unrecorded = stopped();
+  if (unrecorded) return unrecorded;
   const role = writer.task(effect.taskId).role;
   if (before === 'awaiting-approval' && role === 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: effect.review.decision });
   // Rework: the rejected task runs again as a follow-up on its own thread.

@@ -175,7 +175,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       await model.close();
       throw e;
     });
-    const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor });
+    const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor, lock });
     if (!opened.ok) {
       await codex.close();
       await model.close();

@@ -4,9 +4,10 @@ import { sha256File } from '../store/atomic.js';
 
 /**
  * The files a seal covers: every regular file of the run folder, except the envelope itself and
- * the folders that change while a run lives or is handled (`run.lock/`, `worktrees/`,
- * `codex-home/`, `inbox/`). Symlinks are never followed: a run writes none, so one found here is
- * reported as an offence, like any other thing that is not a regular file or folder.
+ * the folders that change while a run lives or is handled (`run.lock/` and the `run.lock.*`
+ * folders a lock is prepared and removed in, `worktrees/`, `codex-home/`, `inbox/`). Symlinks are
+ * never followed: a run writes none, so one found here is reported as an offence, like any other
+ * thing that is not a regular file or folder.
  */
 
 export const SEAL_FILE = 'seal.dsse.json';
@@ -27,7 +28,7 @@ export async function listRunFiles(runDir: string): Promise<RunFiles> {
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(path.join(runDir, rel), { withFileTypes: true });
     for (const entry of entries) {
-      if (rel === '' && UNSEALED_NAMES.has(entry.name)) continue;
+      if (rel === '' && (UNSEALED_NAMES.has(entry.name) || entry.name.startsWith('run.lock.'))) continue;
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isSymbolicLink()) irregular.push({ path: child, kind: 'symlink' });
       else if (entry.isDirectory()) await walk(child);

@@ -1,32 +1,37 @@
-import fs from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
-import { isAlive } from '../core/process-tree.js';
+import { isAlive, processStartTime } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 
 /**
- * One writer per run: whoever changes a run's manifest (the orchestrator running it, `resume`,
- * `approve`, `reject`) holds `<run>/run.lock` (a `proper-lockfile` directory whose mtime is
- * refreshed while held). Inside it, `owner.json` names the holder, so a second writer can say who
- * holds the run, and a lock left by a dead process on this host is taken over at once instead of
- * after the stale time.
+ * One writer per run: whoever changes a run's records (the orchestrator running it, `resume`,
+ * `approve`, `reject`, `send`) holds `<run>/run.lock/`, a folder whose `owner.json` names the
+ * holder and carries a random token.
+ *
+ *   take:     write `run.lock.<token>.new/owner.json`, then rename that folder to `run.lock`
+ *             (atomic; it fails while a `run.lock` with an owner is there), so the lock never
+ *             exists without its owner and nothing is written into it afterwards
+ *   hold:     every RUN_LOCK_REFRESH_MS, check that `run.lock/owner.json` still carries our
+ *             token, and touch the folder (its mtime is the lock's age for other hosts)
+ *   lose:     the token is gone or another's (the folder was removed or replaced): the lock is
+ *             compromised; `onCompromised` fires once and the holder must stop writing (fencing)
+ *   release:  move the folder aside, and remove it if it is still ours
+ *
+ * Who may take a held lock: nobody while its holder lives. A holder of this host is judged by its
+ * pid and the process's start time (a reused pid is another process), never by the lock's age, so
+ * a live holder whose refresh comes late under load keeps its lock; a dead one's lock is taken
+ * over at once. Only a lock of another host, or one without a usable owner, is judged by its age:
+ * not refreshed for RUN_LOCK_STALE_MS, ten refresh intervals, it is stale.
  */
 
-/**
- * proper-lockfile removes a lock folder with `rmdir`, which fails while our `owner.json` is in it
- * (so a stale lock could never be taken over, nor a held one released on exit): it gets a file
- * system whose `rmdir` removes the folder with its contents.
- */
-const LOCK_FS = {
-  ...fs,
-  rmdir: (dir: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(dir, { recursive: true, force: true }, callback),
-  rmdirSync: (dir: string) => fs.rmSync(dir, { recursive: true, force: true }),
-};
-
-/** A held lock is refreshed every STALE/2; one not refreshed for this long is stale. */
+/** A lock of another host (or without a usable owner) not refreshed for this long is stale. */
 export const RUN_LOCK_STALE_MS = 10_000;
+
+/** How often a held lock is checked and refreshed; a tenth of the stale time, so a late timer does not matter. */
+export const RUN_LOCK_REFRESH_MS = 1_000;
 
 export interface LockOwner {
   readonly pid: number;
@@ -34,90 +39,239 @@ export interface LockOwner {
   /** What holds it: `run`, `resume`, `approve`, … */
   readonly purpose: string;
   readonly since: string;
+  /** Tells this holding from any other (also a later one by the same process). */
+  readonly token?: string;
+  /** The holder's start time (`processStartTime`), so that a reused pid is not taken for it. */
+  readonly startTime?: number;
 }
 
 export type LockFailure = { readonly reason: 'run-locked'; readonly runDir: string; readonly owner: LockOwner | undefined };
 
+/** Why a held lock is no longer ours. */
+export interface LockLoss {
+  /** The lock folder. */
+  readonly lockDir: string;
+  /** Who holds it now, if anyone does. */
+  readonly owner: LockOwner | undefined;
+}
+
 export interface RunLock {
-  /** Idempotent. */
+  /** Idempotent. Leaves a lock that is no longer ours alone. */
   release(): Promise<void>;
-  /** Set when the lock was lost (its refresh failed for longer than the stale time). */
-  readonly compromised: Error | undefined;
+  /** Set once the lock was lost: from then on the holder must not write the run. */
+  readonly compromised: LockLoss | undefined;
+  /** Called once when the lock is lost (at once if it already is). */
+  onLost(listener: (loss: LockLoss) => void): void;
+  /**
+   * Checks now (synchronously) that the lock is still ours; a loss found here is reported as by the
+   * refresh. For a writer to call before it writes.
+   */
+  verify(): LockLoss | undefined;
 }
 
 export function runLockPath(runDir: string): string {
   return path.join(runDir, 'run.lock');
 }
 
-export async function acquireRunLock(
-  runDir: string,
-  purpose: string,
-  onCompromised: (error: Error) => void = () => undefined,
-): Promise<Result<RunLock, LockFailure>> {
-  const lockfilePath = runLockPath(runDir);
-  const attempt = () =>
-    lockfile.lock(runDir, {
-      lockfilePath,
-      realpath: false,
-      stale: RUN_LOCK_STALE_MS,
-      retries: 0,
-      fs: LOCK_FS,
-      onCompromised: (e) => {
-        state.compromised = e;
-        onCompromised(e);
-      },
-    });
-  const state: { compromised: Error | undefined } = { compromised: undefined };
-  let release: () => Promise<void>;
+function ownerPath(lockDir: string): string {
+  return path.join(lockDir, 'owner.json');
+}
+
+/** Locks this process holds, removed when it exits without releasing them. */
+const held = new Map<string, string>();
+let exitHook = false;
+
+export async function acquireRunLock(runDir: string, purpose: string): Promise<Result<RunLock, LockFailure>> {
+  const lockDir = runLockPath(runDir);
+  const token = randomBytes(12).toString('hex');
+  const startTime = processStartTime(process.pid);
+  const owner: LockOwner = { pid: process.pid, hostname: hostname(), purpose, since: new Date().toISOString(), token, ...(startTime === undefined ? {} : { startTime }) };
+  const fresh = `${lockDir}.${token}.new`;
+  await mkdir(fresh);
+  await writeFile(ownerPath(fresh), `${JSON.stringify(owner)}\n`);
   try {
-    release = await attempt();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
-    const owner = await readOwner(lockfilePath);
-    if (!owner || owner.hostname !== hostname() || isAlive(owner.pid) || owner.pid === process.pid) {
-      return err({ reason: 'run-locked', runDir, owner });
+    // A few rounds: a takeover can meet another process taking over too.
+    for (let round = 0; ; round++) {
+      if (await renameIfFree(fresh, lockDir)) break;
+      const holder = await readOwner(lockDir);
+      if (round >= 3 || !(await takeable(lockDir, holder))) return err({ reason: 'run-locked', runDir, owner: holder });
+      await removeIfStill(lockDir, holder?.token);
     }
-    // The holder died on this host: its lock is ours now.
-    await rm(lockfilePath, { recursive: true, force: true });
-    try {
-      release = await attempt();
-    } catch (again) {
-      if ((again as NodeJS.ErrnoException).code !== 'ELOCKED') throw again;
-      return err({ reason: 'run-locked', runDir, owner: await readOwner(lockfilePath) });
-    }
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
   }
-  const owner: LockOwner = { pid: process.pid, hostname: hostname(), purpose, since: new Date().toISOString() };
-  await writeFile(path.join(lockfilePath, 'owner.json'), `${JSON.stringify(owner)}\n`);
+  return ok(holdLock(lockDir, token));
+}
+
+/** Renames `from` to `to` unless `to` is a lock folder with contents (rename replaces only an empty folder). */
+async function renameIfFree(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** Whether a lock held by `holder` (as read from it) may be taken: its holder is gone, or it is stale. */
+async function takeable(lockDir: string, holder: LockOwner | undefined): Promise<boolean> {
+  if (holder && holder.hostname === hostname()) return !sameProcessAlive(holder);
+  try {
+    return (await stat(lockDir)).mtimeMs < Date.now() - RUN_LOCK_STALE_MS;
+  } catch {
+    // Gone meanwhile: the next round takes it.
+    return true;
+  }
+}
+
+function sameProcessAlive(o: LockOwner): boolean {
+  if (o.pid === process.pid) return true;
+  if (!isAlive(o.pid)) return false;
+  return o.startTime === undefined || processStartTime(o.pid) === undefined || processStartTime(o.pid) === o.startTime;
+}
+
+/**
+ * Removes the lock folder if it is still the one of `token` (as read from it): it is moved aside first
+ * (atomic), and put back when what was moved turns out to be another's (one who took it over in
+ * between).
+ */
+async function removeIfStill(lockDir: string, token: string | undefined): Promise<void> {
+  const aside = `${lockDir}.${randomBytes(12).toString('hex')}.old`;
+  try {
+    await rename(lockDir, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const moved = await readOwner(aside);
+  if (moved !== undefined && moved.token !== token && (await renameIfFree(aside, lockDir))) return;
+  await rm(aside, { recursive: true, force: true });
+}
+
+function holdLock(lockDir: string, token: string): RunLock {
+  held.set(token, lockDir);
+  if (!exitHook) {
+    exitHook = true;
+    // A process that exits without releasing (an uncaught error) leaves no lock behind.
+    process.once('exit', () => {
+      for (const [t, dir] of held) if (readOwnerSync(dir)?.token === t) rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  let compromised: LockLoss | undefined;
+  const listeners: ((loss: LockLoss) => void)[] = [];
   let released = false;
-  return ok({
+  let lastVerified = Date.now();
+  const lose = (owner: LockOwner | undefined): LockLoss => {
+    if (!compromised) {
+      compromised = { lockDir, owner };
+      clearInterval(timer);
+      held.delete(token);
+      for (const listener of listeners) listener(compromised);
+    }
+    return compromised;
+  };
+  let refreshing = false;
+  const refresh = async (): Promise<void> => {
+    if (refreshing || compromised || released) return;
+    refreshing = true;
+    try {
+      let owner: LockOwner | undefined;
+      try {
+        owner = parseOwner(await readFile(ownerPath(lockDir), 'utf8'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+          // Could not look (too many open files, …): try again, but not for longer than the stale time.
+          if (Date.now() - lastVerified > RUN_LOCK_STALE_MS) lose(undefined);
+          return;
+        }
+      }
+      if (released) return;
+      if (owner?.token !== token) {
+        lose(owner);
+        return;
+      }
+      lastVerified = Date.now();
+      const now = new Date();
+      await utimes(lockDir, now, now).catch(() => undefined);
+    } finally {
+      refreshing = false;
+    }
+  };
+  const timer = setInterval(() => void refresh(), RUN_LOCK_REFRESH_MS);
+  timer.unref();
+  return {
     get compromised() {
-      return state.compromised;
+      return compromised;
+    },
+    onLost(listener) {
+      if (compromised) listener(compromised);
+      else listeners.push(listener);
+    },
+    verify() {
+      if (compromised || released) return compromised;
+      const owner = readOwnerSync(lockDir);
+      if (owner?.token !== token) return lose(owner);
+      lastVerified = Date.now();
+      return undefined;
     },
     async release() {
       if (released) return;
       released = true;
-      await rm(path.join(lockfilePath, 'owner.json'), { force: true });
-      await release().catch(() => rm(lockfilePath, { recursive: true, force: true }));
+      clearInterval(timer);
+      held.delete(token);
+      if (compromised) return;
+      await removeIfStill(lockDir, token);
     },
-  });
+  };
 }
 
-/** Who holds the run's lock, if anyone (the owner file may outlive a killed holder: check `isAlive`). */
+/** Who holds the run's lock, if anyone (the holder may have been killed since: check `isAlive`). */
 export function readRunLockOwner(runDir: string): Promise<LockOwner | undefined> {
   return readOwner(runLockPath(runDir));
 }
 
-async function readOwner(lockfilePath: string): Promise<LockOwner | undefined> {
+async function readOwner(lockDir: string): Promise<LockOwner | undefined> {
   try {
-    const raw = JSON.parse(await readFile(path.join(lockfilePath, 'owner.json'), 'utf8')) as Partial<LockOwner>;
-    if (typeof raw.pid !== 'number' || typeof raw.hostname !== 'string') return undefined;
-    return { pid: raw.pid, hostname: raw.hostname, purpose: String(raw.purpose ?? 'run'), since: String(raw.since ?? '') };
+    return parseOwner(await readFile(ownerPath(lockDir), 'utf8'));
   } catch {
     return undefined;
   }
 }
 
+function readOwnerSync(lockDir: string): LockOwner | undefined {
+  try {
+    return parseOwner(readFileSync(ownerPath(lockDir), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  let raw: Partial<LockOwner>;
+  try {
+    raw = JSON.parse(text) as Partial<LockOwner>;
+  } catch {
+    return undefined;
+  }
+  if (typeof raw.pid !== 'number' || typeof raw.hostname !== 'string') return undefined;
+  return {
+    pid: raw.pid,
+    hostname: raw.hostname,
+    purpose: String(raw.purpose ?? 'run'),
+    since: String(raw.since ?? ''),
+    ...(typeof raw.token === 'string' ? { token: raw.token } : {}),
+    ...(typeof raw.startTime === 'number' ? { startTime: raw.startTime } : {}),
+  };
+}
+
 export function renderLockFailure(f: LockFailure): string {
-  const who = f.owner ? `process ${f.owner.pid} on ${f.owner.hostname} (${f.owner.purpose}, since ${f.owner.since})` : 'another process';
+  const who = f.owner ? describeLockOwner(f.owner) : 'another process';
   return `error: ${path.basename(f.runDir)} is in use by ${who}\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop ${path.basename(f.runDir)}`;
+}
+
+/** Who holds a lock, for messages. */
+export function describeLockOwner(o: LockOwner): string {
+  return `process ${o.pid} on ${o.hostname} (${o.purpose}, since ${o.since})`;
 }

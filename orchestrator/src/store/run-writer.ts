@@ -3,11 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
+import { describeLockOwner, type LockLoss, type RunLock } from './run-lock.js';
 import { countTasks, Manifest, type TaskRecord } from './manifest.js';
 import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files.js';
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
-import { storeFailureOf, type StoreFailure } from './store-failure.js';
+import { StoreError, storeFailureOf, type StoreFailure } from './store-failure.js';
 import { sweepRunTemps } from './temp-sweep.js';
 
 /**
@@ -27,6 +28,12 @@ export interface RunWriterOptions {
   readonly redactor?: Redactor;
   /** How files are replaced atomically (tests inject failures here). */
   readonly atomicWrite?: AtomicWrite;
+  /**
+   * The run lock the writer writes under. Before every write it checks that the lock is still
+   * held; once it is lost (or the lock says so between writes) the writer writes nothing more, as
+   * after a StoreFailure (`lock-lost`), so a process that lost the run never overwrites its records.
+   */
+  readonly lock?: RunLock;
 }
 
 export class RunWriter {
@@ -41,6 +48,7 @@ export class RunWriter {
   private logFd: number | undefined;
   readonly redactor: Redactor;
   private readonly write: AtomicWrite;
+  private readonly lock: RunLock | undefined;
 
   private constructor(
     readonly runsDir: string,
@@ -52,6 +60,8 @@ export class RunWriter {
     this.indexStatus = initial.status;
     this.redactor = options.redactor ?? Redactor.none;
     this.write = options.atomicWrite ?? atomicWrite;
+    this.lock = options.lock;
+    this.lock?.onLost((loss) => this.fail(lockLost(loss)));
   }
 
   /**
@@ -94,8 +104,8 @@ export class RunWriter {
    * (`approve`, `reject`, `send`): the manifest and its index entry, and one line in `runner.log`,
    * through the store like every other write (atomic, never through a link).
    */
-  static async record(runsDir: string, runDir: string, manifest: Manifest, line: string): Promise<Result<void, StoreFailure>> {
-    const opened = await RunWriter.open(runsDir, runDir, manifest);
+  static async record(runsDir: string, runDir: string, manifest: Manifest, line: string, lock: RunLock): Promise<Result<void, StoreFailure>> {
+    const opened = await RunWriter.open(runsDir, runDir, manifest, { lock });
     if (!opened.ok) return opened;
     const writer = opened.value;
     writer.log(line);
@@ -109,6 +119,7 @@ export class RunWriter {
     let file = this.runDir;
     const at = (f: string): string => (file = f);
     try {
+      if (!this.fenced()) return err(this.storeFailure as StoreFailure);
       await prepare(at);
       this.logFd = await openRunDescriptor(this.runDir, at(RunLayout.runnerLog(this.runDir)), log);
       at(RunLayout.manifest(this.runDir));
@@ -145,11 +156,26 @@ export class RunWriter {
    */
   noteWriteError(error: unknown, file: string): StoreFailure | undefined {
     const failure = storeFailureOf(error, file);
-    if (failure && !this.storeFailure) {
-      this.storeFailure = failure;
-      for (const listener of this.listeners) listener(failure);
-    }
+    if (failure) this.fail(failure);
     return failure;
+  }
+
+  /** The first StoreFailure stops the writer and is told to the listeners; later ones are dropped. */
+  private fail(failure: StoreFailure): void {
+    if (this.storeFailure) return;
+    this.storeFailure = failure;
+    for (const listener of this.listeners) listener(failure);
+  }
+
+  /**
+   * Whether the writer may still write: it holds the run lock (checked now), and it has not lost
+   * it before. A loss found here stops the writer like a StoreFailure.
+   */
+  private fenced(): boolean {
+    if (this.storeFailure?.reason === 'lock-lost') return false;
+    const loss = this.lock?.verify();
+    if (loss) this.fail(lockLost(loss));
+    return loss === undefined;
   }
 
   task(id: string): TaskRecord {
@@ -174,12 +200,13 @@ export class RunWriter {
    * `text` must be redacted already. Throws a StoreError for machine trouble; see `noteWriteError`.
    */
   async replaceFile(file: string, text: string): Promise<void> {
+    if (!this.fenced()) throw new StoreError(this.storeFailure as StoreFailure);
     await writeRunFileAtomic(this.runDir, file, text, this.write);
   }
 
   /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). Never throws for a failed write. */
   log(line: string): void {
-    if (this.logFd === undefined) return;
+    if (this.logFd === undefined || !this.fenced()) return;
     try {
       appendFileSync(this.logFd, `${new Date().toISOString()} ${this.redactor.text(line)}\n`);
     } catch (e) {
@@ -197,7 +224,7 @@ export class RunWriter {
       await this.writing;
     }
     if (this.bug) throw this.bug;
-    if (this.storeFailure) return;
+    if (this.storeFailure || !this.fenced()) return;
     if (this.current.status !== this.indexStatus || this.current.finishedAt) {
       this.indexStatus = this.current.status;
       try {
@@ -238,7 +265,7 @@ export class RunWriter {
 
   private async writeManifest(): Promise<void> {
     // After a failure the last good manifest stays as it is: resume starts from it.
-    if (this.storeFailure) return;
+    if (this.storeFailure || !this.fenced()) return;
     const parsed = Manifest.safeParse(this.current);
     if (!parsed.success) {
       throw new Error(`Internal error: the manifest does not match its schema: ${parsed.error.message}`);
@@ -250,4 +277,8 @@ export class RunWriter {
       if (!this.noteWriteError(e, file)) throw e;
     }
   }
+}
+
+function lockLost(loss: LockLoss): StoreFailure {
+  return { reason: 'lock-lost', file: loss.lockDir, holder: loss.owner ? describeLockOwner(loss.owner) : undefined };
 }

@@ -13,7 +13,12 @@ export type StoreFailure =
   /** EIO: the device reported an input/output error. */
   | { readonly reason: 'disk-io'; readonly file: string }
   /** A symbolic link where the run folder must hold a real file or folder; links are never followed. */
-  | { readonly reason: 'symlink'; readonly file: string; readonly link: string };
+  | { readonly reason: 'symlink'; readonly file: string; readonly link: string }
+  /**
+   * The run lock (`file`) is no longer this process's: removed, or taken by `holder`. The process
+   * stops writing the run at once (fencing), so the run keeps one writer.
+   */
+  | { readonly reason: 'lock-lost'; readonly file: string; readonly holder: string | undefined };
 
 /** Carries a StoreFailure through code that throws (file system calls); converted back to a value at the store's edge. */
 export class StoreError extends Error {
@@ -62,6 +67,8 @@ export function describeStoreFailure(f: StoreFailure): string {
       return `the disk reported an I/O error while writing ${f.file}`;
     case 'symlink':
       return `refusing to write ${f.file}: ${f.link} is a symbolic link (links in a run folder are never followed)`;
+    case 'lock-lost':
+      return `this process lost the run lock ${f.file} (${f.holder ? `${f.holder} holds it now` : 'it was removed'}) and stopped writing the run, so that the run keeps one writer`;
     default:
       return assertNever(f);
   }
@@ -73,6 +80,7 @@ export function describeStoreFailure(f: StoreFailure): string {
  */
 export function renderStoreFailure(f: StoreFailure, runId: string, started: boolean, show: (file: string) => string = (p) => p): string {
   const what = describeStoreFailure({ ...f, file: show(f.file), ...(f.reason === 'symlink' ? { link: show(f.link) } : {}) } as StoreFailure);
+  if (f.reason === 'lock-lost') return `error: ${what}\n  hint: see what became of the run with: codex-orchestrator poll ${runId}`;
   const fix = f.reason === 'symlink' ? `remove ${show(f.link)}` : f.reason === 'disk-io' ? 'check the disk' : 'free space';
   if (!started) return `error: ${what}; the run did not start; ${fix} and run it again`;
   return `error: ${what}; the last good manifest is kept; ${fix} and run: codex-orchestrator resume ${runId}`;

@@ -73,7 +73,7 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     if (!decided.ok) return report(o, id, runDir, before, { failure: decided.error }, out);
     const effect = decided.value;
     if (effect.kind === 'unchanged') return report(o, id, runDir, before, { effect, seal: null }, out);
-    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect));
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect), lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;

@@ -83,7 +83,7 @@ export async function retryCommand(o: RetryOptions, out: Output): Promise<number
       return Exit.usage;
     }
     const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
-    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: retry requested${note}`);
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: retry requested${note}`, lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;

@@ -61,7 +61,7 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
       out.info(renderSendFailure(sent.error));
       return Exit.usage;
     }
-    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: follow-up received (send)`);
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: follow-up received (send)`, lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;
