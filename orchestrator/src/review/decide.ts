@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../core/result.js';
 import { writeTextAtomic } from '../store/atomic.js';
+import { noteOwnWrite } from '../store/run-files.js';
 import { RunLayout } from '../store/layout.js';
 import { countTasks, type Manifest, type Review, type TaskRecord, type TaskStatus } from '../store/manifest.js';
 import { readChecklist, type ChecklistReadFailure } from './checklist-file.js';
@@ -129,7 +130,10 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
     digests: Object.fromEntries([...digests].filter(([name]) => name.startsWith(prefix))),
   };
   const edit = checklist.value;
-  if (edit?.changed) await writeTextAtomic(edit.absolute, edit.text);
+  if (edit?.changed) {
+    noteOwnWrite(edit.absolute);
+    await writeTextAtomic(edit.absolute, edit.text);
+  }
   const from = task.status;
   task.reviews = [...(task.reviews ?? []), review];
   task.status = request.decision;

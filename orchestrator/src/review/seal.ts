@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { orchestratorVersion } from '../core/package-info.js';
 import { err, ok, type Result } from '../core/result.js';
-import { writeJsonAtomic } from '../store/atomic.js';
+import { writeRunFileAtomic } from '../store/run-files.js';
 import { Envelope, openEnvelope, signEnvelope } from './dsse.js';
 import { loadOrCreateSigningKey, loadVerifyKey, renderKeyFailure, type KeyFailure } from './keys.js';
 import { keysDirFor, projectRootOf } from './project.js';
@@ -97,7 +97,8 @@ export async function sealRun(
       predicate,
     };
     const file = path.join(runDir, SEAL_FILE);
-    await writeJsonAtomic(file, signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), key.value));
+    // Through the store: never through a planted link, and known as the run's own file.
+    await writeRunFileAtomic(runDir, file, `${JSON.stringify(signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement), 'utf8'), key.value), null, 2)}\n`);
     return ok({ file, keyid: key.value.keyid, predicate, subjects: digests });
   } catch (e) {
     return err({ reason: 'write-failed', runDir, message: (e as Error).message });

@@ -30,6 +30,14 @@ export function claimRunTree(dir: string): void {
   claimed.add(dir);
 }
 
+/**
+ * Notes a file the orchestrator itself writes outside the store's own calls (a checklist item a
+ * live run's reviewer ticks in the checkout), so the escape watch does not charge it to a task.
+ */
+export function noteOwnWrite(file: string): void {
+  written.add(file);
+}
+
 /** Whether the store made or wrote `file` (a folder, a file, or the temporary file of its atomic replace). */
 export function writtenByStore(file: string): boolean {
   if (written.has(file)) return true;

@@ -111,6 +111,8 @@ export class EscapeWatch {
       if (code.startsWith('R') || code.startsWith('C')) i++;
       if (this.ownEntries.some((own) => rel === own || rel.startsWith(`${own}/`) || own.startsWith(`${rel}/`))) continue;
       const abs = path.join(this.repoRoot, rel);
+      // A checklist item a reviewer ticked while the task worked.
+      if (writtenByStore(abs)) continue;
       out.set(abs, `${code} ${signature(lstatSync(abs, { throwIfNoEntry: false }))}`);
     }
     return out;
