@@ -1,5 +1,4 @@
 import type { RetryReplyData } from '../../engine/live-requests.js';
-import { renderResumeFailure, resumeRun } from '../../engine/resume.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
@@ -7,16 +6,9 @@ import { describeChanges, planRetry, renderRetryFailure, requestRetry, retryable
 import { readRunGraph } from '../../review/run-graph.js';
 import type { Manifest } from '../../store/manifest.js';
 import { readManifest, renderReadFailure } from '../../store/read.js';
-import { acquireRunLock, renderLockFailure } from '../../store/run-lock.js';
-import { RunWriter } from '../../store/run-writer.js';
-import { renderStoreFailure } from '../../store/store-failure.js';
-import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
-import { progressPrinter } from '../progress.js';
+import { changeRun } from '../run-change.js';
 import { displayPath, namedRun } from '../runs-dir.js';
-import { withStopSignals } from '../stop-signals.js';
-import { resumeFailureExit } from './resume.js';
-import { reportFinishedRun } from './run.js';
 
 export interface RetryOptions {
   readonly runsDir: string;
@@ -51,53 +43,34 @@ export async function retryCommand(o: RetryOptions, out: Output): Promise<number
   for (const line of describeChanges(plan)) out.info(`${o.taskId}: ${line}`);
   if (o.reload && plan.changes.length === 0) out.info(`${o.taskId}: its settings in ${displayPath(read.value.graph.path)} are those it ran with; nothing changed`);
 
-  const lock = await acquireRunLock(runDir, 'retry');
-  if (!lock.ok) {
-    const owner = liveOrchestrator(lock.error);
-    if (!owner) {
-      out.info(renderLockFailure(lock.error));
-      return Exit.usage;
-    }
-    const answer = await askLiveRun(runDir, id, owner, { kind: 'retry', taskId: o.taskId, ...(plan.overrides ? { overrides: plan.overrides } : {}) }, out);
-    if (!answer) return Exit.internal;
-    const data = answer.data as RetryReplyData | undefined;
-    if (data && 'failure' in data) {
-      out.info(renderRetryFailure(data.failure, id));
-      return Exit.usage;
-    }
-    if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, changes: plan.changes }, null, 2));
-    out.info(`retrying ${o.taskId} in run ${id}: the run's orchestrator (process ${owner.pid}) runs it now`);
-    out.info(`follow it with: codex-orchestrator poll ${id} --watch`);
-    return Exit.ok;
-  }
-  try {
-    const fresh = await readManifest(runDir);
-    if (!fresh.ok) {
-      out.info(renderReadFailure(fresh.error));
-      return Exit.usage;
-    }
-    const manifest = fresh.value;
-    const requested = requestRetry(manifest, o.taskId, plan.overrides);
-    if (!requested.ok) {
-      out.info(renderRetryFailure(requested.error, id));
-      return Exit.usage;
-    }
-    const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
-    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, `task ${o.taskId}: retry requested${note}`, lock.value);
-    if (!recorded.ok) {
-      out.info(renderStoreFailure(recorded.error, id, true));
-      return Exit.failed;
-    }
-    out.info(`retrying ${o.taskId} in run ${id}; running it now`);
-  } finally {
-    await lock.value.release();
-  }
-  const { value: result, exitOverride } = await withStopSignals(out, (signal) => resumeRun({ runsDir: o.runsDir, runId: id, signal, observer: progressPrinter(out) }));
-  if (!result.ok) {
-    out.info(renderResumeFailure(result.error, (p) => displayPath(p)));
-    return resumeFailureExit(result.error);
-  }
-  return reportFinishedRun(result.value.manifest, o.runsDir, o.json, out, exitOverride);
+  return changeRun(
+    o.runsDir,
+    runDir,
+    id,
+    {
+      purpose: 'retry',
+      request: { kind: 'retry', taskId: o.taskId, ...(plan.overrides ? { overrides: plan.overrides } : {}) },
+      live: (answer, owner) => {
+        const data = answer.data as RetryReplyData | undefined;
+        if (data && 'failure' in data) {
+          out.info(renderRetryFailure(data.failure, id));
+          return Exit.usage;
+        }
+        if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, changes: plan.changes }, null, 2));
+        out.info(`retrying ${o.taskId} in run ${id}: the run's orchestrator (process ${owner.pid}) runs it now`);
+        out.info(`follow it with: codex-orchestrator poll ${id} --watch`);
+        return Exit.ok;
+      },
+      apply: (manifest) => {
+        const requested = requestRetry(manifest, o.taskId, plan.overrides);
+        if (!requested.ok) return { ok: false, message: renderRetryFailure(requested.error, id) };
+        const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
+        return { ok: true, line: `task ${o.taskId}: retry requested${note}`, said: `retrying ${o.taskId} in run ${id}; running it now` };
+      },
+    },
+    o.json,
+    out,
+  );
 }
 
 /** The task as run and, with `--reload`, as the graph file has it now. */
