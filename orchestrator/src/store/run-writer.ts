@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
@@ -9,6 +9,7 @@ import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
 import { storeFailureOf, type StoreFailure } from './store-failure.js';
 import { sweepRunTemps } from './temp-sweep.js';
+import { writeAllSync } from './write-all.js';
 
 /**
  * The one writer of a run's manifest. Changes are applied in memory at once and written behind,
@@ -39,6 +40,8 @@ export class RunWriter {
   private storeFailure: StoreFailure | undefined;
   private readonly listeners: ((failure: StoreFailure) => void)[] = [];
   private logFd: number | undefined;
+  /** The bytes each file replaced through `replaceFile` was given, as last written: what its size must be. */
+  private readonly produced = new Map<string, number>();
   readonly redactor: Redactor;
   private readonly write: AtomicWrite;
 
@@ -174,14 +177,22 @@ export class RunWriter {
    * `text` must be redacted already. Throws a StoreError for machine trouble; see `noteWriteError`.
    */
   async replaceFile(file: string, text: string): Promise<void> {
+    this.produced.delete(file);
     await writeRunFileAtomic(this.runDir, file, text, this.write);
+    this.produced.set(file, Buffer.byteLength(text, 'utf8'));
+  }
+
+  /** The size `file` was written with by `replaceFile`, if it was (artifacts are checked against it before they are digested). */
+  producedSize(file: string): number | undefined {
+    return this.produced.get(file);
   }
 
   /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). Never throws for a failed write. */
   log(line: string): void {
     if (this.logFd === undefined) return;
     try {
-      appendFileSync(this.logFd, `${new Date().toISOString()} ${this.redactor.text(line)}\n`);
+      const file = RunLayout.runnerLog(this.runDir);
+      writeAllSync(this.logFd, Buffer.from(`${new Date().toISOString()} ${this.redactor.text(line)}\n`, 'utf8'), file);
     } catch (e) {
       if (!this.noteWriteError(e, RunLayout.runnerLog(this.runDir))) throw e;
     }
