@@ -24,7 +24,7 @@ import { writeAllSync } from './write-all.js';
  */
 
 export interface RunWriterOptions {
-  /** Keeps secrets out of every file the writer writes. */
+  /** Keeps secrets out of every file the writer writes (default: the built-in token formats). */
   readonly redactor?: Redactor;
   /** How files are replaced atomically (tests inject failures here). */
   readonly atomicWrite?: AtomicWrite;
@@ -53,7 +53,7 @@ export class RunWriter {
   ) {
     this.current = initial;
     this.indexStatus = initial.status;
-    this.redactor = options.redactor ?? Redactor.none;
+    this.redactor = options.redactor ?? Redactor.builtin;
     this.write = options.atomicWrite ?? atomicWrite;
   }
 
