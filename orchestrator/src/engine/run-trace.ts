@@ -1,7 +1,7 @@
 import type { TraceRecord, TraceWriter } from '../../../agents/index.js';
 import { RunLayout } from '../store/layout.js';
 import type { RunWriter } from '../store/run-writer.js';
-import { LogFile } from './task-log.js';
+import { AppendFile } from '../store/append-file.js';
 
 /**
  * The run's `trace.jsonl`: the role agents' spans, one JSON object a line, written like every
@@ -11,12 +11,14 @@ import { LogFile } from './task-log.js';
  */
 export async function openRunTrace(writer: RunWriter): Promise<{ readonly file: string; readonly writer: TraceWriter }> {
   const file = RunLayout.trace(writer.runDir);
-  const log = await LogFile.open(writer.runDir, file, (e, f) => writer.noteWriteError(e, f));
+  const log = await AppendFile.open(writer.runDir, file, 'append', (e, f) => writer.noteWriteError(e, f));
   return {
     file,
     writer: {
       write: (record: TraceRecord) => log.write(`${JSON.stringify(writer.redactor.json(record))}\n`),
-      close: () => log.close(),
+      close: async () => {
+        await log.close();
+      },
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import type { AgentEvent, EventRecord } from '../core/events.js';
 import type { CheckResult } from '../store/manifest.js';
-import { makeRunDir, openRunFile } from '../store/run-files.js';
+import { AppendFile } from '../store/append-file.js';
+import { makeRunDir } from '../store/run-files.js';
 import { Redactor } from '../store/secrets/redactor.js';
 import { StreamedOutput } from './streamed-output.js';
 
@@ -41,8 +41,8 @@ export class TaskLog {
 
   private constructor(
     private readonly options: TaskLogOptions,
-    private readonly events: LogFile,
-    private readonly text: LogFile,
+    private readonly events: AppendFile,
+    private readonly text: AppendFile,
   ) {
     this.redactor = options.redactor ?? Redactor.none;
     this.streamed = new StreamedOutput(this.redactor);
@@ -56,9 +56,9 @@ export class TaskLog {
       report(e, options.dir);
     }
     const [events, text] = await Promise.all(
-      ['events.jsonl', 'log.txt'].map((name) => LogFile.open(options.runDir, path.join(options.dir, name), report)),
+      ['events.jsonl', 'log.txt'].map((name) => AppendFile.open(options.runDir, path.join(options.dir, name), 'append', report)),
     );
-    return new TaskLog(options, events as LogFile, text as LogFile);
+    return new TaskLog(options, events as AppendFile, text as AppendFile);
   }
 
   get dir(): string {
@@ -150,53 +150,18 @@ export class TaskLog {
     }
   }
 
-  /** Ends open streams (their held-back tails are recorded) and closes both files. Never throws. */
-  async close(): Promise<void> {
+  /**
+   * Ends open streams (their held-back tails are recorded) and closes both files. Resolves to the
+   * size each file must have (every byte written to it), for the files written whole. Never throws.
+   */
+  async close(): Promise<Map<string, number>> {
     for (const tail of this.streamed.endAll()) this.record(null, tail, true);
-    await Promise.all([this.events.close(), this.text.close()]);
-  }
-}
-
-/** One append-only log file below a run folder; after a failed write it stays quiet (the failure is reported once). */
-export class LogFile {
-  private failed = false;
-
-  private constructor(
-    private readonly stream: WriteStream | undefined,
-    private readonly file: string,
-    private readonly report: (error: unknown, file: string) => void,
-  ) {
-    stream?.on('error', (e) => this.fail(e));
-  }
-
-  static async open(runDir: string, file: string, report: (error: unknown, file: string) => void): Promise<LogFile> {
-    try {
-      const handle = await openRunFile(runDir, file, 'append');
-      return new LogFile(handle.createWriteStream(), file, report);
-    } catch (e) {
-      const log = new LogFile(undefined, file, report);
-      log.fail(e);
-      return log;
+    const sizes = new Map<string, number>();
+    for (const log of [this.events, this.text]) {
+      const size = await log.close();
+      if (size !== undefined) sizes.set(log.file, size);
     }
-  }
-
-  write(text: string): void {
-    if (!this.failed) this.stream?.write(text);
-  }
-
-  close(): Promise<void> {
-    const stream = this.stream;
-    if (!stream || stream.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      stream.once('close', () => resolve());
-      stream.end();
-    });
-  }
-
-  private fail(e: unknown): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.report(e, this.file);
+    return sizes;
   }
 }
 

@@ -13,7 +13,7 @@ import { RunLayout, relativeToRun } from '../store/layout.js';
 import { checkCounts, type Artifact, type SandboxDenial, type CheckResult, type FollowUp, type TaskRecord, type TriageRecord, type VerdictSummary } from '../store/manifest.js';
 import { claimRunTree, makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
-import { storeFailureOf } from '../store/store-failure.js';
+import { describeStoreFailure, StoreError, storeFailureOf, type StoreFailure } from '../store/store-failure.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { EscapeWatch } from '../workspace/escape-watch.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
@@ -250,15 +250,24 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   }
 
   const finishedAt = new Date();
-  const status = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
+  let status: 'succeeded' | 'failed' | 'cancelled' = failure ? (failure.reason === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded';
   log.section('result');
   log.line(failure ? `failed (${failure.reason}): ${failure.message}${willRetry ? ' (to be retried)' : fix ? ` (fix ${fix.fix} of ${task.maxFixAttempts} follows)` : ''}` : 'succeeded');
   let triage: TriageRecord | undefined;
   if (failure && status === 'failed' && !willRetry && !fix) {
     triage = await triageFailure({ agents: ctx.agents, runId: writer.manifest.runId, task, attempt, failure, evidence, runSignal: ctx.runSignal, log, usage });
   }
-  await log.close();
-  const artifacts = await digestArtifacts(runDir, taskDir);
+  const logSizes = await log.close();
+  const digested = await digestArtifacts(runDir, taskDir, (file) => logSizes.get(file) ?? writer.producedSize(file));
+  const artifacts = digested.artifacts;
+  if (digested.short) {
+    // A file cut short is never recorded as the task's result: the run stops (a store failure), nothing is sealed.
+    writer.noteWriteError(new StoreError(digested.short), digested.short.file);
+    if (!failure) {
+      failure = { reason: 'workspace-error', message: describeStoreFailure(digested.short), retryable: false };
+      status = 'failed';
+    }
+  }
   writer.updateTask(task.id, (t) => {
     const a = t.attempts.at(-1);
     if (a) {
@@ -356,16 +365,27 @@ export function threadOrigin(record: TaskRecord, threadId: string): number {
 
 const ARTIFACTS = { events: 'events.jsonl', log: 'log.txt', diff: 'diff.patch', checks: 'checks.json', verdict: 'verdict.json' } as const;
 
-async function digestArtifacts(runDir: string, taskDir: string): Promise<Partial<Record<keyof typeof ARTIFACTS, Artifact>>> {
+/**
+ * The artifacts' digests and sizes. A file whose size is not what was written to it (`expected`:
+ * the byte count its writer produced) comes back as `short`: it must not be recorded as intact.
+ */
+async function digestArtifacts(
+  runDir: string,
+  taskDir: string,
+  expected: (file: string) => number | undefined,
+): Promise<{ artifacts: Partial<Record<keyof typeof ARTIFACTS, Artifact>>; short?: StoreFailure }> {
+  let short: StoreFailure | undefined;
   const digested = await Promise.all(
     Object.entries(ARTIFACTS).map(async ([key, name]) => {
       const file = path.join(taskDir, name);
       if (!existsSync(file)) return [];
       const { sha256, bytes } = await sha256File(file);
+      const want = expected(file);
+      if (want !== undefined && want !== bytes) short ??= { reason: 'short-write', file, expected: want, actual: bytes };
       return [[key, { path: relativeToRun(runDir, file), sha256, bytes }] as const];
     }),
   );
-  return Object.fromEntries(digested.flat());
+  return { artifacts: Object.fromEntries(digested.flat()), ...(short ? { short } : {}) };
 }
 
 /** A new attempt starts with clean files; the earlier attempt's artifacts move to `attempt-<n>/` (links are moved, not followed). */

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import type { WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { terminateTree } from '../core/process-tree.js';
 import { relativeToRun } from '../store/layout.js';
 import type { CheckResult } from '../store/manifest.js';
-import { makeRunDir, openRunFile } from '../store/run-files.js';
+import { AppendFile } from '../store/append-file.js';
+import { makeRunDir } from '../store/run-files.js';
 import { Redactor } from '../store/secrets/redactor.js';
 
 /**
@@ -58,9 +58,7 @@ async function runOne(
   signal: AbortSignal,
   options: CheckOptions,
 ): Promise<CheckResult> {
-  const handle = await openRunFile(runDir, outputFile, 'truncate');
-  const out = handle.createWriteStream({ encoding: 'latin1' });
-  out.on('error', (e) => options.onWriteError?.(e, outputFile));
+  const out = await AppendFile.create(runDir, outputFile, 'truncate', (e, file) => options.onWriteError?.(e, file));
   // Bytes as latin1 (one character each): output is kept exactly, whatever its encoding.
   const redact = (options.redactor ?? Redactor.none).bytes().stream();
   const take = (chunk: Buffer): void => {
@@ -107,7 +105,7 @@ async function runOne(
   } finally {
     const rest = redact.end();
     if (rest) out.write(rest, 'latin1');
-    await endStream(out);
+    await out.close();
   }
 }
 
@@ -130,13 +128,5 @@ function outputClosed(a: Readable, b: Readable, graceMs: number): Promise<void> 
         }
       });
     }
-  });
-}
-
-function endStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.closed) return resolve();
-    stream.once('close', () => resolve());
-    stream.end();
   });
 }

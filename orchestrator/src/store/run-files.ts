@@ -122,8 +122,8 @@ export async function openRunDescriptor(root: string, file: string, mode: keyof 
 }
 
 /**
- * Replaces a file below `root` atomically. `write-file-atomic` resolves links before writing, so
- * the path is checked first: a link is refused rather than written through.
+ * Replaces a file below `root` atomically. The path is checked first: a link (at the file or a
+ * folder above it) is refused rather than replaced or written through.
  */
 export async function writeRunFileAtomic(root: string, file: string, text: string, write: AtomicWrite = atomicWrite): Promise<void> {
   await makeRunDir(root, path.dirname(file), file);

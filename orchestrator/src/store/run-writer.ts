@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
@@ -10,6 +10,7 @@ import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
 import { StoreError, storeFailureOf, type StoreFailure } from './store-failure.js';
 import { sweepRunTemps } from './temp-sweep.js';
+import { writeAllSync } from './write-all.js';
 
 /**
  * The one writer of a run's manifest. Changes are applied in memory at once and written behind,
@@ -24,7 +25,7 @@ import { sweepRunTemps } from './temp-sweep.js';
  */
 
 export interface RunWriterOptions {
-  /** Keeps secrets out of every file the writer writes. */
+  /** Keeps secrets out of every file the writer writes (default: the built-in token formats). */
   readonly redactor?: Redactor;
   /** How files are replaced atomically (tests inject failures here). */
   readonly atomicWrite?: AtomicWrite;
@@ -46,6 +47,8 @@ export class RunWriter {
   private storeFailure: StoreFailure | undefined;
   private readonly listeners: ((failure: StoreFailure) => void)[] = [];
   private logFd: number | undefined;
+  /** The bytes each file replaced through `replaceFile` was given, as last written: what its size must be. */
+  private readonly produced = new Map<string, number>();
   readonly redactor: Redactor;
   private readonly write: AtomicWrite;
   private readonly lock: RunLock | undefined;
@@ -58,7 +61,7 @@ export class RunWriter {
   ) {
     this.current = initial;
     this.indexStatus = initial.status;
-    this.redactor = options.redactor ?? Redactor.none;
+    this.redactor = options.redactor ?? Redactor.builtin;
     this.write = options.atomicWrite ?? atomicWrite;
     this.lock = options.lock;
     this.lock?.onLost((loss) => this.fail(lockLost(loss)));
@@ -201,14 +204,22 @@ export class RunWriter {
    */
   async replaceFile(file: string, text: string): Promise<void> {
     if (!this.fenced()) throw new StoreError(this.storeFailure as StoreFailure);
+    this.produced.delete(file);
     await writeRunFileAtomic(this.runDir, file, text, this.write);
+    this.produced.set(file, Buffer.byteLength(text, 'utf8'));
+  }
+
+  /** The size `file` was written with by `replaceFile`, if it was (artifacts are checked against it before they are digested). */
+  producedSize(file: string): number | undefined {
+    return this.produced.get(file);
   }
 
   /** Appends a line to `runner.log` (synchronously, so nothing is lost on a crash right after). Never throws for a failed write. */
   log(line: string): void {
     if (this.logFd === undefined || !this.fenced()) return;
     try {
-      appendFileSync(this.logFd, `${new Date().toISOString()} ${this.redactor.text(line)}\n`);
+      const file = RunLayout.runnerLog(this.runDir);
+      writeAllSync(this.logFd, Buffer.from(`${new Date().toISOString()} ${this.redactor.text(line)}\n`, 'utf8'), file);
     } catch (e) {
       if (!this.noteWriteError(e, RunLayout.runnerLog(this.runDir))) throw e;
     }

@@ -12,6 +12,11 @@ export type StoreFailure =
   | { readonly reason: 'disk-quota'; readonly file: string }
   /** EIO: the device reported an input/output error. */
   | { readonly reason: 'disk-io'; readonly file: string }
+  /**
+   * Fewer bytes reached the file than were written to it (a write that stopped short without an
+   * error, or a file cut afterwards): `actual` of `expected` bytes. Never renamed into place or sealed.
+   */
+  | { readonly reason: 'short-write'; readonly file: string; readonly expected: number; readonly actual: number }
   /** A symbolic link where the run folder must hold a real file or folder; links are never followed. */
   | { readonly reason: 'symlink'; readonly file: string; readonly link: string }
   /**
@@ -65,6 +70,8 @@ export function describeStoreFailure(f: StoreFailure): string {
       return `the disk quota is used up while writing ${f.file}`;
     case 'disk-io':
       return `the disk reported an I/O error while writing ${f.file}`;
+    case 'short-write':
+      return `only ${f.actual} of ${f.expected} bytes of ${f.file} reached the disk`;
     case 'symlink':
       return `refusing to write ${f.file}: ${f.link} is a symbolic link (links in a run folder are never followed)`;
     case 'lock-lost':
@@ -81,7 +88,7 @@ export function describeStoreFailure(f: StoreFailure): string {
 export function renderStoreFailure(f: StoreFailure, runId: string, started: boolean, show: (file: string) => string = (p) => p): string {
   const what = describeStoreFailure({ ...f, file: show(f.file), ...(f.reason === 'symlink' ? { link: show(f.link) } : {}) } as StoreFailure);
   if (f.reason === 'lock-lost') return `error: ${what}\n  hint: see what became of the run with: codex-orchestrator poll ${runId}`;
-  const fix = f.reason === 'symlink' ? `remove ${show(f.link)}` : f.reason === 'disk-io' ? 'check the disk' : 'free space';
+  const fix = f.reason === 'symlink' ? `remove ${show(f.link)}` : f.reason === 'disk-io' ? 'check the disk' : f.reason === 'short-write' ? 'free space or check the disk' : 'free space';
   if (!started) return `error: ${what}; the run did not start; ${fix} and run it again`;
   return `error: ${what}; the last good manifest is kept; ${fix} and run: codex-orchestrator resume ${runId}`;
 }

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { isRunId } from '../core/ids.js';
 
 /**
- * `write-file-atomic` writes `<name>.<n>` (n: a 32-bit hash, in decimal) and renames it over
- * `<name>`; a process killed in between leaves the temp file behind. These sweeps remove such
+ * An atomic write (`atomic.ts`) writes `<name>.<n>` (n: a random 32-bit number, in decimal) and
+ * renames it over `<name>`; a process killed in between leaves the temp file behind. These sweeps remove such
  * leftovers, and only files of that exact shape next to the files the store itself replaces
  * atomically, so nothing a person put there is ever touched. Links are never followed.
  */

@@ -1,3 +1,4 @@
+import { BASE64_RUN, BUILTIN_DETECTORS, decodedRun } from './detectors.js';
 import { secretForms } from './forms.js';
 import { applyRedactions, redactionOf, type Redaction } from './redaction.js';
 import type { SecretPattern, SecretSources } from './sources.js';
@@ -6,20 +7,27 @@ import { StreamRedactor } from './stream.js';
 /**
  * Replaces secrets with `[REDACTED:<name>]` in whatever a run writes: whole texts (`text`),
  * JSON-like values (`json`, every string and key), and streams cut anywhere (`stream`). Known
- * values are found in every form `secretForms` lists; graph patterns in the raw text only.
+ * values are found in every form `secretForms` lists. Patterns (the built-in token formats of
+ * `detectors.ts`, which every run's redactor has, and the graph's `settings.secrets`) are found
+ * in the text itself and inside base64: every base64 run long enough to hold a token is decoded
+ * (from each of its first four characters) and, when a pattern matches there, replaced whole.
  *
- * A redactor without secrets returns its input untouched, so runs without any pay nothing.
+ * `Redactor.none` returns its input untouched (tests, and values redacted already).
  */
 
 /**
- * A pattern match is found whole in a stream when it is at most this long: the stream holds back
- * this many characters, since a match near the end may still grow.
+ * A pattern match is found whole in a stream when it is at most this long (a PEM private key
+ * block is some 3 KB): the stream holds back this many characters, since a match near the end
+ * may still grow.
  */
-export const PATTERN_WINDOW = 256;
+export const PATTERN_WINDOW = 4096;
 
 export class Redactor {
   /** Redacts nothing. */
   static readonly none = new Redactor(new Map(), []);
+
+  /** Redacts the built-in token formats only: for writers that have no run's redactor. */
+  static readonly builtin = new Redactor(new Map(), BUILTIN_DETECTORS);
 
   private readonly literalRe: RegExp | undefined;
   /** The longest stretch at the end of a stream that may be the beginning of an unfinished secret. */
@@ -43,8 +51,8 @@ export class Redactor {
     for (const { name, value } of sources.values) {
       for (const form of secretForms(value)) if (!literals.has(form)) literals.set(form, name);
     }
-    if (literals.size === 0 && sources.patterns.length === 0) return Redactor.none;
-    return new Redactor(literals, sources.patterns);
+    if (literals.size === 0 && sources.patterns.length === 0) return Redactor.builtin;
+    return new Redactor(literals, [...BUILTIN_DETECTORS, ...sources.patterns]);
   }
 
   /** True when there is nothing to redact. */
@@ -107,6 +115,14 @@ export class Redactor {
     };
     if (this.literalRe) scan(this.literalRe, (m) => this.literals.get(m) ?? 'secret');
     for (const p of this.patterns) scan(p.regex, () => p.name);
+    if (this.patterns.length > 0) {
+      // A token inside base64 (a tool's encoded output, an encoded config): the whole run goes.
+      BASE64_RUN.lastIndex = 0;
+      for (let m = BASE64_RUN.exec(text); m !== null; m = BASE64_RUN.exec(text)) {
+        const hit = this.patternIn(decodedRun(m[0]));
+        if (hit) found.push({ start: m.index, end: m.index + m[0].length, name: hit });
+      }
+    }
     if (this.patterns.length === 0) return found;
     found.sort((a, b) => a.start - b.start || b.end - a.end);
     const merged: Redaction[] = [];
@@ -119,6 +135,19 @@ export class Redactor {
       }
     }
     return merged;
+  }
+
+  /** The name of the first pattern that matches one of `texts`. */
+  private patternIn(texts: readonly string[]): string | undefined {
+    for (const p of this.patterns) {
+      for (const t of texts) {
+        p.regex.lastIndex = 0;
+        const hit = p.regex.test(t);
+        p.regex.lastIndex = 0;
+        if (hit) return p.name;
+      }
+    }
+    return undefined;
   }
 }
 
