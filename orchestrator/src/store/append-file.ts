@@ -7,12 +7,15 @@ import { checkSize, nodeWriteIo, writeAll, type WriteIo } from './write-all.js';
  * check's output, the agents' trace), so `tail -f` works. Writes go out in order, each whole
  * (`writeAll`); at `close()` the file's size is checked against every byte given to it, so a file
  * cut short is a failure, never a log that looks complete. The first failure (a full disk, a
- * planted link, a short file) is reported once and the file stays quiet from then on.
+ * planted link, a short file) is reported once, the file is cut back to its last whole write (no
+ * half line), and it stays quiet from then on.
  */
 export class AppendFile {
   private failed = false;
   private queue: Promise<void> = Promise.resolve();
   private produced = 0;
+  /** Bytes of the writes that reached the file whole, after `start`. */
+  private whole = 0;
   private closing: Promise<number | undefined> | undefined;
 
   private constructor(
@@ -60,7 +63,18 @@ export class AppendFile {
     const bytes = Buffer.from(text, encoding);
     const handle = this.handle;
     this.produced += bytes.length;
-    this.queue = this.queue.then(() => (this.failed ? undefined : writeAll(handle, bytes, this.file, this.io).catch((e: unknown) => this.fail(e))));
+    this.queue = this.queue.then(async () => {
+      if (this.failed) return;
+      try {
+        await writeAll(handle, bytes, this.file, this.io);
+        this.whole += bytes.length;
+      } catch (e) {
+        // A write cut off part-way (a full disk) leaves half a line: the file goes back to its last
+        // whole write, so a JSONL file still parses line by line. Truncating frees space; it works on a full disk.
+        await handle.truncate(this.start + this.whole).catch(() => undefined);
+        this.fail(e);
+      }
+    });
   }
 
   /**

@@ -131,6 +131,22 @@ describe('appended files when the disk takes fewer bytes than it is given', () =
     expect(errors.map((e) => (e as StoreError).failure)).toEqual([{ reason: 'short-write', file, expected: 10_002, actual: 4098 }]);
   });
 
+  it('an append the disk cuts off part-way leaves the file at its last whole write: no half line in a JSONL file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'trace.jsonl');
+    const errors: unknown[] = [];
+    const line = (i: number): string => `${JSON.stringify({ span: String(i).padStart(2, '0'), text: 'x'.repeat(40) })}\n`;
+    // The device takes 1,000 bytes, then nothing: the line that reaches the limit is cut part-way.
+    const log = await AppendFile.open(dir, file, 'append', (e) => errors.push(e), stallingIo(1000));
+    for (let i = 0; i < 40; i++) log.write(line(i));
+    expect(await log.close()).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    const text = readFileSync(file, 'utf8');
+    const whole = Math.floor(1000 / line(0).length);
+    expect(text).toBe(Array.from({ length: whole }, (_, i) => line(i)).join(''));
+    for (const l of text.split('\n').filter(Boolean)) expect(() => JSON.parse(l)).not.toThrow();
+  });
+
   it('a synchronous append (the runner log) writes on after short counts and fails when nothing is taken', () => {
     const dir = tempDir();
     const file = path.join(dir, 'runner.log');
