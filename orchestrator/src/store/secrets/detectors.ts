@@ -29,15 +29,40 @@ export const BUILTIN_DETECTORS: readonly SecretPattern[] = [
   },
   // JSON Web Tokens: header and payload are base64url JSON objects (`eyJ`), then the signature.
   { name: 'jwt', regex: new RegExp(`${START}eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{10,}`, 'g') },
-  // Bearer credentials in an Authorization header or a command line: the credential, not the word.
-  { name: 'bearer-token', regex: /(?<=\b[Bb]earer\s+)[A-Za-z0-9._~+/-]{16,}=*/g },
+  // Bearer credentials in an Authorization header or a command line: the credential (the
+  // `secret` group, which ends the match), not the word. A lookbehind here cost 4× the time.
+  { name: 'bearer-token', regex: /\b[Bb]earer\s+(?<secret>[A-Za-z0-9._~+/-]{16,}=*)/g },
 ];
 
+/** Base64 text long enough to carry a token (an AWS key id, the shortest, takes 27 characters). */
+const MIN_BASE64_RUN = 24;
+
+/** The base64 alphabet, URL-safe `-_` included, by character code. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') BASE64_CHAR[c.charCodeAt(0)] = 1;
+
 /**
- * Base64 text long enough to carry a token (an AWS key id, the shortest, takes 27 characters).
- * Such a run is decoded and looked into; `-_` cover the URL-safe alphabet.
+ * Every maximal run of base64 characters (with up to two `=` after it) long enough to carry a
+ * token: such a run is decoded and looked into. A scan by hand, once over the text: the regex
+ * `[A-Za-z0-9+/_-]{24,}` tried again from every character of every shorter word (~30 ms per MB).
  */
-export const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+export function* base64Runs(text: string): Generator<{ readonly start: number; readonly end: number }> {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    if (c < 128 && BASE64_CHAR[c] === 1) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= MIN_BASE64_RUN) {
+      let end = i;
+      while (end < text.length && end - i < 2 && text.charCodeAt(end) === 61 /* = */) end++;
+      yield { start, end };
+      i = end - 1;
+    }
+    start = -1;
+  }
+}
 
 /**
  * The text `run` encodes, when read from each of its first four characters (a run cut out of a

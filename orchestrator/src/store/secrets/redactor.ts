@@ -1,4 +1,4 @@
-import { BASE64_RUN, BUILTIN_DETECTORS, decodedRun } from './detectors.js';
+import { base64Runs, BUILTIN_DETECTORS, decodedRun } from './detectors.js';
 import { secretForms } from './forms.js';
 import { applyRedactions, redactionOf, type Redaction } from './redaction.js';
 import type { SecretPattern, SecretSources } from './sources.js';
@@ -110,17 +110,19 @@ export class Redactor {
           re.lastIndex++;
           continue;
         }
-        found.push({ start: m.index, end: m.index + m[0].length, name: nameOf(m[0]) });
+        // A pattern may name the part that is secret (`(?<secret>…)`, at its end): only that goes.
+        const secret = m.groups?.['secret'];
+        const end = m.index + m[0].length;
+        found.push({ start: secret === undefined ? m.index : end - secret.length, end, name: nameOf(m[0]) });
       }
     };
     if (this.literalRe) scan(this.literalRe, (m) => this.literals.get(m) ?? 'secret');
     for (const p of this.patterns) scan(p.regex, () => p.name);
     if (this.patterns.length > 0) {
       // A token inside base64 (a tool's encoded output, an encoded config): the whole run goes.
-      BASE64_RUN.lastIndex = 0;
-      for (let m = BASE64_RUN.exec(text); m !== null; m = BASE64_RUN.exec(text)) {
-        const hit = this.patternIn(decodedRun(m[0]));
-        if (hit) found.push({ start: m.index, end: m.index + m[0].length, name: hit });
+      for (const run of base64Runs(text)) {
+        const hit = this.patternIn(decodedRun(text.slice(run.start, run.end)));
+        if (hit) found.push({ ...run, name: hit });
       }
     }
     if (this.patterns.length === 0) return found;
