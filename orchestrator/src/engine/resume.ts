@@ -137,7 +137,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const unfinished = manifest.status === 'running';
     if (!unfinished && reopen.every((t) => heldByGate(manifest, t))) {
       // Killed after the final manifest but before the seal: seal it now.
-      if (manifest.status !== 'awaiting-approval' && !existsSync(path.join(runDir, SEAL_FILE))) await sealRun(runDir, projectKeys(o.runsDir, o.env ?? process.env));
+      if (manifest.status !== 'awaiting-approval' && !existsSync(path.join(runDir, SEAL_FILE))) await sealRun(runDir, projectKeys(o.runsDir, env));
       return ok({ kind: 'nothing-to-do', manifest, awaiting: manifest.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id) });
     }
     const runnable = reopen.filter((t) => !heldByGate(manifest, t));

@@ -40,7 +40,7 @@ ${addFile('c.txt', 'gamma')}
       \`\`\`sh
       cat a.txt b.txt
       \`\`\`
-    verify: ["test -f a.txt && test -f b.txt", "test ! -f c.txt"]
+    verify: ["grep -qx alpha a.txt && grep -qx beta b.txt", "test ! -f c.txt"]
 `);
     const { manifest, runDir } = await runGraph(graph, runsDir);
 
@@ -69,8 +69,10 @@ ${addFile('c.txt', 'gamma')}
     // The tester's worktree held both builders' results.
     const tester = task(manifest, 'check-both');
     expect(tester.checks?.map((c) => c.exitCode)).toEqual([0, 0]);
-    // (The machine's shell start-up may print its own lines first; the files' lines follow.)
-    expect(readRunFile(runDir, 'tasks/check-both/log.txt')).toMatch(/\$ cat a\.txt b\.txt\n(?: {4}.*\n)*? {4}alpha\n {4}beta\n/);
+    // Codex ran the tester's command there. (What it printed is not pinned: under load Codex
+    // 0.153.4 now and then reports no output for a command that ends within a few milliseconds;
+    // the orchestrator's own verify above reads both files' contents.)
+    expect(readRunFile(runDir, 'tasks/check-both/log.txt')).toMatch(/\$ cat a\.txt b\.txt\n(?:.*\n)*?.*\(exit 0, /);
     // Artifacts exist with digests; events are JSON lines.
     for (const t of [addA, broken, tester]) {
       for (const a of Object.values(t.artifacts)) expect(existsSync(path.join(runDir, a?.path ?? "missing"))).toBe(true);
