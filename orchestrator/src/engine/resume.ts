@@ -17,7 +17,7 @@ import { readManifest, renderReadFailure, type ReadFailure } from '../store/read
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
-import { git, GitError, runGit } from '../workspace/git.js';
+import { git, gitCommonDir, GitError } from '../workspace/git.js';
 import { clearStaleGitLocks, renderHeldGitLock, type HeldGitLock } from '../workspace/git-locks.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { threadOrigin } from './task-runner.js';
@@ -279,9 +279,9 @@ async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, f
 
 /** The run's git locks left by a session that ended, cleared (see `workspace/git-locks.ts`). */
 async function clearRunGitLocks(repoRoot: string, runId: RunId, worktreesDir: string): Promise<Result<string[], ResumeFailure>> {
-  const common = await runGit(repoRoot, ['rev-parse', '--git-common-dir']);
-  if (common.code !== 0) return err({ reason: 'git-failed', message: common.stderr.trim() || `git rev-parse exited ${common.code}` });
-  return clearStaleGitLocks(path.resolve(repoRoot, common.stdout.trim()), runId, worktreesDir);
+  const common = await gitCommonDir(repoRoot);
+  if (!common.ok) return err({ reason: 'git-failed', message: common.message });
+  return clearStaleGitLocks(common.dir, runId, worktreesDir);
 }
 
 /** Runs git work whose failure is an environment problem to report, never an internal error. */

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { writtenByStore } from '../store/run-files.js';
-import { runGit } from './git.js';
+import { gitCommonDir, runGit } from './git.js';
 
 /**
  * Writes outside a task's worktree, seen by the orchestrator itself (defence in depth: Codex's
@@ -41,8 +41,8 @@ export class EscapeWatch {
   ) {}
 
   static async open(repoRoot: string, runDir: string): Promise<EscapeWatch> {
-    const common = await runGit(repoRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-    const gitDir = common.code === 0 && common.stdout.trim() ? common.stdout.trim() : path.join(repoRoot, '.git');
+    const common = await gitCommonDir(repoRoot);
+    const gitDir = common.ok ? common.dir : path.join(repoRoot, '.git');
     const rel = (p: string): string => path.relative(repoRoot, p).split(path.sep).join('/');
     const own = [rel(path.dirname(runDir)), '.codex-orchestrator/codex-home'].filter((p) => p !== '' && !p.startsWith('..'));
     return new EscapeWatch(repoRoot, gitDir, runDir, own);

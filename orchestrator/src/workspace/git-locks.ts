@@ -50,7 +50,9 @@ function runLockFiles(gitCommonDir: string, runId: RunId, worktreesDir: string):
     out.push(...locksIn(dir, false));
   }
   const heads = path.join(gitCommonDir, 'refs', 'heads', 'codex-orchestrator');
-  out.push(...[`${runId}.lock`].map((f) => path.join(heads, f)).filter((f) => existsSync(f)));
+  // The integration branch `codex-orchestrator/<run-id>`.
+  const integration = path.join(heads, `${runId}.lock`);
+  if (existsSync(integration)) out.push(integration);
   for (const group of listDir(heads)) {
     const dir = path.join(heads, group, runId);
     if (existsSync(dir)) out.push(...locksIn(dir, true));

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execCommand, type ExecResult } from '../core/spawner.js';
 
 /**
@@ -49,6 +50,17 @@ export class GitError extends Error {
 export async function repoRootOf(dir: string): Promise<string | undefined> {
   const result = await runGit(dir, ['rev-parse', '--show-toplevel']);
   return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
+/**
+ * The repository's common git folder (shared by all its worktrees), absolute: the result of
+ * `git rev-parse --git-common-dir`, or git's message when it could not say.
+ */
+export async function gitCommonDir(root: string): Promise<{ ok: true; dir: string } | { ok: false; message: string }> {
+  const result = await runGit(root, ['rev-parse', '--git-common-dir']);
+  const dir = result.stdout.trim();
+  if (result.code !== 0 || dir === '') return { ok: false, message: result.stderr.trim() || `git rev-parse exited ${result.code}` };
+  return { ok: true, dir: path.resolve(root, dir) };
 }
 
 /** The full commit id a ref names, or undefined when it names none. */

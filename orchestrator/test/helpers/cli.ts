@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { descendantsOf, isAlive } from '../../src/core/process-tree.js';
+import { isAlive, terminateTree } from '../../src/core/process-tree.js';
 import { endAfterTest } from './temp.js';
 
 /** The built CLI (`npm test` builds first), run as a user would run it. */
@@ -32,10 +32,10 @@ export function startCli(args: readonly string[], cwd: string, env: NodeJS.Proce
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   endAfterTest(async () => {
-    if (child.pid !== undefined) await endTree(child.pid);
+    if (child.pid !== undefined && isAlive(child.pid)) await terminateTree(child.pid, 100);
     const result = await done;
     const detached = args.includes('--detach') ? detachedPid(result.stdout) : undefined;
-    if (detached !== undefined) await endTree(detached);
+    if (detached !== undefined && isAlive(detached)) await terminateTree(detached, 100);
   });
   return { child, done };
 }
@@ -52,19 +52,4 @@ function detachedPid(stdout: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** SIGKILL for a process, its group and every descendant (Codex runs commands in their own sessions), then waits until they are gone. */
-async function endTree(pid: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  const tree = [pid, ...descendantsOf(pid)];
-  for (const target of [-pid, ...tree]) {
-    try {
-      process.kill(target, 'SIGKILL');
-    } catch {
-      // Not a group leader, or gone.
-    }
-  }
-  const deadline = Date.now() + 10_000;
-  while (tree.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
