@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,9 +158,13 @@ describe('a lost run lock (fencing)', () => {
     const manifest = readFileSync(RunLayout.manifest(runDir), 'utf8');
     const log = readFileSync(RunLayout.runnerLog(runDir), 'utf8');
 
-    // Another process takes the run: the lock folder is removed and taken again.
+    // Another process takes the run: its lock, taken on a scratch folder, replaces ours in one
+    // synchronous step, so our refresh cannot see the run unlocked in between.
+    const scratch = path.join(runsDir, 'scratch');
+    mkdirSync(scratch);
+    const other = await holder(scratch);
     rmSync(runLockPath(runDir), { recursive: true });
-    const other = await holder(runDir);
+    renameSync(runLockPath(scratch), runLockPath(runDir));
     try {
       writer.update((m) => (m.message = 'after'));
       writer.log('after');
