@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { testWorktreeRoot } from './orchestrator/test/helpers/global-setup.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests spawn real Codex processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    env: { CODEX_ORCHESTRATOR_WORKTREES: testWorktreeRoot() },
+    globalSetup: ['./orchestrator/test/helpers/global-setup.ts'],
     // The reliability battery's summary (its figures and `N passed, N failed`) follows vitest's own
     // when a run includes its cases; see orchestrator/test/reliability/battery.ts.
     reporters: ['default', './orchestrator/test/reliability/reporter.ts'],

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { abortTag, childController, describeAbort, formatDuration, TaggedAbort } from '../core/abort.js';
 import type { RunId, TaskId } from '../core/ids.js';
@@ -12,7 +11,7 @@ import type { AnalyzedGraph, AnalyzedTask } from '../graph/analyzed.js';
 import { effectiveTask } from '../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
-import { RunLayout } from '../store/layout.js';
+import { RunLayout, worktreesOf } from '../store/layout.js';
 import type { Manifest, RunFailureReason, RunStatus } from '../store/manifest.js';
 import { parseRoleText, sectionFor } from '../roles/instructions.js';
 import type { RunLock } from '../store/run-lock.js';
@@ -21,6 +20,7 @@ import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
 import { EscapeWatch } from '../workspace/escape-watch.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { TaskEnvironments } from '../workspace/environment.js';
 import { Budget } from './budget.js';
 import type { CodexSession } from './codex-session.js';
 import type { EngineObserver } from './events.js';
@@ -90,6 +90,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const { graph, writer, observer } = o;
   const m = writer.manifest;
   const runDir = writer.runDir;
+  const worktreesDir = worktreesOf(m, runDir);
   // The heartbeat pauses while the run waits for reviewers, so the manifest stays as sealed.
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = (on: boolean): void => {
@@ -141,7 +142,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let resumer: AgentBackend | undefined;
   let agents: RoleAgents | undefined;
   const budget = new Budget(writer, observer);
-  const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, RunLayout.worktrees(runDir));
+  const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir);
   const escapeWatch = await EscapeWatch.open(m.repo.root, runDir);
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.
@@ -184,6 +185,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       instructions,
       keepWorktrees: o.keepWorktrees,
       env: o.env,
+      setup: { environments: await TaskEnvironments.open(worktreesDir, graph.settings.setupCache), writer, env: o.env, setupTimeoutMs: graph.settings.setupTimeoutMs },
       agents,
       budget,
       runSignal: signal,
@@ -250,7 +252,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     stderrLog.end();
     // Last sweep: nothing the agents started may outlive the run, orphaned or not. After the lock
     // was lost, only this process's own: the run's worktrees may be another's now.
-    const left = processesWorkingIn(RunLayout.worktrees(runDir));
+    const left = processesWorkingIn(worktreesDir);
     const own = new Set(writer.failure?.reason === 'lock-lost' ? descendantsOf(process.pid) : left);
     await terminate(left.filter((pid) => own.has(pid)), 300);
   }
@@ -260,7 +262,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     // the lock was lost, the run folder is another's: its worktrees stay as they are.
     if (writer.failure.reason !== 'lock-lost') {
       await worktrees.prune();
-      if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+      if (!o.keepWorktrees) await worktrees.removeAll();
     }
     writer.log(`run ${m.runId} stopped: ${describeStoreFailure(writer.failure)}`);
     writer.close();
@@ -303,7 +305,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     }
   }
   await worktrees.prune();
-  if (!o.keepWorktrees) await rm(RunLayout.worktrees(runDir), { recursive: true, force: true });
+  if (!o.keepWorktrees) await worktrees.removeAll();
 
   const { status, reason, message } = finalStatus(writer.manifest, signal, internalError, budget.reached ? budget.summary(notStarted) : undefined);
   const finishedAt = new Date();

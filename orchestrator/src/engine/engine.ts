@@ -9,7 +9,7 @@ import { codexVersion } from '../backends/codex-binary.js';
 import type { AnalyzedGraph } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';
 import type { AtomicWrite } from '../store/atomic.js';
-import { RunLayout } from '../store/layout.js';
+import { RunLayout, worktreesOf } from '../store/layout.js';
 import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest } from '../store/manifest.js';
 import { makeRunDir } from '../store/run-files.js';
 import { readRunIndex, settledRuns } from '../store/run-index.js';
@@ -18,6 +18,7 @@ import { RunWriter } from '../store/run-writer.js';
 import { storeFailureOf, type StoreFailure } from '../store/store-failure.js';
 import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
+import { isInside, runWorktreesDir, worktreeRoot } from '../workspace/worktree-root.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex, type CodexSession } from './codex-session.js';
 import { openModelSession, type ModelSession } from './model-access.js';
@@ -123,7 +124,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     runId,
     status: 'running',
     graph: { path: graph.file, sha256: graph.sha256, name: graph.name, copy: 'graph.yaml' },
-    repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit },
+    repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit, worktrees: runWorktreesDir(worktreeRoot(graph.settings.worktreeRoot, env), repoRoot, runId) },
     settings: { backend: backendName, concurrency, agents: options.agents ?? graph.settings.agents },
     model: { kind: model.kind, name: model.name },
     tools: { orchestrator: orchestratorVersion(), codex, node: process.versions.node },
@@ -161,6 +162,13 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     `model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
   );
   observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
+  const worktreesDir = worktreesOf(manifest, runDir);
+  writer.log(`worktrees: ${worktreesDir}`);
+  if (isInside(worktreesDir, repoRoot)) {
+    const message = `the run's worktrees are inside the repository (${worktreesDir}), so what the checkout installed (node_modules, a virtualenv) can be found from them; a worktreeRoot outside ${repoRoot} keeps each task to its own`;
+    writer.log(`note: ${message}`);
+    observer({ type: 'notice', message });
+  }
   if (await hasUncommittedChanges(repoRoot)) {
     const message = `uncommitted changes in ${repoRoot} are not part of this run; tasks start from ${graph.settings.baseRef} (${baseCommit.slice(0, 12)})`;
     writer.log(`note: ${message}`);

@@ -10,7 +10,7 @@ import { renderGraphLoadFailure } from '../graph/render.js';
 import type { ScheduleState } from '../scheduler/scheduler.js';
 import { SEAL_FILE } from '../review/run-files.js';
 import { projectKeys, sealRun } from '../review/seal.js';
-import { RunLayout } from '../store/layout.js';
+import { RunLayout, worktreesOf } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import type { Manifest, RunStatus, TaskRecord } from '../store/manifest.js';
 import { readManifest, renderReadFailure, type ReadFailure } from '../store/read.js';
@@ -20,6 +20,7 @@ import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js
 import { git, gitCommonDir, GitError } from '../workspace/git.js';
 import { clearStaleGitLocks, renderHeldGitLock, type HeldGitLock } from '../workspace/git-locks.js';
 import { Worktrees } from '../workspace/worktrees.js';
+import { SETUP_CACHE } from '../workspace/environment.js';
 import { threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex } from './codex-session.js';
@@ -144,12 +145,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     // Whatever the old process left running in the worktrees goes first, then the git locks it
     // left (a git command killed mid-way leaves its lock, and every later one would fail).
-    await terminate(processesWorkingIn(RunLayout.worktrees(runDir)), 300);
+    const worktreesDir = worktreesOf(manifest, runDir);
+    await terminate(processesWorkingIn(worktreesDir), 300);
     const notes: string[] = [];
-    const cleared = await clearRunGitLocks(manifest.repo.root, o.runId, RunLayout.worktrees(runDir));
+    const cleared = await clearRunGitLocks(manifest.repo.root, o.runId, worktreesDir);
     if (!cleared.ok) return err(cleared.error);
     for (const file of cleared.value) notes.push(`removed git's lock ${file}, left by the session that ended`);
-    const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, RunLayout.worktrees(runDir));
+    const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, worktreesDir);
     const now = new Date().toISOString();
     const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes));
     if (!kept.ok) return err(kept.error);
@@ -272,7 +274,7 @@ async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, f
   const worktree = folders.map((a) => worktrees.pathOf(t.id as TaskId, a)).find((p) => existsSync(p));
   if (!worktree) return undefined;
   const ref = `codex-orchestrator/interrupted/${worktrees.runId}/${t.id}/attempt-${n}`;
-  const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`);
+  const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`, t.setup?.outputs ?? []);
   await git(worktrees.repoRoot, ['branch', '--force', ref, commit]);
   return ref;
 }
@@ -297,7 +299,10 @@ async function settleGit(work: () => Promise<void>): Promise<Result<void, Resume
 
 /** Removes every worktree an earlier session left (a task it had not yet recorded as started has one too). */
 async function removeLeftoverWorktrees(worktrees: Worktrees): Promise<void> {
-  for (const name of existsSync(worktrees.dir) ? await readdir(worktrees.dir) : []) await worktrees.remove(path.join(worktrees.dir, name));
+  // The setup cache stays: its entries are whole (each renamed into place) and keyed by content.
+  for (const name of existsSync(worktrees.dir) ? await readdir(worktrees.dir) : []) {
+    if (name !== SETUP_CACHE) await worktrees.remove(path.join(worktrees.dir, name));
+  }
   await worktrees.prune();
 }
 

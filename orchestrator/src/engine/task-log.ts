@@ -75,6 +75,11 @@ export class TaskLog {
     this.text.write(`${text}\n`);
   }
 
+  /** Command output that is already redacted, as bytes held one per character (latin1). */
+  output(text: string): void {
+    this.text.write(text, 'latin1');
+  }
+
   section(title: string): void {
     this.line();
     this.line(`== ${title} ==`);

@@ -30,6 +30,8 @@ import { AttemptUsage, sumRunUsage } from './task-usage.js';
 import { giveVerdict } from './task-verdict.js';
 import { doTaskWork, type TurnPlan } from './task-work.js';
 import { runChecks } from './verify.js';
+import { setUpWorktree, type WorktreeSetup } from './task-setup.js';
+import { taskCommandEnv } from '../workspace/command-env.js';
 
 /**
  * One attempt of one task: worktree from base + dependencies (or the task's own result, for a
@@ -55,8 +57,10 @@ export interface TaskRunContext {
   /** The role's `## Codex` instructions, for a task without its own. */
   readonly instructions: (role: AnalyzedTask['role']) => string | undefined;
   readonly keepWorktrees: boolean;
-  /** The run's environment; verify commands run with it. */
+  /** The run's environment; setup and verify commands run with it (without the checkout's own: `taskCommandEnv`). */
   readonly env: NodeJS.ProcessEnv;
+  /** The worktrees' setup (`setup` commands, shared installs). */
+  readonly setup: WorktreeSetup;
   /** The role agents of this session, when the run uses them (`settings.agents`). */
   readonly agents: RoleAgents | undefined;
   readonly budget: Budget;
@@ -122,7 +126,13 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   // left off: in the same folder, from the task's last result.
   const preparing = settle(
     plan.continueFrom
-      ? ctx.worktrees.prepareFrom(task.id, plan.continueFrom.worktreeAttempt, plan.continueFrom.commit, plan.continueFrom.base)
+      ? ctx.worktrees.prepareFrom(
+          task.id,
+          plan.continueFrom.worktreeAttempt,
+          plan.continueFrom.commit,
+          plan.continueFrom.base,
+          ctx.setup.environments.outputsOf(ctx.worktrees.pathOf(task.id, plan.continueFrom.worktreeAttempt)),
+        )
       : ctx.worktrees.prepare(task.id, attempt, deps),
   );
   // Everything written for the task goes through the run's redactor and never through a link.
@@ -160,61 +170,70 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         t.baseCommit = prepared.value.baseCommit;
       });
       const cwd = task.cwd ? path.join(worktree, task.cwd) : worktree;
+      if (!prepared.value.reused) ctx.setup.environments.forget(worktree);
       await mkdir(cwd, { recursive: true });
       log.root = worktree;
       log.line(`# worktree ${worktree} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
-      log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp, task)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
-      log.line(plan.prompt);
-      const before = await ctx.escapeWatch.snapshot();
-      const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
-      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox });
-      // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
-      if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
-      const watch = ctx.escapeWatch;
-      const escaped = [...new Set([...watch.changes(before, await watch.snapshot()), ...sandbox.writesOutside.map((p) => watch.display(p))])];
-      denials = sandbox.denials;
-      const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))].sort();
-      if (denials.length > 0) log.line(`# the sandbox denied ${denials.length} write${denials.length === 1 ? '' : 's'}: ${denials.map(describeDenial).join('; ')}`);
-      if (escaped.length > 0) log.line(`# changed outside the worktree during the turn: ${escaped.join(', ')}`);
-      if (work.threadId) writer.updateTask(task.id, (t) => (t.threadId = work.threadId));
-      // Whatever the agent changed is kept on the task branch, even when the turn failed.
-      resultCommit = await ctx.worktrees.commitResult(worktree, `codex-orchestrator: ${task.id} (attempt ${attempt})`);
-      const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
-      stat = diff.stat;
-      const diffText = writer.redactor.text(diff.patch);
-      writing.push(settle(writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText)));
-      if (escaped.length > 0 || deniedHere.length > 0) {
-        failure = escapeFailure(escaped, deniedHere);
-      } else if (work.failure) {
-        failure = work.failure;
-      } else {
-        checks = await runChecks(task.verify, cwd, taskDir, runDir, signal, {
-          env: ctx.env,
-          redactor: writer.redactor,
-          onWriteError: (e, file) => writer.noteWriteError(e, file),
-        });
-        log.checks(checks);
-        const checksFile = path.join(taskDir, 'checks.json');
-        writing.push(settle(writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`)));
-        evidence = await checkEvidence(runDir, checks);
-        const bad = checks.filter((c) => c.exitCode !== 0);
-        let verdictFailure: Failure | undefined;
-        if (!signal.aborted && task.judge && ctx.agents) {
-          const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, signal, log, usage });
-          onUsage();
-          if (given.ok) verdict = given.value;
-          else verdictFailure = given.error;
-        }
-        if (signal.aborted) failure = abortFailure(signal);
-        else if (bad.length > 0) {
-          failure = {
-            reason: 'verify-failed',
-            message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}`).join('; ')} (output in ${bad[0]?.outputPath})`,
-            retryable: false,
-          };
-        } else if (verdictFailure) failure = verdictFailure;
-        else if (verdict?.verdict.verdict === 'fail') {
-          failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
+      const setupDone = await setUpWorktree(ctx.setup, task, { worktree, cwd, taskDir }, log, signal);
+      writer.updateTask(task.id, (t) => {
+        if (setupDone.record) t.setup = setupDone.record;
+        else delete t.setup;
+      });
+      if (setupDone.failure) failure = setupDone.failure;
+      else {
+        log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp, task)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
+        log.line(plan.prompt);
+        const before = await ctx.escapeWatch.snapshot();
+        const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
+        const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox });
+        // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
+        if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
+        const watch = ctx.escapeWatch;
+        const escaped = [...new Set([...watch.changes(before, await watch.snapshot()), ...sandbox.writesOutside.map((p) => watch.display(p))])];
+        denials = sandbox.denials;
+        const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))].sort();
+        if (denials.length > 0) log.line(`# the sandbox denied ${denials.length} write${denials.length === 1 ? '' : 's'}: ${denials.map(describeDenial).join('; ')}`);
+        if (escaped.length > 0) log.line(`# changed outside the worktree during the turn: ${escaped.join(', ')}`);
+        if (work.threadId) writer.updateTask(task.id, (t) => (t.threadId = work.threadId));
+        // Whatever the agent changed is kept on the task branch, even when the turn failed.
+        resultCommit = await ctx.worktrees.commitResult(worktree, `codex-orchestrator: ${task.id} (attempt ${attempt})`, ctx.setup.environments.outputsOf(worktree));
+        const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
+        stat = diff.stat;
+        const diffText = writer.redactor.text(diff.patch);
+        writing.push(settle(writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText)));
+        if (escaped.length > 0 || deniedHere.length > 0) {
+          failure = escapeFailure(escaped, deniedHere);
+        } else if (work.failure) {
+          failure = work.failure;
+        } else {
+          checks = await runChecks(task.verify, cwd, taskDir, runDir, signal, {
+            envFor: () => taskCommandEnv(ctx.env, { repoRoot: writer.manifest.repo.root, worktree, cwd }),
+            redactor: writer.redactor,
+            onWriteError: (e, file) => writer.noteWriteError(e, file),
+          });
+          log.checks(checks);
+          const checksFile = path.join(taskDir, 'checks.json');
+          writing.push(settle(writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`)));
+          evidence = await checkEvidence(runDir, checks);
+          const bad = checks.filter((c) => c.exitCode !== 0);
+          let verdictFailure: Failure | undefined;
+          if (!signal.aborted && task.judge && ctx.agents) {
+            const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, signal, log, usage });
+            onUsage();
+            if (given.ok) verdict = given.value;
+            else verdictFailure = given.error;
+          }
+          if (signal.aborted) failure = abortFailure(signal);
+          else if (bad.length > 0) {
+            failure = {
+              reason: 'verify-failed',
+              message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}`).join('; ')} (output in ${bad[0]?.outputPath})`,
+              retryable: false,
+            };
+          } else if (verdictFailure) failure = verdictFailure;
+          else if (verdict?.verdict.verdict === 'fail') {
+            failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
+          }
         }
       }
       for (const written of await Promise.all(writing)) unsettle(written);
@@ -318,7 +337,11 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     ...(fix ? { willFix: true } : {}),
     ...(verdict ? { verdict: verdict.summary.verdict } : {}),
   });
-  if (worktreePath && !ctx.keepWorktrees) await ctx.worktrees.remove(worktreePath);
+  // A fix continues in this worktree, with what its setup installed.
+  if (worktreePath && !ctx.keepWorktrees && !fix) {
+    await ctx.worktrees.remove(worktreePath);
+    ctx.setup.environments.forget(worktreePath);
+  }
   if (!failure) return { status: 'succeeded' };
   if (failure.reason === 'cancelled') return { status: 'cancelled' };
   return { status: 'failed', retryable: failure.retryable, ...(fix ? { followUp: true } : {}) };

@@ -21,6 +21,14 @@ export interface CheckOptions {
   readonly redactor?: Redactor;
   /** Writing an output file failed (a full disk): the command still runs to its end. */
   readonly onWriteError?: (error: unknown, file: string) => void;
+  /** The task folder's subfolder for the output files: `checks` (default), or `setup`. */
+  readonly folder?: 'checks' | 'setup';
+  /** Whether the commands after a failed one are left out (setup: each builds on the last). */
+  readonly stopAtFailure?: boolean;
+  /** Receives the output as written to its file (redacted), e.g. for the task's log. */
+  readonly tee?: (text: string) => void;
+  /** The commands' environment after the worktree's setup (`taskCommandEnv`), computed just before each command. */
+  readonly envFor?: () => NodeJS.ProcessEnv;
 }
 
 /** After the command exits, how long to wait for output from processes it left running. */
@@ -36,9 +44,11 @@ export async function runChecks(
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   if (commands.length === 0) return results;
-  await makeRunDir(runDir, path.join(taskDir, 'checks'));
+  const folder = options.folder ?? 'checks';
+  await makeRunDir(runDir, path.join(taskDir, folder));
   for (const [i, command] of commands.entries()) {
-    const outputFile = path.join(taskDir, 'checks', `${i + 1}.log`);
+    if (options.stopAtFailure && results.some((r) => r.exitCode !== 0)) break;
+    const outputFile = path.join(taskDir, folder, `${i + 1}.log`);
     const outputPath = relativeToRun(runDir, outputFile);
     if (signal.aborted) {
       results.push({ command, exitCode: null, signal: null, timedOut: false, durationMs: 0, outputPath });
@@ -63,12 +73,15 @@ async function runOne(
   const redact = (options.redactor ?? Redactor.none).bytes().stream();
   const take = (chunk: Buffer): void => {
     const text = redact.push(chunk.toString('latin1'));
-    if (text) out.write(text, 'latin1');
+    if (text) {
+      out.write(text, 'latin1');
+      options.tee?.(text);
+    }
   };
   const started = performance.now();
   try {
     return await new Promise<CheckResult>((resolve) => {
-      const base = options.env ?? process.env;
+      const base = options.envFor?.() ?? options.env ?? process.env;
       const child = spawn('bash', ['-c', command], {
         cwd,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +117,10 @@ async function runOne(
     });
   } finally {
     const rest = redact.end();
-    if (rest) out.write(rest, 'latin1');
+    if (rest) {
+      out.write(rest, 'latin1');
+      options.tee?.(rest);
+    }
     await out.close();
   }
 }

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_FIX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_FIX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_SETUP_TIMEOUT_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
 import { closest } from './suggest.js';
 import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
 
@@ -195,6 +195,7 @@ function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSo
 const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Role[]; readonly hint: string }[] = [
   { key: 'judge', roles: ['builder', 'tester'], hint: 'remove "judge"; a gate is decided by a reviewer, not by the tester agent' },
   { key: 'maxFixAttempts', roles: ['builder'], hint: 'remove "maxFixAttempts"; only builders fix their own work (a failing tester reports, and its task fails)' },
+  { key: 'setup', roles: ['builder', 'tester'], hint: 'remove "setup"; a gate has no worktree to set up' },
   { key: 'fix', roles: ['builder'], hint: 'remove "fix"; only builders fix their own work (a failing tester reports, and its task fails)' },
 ];
 
@@ -305,6 +306,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       prompt: task.prompt,
       deps: [...new Set(task.deps)].map(toTaskId),
       verify: task.verify,
+      setup: task.role === 'gate' ? [] : (task.setup ?? settings.setup ?? []),
       cwd: task.cwd === undefined ? undefined : normaliseCwd(task.cwd),
       instructions:
         task.instructions !== undefined
@@ -342,6 +344,9 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
       agents: settings.agents ?? true,
       maxTokens: settings.maxTokens,
+      setupTimeoutMs: settings.setupTimeout === undefined ? DEFAULT_SETUP_TIMEOUT_MS : durationMs(settings.setupTimeout),
+      setupCache: settings.setupCache ?? 'copy',
+      worktreeRoot: settings.worktreeRoot === undefined ? undefined : resolve(dirname(file), settings.worktreeRoot),
     },
     tasks,
     order: order.map((i) => tasks[i]!.id),

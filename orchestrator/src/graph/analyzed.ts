@@ -17,6 +17,8 @@ export interface AnalyzedTask {
   readonly prompt: string | undefined;
   readonly deps: readonly TaskId[];
   readonly verify: readonly string[];
+  /** Commands that set up a new worktree of the task before its agent starts (the task's, else the settings'). */
+  readonly setup: readonly string[];
   /** Directory inside the repository (relative, normalised, never escaping it) where work happens. */
   readonly cwd: string | undefined;
   /** This task's own instructions in place of its role's, when the graph gives some. */
@@ -56,6 +58,12 @@ export interface AnalyzedGraph {
     readonly agents: boolean;
     /** The run's token budget, if any. */
     readonly maxTokens: number | undefined;
+    /** How long one worktree's setup may take. */
+    readonly setupTimeoutMs: number;
+    /** How a worktree gets what an identical setup installed elsewhere in the run. */
+    readonly setupCache: 'copy' | 'link' | 'off';
+    /** Absolute folder under which the run's worktrees are made; undefined for the default (the user's cache folder). */
+    readonly worktreeRoot: string | undefined;
     /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
     readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };

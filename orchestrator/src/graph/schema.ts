@@ -67,8 +67,13 @@ export const Task = z
     deps: z.array(z.string()).default([]),
     /** Shell commands the orchestrator runs in the task's worktree after the agent; any non-zero exit fails the task. */
     verify: z.array(z.string().min(1)).default([]),
-    /** Directory inside the repository where the agent and the verify commands run. */
+    /** Directory inside the repository where the agent, the setup and the verify commands run. */
     cwd: z.string().min(1).optional(),
+    /**
+     * Shell commands that set up a new worktree of this task before the agent starts (e.g.
+     * `npm ci`), in place of `settings.setup`; `[]` runs none.
+     */
+    setup: z.array(z.string().min(1)).optional(),
     /** A checklist item this task ticks when approved: `path/to/tasks-x.md#item-text-or-anchor`. */
     checklist: z.string().min(1).optional(),
     /** How long the agent and the verify commands may take together. */
@@ -105,6 +110,28 @@ export const Settings = z
     concurrency: Concurrency.optional(),
     /** Default per-task timeout. */
     timeout: Duration.optional(),
+    /**
+     * Shell commands run in every new task worktree, in the task's `cwd`, before its agent starts:
+     * what the project needs installed to build and test (`npm ci --prefer-offline --no-audit`,
+     * `uv sync`, `python3 -m venv .venv && .venv/bin/pip install -e .`). A task's own `setup` replaces them.
+     */
+    setup: z.array(z.string().min(1)).optional(),
+    /** How long one worktree's setup commands may take together (default 15m); then the task fails `setup-failed`. */
+    setupTimeout: Duration.optional(),
+    /**
+     * How a worktree whose dependency files (lockfiles, manifests) match one already set up in the
+     * run gets what setup installed: `copy` (default; `cp --reflink=auto`), `link` (hard links:
+     * fastest and smallest, but a task that edits an installed file in place changes it for every
+     * worktree sharing it), or `off` (every worktree runs its setup).
+     */
+    setupCache: z.enum(['copy', 'link', 'off']).optional(),
+    /**
+     * Where the run's task worktrees are made, relative to the graph file; each run gets
+     * `<worktreeRoot>/<repository>-<hash>/<run-id>/`. Default: the user's cache folder
+     * (`$XDG_CACHE_HOME` or `~/.cache`, then `codex-orchestrator/worktrees`), outside the repository
+     * so nothing of the checkout (its `node_modules`, its virtualenv) is found from a worktree.
+     */
+    worktreeRoot: z.string().min(1).optional(),
     /** Default retries for retryable failures. */
     retries: z.number().int().min(0).max(10).optional(),
     /** Wait before the first retry of a retryable failure; it doubles with each retry (at most 1 minute). Default 2s. */
@@ -151,6 +178,7 @@ export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_RETRY_BACKOFF_MS = 2000;
 export const DEFAULT_MAX_FIX_ATTEMPTS = 2;
+export const DEFAULT_SETUP_TIMEOUT_MS = 15 * 60_000;
 
 /** The JSON Schema of graph files, generated from the zod schema (kept in `tasks/schema.json`). */
 export function graphJsonSchema(): Record<string, unknown> {

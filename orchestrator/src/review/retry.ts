@@ -22,7 +22,7 @@ export type RetryFailure =
 
 /** A setting `--reload` changed, for people: `timeout: 1s → 2m`. */
 export interface SettingChange {
-  readonly setting: 'timeout' | 'retries' | 'maxFixAttempts' | 'verify';
+  readonly setting: 'timeout' | 'retries' | 'maxFixAttempts' | 'verify' | 'setup';
   readonly from: string;
   readonly to: string;
 }
@@ -58,6 +58,10 @@ export function planRetry(manifest: Manifest, asRun: AnalyzedTask, fromFile: Ana
   if (JSON.stringify(fromFile.verify) !== JSON.stringify(now.verify)) {
     changes.push({ setting: 'verify', from: JSON.stringify(now.verify), to: JSON.stringify(fromFile.verify) });
     overrides.verify = [...fromFile.verify];
+  }
+  if (JSON.stringify(fromFile.setup) !== JSON.stringify(now.setup)) {
+    changes.push({ setting: 'setup', from: JSON.stringify(now.setup), to: JSON.stringify(fromFile.setup) });
+    overrides.setup = [...fromFile.setup];
   }
   const ignored: string[] = [];
   if (fromFile.prompt !== asRun.prompt) ignored.push('prompt');
@@ -109,6 +113,7 @@ export function effectiveTask(task: AnalyzedTask, overrides: TaskOverrides | und
     ...(overrides.retries !== undefined ? { retries: overrides.retries } : {}),
     ...(overrides.maxFixAttempts !== undefined ? { maxFixAttempts: overrides.maxFixAttempts } : {}),
     ...(overrides.verify !== undefined ? { verify: overrides.verify } : {}),
+    ...(overrides.setup !== undefined ? { setup: overrides.setup } : {}),
   };
 }
 

@@ -64,6 +64,11 @@ export function ruleTriage(f: FailureContext): Triage {
         probableCause: `The run reached its token budget (settings.maxTokens), so task "${f.taskId}" was stopped short: ${message}`,
         nextStep: 'Raise settings.maxTokens in the graph (or look at which tasks used the tokens: codex-orchestrator poll <run-id>), then run the graph again.',
       };
+    case 'setup-failed':
+      return {
+        probableCause: `The setup of task "${f.taskId}"'s worktree failed before its agent started: ${message}`,
+        nextStep: `Read the setup command's output (.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/setup/), fix the command (\`setup\` in the graph, or settings.setup) or what it needs, then run \`${retry} --reload\`.`,
+      };
     case 'merge-conflict':
       return {
         probableCause: `Two of the dependencies of task "${f.taskId}" changed the same lines, so their results cannot be merged: ${message}`,

@@ -65,6 +65,8 @@ export const TaskFailureReason = z.enum([
   'turn-aborted',
   'codex-exited',
   'verify-failed',
+  /** A setup command of the task's worktree (`setup`) failed or timed out; the agent never started (fatal). */
+  'setup-failed',
   /** The checks passed but the tester agent's verdict was `fail` (fatal; a builder's fix loop takes it). */
   'verdict-failed',
   /** Not started, retried or fixed because the run reached its token budget (`settings.maxTokens`). */
@@ -215,6 +217,7 @@ export const TaskOverrides = z.object({
   retries: z.number().int().nonnegative().optional(),
   maxFixAttempts: z.number().int().nonnegative().optional(),
   verify: z.array(z.string()).optional(),
+  setup: z.array(z.string()).optional(),
 });
 export type TaskOverrides = z.infer<typeof TaskOverrides>;
 
@@ -234,6 +237,25 @@ export function denialList(denials: readonly SandboxDenial[]): string {
   const items = denials.map((d) => `${d.path ?? `\`${d.command}\``} (${d.message})`);
   return `${denials.length} write${denials.length === 1 ? '' : 's'}: ${items.join(', ')}`;
 }
+
+/**
+ * How the latest attempt's worktree was set up (`setup`): its commands `ran` there, what an
+ * identical setup installed elsewhere in the run was `copied` (or `linked`) in, or the worktree had
+ * been set up already (`reused`: a fix or follow-up in the same worktree).
+ */
+export const SetupRecord = z.object({
+  how: z.enum(['ran', 'copied', 'linked', 'reused']),
+  /** What the setup installed is keyed by: the commands, the `cwd` and the dependency files' contents. */
+  key: z.string(),
+  durationMs: z.number().nonnegative(),
+  /** The commands as they ran (output in `tasks/<id>/setup/<n>.log`); absent when nothing ran. */
+  commands: z.array(CheckResult).optional(),
+  /** Files and folders setup made (relative to the worktree): never part of the task's commit. */
+  outputs: z.array(z.string()),
+  /** Why what setup installed is not shared with other worktrees of the run, when it is not. */
+  notShared: z.string().optional(),
+});
+export type SetupRecord = z.infer<typeof SetupRecord>;
 
 export const TaskRecord = z.object({
   id: z.string(),
@@ -261,6 +283,8 @@ export const TaskRecord = z.object({
   agentUsage: Usage.optional(),
   diffStat: DiffStat.optional(),
   checks: z.array(CheckResult).optional(),
+  /** How the latest attempt's worktree was set up; absent when the task has no `setup`. */
+  setup: SetupRecord.optional(),
   /** Writes the sandbox denied during the latest attempt (at most 20); absent when there were none. */
   sandboxDenials: z.array(SandboxDenial).optional(),
   /** The latest attempt's verdict, with its attempt and file (relative to the run folder). */
@@ -312,7 +336,13 @@ export const Manifest = z.object({
     /** The graph exactly as run, relative to the run folder. */
     copy: z.string(),
   }),
-  repo: z.object({ root: z.string(), baseRef: z.string(), baseCommit: z.string() }),
+  repo: z.object({
+    root: z.string(),
+    baseRef: z.string(),
+    baseCommit: z.string(),
+    /** Where the run's task worktrees are made (absent in runs from before: `<run folder>/worktrees`). */
+    worktrees: z.string().optional(),
+  }),
   settings: z.object({
     backend: z.enum(['codex-mcp', 'codex-exec']),
     concurrency: z.object({ builder: z.number().int(), tester: z.number().int() }),

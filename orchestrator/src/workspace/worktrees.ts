@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunId, TaskId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -22,6 +22,8 @@ export interface PreparedWorktree {
   readonly branch: string;
   /** What the task's diff is measured against. */
   readonly baseCommit: string;
+  /** The folder was there already, set up (a fix in the same session); else it is new. */
+  readonly reused: boolean;
 }
 
 /** Two dependencies changed the same lines; the dependent task cannot start. */
@@ -45,7 +47,7 @@ export class Worktrees {
     readonly repoRoot: string,
     readonly runId: RunId,
     readonly baseCommit: string,
-    /** Where this run's worktrees live (inside the run folder). */
+    /** Where this run's worktrees live (`worktree-root.ts`; inside the run folder in runs made before). */
     readonly dir: string,
   ) {}
 
@@ -121,26 +123,42 @@ export class Worktrees {
     }
     // Without merges the worktree starts at `start` itself: no need to ask git.
     const baseCommit = merged.length <= 1 && FULL_ID.test(start) ? start : await git(worktree, ['rev-parse', 'HEAD']);
-    return ok({ path: worktree, branch, baseCommit });
+    return ok({ path: worktree, branch, baseCommit, reused: false });
   }
 
   /**
    * A worktree for a follow-up on the task's thread: the folder of the attempt that started the
    * thread (Codex keeps working where the thread began), on the task branch at its last result.
-   * The diff stays measured against the task's original base.
+   * When that folder is still there (a fix follows its attempt in the same session), it is moved
+   * to the result and kept, with what its setup installed (`reused`); otherwise made anew. The
+   * diff stays measured against the task's original base.
    */
-  async prepareFrom(taskId: TaskId, attempt: number, commit: string, base: string): Promise<Result<PreparedWorktree, MergeConflict>> {
+  async prepareFrom(taskId: TaskId, attempt: number, commit: string, base: string, keep: readonly string[] = []): Promise<Result<PreparedWorktree, MergeConflict>> {
     await mkdir(this.dir, { recursive: true });
     const worktree = this.pathOf(taskId, attempt);
-    if (existsSync(worktree)) await this.remove(worktree);
     const branch = this.branchOf(taskId);
+    if (existsSync(worktree)) {
+      const moved = await runGit(worktree, ['checkout', '--quiet', '--force', '-B', branch, commit]);
+      if (moved.code === 0) {
+        // What the agent left untracked after its commit (nothing, normally); setup's outputs stay.
+        await git(worktree, ['clean', '-fdq', ...keep.flatMap((k) => ['-e', `/${k}`])]);
+        return ok({ path: worktree, branch, baseCommit: base, reused: true });
+      }
+      await this.remove(worktree);
+    }
     await this.add(worktree, commit, branch);
-    return ok({ path: worktree, branch, baseCommit: base });
+    return ok({ path: worktree, branch, baseCommit: base, reused: false });
   }
 
-  /** Commits everything the agent changed (respecting .gitignore); returns the result commit. */
-  async commitResult(worktree: string, message: string): Promise<string> {
-    await git(worktree, ['add', '--all']);
+  /**
+   * Commits everything the agent changed (respecting .gitignore), except `exclude` (what setup
+   * made: paths relative to the worktree); returns the result commit.
+   */
+  async commitResult(worktree: string, message: string, exclude: readonly string[] = []): Promise<string> {
+    // git refuses a pathspec naming an ignored path, even to exclude it: those stay out anyway.
+    const ignored = exclude.length === 0 ? [] : (await runGit(worktree, ['check-ignore', '--', ...exclude])).stdout.split('\n');
+    const excluded = exclude.filter((p) => !ignored.includes(p));
+    await git(worktree, ['add', '--all', '--', '.', ...excluded.map((p) => `:(exclude,literal)${p}`)]);
     // The summary line names the new commit ("[<branch> <id>] <message>"), unabbreviated: one git call fewer.
     const args = ['-c', 'core.abbrev=no', 'commit', '--no-verify', '-m', message];
     const commit = await runGit(worktree, args);
@@ -165,6 +183,12 @@ export class Worktrees {
     } catch {
       await rm(worktree, { recursive: true, force: true });
     }
+  }
+
+  /** Removes the run's worktrees folder, and the repository's folder above it once no run is left in it. */
+  async removeAll(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    await rmdir(path.dirname(this.dir)).catch(() => undefined);
   }
 
   async prune(): Promise<void> {

@@ -73,6 +73,9 @@ describe('loadGraph', () => {
       secrets: { patterns: [], env: [] },
       agents: true,
       maxTokens: undefined,
+      setupTimeoutMs: 15 * 60_000,
+      setupCache: 'copy',
+      worktreeRoot: undefined,
     });
     expect(graph.order).toEqual(['docs', 'api', 'test', 'ship']);
     const [docs, api, test, ship] = graph.tasks;
@@ -83,6 +86,7 @@ describe('loadGraph', () => {
       prompt: 'Write the docs',
       deps: [],
       verify: [],
+      setup: [],
       cwd: 'docs',
       instructions: undefined,
       checklist: undefined,
@@ -200,12 +204,12 @@ describe('analyzeGraphSource', () => {
     const source = JSON.stringify({
       settings: {
         repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h', secrets: ['tok_[0-9a-f]{32}'], secretEnv: ['DATABASE_URL'],
-        agents: false, maxFixAttempts: 1, maxTokens: 50_000,
+        agents: false, maxFixAttempts: 1, maxTokens: 50_000, setup: ['npm ci'], setupTimeout: '5m', setupCache: 'link', worktreeRoot: '../wt',
       },
       tasks: [
         { id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' },
         { id: 'build', role: 'builder', prompt: 'Build', judge: true, fix: 'Fix it.' },
-        { id: 'careful', role: 'builder', prompt: 'Build', maxFixAttempts: 0 },
+        { id: 'careful', role: 'builder', prompt: 'Build', maxFixAttempts: 0, setup: [] },
       ],
     });
     const graph = analyze('/virtual/graphs/one.json', source);
@@ -219,10 +223,14 @@ describe('analyzeGraphSource', () => {
       secrets: { patterns: ['tok_[0-9a-f]{32}'], env: ['DATABASE_URL'] },
       agents: false,
       maxTokens: 50_000,
+      setupTimeoutMs: 300_000,
+      setupCache: 'link',
+      worktreeRoot: '/virtual/wt',
     });
     expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check', judge: true, maxFixAttempts: 0, fix: undefined });
     expect(graph.tasks[1]).toMatchObject({ judge: true, maxFixAttempts: 1, fix: 'Fix it.' });
-    expect(graph.tasks[2]).toMatchObject({ judge: false, maxFixAttempts: 0 });
+    expect(graph.tasks[2]).toMatchObject({ judge: false, maxFixAttempts: 0, setup: [] });
+    expect(graph.tasks[1]).toMatchObject({ setup: ['npm ci'] });
   });
 
   it('uses the default timeout when neither the task nor the settings give one', () => {

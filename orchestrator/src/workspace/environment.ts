@@ -1,0 +1,371 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CheckResult, SetupRecord } from '../store/manifest.js';
+import { git, runGitChecked } from './git.js';
+
+/**
+ * A task worktree's environment: its `setup` commands (dependency installs) run once per
+ * worktree before the agent starts, and what they installed is shared between the run's
+ * worktrees whose dependency files are the same.
+ *
+ * - **Key.** What setup installs depends on its commands, the task's `cwd` and the dependency
+ *   files of the worktree (lockfiles and manifests such as `package-lock.json`, `package.json`,
+ *   `pnpm-lock.yaml`, `uv.lock`, `pyproject.toml`, `requirements*.txt`, `go.sum`, `Cargo.lock`,
+ *   anywhere in the tree): their blob ids as git has them at the worktree's start. A builder that
+ *   adds a dependency changes a lockfile, so its dependents' worktrees get a setup of their own.
+ * - **Outputs.** What setup made is what git calls untracked or ignored afterwards (the worktree
+ *   was clean before): `node_modules/`, `.venv/`, … They never become part of the task's commit.
+ * - **Sharing.** The first worktree with a key runs the commands; others with the same key wait
+ *   for it and get a copy of its outputs (`cp --reflink=auto`, or hard links with `link`), kept
+ *   under `.setup-cache/<key>/` of the run's worktrees folder (made in a temporary folder and
+ *   renamed into place, so a killed session never leaves a half copy that looks whole). Outputs
+ *   that name their worktree's own path (a virtualenv's scripts, an editable install's `.pth`
+ *   file, an absolute link into the worktree) would point the copy at the first worktree: those
+ *   are not shared, and each worktree runs its setup.
+ * - **Once per worktree.** A fix or follow-up that continues in the same worktree reuses it.
+ */
+
+/** Runs setup commands in the worktree's `cwd` (the engine's: output files, redaction, the log). */
+export type SetupRunner = (commands: readonly string[], signal: AbortSignal) => Promise<CheckResult[]>;
+
+export interface SetupRequest {
+  readonly worktree: string;
+  /** The task's `cwd` inside the worktree (absolute). */
+  readonly cwd: string;
+  readonly commands: readonly string[];
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly run: SetupRunner;
+  /** Progress for the task's log. */
+  readonly say: (line: string) => void;
+}
+
+export type SetupOutcome =
+  | { readonly ok: true; readonly record: SetupRecord }
+  | { readonly ok: false; readonly record: SetupRecord; readonly message: string; readonly timedOut: boolean };
+
+export type SetupCacheMode = 'copy' | 'link' | 'off';
+
+/** The setup cache's folder in the run's worktrees folder. */
+export const SETUP_CACHE = '.setup-cache';
+const CACHE = SETUP_CACHE;
+
+/** Files whose contents decide what a dependency install installs. */
+const DEPENDENCY_FILES = new Set([
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  'yarn.lock',
+  '.npmrc',
+  '.yarnrc.yml',
+  'bun.lockb',
+  'bun.lock',
+  'pyproject.toml',
+  'uv.lock',
+  'poetry.lock',
+  'Pipfile',
+  'Pipfile.lock',
+  'setup.py',
+  'setup.cfg',
+  'go.mod',
+  'go.sum',
+  'Cargo.toml',
+  'Cargo.lock',
+  'Gemfile',
+  'Gemfile.lock',
+  'composer.json',
+  'composer.lock',
+]);
+
+export function isDependencyFile(file: string): boolean {
+  const name = path.posix.basename(file);
+  return DEPENDENCY_FILES.has(name) || /^requirements.*\.(txt|in)$/.test(name) || /^constraints.*\.txt$/.test(name);
+}
+
+/** The setup cache's record of one key, beside its tree. */
+interface CacheEntry {
+  readonly outputs: readonly string[];
+  /** Where the outputs were made (relative to the run's worktrees folder), for the log. */
+  readonly from: string;
+}
+
+export class TaskEnvironments {
+  /** Worktrees set up in this session: a fix or follow-up in one of them reuses its setup. */
+  private readonly done = new Map<string, SetupRecord>();
+  /** Keys being set up now: later worktrees with the same key wait for the first. */
+  private readonly inFlight = new Map<string, Promise<CacheEntry | undefined>>();
+
+  private constructor(
+    /** The run's worktrees folder. */
+    readonly dir: string,
+    readonly mode: SetupCacheMode,
+  ) {}
+
+  /** Opens the run's environments; partial cache entries an ended session left are removed. */
+  static async open(dir: string, mode: SetupCacheMode): Promise<TaskEnvironments> {
+    const cache = path.join(dir, CACHE);
+    if (existsSync(cache)) {
+      for (const name of await readdir(cache)) if (name.startsWith('.tmp-')) await rm(path.join(cache, name), { recursive: true, force: true });
+    }
+    return new TaskEnvironments(dir, mode);
+  }
+
+  /** What setup made in `worktree` (relative paths), which its commit leaves out. */
+  outputsOf(worktree: string): readonly string[] {
+    return this.done.get(worktree)?.outputs ?? [];
+  }
+
+  /** The worktree is gone: a new one at its path is set up again. */
+  forget(worktree: string): void {
+    this.done.delete(worktree);
+  }
+
+  /** Sets `worktree` up: reused, copied from an identical setup of the run, or by running the commands. */
+  async setUp(r: SetupRequest): Promise<SetupOutcome> {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    const key = await this.keyOf(r);
+    const before = this.done.get(r.worktree);
+    if (before && before.key === key) {
+      r.say(`setup: this worktree was set up already (key ${short(key)})`);
+      return { ok: true, record: { how: 'reused', key, durationMs: 0, outputs: [...before.outputs] } };
+    }
+    if (this.mode !== 'off') {
+      const waiting = this.inFlight.get(key);
+      const entry = waiting ? await abortable(waiting, r.signal) : await this.cached(key);
+      if (r.signal.aborted) return this.aborted(key, elapsed());
+      if (entry) {
+        const how = this.mode === 'link' ? 'linked' : 'copied';
+        await this.copyIn(key, entry, r.worktree);
+        const record: SetupRecord = { how, key, durationMs: elapsed(), outputs: [...entry.outputs] };
+        this.done.set(r.worktree, record);
+        r.say(`setup: ${how} what the same setup installed in ${entry.from} (key ${short(key)}): ${entry.outputs.join(', ') || 'nothing'}, in ${elapsed()} ms`);
+        return { ok: true, record };
+      }
+    }
+    // This worktree runs the commands; others with the key wait for its outputs.
+    let share: (entry: CacheEntry | undefined) => void = () => undefined;
+    if (this.mode !== 'off' && !this.inFlight.has(key)) {
+      const promise = new Promise<CacheEntry | undefined>((resolve) => (share = resolve));
+      this.inFlight.set(key, promise);
+      void promise.then(() => this.inFlight.delete(key));
+    }
+    try {
+      return await this.runCommands(r, key, started, share);
+    } finally {
+      share(undefined);
+    }
+  }
+
+  private async runCommands(r: SetupRequest, key: string, started: number, share: (entry: CacheEntry | undefined) => void): Promise<SetupOutcome> {
+    const elapsed = (): number => Math.round(performance.now() - started);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), Math.min(r.timeoutMs, 2 ** 31 - 1));
+    const signal = AbortSignal.any([r.signal, timeout.signal]);
+    let commands: CheckResult[];
+    try {
+      commands = await r.run(r.commands, signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    const status = await changedPaths(r.worktree);
+    const outputs = status.made;
+    const failed = commands.find((c) => c.exitCode !== 0);
+    const base = { how: 'ran' as const, key, commands, outputs };
+    if (failed || r.signal.aborted || timeout.signal.aborted) {
+      if (r.signal.aborted) return this.aborted(key, elapsed(), commands, outputs);
+      const timedOut = timeout.signal.aborted;
+      const message = timedOut
+        ? `setup timed out after ${formatMs(r.timeoutMs)}${failed ? ` in \`${failed.command}\` (output in ${failed.outputPath})` : ''}; raise settings.setupTimeout, or make setup faster`
+        : `setup failed: \`${failed?.command}\` exited ${failed?.exitCode ?? failed?.signal} (output in ${failed?.outputPath}); the agent did not start`;
+      return { ok: false, record: { ...base, durationMs: elapsed() }, message, timedOut };
+    }
+    let notShared: string | undefined;
+    if (status.tracked.length > 0) {
+      notShared = `setup changed tracked files (${status.tracked.slice(0, 5).join(', ')}); they become part of the task's changes`;
+      r.say(`setup: note: ${notShared}; a command that leaves them as they are (e.g. npm ci rather than npm install) avoids that`);
+    } else if (this.mode !== 'off') {
+      notShared = await selfReference(r.worktree, outputs);
+      if (notShared) r.say(`setup: not shared with other worktrees: ${notShared}`);
+      else {
+        const entry = await this.store(key, r.worktree, outputs);
+        share(entry);
+      }
+    }
+    const record: SetupRecord = { ...base, durationMs: elapsed(), ...(notShared ? { notShared } : {}) };
+    this.done.set(r.worktree, record);
+    r.say(`setup: done in ${elapsed()} ms; made ${outputs.join(', ') || 'nothing'} (key ${short(key)})`);
+    return { ok: true, record };
+  }
+
+  private aborted(key: string, durationMs: number, commands?: CheckResult[], outputs: readonly string[] = []): SetupOutcome {
+    return { ok: false, record: { how: 'ran', key, durationMs, ...(commands ? { commands } : {}), outputs: [...outputs] }, message: 'setup was stopped', timedOut: false };
+  }
+
+  /** The setup's key: commands, cwd, and the dependency files of the worktree's start. */
+  private async keyOf(r: SetupRequest): Promise<string> {
+    const listing = await git(r.worktree, ['ls-tree', '-r', '-z', '--full-tree', 'HEAD']);
+    const files = listing
+      .split('\0')
+      .filter(Boolean)
+      .flatMap((line) => {
+        const tab = line.indexOf('\t');
+        const file = line.slice(tab + 1);
+        return isDependencyFile(file) ? [`${line.slice(0, tab).split(' ')[2]} ${file}`] : [];
+      })
+      .sort();
+    const cwd = path.relative(r.worktree, r.cwd).split(path.sep).join('/');
+    return createHash('sha256').update(JSON.stringify({ commands: r.commands, cwd, files })).digest('hex');
+  }
+
+  private async cached(key: string): Promise<CacheEntry | undefined> {
+    try {
+      return JSON.parse(await readFile(path.join(this.dir, CACHE, key, 'setup.json'), 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Copies the outputs into the cache: a temporary folder first, renamed into place whole. */
+  private async store(key: string, worktree: string, outputs: readonly string[]): Promise<CacheEntry | undefined> {
+    const cache = path.join(this.dir, CACHE);
+    const tmp = path.join(cache, `.tmp-${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+    const entry: CacheEntry = { outputs, from: path.relative(this.dir, worktree) };
+    try {
+      await mkdir(path.join(tmp, 'tree'), { recursive: true });
+      for (const output of outputs) await copyPath(path.join(worktree, output), path.join(tmp, 'tree', output), 'copy');
+      await writeFile(path.join(tmp, 'setup.json'), JSON.stringify(entry));
+      await rename(tmp, path.join(cache, key));
+      return entry;
+    } catch {
+      // A full disk or a race with another session: this worktree keeps its own; others run setup.
+      await rm(tmp, { recursive: true, force: true });
+      return undefined;
+    }
+  }
+
+  private async copyIn(key: string, entry: CacheEntry, worktree: string): Promise<void> {
+    const tree = path.join(this.dir, CACHE, key, 'tree');
+    for (const output of entry.outputs) await copyPath(path.join(tree, output), path.join(worktree, output), this.mode === 'link' ? 'link' : 'copy');
+  }
+}
+
+/** Untracked and ignored paths (what setup made) and changed tracked files, as git sees them. */
+async function changedPaths(worktree: string): Promise<{ made: string[]; tracked: string[] }> {
+  const out = (await runGitChecked(worktree, ['status', '--porcelain=v1', '-z', '--ignored=matching', '--untracked-files=normal'])).stdout;
+  const made: string[] = [];
+  const tracked: string[] = [];
+  const entries = out.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as string;
+    if (entry.length < 4) continue;
+    const code = entry.slice(0, 2);
+    const file = entry.slice(3);
+    if (code === '??' || code === '!!') made.push(file.replace(/\/$/, ''));
+    else tracked.push(file);
+    // A rename's entry is followed by its source.
+    if (code[0] === 'R' || code[0] === 'C') i++;
+  }
+  return { made: made.sort(), tracked: tracked.sort() };
+}
+
+/**
+ * Why outputs cannot be copied to another worktree, if they cannot: a file naming the worktree's
+ * own path, or an absolute link into it. Files are searched with `grep -F` (fast on hundreds of
+ * megabytes); links are read one by one.
+ */
+async function selfReference(worktree: string, outputs: readonly string[]): Promise<string | undefined> {
+  if (outputs.length === 0) return undefined;
+  const roots = [...new Set([worktree, realpath(worktree)])];
+  for (const output of outputs) {
+    const link = await absoluteLinkInto(path.join(worktree, output), roots);
+    if (link) return `${path.relative(worktree, link)} links to a path of this worktree`;
+  }
+  for (const root of roots) {
+    const found = await grepFirst(root, worktree, outputs);
+    if (found) return `${found} names this worktree's path`;
+  }
+  return undefined;
+}
+
+async function absoluteLinkInto(start: string, roots: readonly string[]): Promise<string | undefined> {
+  const stack = [start];
+  while (stack.length > 0) {
+    const p = stack.pop() as string;
+    const info = await lstat(p).catch(() => undefined);
+    if (!info) continue;
+    if (info.isSymbolicLink()) {
+      const target = await readlink(p);
+      if (path.isAbsolute(target) && roots.some((r) => target === r || target.startsWith(r + path.sep))) return p;
+    } else if (info.isDirectory()) {
+      for (const name of await readdir(p)) stack.push(path.join(p, name));
+    }
+  }
+  return undefined;
+}
+
+/** The first file below `outputs` of `worktree` that contains `needle` (relative), or undefined. */
+function grepFirst(needle: string, worktree: string, outputs: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn('grep', ['-r', '-l', '-F', '-m', '1', '--no-messages', '--', needle, ...outputs], { cwd: worktree, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('\n')) child.kill();
+    });
+    child.on('error', () => resolve(undefined));
+    child.on('close', () => resolve(out.split('\n')[0] || undefined));
+  });
+}
+
+/** `cp -a` (reflinked where the file system can) or `cp -al` (hard links) of a file or folder. */
+async function copyPath(from: string, to: string, how: 'copy' | 'link'): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  const info = await lstat(from);
+  const args = info.isDirectory() && !info.isSymbolicLink() ? [`${from}/.`, to] : [from, to];
+  if (info.isDirectory()) await mkdir(to, { recursive: true });
+  const flags = how === 'link' ? ['-a', '-l'] : ['-a', '--reflink=auto'];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('cp', [...flags, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cp ${args.join(' ')} failed: ${stderr.trim() || `exit ${code}`}`))));
+  });
+}
+
+function realpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Resolves with the promise, or with undefined once the signal fires. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    });
+  });
+}
+
+function short(key: string): string {
+  return key.slice(0, 12);
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
