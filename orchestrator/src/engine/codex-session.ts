@@ -4,6 +4,7 @@ import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import type { Manifest } from '../store/manifest.js';
+import { checkoutFreeEnv } from '../workspace/command-env.js';
 import { runCodexHome } from './codex-home-dir.js';
 import type { ModelSession } from './model-access.js';
 
@@ -29,6 +30,8 @@ export interface CodexSessionOptions {
   readonly codexHome?: string;
   readonly model: ModelSession;
   readonly env: NodeJS.ProcessEnv;
+  /** The user's repository: Codex gets `env` without what points into its checkout (`checkoutFreeEnv`). */
+  readonly repoRoot: string;
   readonly backend: Manifest['settings']['backend'];
   /** The most turns the session may run at once (`codexTurnsAtOnce`): sizes the server pool. */
   readonly turnsAtOnce: number;
@@ -36,6 +39,8 @@ export interface CodexSessionOptions {
 
 export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> {
   const codexHome = o.codexHome ?? (await runCodexHome(o.runsDir, o.runId));
+  // An agent's `python` or `jest` must not be the checkout's virtualenv or node_modules/.bin.
+  const env = checkoutFreeEnv(o.env, o.repoRoot);
   await writeCodexHome(codexHome, o.model.access);
   let held: string[] = [];
   let sink: ((text: string) => void) | undefined;
@@ -45,12 +50,12 @@ export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> 
   };
   let main: AgentBackend;
   if (o.backend === 'codex-mcp') {
-    const pool = new CodexMcpPool({ codexHome, env: o.env, onStderr }, o.turnsAtOnce);
+    const pool = new CodexMcpPool({ codexHome, env, onStderr }, o.turnsAtOnce);
     // A session with nothing to run (a resume that only finishes the run) starts no server.
     if (o.turnsAtOnce > 0) pool.warmUp();
     main = pool;
   } else {
-    main = new CodexExecBackend({ codexHome, env: o.env, onStderr });
+    main = new CodexExecBackend({ codexHome, env, onStderr });
   }
   return {
     codexHome,

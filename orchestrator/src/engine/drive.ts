@@ -21,6 +21,7 @@ import { describeStoreFailure, type StoreFailure } from '../store/store-failure.
 import { EscapeWatch } from '../workspace/escape-watch.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { TaskEnvironments } from '../workspace/environment.js';
+import { checkoutFreeEnv } from '../workspace/command-env.js';
 import { Budget } from './budget.js';
 import type { CodexSession } from './codex-session.js';
 import type { EngineObserver } from './events.js';
@@ -166,7 +167,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     const threadsHere = new Set<string>();
     const backendFor = (threadId: string | undefined): AgentBackend => {
       if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
-      return (resumer ??= new CodexExecBackend({ codexHome, env: o.env, onStderr }));
+      return (resumer ??= new CodexExecBackend({ codexHome, env: checkoutFreeEnv(o.env, m.repo.root), onStderr }));
     };
     if (m.settings.agents === true) {
       agents = await RoleAgents.open({ access: o.model.access, writer, env: o.env, codexHome });

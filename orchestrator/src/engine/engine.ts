@@ -109,6 +109,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
       ...(options.codexHome ? { codexHome: options.codexHome } : {}),
       model,
       env,
+      repoRoot,
       backend: backendName,
       turnsAtOnce: codexTurnsAtOnce(graph.tasks, concurrency),
     });

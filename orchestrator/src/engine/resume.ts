@@ -171,6 +171,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       runId: o.runId,
       model,
       env,
+      repoRoot: manifest.repo.root,
       backend: manifest.settings.backend,
       turnsAtOnce: runnable.length === 0 ? 0 : codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
     }).catch(async (e: unknown) => {

@@ -5,7 +5,7 @@ import { isAlive } from '../../src/core/process-tree.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { cli, startCli } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
-import { repoWithGraph, task } from '../helpers/run.js';
+import { repoWithGraph, task, worktreesOf } from '../helpers/run.js';
 import { git, tempDir } from '../helpers/temp.js';
 
 /** The only run in a repository's `.runs/`. */
@@ -154,7 +154,7 @@ tasks:
     const followUp = `Now v2.\n\n\`\`\`sh\nbash -c 'echo started > partial.txt; until [ -f ${gate} ]; do sleep 0.1; done; echo v2 > out.txt # ${marker}'\n\`\`\``;
     const { child, done } = startCli(['send', run.id, '--task', 'make', followUp], repo);
     // (The marker is in `send`'s own arguments too: wait for the file instead.)
-    await expect.poll(() => existsSync(path.join(run.dir, 'worktrees/make/partial.txt')), { timeout: 90_000, interval: 100 }).toBe(true);
+    await expect.poll(() => existsSync(path.join(worktreesOf(run.dir), 'make/partial.txt')), { timeout: 90_000, interval: 100 }).toBe(true);
     child.kill('SIGKILL');
     await done;
     writeFileSync(gate, '');

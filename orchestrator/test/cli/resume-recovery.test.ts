@@ -7,7 +7,7 @@ import type { Manifest } from '../../src/store/manifest.js';
 import { shellTask } from '../helpers/busy-run.js';
 import { cli } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
-import { repoWithGraph, runGraph, task } from '../helpers/run.js';
+import { repoWithGraph, runGraph, task, worktreesOf } from '../helpers/run.js';
 import { git, tempDir } from '../helpers/temp.js';
 
 // Resume finishes whatever the last session left undone, and recovers from what a kill -9 leaves
@@ -61,7 +61,7 @@ describe('resume finishes a run its last session left unfinished', () => {
     expect(readFileSync(path.join(runDir, 'runner.log'), 'utf8')).toContain('no task to run; finishing what the last session left undone (integration, final status, seal)');
     const verified = await cli(['verify', m.runId], repo, env);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
-    expect(existsSync(path.join(runDir, 'worktrees'))).toBe(false);
+    expect(existsSync(worktreesOf(runDir))).toBe(false);
   });
 
   it('killed after its final manifest but before its seal: resume seals it', { timeout: 120_000 }, async () => {
@@ -95,7 +95,7 @@ async function killedMidTask(): Promise<{ repo: string; runId: string; runDir: s
   const runDir = path.join(runsDir, runId);
   try {
     await expect.poll(() => processesWith(marker).length > 0, { timeout: 60_000, interval: 100 }).toBe(true);
-    await expect.poll(() => existsSync(path.join(runDir, 'worktrees', 'slow', 'partial.txt')), { timeout: 60_000, interval: 50 }).toBe(true);
+    await expect.poll(() => existsSync(path.join(worktreesOf(runDir), 'slow', 'partial.txt')), { timeout: 60_000, interval: 50 }).toBe(true);
   } finally {
     process.kill(-pid, 'SIGKILL');
   }
@@ -115,7 +115,7 @@ describe('resume after kill -9 recovers from stale git locks', () => {
   it("a git command killed mid-way left index.lock and branch locks: resume removes them, keeps the partial work, and completes", { timeout: 180_000 }, async () => {
     const { repo, runId, runDir, gate, marker } = await killedMidTask();
     try {
-      const admin = adminDirOf(repo, path.join(runDir, 'worktrees', 'slow'));
+      const admin = adminDirOf(repo, path.join(worktreesOf(runDir), 'slow'));
       const planted = [
         path.join(admin, 'index.lock'),
         path.join(repo, '.git', 'refs', 'heads', 'codex-orchestrator', 'tasks', runId, 'slow.lock'),
@@ -143,7 +143,7 @@ describe('resume after kill -9 recovers from stale git locks', () => {
   it('a lock some live process holds is left alone: resume says who holds it (exit 1, no stack trace), and resumes once it is free', { timeout: 180_000 }, async () => {
     const { repo, runId, runDir, gate, marker } = await killedMidTask();
     try {
-      const lock = path.join(adminDirOf(repo, path.join(runDir, 'worktrees', 'slow')), 'index.lock');
+      const lock = path.join(adminDirOf(repo, path.join(worktreesOf(runDir), 'slow')), 'index.lock');
       const holder = spawn('bash', ['-c', `exec 3>>"${lock}"; exec sleep 120`], { cwd: tempDir(), stdio: 'ignore' });
       ended.push(holder);
       await expect.poll(() => processesHolding(lock).includes(holder.pid as number), { timeout: 10_000, interval: 20 }).toBe(true);

@@ -209,7 +209,7 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     expect(t.status).toBe('succeeded');
     const diff = readRunFile(run.runDir, 'tasks/escape/diff.patch');
     // pwd ran in the worktree (the diff shows the file it wrote there, holding the worktree's path).
-    expect(diff).toMatch(new RegExp(`\\+\\+\\+ b/where\\.txt\\n@@ -0,0 \\+1 @@\\n\\+${path.join(run.ranIn, 'worktrees', 'escape').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+    expect(diff).toMatch(new RegExp(`\\+\\+\\+ b/where\\.txt\\n@@ -0,0 \\+1 @@\\n\\+${path.join(run.manifest.repo.worktrees ?? '', 'escape').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
     expect(readdirSync(elsewhere)).toEqual([]);
     // The sandbox stayed workspace-write: a write outside the worktree was refused.
     expect(existsSync(path.join(outside, 'escaped.txt'))).toBe(false);

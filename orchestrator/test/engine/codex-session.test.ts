@@ -23,7 +23,7 @@ describe("a session's Codex", () => {
   it("hands over what Codex wrote on stderr before the run log was there", async () => {
     const model = await openModelSession({}, 0);
     const codexHome = tempDir('co-session-');
-    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, backend: 'codex-mcp', turnsAtOnce: 1 });
+    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, repoRoot: codexHome, backend: 'codex-mcp', turnsAtOnce: 1 });
     try {
       // RUST_LOG=info makes `codex mcp-server` log its start-up on stderr.
       await new Promise((resolve) => setTimeout(resolve, 2000));

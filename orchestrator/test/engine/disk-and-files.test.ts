@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeRun } from '../../src/engine/engine.js';
@@ -7,7 +7,7 @@ import { atomicWrite, type AtomicWrite } from '../../src/store/atomic.js';
 import { Manifest } from '../../src/store/manifest.js';
 import { renderStoreFailure } from '../../src/store/store-failure.js';
 import { processesWith } from '../helpers/processes.js';
-import { readRunFile, repoWithGraph, runGraph } from '../helpers/run.js';
+import { readRunFile, repoWithGraph, runGraph, worktreesOf } from '../helpers/run.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Real Codex against the offline model; the disk is made to fail through the store's own write interface.
@@ -69,7 +69,7 @@ tasks:
     ]);
     expect(readRunFile(runDir, 'runner.log')).toContain(`run ${runId} stopped: the disk is full while writing ${diff}`);
     await expect.poll(() => processesWith(marker), { timeout: 10_000 }).toEqual([]);
-    expect(readdirSync(runDir)).not.toContain('worktrees');
+    expect(existsSync(worktreesOf(runDir))).toBe(false);
   });
 });
 
@@ -83,7 +83,8 @@ tasks:
   - id: planter
     role: builder
     prompt: "\`\`\`sh\\necho hi\\n\`\`\`"
-    verify: ["ln -s ${target} ../../tasks/planter/checks.json"]
+    verify:
+      - ln -s ${target} "$(echo $(git rev-parse --path-format=absolute --git-common-dir)/../.runs/*/tasks/planter)/checks.json"
 `);
     const result = await run(graph, runsDir);
     const runDir = onlyRun(runsDir);
@@ -99,7 +100,8 @@ tasks:
   - id: planter
     role: builder
     prompt: "\`\`\`sh\\necho hi\\n\`\`\`"
-    verify: ["ln -s ${outside} ../../tasks/victim"]
+    verify:
+      - ln -s ${outside} "$(echo $(git rev-parse --path-format=absolute --git-common-dir)/../.runs/*/tasks)/victim"
   - id: victim
     role: builder
     deps: [planter]

@@ -69,3 +69,14 @@ export function addFile(file: string, content: string): string {
 export function replaceLine(file: string, from: string, to: string): string {
   return ['      ```patch', '      *** Begin Patch', `      *** Update File: ${file}`, '      @@', `      -${from}`, `      +${to}`, '      *** End Patch', '      ```'].join('\n');
 }
+
+/** Where a run makes its task worktrees, as its manifest says (outside the repository). */
+export function worktreesOf(runDir: string): string {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
+    return manifest.repo.worktrees ?? path.join(runDir, 'worktrees');
+  } catch {
+    // Not written yet: a folder that does not exist.
+    return path.join(runDir, 'no-manifest-yet');
+  }
+}

@@ -6,7 +6,7 @@ import { isAlive } from '../../src/core/process-tree.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { shellTask } from '../helpers/busy-run.js';
 import { cli } from '../helpers/cli.js';
-import { repoWithGraph } from '../helpers/run.js';
+import { repoWithGraph, worktreesOf } from '../helpers/run.js';
 import { git } from '../helpers/temp.js';
 import { figure, scaled } from './battery.js';
 
@@ -73,7 +73,7 @@ describe('R14 kill -9 in the finalization window', () => {
       const files = branch ? git(repo, 'ls-tree', '--name-only', `${branch}:out`).split('\n') : [];
       if (files.length !== WIDTH) problems.push(`run ${n}: integration branch holds ${files.length} of ${WIDTH} results`);
       if (JSON.stringify(m.tasks.map((t) => t.attempts.length)) !== JSON.stringify(attemptsAtKill)) problems.push(`run ${n}: a task ran again`);
-      if (existsSync(path.join(runDir, 'worktrees'))) problems.push(`run ${n}: worktrees left`);
+      if (existsSync(worktreesOf(runDir))) problems.push(`run ${n}: worktrees left`);
       const verified = await cli(['verify', runId], repo, env);
       if (verified.code !== 0) problems.push(`run ${n}: verify exited ${verified.code}: ${verified.stdout.trim().split('\n')[0]}`);
     }

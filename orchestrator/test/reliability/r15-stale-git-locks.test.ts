@@ -6,7 +6,7 @@ import { isAlive } from '../../src/core/process-tree.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { shellTask } from '../helpers/busy-run.js';
 import { cli } from '../helpers/cli.js';
-import { repoWithGraph } from '../helpers/run.js';
+import { repoWithGraph, worktreesOf } from '../helpers/run.js';
 import { git } from '../helpers/temp.js';
 import { figure, random, scaled, seedFor } from './battery.js';
 
@@ -43,7 +43,7 @@ function readManifest(runDir: string): Manifest | undefined {
 function plantLocks(repo: string, runId: string, runDir: string): string[] {
   const planted: string[] = [];
   const admin = path.join(repo, '.git', 'worktrees');
-  const worktrees = path.join(runDir, 'worktrees');
+  const worktrees = worktreesOf(runDir);
   for (const name of existsSync(admin) ? readdirSync(admin) : []) {
     const gitdir = readFileSync(path.join(admin, name, 'gitdir'), 'utf8').trim();
     if (!gitdir.startsWith(worktrees + path.sep)) continue;

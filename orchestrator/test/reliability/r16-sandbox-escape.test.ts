@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { cli } from '../helpers/cli.js';
-import { repoWithGraph, runGraph, task } from '../helpers/run.js';
+import { repoWithGraph, runGraph, task, worktreesOf } from '../helpers/run.js';
 import { tempDir } from '../helpers/temp.js';
 import { figure } from './battery.js';
 
@@ -54,23 +54,23 @@ describe('R16 sandbox escape', () => {
       writeFileSync(graph, shellGraph([
         `echo escaped > ${path.join(repo, 'README.md')}`,
         `echo escaped > ${path.join(repo, '.git', 'hooks', 'pre-commit')}`,
-        'echo escaped > ../../escape-run.txt',
+        `echo escaped > ${path.join(runsDir, 'escape-run.txt')}`,
         `echo escaped > ${slashTmp}`,
         `echo escaped > ${userTmpFile}`,
       ]));
       tally.attempted += 5;
       const readmeBefore = readFileSync(path.join(repo, 'README.md'), 'utf8');
-      const { manifest, runDir } = await runGraph(graph, runsDir, { backend, env: { TMPDIR: userTmp } });
+      const { manifest } = await runGraph(graph, runsDir, { backend, env: { TMPDIR: userTmp } });
       const esc = task(manifest, 'esc');
-      const rel = path.relative(repo, path.join(runDir, 'escape-run.txt'));
+      const rel = path.relative(repo, path.join(runsDir, 'escape-run.txt'));
 
       const denied = (esc.sandboxDenials ?? []).map((d) => d.path);
       tally.denied += denied.length;
-      const changed = [readFileSync(path.join(repo, 'README.md'), 'utf8') !== readmeBefore, ...[path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runDir, 'escape-run.txt'), slashTmp, userTmpFile].map(existsSync)];
+      const changed = [readFileSync(path.join(repo, 'README.md'), 'utf8') !== readmeBefore, ...[path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runsDir, 'escape-run.txt'), slashTmp, userTmpFile].map(existsSync)];
       tally.escaped += changed.filter(Boolean).length;
 
       expect(changed).toEqual([false, false, false, false, false]);
-      expect(denied).toEqual([path.join(repo, 'README.md'), path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runDir, 'escape-run.txt'), slashTmp, userTmpFile]);
+      expect(denied).toEqual([path.join(repo, 'README.md'), path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runsDir, 'escape-run.txt'), slashTmp, userTmpFile]);
       expect(esc.sandboxDenials?.every((d) => d.message === 'Read-only file system')).toBe(true);
       expect(esc.status).toBe('failed');
       expect(esc.reason).toBe('sandbox-escape');
@@ -107,7 +107,7 @@ describe('R16 sandbox escape', () => {
       }
       writeFileSync(path.join(repo, 'notes.txt'), 'written during the turn\n');
       const runId = readdirSync(runsDir).find((n) => n !== 'index.json' && !n.startsWith('.')) ?? '';
-      writeFileSync(path.join(runsDir, runId, 'worktrees', 'esc', 'go'), '');
+      writeFileSync(path.join(worktreesOf(path.join(runsDir, runId)), 'esc', 'go'), '');
       const { manifest } = await running;
       const esc = task(manifest, 'esc');
       if (esc.reason === 'sandbox-escape') tally.detected += 1;
