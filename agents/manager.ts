@@ -102,7 +102,7 @@ export async function plan(runtime: AgentRuntime, request: PlanRequest): Promise
       problems = `the answer is not JSON (${jsonError(rawText) ?? failure.message}):\n${excerpt(rawText)}`;
     }
     if (answer !== undefined) {
-      const checked = checkPlannedGraph(answer, request.context);
+      const checked = await checkPlannedGraph(answer, request.context);
       if (checked.ok) return ok({ ...checked.value, attempts: attempt, usage });
       problems = checked.error.problems;
     }

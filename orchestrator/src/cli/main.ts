@@ -115,7 +115,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
       const { validateCommand } = await import('./commands/validate.js');
-      return validateCommand(one(positionals, 'graph file'), values.json, out);
+      return validateCommand(one(positionals, 'graph file'), path.dirname(resolveRunsDir(values['runs-dir'])), values.json, out);
     }
     case 'plan': {
       const { values, positionals } = parse(rest, { pattern: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } });

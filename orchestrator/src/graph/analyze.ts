@@ -174,13 +174,14 @@ function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSo
   if (typeof task.cwd === 'string' && task.cwd !== '') {
     const position = positions.valueAt(['tasks', task.index, 'cwd']);
     const got = JSON.stringify(task.cwd);
-    if (posix.isAbsolute(task.cwd) || win32.isAbsolute(task.cwd)) {
+    const problem = cwdProblem(task.cwd);
+    if (problem === 'absolute') {
       out.push({
         position,
         message: `"cwd" must be relative to the repository (got ${got})`,
         hint: 'write it from the repository root, e.g. "packages/api"',
       });
-    } else if (normaliseCwd(task.cwd)?.split('/')[0] === '..') {
+    } else if (problem === 'outside') {
       out.push({
         position,
         message: `"cwd" must stay inside the repository (got ${got})`,
@@ -289,8 +290,14 @@ function isBlank(value: unknown): boolean {
   return typeof value === 'string' && value.trim() === '';
 }
 
+/** Why a `cwd` cannot be used as written: an absolute path, or one that leads out of the repository. */
+export function cwdProblem(cwd: string): 'absolute' | 'outside' | undefined {
+  if (posix.isAbsolute(cwd) || win32.isAbsolute(cwd)) return 'absolute';
+  return normaliseCwd(cwd)?.split('/')[0] === '..' ? 'outside' : undefined;
+}
+
 /** `a//b/./c/` -> `a/b/c`; undefined for the repository root itself. */
-function normaliseCwd(cwd: string): string | undefined {
+export function normaliseCwd(cwd: string): string | undefined {
   const normal = posix.normalize(cwd.replace(/\\/g, '/')).replace(/\/+$/, '');
   return normal === '.' || normal === '' ? undefined : normal;
 }

@@ -5,7 +5,8 @@ import { err, type Result } from '../core/result.js';
 import type { Diagnostic } from '../core/source-position.js';
 import { analyzeGraph, type FileProbe } from './analyze.js';
 import type { AnalyzedGraph } from './analyzed.js';
-import { graphFormat, parseGraphSource } from './parse.js';
+import { graphFormat, parseGraphSource, type ParsedGraphSource } from './parse.js';
+import { graphReferences, type GraphCheck } from './references.js';
 
 /** Why a graph file could not be loaded. `file` is always absolute. */
 export type GraphLoadFailure =
@@ -17,8 +18,11 @@ export type GraphLoadFailure =
 /** The failures that need no file system: the text was there but is not a usable graph. */
 export type GraphSourceFailure = Extract<GraphLoadFailure, { reason: 'unsupported-extension' | 'invalid' }>;
 
-/** Reads, parses and analyzes a graph file (`.yaml`, `.yml` or `.json`). */
-export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, GraphLoadFailure>> {
+/**
+ * Reads, parses and analyzes a graph file (`.yaml`, `.yml` or `.json`); with `checks`, also what
+ * it refers to outside itself (see `checkGraphSource`).
+ */
+export async function loadGraph(file: string, checks: readonly GraphCheck[] = []): Promise<Result<AnalyzedGraph, GraphLoadFailure>> {
   const absolute = resolve(file);
   let bytes: Buffer;
   try {
@@ -35,7 +39,7 @@ export async function loadGraph(file: string): Promise<Result<AnalyzedGraph, Gra
   } catch {
     return err(notUtf8(absolute, bytes));
   }
-  return analyzeGraphSource(absolute, source, diskProbe);
+  return checkGraphSource(absolute, source, diskProbe, checks);
 }
 
 /** Looks at the disk: what `loadGraph` uses to check the files a graph names. */
@@ -87,11 +91,44 @@ function notUtf8(file: string, bytes: Uint8Array): GraphLoadFailure {
  * (`settings.repo`, `instructionsFile`). With `files`, referenced files must exist.
  */
 export function analyzeGraphSource(file: string, source: string, files?: FileProbe): Result<AnalyzedGraph, GraphSourceFailure> {
+  return analyzeStage(file, source, files).result;
+}
+
+/**
+ * `analyzeGraphSource`, then `checks` of what the graph refers to outside its file (its
+ * repository, its checklists). Their problems are reported with the analyzer's, in one report:
+ * the checks run whenever the file parses, also when the analyzer has found problems.
+ */
+export async function checkGraphSource(
+  file: string,
+  source: string,
+  files: FileProbe | undefined,
+  checks: readonly GraphCheck[],
+): Promise<Result<AnalyzedGraph, GraphSourceFailure>> {
+  const { absolute, parsed, result } = analyzeStage(file, source, files);
+  if (parsed === undefined || checks.length === 0) return result;
+  const references = graphReferences(absolute, parsed);
+  const found = (await Promise.all(checks.map((check) => check(references)))).flat();
+  if (found.length === 0) return result;
+  const earlier = result.ok || result.error.reason !== 'invalid' ? [] : result.error.diagnostics;
+  const diagnostics = [...earlier, ...found].sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
+  return err({ reason: 'invalid', file: absolute, source, diagnostics });
+}
+
+/** The analyzer's answer, and the parsed file when it parses (what the checks of references read). */
+function analyzeStage(
+  file: string,
+  source: string,
+  files: FileProbe | undefined,
+): { absolute: string; parsed: ParsedGraphSource | undefined; result: Result<AnalyzedGraph, GraphSourceFailure> } {
   const absolute = resolve(file);
   const format = graphFormat(absolute);
-  if (format === undefined) return err({ reason: 'unsupported-extension', file: absolute });
+  if (format === undefined) return { absolute, parsed: undefined, result: err({ reason: 'unsupported-extension', file: absolute }) };
   const parsed = parseGraphSource(absolute, source, format);
   const analyzed = parsed.ok ? analyzeGraph(absolute, source, parsed.value, files) : parsed;
-  if (analyzed.ok) return analyzed;
-  return err({ reason: 'invalid', file: absolute, source, diagnostics: analyzed.error });
+  return {
+    absolute,
+    parsed: parsed.ok ? parsed.value : undefined,
+    result: analyzed.ok ? analyzed : err({ reason: 'invalid', file: absolute, source, diagnostics: analyzed.error }),
+  };
 }

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../core/result.js';
 import type { AnalyzedGraph } from '../graph/analyzed.js';
-import { analyzeGraphSource, diskProbe } from '../graph/load.js';
+import { checkRepository } from '../graph/check-repo.js';
+import { checkGraphSource, diskProbe } from '../graph/load.js';
 import { renderGraphLoadFailure } from '../graph/render.js';
 import { renderGraphYaml, type PlanPaths } from './plan-files.js';
 
@@ -30,9 +31,14 @@ export interface PlanContext {
   readonly displayRoot: string;
 }
 
-export function checkPlannedGraph(answer: unknown, context: PlanContext): Result<PlannedGraph, PlanProblems> {
+/**
+ * The answer as the graph file it becomes, checked as `validate` checks one, against the
+ * repository too (each task's folder and scripts at the base commit). Its checklist links are
+ * not looked up: `plan` writes that checklist beside the graph.
+ */
+export async function checkPlannedGraph(answer: unknown, context: PlanContext): Promise<Result<PlannedGraph, PlanProblems>> {
   const yaml = renderGraphYaml(complete(answer, context), context.header);
-  const analyzed = analyzeGraphSource(context.paths.graphFile, yaml, diskProbe);
+  const analyzed = await checkGraphSource(context.paths.graphFile, yaml, diskProbe, [checkRepository]);
   if (!analyzed.ok) return err({ problems: renderGraphLoadFailure(analyzed.error, { cwd: context.displayRoot }) });
   return ok({ graph: analyzed.value, yaml });
 }

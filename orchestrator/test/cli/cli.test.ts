@@ -37,6 +37,59 @@ describe('codex-orchestrator CLI', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'invalid', problems: [{ line: 5, column: 12 }] });
   });
 
+  it('validate and run: a graph whose folders, scripts or checklist do not exist is refused with all its problems, exit 2, and no run starts', async () => {
+    const graph = [
+      'tasks:',
+      '  - id: build',
+      '    role: builder',
+      '    cwd: ap',
+      '    prompt: "```sh\\necho built > built.txt\\n```"',
+      '  - id: check',
+      '    role: tester',
+      '    deps: [build]',
+      '    cwd: app',
+      '    prompt: "```sh\\nls\\n```"',
+      '    verify: [npm test, npm run check]',
+      '    checklist: tasks/tasks-app.md#chek',
+      '',
+    ].join('\n');
+    const { repo } = repoWithGraph(graph, {
+      'app/package.json': '{ "name": "app", "scripts": { "test": "node --test", "lint": "true" } }\n',
+      'tasks/tasks-app.md': '# App\n\n- [ ] build: Build it\n- [ ] check: Check it\n',
+    });
+    const expected = `graph.yaml:4:10: error: cwd "ap" of task "build" does not exist in the base commit (HEAD)
+    4 |     cwd: ap
+      |          ^^
+  hint: did you mean "app"? the path is relative to the repository root
+
+graph.yaml:11:24: error: verify command of task "check" runs "npm run check", but app/package.json has no script "check" in the base commit (HEAD)
+   11 |     verify: [npm test, npm run check]
+      |                        ^^^^^^^^^^^^^
+  hint: its scripts are: test, lint; add the script and commit it, or fix the command
+
+graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the checklist of task "check")
+   12 |     checklist: tasks/tasks-app.md#chek
+      |                ^^^^^^^^^^^^^^^^^^^^^^^
+  hint: did you mean "check"? an item matches when its text starts with "chek" followed by ":", a space or the end of the line (case-sensitive)
+  note: tasks/tasks-app.md:3:1: an item: [ ] build: Build it
+  note: tasks/tasks-app.md:4:1: an item: [ ] check: Check it
+
+3 problems in graph.yaml
+`;
+    const validate = await cli(['validate', 'graph.yaml'], repo);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toBe(expected);
+    const json = await cli(['validate', 'graph.yaml', '--json'], repo);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'invalid', problems: [{ line: 4, column: 10 }, { line: 11, column: 24 }, { line: 12, column: 16 }] });
+    for (const args of [['run', 'graph.yaml'], ['run', 'graph.yaml', '--detach', '--json']]) {
+      const run = await cli(args, repo);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toBe(expected);
+      expect(run.stdout, args.join(' ')).toBe('');
+    }
+    expect(existsSync(path.join(repo, '.runs'))).toBe(false);
+  });
+
   it('bad usage exits 2 with a hint and no stack trace', async () => {
     const { repo } = repoWithGraph(GRAPH);
     for (const args of [['frobnicate'], ['run'], ['run', 'graph.yaml', '--concurrency', '0'], ['run', 'graph.yaml', '--backend', 'x'], ['poll', 'not-a-run'], ['poll', 'latest'], ['run', 'missing.yaml']]) {

@@ -62,6 +62,19 @@ describe('retry', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('error: the run has no task "nope"\n  hint: its tasks are: slow, after\n');
 
+    // The graph file read again is checked as `validate` checks it, its repository too.
+    writeFileSync(graph, timingOutGraph('2m').replace('    timeout:', '    cwd: nowhere\n    timeout:'));
+    const refused = await cli(['retry', runId, '--task', 'slow', '--reload'], repo);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`graph.yaml:4:10: error: cwd "nowhere" of task "slow" does not exist in the base commit (HEAD)
+    4 |     cwd: nowhere
+      |          ^^^^^^^
+  hint: the path is relative to the repository root; tasks start from the base commit, so create the folder and commit it, or fix the path
+
+1 problem in graph.yaml
+  hint: fix the graph file, or retry without --reload to keep the task's settings as run
+`);
+
     writeFileSync(graph, timingOutGraph('2m'));
     const retried = await cli(['retry', runId, '--task', 'slow', '--reload'], repo);
     expect(retried.code, retried.stderr).toBe(0);

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/package-info.js';
 import { loadGraph } from '../../src/graph/load.js';
+import { checkPlannedGraph } from '../../src/planning/check-plan.js';
 import { planPaths, slugify, titleOf } from '../../src/planning/plan-files.js';
 import { instantiate, listPatterns, loadPattern, patternDirs } from '../../src/planning/patterns.js';
-import { tempDir, writeFiles } from '../helpers/temp.js';
+import { tempDir, tempRepo, writeFiles } from '../helpers/temp.js';
 
 describe('planning files', () => {
   it('makes slugs and titles from descriptions', () => {
@@ -25,6 +26,28 @@ describe('planning files', () => {
     expect(planPaths(root, 'x', 'plans/mine.yml', '/p/sub')).toMatchObject({ ok: true, value: { slug: 'mine', graphFile: '/p/sub/plans/mine.yml', checklistRef: 'sub/plans/tasks-mine.md' } });
     expect(planPaths(root, 'x', 'mine.json', '/p')).toMatchObject({ ok: false });
     expect(planPaths(root, 'x', '/elsewhere/mine.yaml', '/p')).toMatchObject({ ok: false });
+  });
+});
+
+describe('checking a planned graph', () => {
+  it('checks its folders and scripts in the repository, as validate does, but not the checklist plan is about to write', async () => {
+    const repo = tempRepo({ 'README.md': '# test\n', 'app/package.json': '{ "scripts": { "test": "node --test" } }\n' });
+    const paths = planPaths(repo, 'Add shout', undefined, repo);
+    if (!paths.ok) throw new Error(paths.error);
+    const context = { paths: paths.value, description: 'Add shout', header: ['Planned.'], displayRoot: repo };
+    const planned = (cwd: string): unknown => ({ tasks: [{ id: 'build', role: 'builder', prompt: 'Build it', cwd, verify: ['npm test'] }] });
+    expect((await checkPlannedGraph(planned('app'), context)).ok).toBe(true);
+    expect(await checkPlannedGraph(planned('src'), context)).toEqual({
+      ok: false,
+      error: {
+        problems: `tasks/add-shout.yaml:9:10: error: cwd "src" of task "build" does not exist in the base commit (HEAD)
+    9 |     cwd: src
+      |          ^^^
+  hint: the path is relative to the repository root; tasks start from the base commit, so create the folder and commit it, or fix the path
+
+1 problem in tasks/add-shout.yaml`,
+      },
+    });
   });
 });
 

@@ -1,11 +1,12 @@
 import type { RetryReplyData } from '../../engine/live-requests.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
-import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import { describeChanges, planRetry, renderRetryFailure, requestRetry, retryable, type RetryPlan } from '../../review/retry.js';
+import { projectRootOf } from '../../review/project.js';
 import { readRunGraph } from '../../review/run-graph.js';
 import type { Manifest } from '../../store/manifest.js';
 import { readManifest, renderReadFailure } from '../../store/read.js';
+import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
 import { changeRun } from '../run-change.js';
 import { displayPath, namedRun } from '../runs-dir.js';
@@ -82,7 +83,7 @@ async function retryPlan(manifest: Manifest, runDir: string, o: RetryOptions, ou
   }
   const task = asRun.value.tasks.find((t) => t.id === o.taskId) as AnalyzedTask;
   if (!o.reload) return planRetry(manifest, task, undefined);
-  const loaded = await loadGraph(manifest.graph.path);
+  const loaded = await loadCheckedGraph(manifest.graph.path, projectRootOf(o.runsDir));
   if (!loaded.ok) {
     out.info(renderGraphLoadFailure(loaded.error));
     out.info(`  hint: fix the graph file, or retry without --reload to keep the task's settings as run`);

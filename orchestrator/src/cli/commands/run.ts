@@ -5,12 +5,13 @@ import { newRunId, type RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
-import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
+import { projectRootOf } from '../../review/project.js';
 import { RunLayout } from '../../store/layout.js';
 import type { Manifest } from '../../store/manifest.js';
 import { renderLockFailure } from '../../store/run-lock.js';
+import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
@@ -34,7 +35,8 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(o: RunCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
-  const loaded = await loadGraph(o.graphFile);
+  // Checked before anything is written: a graph with a problem never starts a run.
+  const loaded = await loadCheckedGraph(o.graphFile, projectRootOf(o.runsDir));
   if (!loaded.ok) {
     out.info(renderGraphLoadFailure(loaded.error));
     return Exit.usage;

@@ -1,10 +1,11 @@
-import { loadGraph } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
+import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
 
-export async function validateCommand(file: string, json: boolean, out: Output): Promise<number> {
-  const loaded = await loadGraph(file);
+/** `validate`: the graph file, its repository at the base commit and its checklists (relative to `projectRoot`). */
+export async function validateCommand(file: string, projectRoot: string, json: boolean, out: Output): Promise<number> {
+  const loaded = await loadCheckedGraph(file, projectRoot);
   if (!loaded.ok) {
     if (json) {
       const f = loaded.error;
