@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
+import { taskTimes } from '../store/timings.js';
 import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
 import { readRunGraph } from './run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
@@ -25,6 +26,10 @@ export interface ReviewTask {
   reason: string | null;
   message: string | null;
   attempts: number;
+  /** Working time (the attempts' durations added up); null when it never worked. */
+  workMs: number | null;
+  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
+  waitMs: number | null;
   checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
   diff: DiffStat | null;
   /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
@@ -92,6 +97,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
       sandboxDenials: t.sandboxDenials ?? [],
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
+      ...taskTimes(t, Date.now()),
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
     };
     if (onlyTask !== undefined) {
@@ -172,6 +178,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     }
     field('changes', t.diff ? `${t.diff.files} file${t.diff.files === 1 ? '' : 's'}, +${t.diff.insertions} -${t.diff.deletions}` : 'none recorded');
     field('verdict', t.verdict === null ? 'none' : verdictLine(t.verdict));
+    if (t.workMs !== null || t.waitMs !== null) field('time', timeLine(t.workMs, t.waitMs));
     if (t.tokens) field('tokens', `${t.tokens.total} (Codex ${t.tokens.codex}, agents ${t.tokens.agents})`);
     if (t.reviews.length === 0) field('reviews', 'none');
     t.reviews.forEach((r, i) => field(i === 0 ? 'reviews' : '', reviewLine(r)));
@@ -213,4 +220,10 @@ function verdictLine(v: NonNullable<ReviewTask['verdict']>): string {
   }
   const text = JSON.stringify(c);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** `worked 15s, waited 4m00s` (waiting: between attempts, or a gate until its decision). */
+function timeLine(workMs: number | null, waitMs: number | null): string {
+  const worked = workMs === null ? 'no work' : `worked ${formatDuration(workMs)}`;
+  return waitMs === null ? worked : `${worked}, waited ${formatDuration(waitMs)}`;
 }
