@@ -13,7 +13,7 @@ import { effectiveTask } from '../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout } from '../store/layout.js';
-import { describeCounts, gatesAwaiting, type Manifest, type RunFailureReason, type RunStatus } from '../store/manifest.js';
+import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../store/manifest.js';
 import { parseRoleText, sectionFor } from '../roles/instructions.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
@@ -376,10 +376,10 @@ function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: 
   const c = m.counts;
   const bad = c.failed + c.cancelled + c.rejected;
   if (budgetMessage) return { status: 'failed', reason: 'budget-exceeded', message: `${budgetMessage}${bad > c.cancelled ? `; ${bad - c.cancelled} task(s) failed` : ''}` };
-  if (bad > 0) return { status: 'failed', reason: 'tasks-failed', message: describeCounts(c) };
-  const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
-  if (awaiting.length > 0) return { status: 'awaiting-approval', reason: undefined, message: gatesAwaiting(awaiting) };
-  return { status: 'succeeded', reason: undefined, message: undefined };
+  const settled = settledRunStatus(c);
+  if (settled.status === 'failed') return { ...settled, message: describeCounts(c) };
+  if (settled.status === 'awaiting-approval') return { ...settled, message: gatesAwaiting(m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id)) };
+  return { ...settled, message: undefined };
 }
 
 /** The `## Codex` section of `agents/<role>.md`, given to Codex as developer instructions. */

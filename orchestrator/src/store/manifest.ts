@@ -388,6 +388,17 @@ export function describeCounts(counts: Readonly<Record<string, number>>): string
   return parts.length > 0 ? parts.join(', ') : 'no tasks';
 }
 
+/**
+ * How a run whose tasks have all settled ended, by its counts: `failed` when any failed, was
+ * cancelled or rejected, else `awaiting-approval` while gates wait, else `succeeded`. (A stop, the
+ * run timeout and the budget are the session's to say: see `engine/drive.ts`.)
+ */
+export function settledRunStatus(counts: Readonly<Record<TaskStatus, number>>): { status: 'failed' | 'awaiting-approval' | 'succeeded'; reason: 'tasks-failed' | undefined } {
+  if (counts.failed + counts.cancelled + counts.rejected > 0) return { status: 'failed', reason: 'tasks-failed' };
+  if (counts['awaiting-approval'] > 0) return { status: 'awaiting-approval', reason: undefined };
+  return { status: 'succeeded', reason: undefined };
+}
+
 /** `gate sign-off awaits approval`, `gates a, b await approval`. */
 export function gatesAwaiting(ids: readonly string[]): string {
   return ids.length === 1 ? `gate ${ids[0]} awaits approval` : `gates ${ids.join(', ')} await approval`;

@@ -6,7 +6,7 @@ import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, ty
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { gatesAwaiting, type Manifest, type Review } from '../../store/manifest.js';
+import { countTasks, describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type Review } from '../../store/manifest.js';
 import { endRunWait } from '../../store/timings.js';
 import { readManifest, renderReadFailure } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
@@ -117,8 +117,21 @@ function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 're
     return;
   }
   endRunWait(m, new Date(effect.review.at).getTime());
+  // Nothing left to run (a rejected gate without dependents, say): the run has ended, and says how.
+  const settled = m.tasks.every((t) => SETTLED.has(t.status) && t.followUp === undefined);
+  if (settled) {
+    const end = settledRunStatus(countTasks(m.tasks));
+    m.status = end.status;
+    if (end.reason) m.reason = end.reason;
+    if (end.status === 'failed') m.message = describeCounts(countTasks(m.tasks));
+    else delete m.message;
+    return;
+  }
   m.message = `${decided}; no gate awaits approval now: continue the run with: codex-orchestrator resume ${m.runId}`;
 }
+
+/** Task states nothing more comes of without a new command (`retry`, `send`, a rejection). */
+const SETTLED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'approved', 'rejected']);
 
 /** Hands the decision to the orchestrator working on the run and reports its answer. */
 async function decideThroughInbox(o: DecideOptions, runId: string, runDir: string, owner: LockOwner, out: Output): Promise<number> {
