@@ -26,10 +26,6 @@ export interface ReviewTask {
   reason: string | null;
   message: string | null;
   attempts: number;
-  /** Working time (the attempts' durations added up); null when it never worked. */
-  workMs: number | null;
-  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
-  waitMs: number | null;
   checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
   diff: DiffStat | null;
   /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
@@ -46,6 +42,10 @@ export interface ReviewTask {
   fixAttempts: number;
   /** Tokens of every attempt: all, Codex's, the role agents'. */
   tokens: { total: number; codex: number; agents: number } | null;
+  /** Working time (the attempts' durations added up); null when it never worked. */
+  workMs: number | null;
+  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
+  waitMs: number | null;
   /** Only with `--task`: the whole diff. */
   diffText?: string | null;
   /** Only with `--task`: the last lines of the log. */
@@ -97,8 +97,8 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
       sandboxDenials: t.sandboxDenials ?? [],
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
-      ...taskTimes(t, Date.now()),
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
+      ...taskTimes(t, Date.now()),
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -224,6 +224,7 @@ function verdictLine(v: NonNullable<ReviewTask['verdict']>): string {
 
 /** `worked 15s, waited 4m00s` (waiting: between attempts, or a gate until its decision). */
 function timeLine(workMs: number | null, waitMs: number | null): string {
-  const worked = workMs === null ? 'no work' : `worked ${formatDuration(workMs)}`;
-  return waitMs === null ? worked : `${worked}, waited ${formatDuration(waitMs)}`;
+  const waited = waitMs === null ? undefined : `waited ${formatDuration(waitMs)}`;
+  if (workMs === null) return waited ?? '';
+  return waited ? `worked ${formatDuration(workMs)}, ${waited}` : `worked ${formatDuration(workMs)}`;
 }
