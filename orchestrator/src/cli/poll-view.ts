@@ -23,10 +23,6 @@ export interface PollTask {
   attempts: number;
   /** From the first attempt's start to the latest one's end (or now): working and waiting together. */
   durationMs: number | null;
-  /** Working time: the attempts' durations added up (a running one up to now); null when it never worked. */
-  workMs: number | null;
-  /** Time between attempts (a rework, a retry), or a gate's wait for its decision; null when it never waited. */
-  waitMs: number | null;
   threadId: string | null;
   diff: DiffStat | null;
   checks: { passed: number; failed: number; total: number } | null;
@@ -43,6 +39,10 @@ export interface PollTask {
   triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
   /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
   sandboxDenials: SandboxDenial[];
+  /** Working time: the attempts' durations added up (a running one up to now); null when it never worked. */
+  workMs: number | null;
+  /** Time between attempts (a rework, a retry), or a gate's wait for its decision; null when it never waited. */
+  waitMs: number | null;
 }
 
 export interface TokenCount {
@@ -63,10 +63,6 @@ export interface PollDocument {
   finishedAt: string | null;
   heartbeatAt: string;
   durationMs: number;
-  /** How much of `durationMs` the run waited for reviewers at gates (a wait still going on included). */
-  waitMs: number;
-  /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */
-  waiting: { gates: string[]; live: boolean; pid: number | null } | null;
   counts: Record<string, number>;
   usage: TokenCount;
   integration: { branch: string; commit: string; merged: string[]; skipped: { taskId: string; reason: string }[] } | null;
@@ -79,6 +75,10 @@ export interface PollDocument {
   agents: boolean;
   /** The run's token budget, when it has one. */
   budget: { maxTokens: number; used: number; remaining: number; reached: boolean; reachedAt: string | null } | null;
+  /** How long the run waited for reviewers at gates (a wait still going on included). */
+  waitMs: number;
+  /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */
+  waiting: { gates: string[]; live: boolean; pid: number | null } | null;
 }
 
 const tokens = (u: Usage): TokenCount => ({ input: u.input, output: u.output, total: u.total });
@@ -102,8 +102,6 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
     finishedAt: m.finishedAt ?? null,
     heartbeatAt: m.heartbeatAt,
     durationMs: m.durationMs ?? Math.max(0, now - new Date(m.startedAt).getTime()),
-    waitMs: runWaitMs(m, now),
-    waiting: m.status === 'awaiting-approval' && awaiting.length > 0 ? { gates: awaiting, live: orchestratorPid !== undefined, pid: orchestratorPid ?? null } : null,
     counts: m.counts,
     usage: tokens(m.usage),
     integration: m.integration ?? null,
@@ -116,7 +114,6 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
       message: t.message ?? null,
       attempts: t.attempts.length,
       durationMs: taskDuration(t, now),
-      ...taskTimes(t, now),
       threadId: t.threadId ?? null,
       diff: t.diffStat ?? null,
       checks: t.checks ? checkCounts(t.checks) : null,
@@ -136,6 +133,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
         : null,
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
       sandboxDenials: t.sandboxDenials ?? [],
+      ...taskTimes(t, now),
     })),
     reason: m.reason ?? null,
     codexUsage: tokens(codexUsage),
@@ -150,6 +148,8 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
           reachedAt: m.budget.reachedAt ?? null,
         }
       : null,
+    waitMs: runWaitMs(m, now),
+    waiting: m.status === 'awaiting-approval' && awaiting.length > 0 ? { gates: awaiting, live: orchestratorPid !== undefined, pid: orchestratorPid ?? null } : null,
   };
 }
 
