@@ -76,8 +76,8 @@ describe('codex-orchestrator CLI', () => {
     expect(JSON.parse(script.out)).toMatchObject({ runId: doc.runId, status: 'succeeded' });
     const table = await cli(['poll', doc.runId], repo);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+DURATION\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
-    expect(table.stdout).toMatch(/^make-file\s+builder\s+succeeded\s+1\s+\S+\s+\+1 -0 \(1 file\)\s+1\/1 ok\s+-\s+\d+$/m);
+    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+WORKED\s+WAITED\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
+    expect(table.stdout).toMatch(/^make-file\s+builder\s+succeeded\s+1\s+\S+\s+-\s+\+1 -0 \(1 file\)\s+1\/1 ok\s+-\s+\d+$/m);
   });
 
   it('run exits 1 when a task fails', async () => {
