@@ -6,6 +6,7 @@ import { terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { fromExecLine } from './codex-events.js';
+import { followRolloutUsage } from './codex-rollout.js';
 
 /**
  * The `codex-exec` backend: one `codex exec --json` process per turn, and
@@ -47,6 +48,10 @@ export class CodexExecBackend implements AgentBackend {
       let finalMessage = '';
       let lastError: string | undefined;
       let turnFailed = false;
+      // Usage while the turn works, from the thread's rollout file; exec's own figure at the end.
+      const rollout = followRolloutUsage(this.options.codexHome, request.threadId, (turn) => {
+        request.onEvent({ type: 'usage', usage: usage ? addUsage(usage, turn) : turn }, { type: 'rollout.token_count', turn_usage: turn });
+      });
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
         let raw: unknown;
@@ -57,11 +62,15 @@ export class CodexExecBackend implements AgentBackend {
           return;
         }
         const event = fromExecLine(raw);
-        if (event?.type === 'thread-started' && event.threadId) threadId = event.threadId;
+        if (event?.type === 'thread-started' && event.threadId) {
+          threadId = event.threadId;
+          rollout.thread(event.threadId);
+        }
         if (event?.type === 'message') finalMessage = event.text;
         if (event?.type === 'error') lastError = event.message;
         if ((raw as { type?: string }).type === 'turn.failed') turnFailed = true;
         if (event?.type === 'usage') {
+          rollout.stop();
           // exec reports one turn's usage; a task's figure is the sum of its turns.
           usage = usage ? addUsage(usage, event.usage) : event.usage;
           request.onEvent({ type: 'usage', usage }, raw);
@@ -81,6 +90,7 @@ export class CodexExecBackend implements AgentBackend {
       });
       child.on('close', (code, sig) => {
         clearTimeout(timer);
+        rollout.stop();
         request.signal.removeEventListener('abort', onAbort);
         if (pid !== undefined) this.live.delete(pid);
         if (request.signal.aborted) {

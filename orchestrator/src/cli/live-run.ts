@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import { isAlive } from '../core/process-tree.js';
 import { awaitReply, newRequestId, postRequest, type InboxReply, type InboxRequest } from '../store/inbox.js';
+import { isLiveOrchestrator } from '../store/liveness.js';
 import type { LockFailure, LockOwner } from '../store/run-lock.js';
 import type { Output } from './output.js';
 
@@ -9,9 +9,7 @@ const ANSWER_WAIT_MS = 60_000;
 
 /** The run's own orchestrator (a live `run` or `resume` of this host), when that is what holds the run. */
 export function liveOrchestrator(f: LockFailure): LockOwner | undefined {
-  const owner = f.owner;
-  if (!owner || owner.hostname !== hostname() || !isAlive(owner.pid)) return undefined;
-  return owner.purpose === 'run' || owner.purpose === 'resume' ? owner : undefined;
+  return isLiveOrchestrator(f.owner) ? f.owner : undefined;
 }
 
 /**

@@ -17,8 +17,8 @@ usage:
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
   codex-orchestrator validate <graph> [--json]
   codex-orchestrator review <run-id|latest> [--task T] [--json]
-  codex-orchestrator approve <run-id|latest> --task T --reviewer NAME [--note TEXT] [--json]
-  codex-orchestrator reject <run-id|latest> --task T --reviewer NAME --reason TEXT [--json]
+  codex-orchestrator approve <run-id|latest> --task T [--reviewer NAME] [--note TEXT] [--json]
+  codex-orchestrator reject <run-id|latest> --task T [--reviewer NAME] --reason TEXT [--json]
   codex-orchestrator send <run-id|latest> --task T "<follow-up prompt>" [--json]
   codex-orchestrator retry <run-id|latest> --task T [--reload] [--json]
   codex-orchestrator verify <run-id|latest> [--json]
@@ -33,7 +33,8 @@ options for every command:
 exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 internal error,
 130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
 Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).
-Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).`;
+Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).
+approve and reject without --reviewer name the reviewer from git config user.name.`;
 
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
@@ -230,15 +231,17 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const target = one(positionals, 'run id (or "latest")');
       const taskId = required(values.task, '--task', 'the task to decide on');
-      const reviewer = required(values.reviewer, '--reviewer', 'who decides');
+      const { decideCommand, gitUserName } = await import('./commands/decide.js');
+      // Without --reviewer, the name git records as the author of the user's commits.
+      const fromGit = values.reviewer === undefined ? gitUserName() : undefined;
+      const reviewer = required(values.reviewer ?? fromGit, '--reviewer', 'who decides');
       if (command === 'approve' && values.reason !== undefined) throw new UsageError('approve takes --note, not --reason', 'to refuse a task, use: codex-orchestrator reject');
       if (command === 'reject' && values.note !== undefined) throw new UsageError('reject takes --reason, not --note');
       const request: DecisionRequest =
         command === 'approve'
           ? { decision: 'approved', taskId, reviewer, note: values.note }
           : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
-      const { decideCommand } = await import('./commands/decide.js');
-      return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json }, out);
+      return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json, reviewerFromGit: fromGit !== undefined }, out);
     }
     case 'send': {
       const { values, positionals } = parse(rest, { task: { type: 'string' } });

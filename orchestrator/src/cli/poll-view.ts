@@ -2,7 +2,8 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
-import { checkCounts, denialList, type DiffStat, type Manifest, type SandboxDenial, type TaskRecord, type Usage } from '../store/manifest.js';
+import { runWaitMs, taskTimes } from '../store/timings.js';
+import { checkCounts, describeCounts, denialList, type DiffStat, type Manifest, type SandboxDenial, type TaskRecord, type Usage } from '../store/manifest.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -20,6 +21,7 @@ export interface PollTask {
   reason: string | null;
   message: string | null;
   attempts: number;
+  /** From the first attempt's start to the latest one's end (or now): working and waiting together. */
   durationMs: number | null;
   threadId: string | null;
   diff: DiffStat | null;
@@ -37,6 +39,10 @@ export interface PollTask {
   triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
   /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
   sandboxDenials: SandboxDenial[];
+  /** Working time: the attempts' durations added up (a running one up to now); null when it never worked. */
+  workMs: number | null;
+  /** Time between attempts (a rework, a retry), or a gate's wait for its decision; null when it never waited. */
+  waitMs: number | null;
 }
 
 export interface TokenCount {
@@ -69,15 +75,21 @@ export interface PollDocument {
   agents: boolean;
   /** The run's token budget, when it has one. */
   budget: { maxTokens: number; used: number; remaining: number; reached: boolean; reachedAt: string | null } | null;
+  /** How long the run waited for reviewers at gates (a wait still going on included). */
+  waitMs: number;
+  /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */
+  waiting: { gates: string[]; live: boolean; pid: number | null } | null;
 }
 
 const tokens = (u: Usage): TokenCount => ({ input: u.input, output: u.output, total: u.total });
 const maybeTokens = (u: Usage | undefined): TokenCount | null => (u ? tokens(u) : null);
 
-export function pollDocument(m: Manifest, runDir: string, now = Date.now()): PollDocument {
+/** `orchestratorPid`: the live orchestrator holding the run (`liveOrchestratorPid`), if any. */
+export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orchestratorPid?: number): PollDocument {
   const artifact = (p: string | undefined): string | null => (p ? path.join(runDir, p) : null);
   // Runs from before the split counted only Codex's tokens.
   const codexUsage = m.codexUsage ?? m.usage;
+  const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   return {
     schema: POLL_SCHEMA,
     runId: m.runId,
@@ -121,6 +133,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
         : null,
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
       sandboxDenials: t.sandboxDenials ?? [],
+      ...taskTimes(t, now),
     })),
     reason: m.reason ?? null,
     codexUsage: tokens(codexUsage),
@@ -135,6 +148,8 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now()): Pol
           reachedAt: m.budget.reachedAt ?? null,
         }
       : null,
+    waitMs: runWaitMs(m, now),
+    waiting: m.status === 'awaiting-approval' && awaiting.length > 0 ? { gates: awaiting, live: orchestratorPid !== undefined, pid: orchestratorPid ?? null } : null,
   };
 }
 
@@ -151,22 +166,45 @@ function taskDuration(t: TaskRecord, now: number): number | null {
   return null;
 }
 
+/** Waits shorter than this (the moment between a failed attempt and its fix) are not shown as waiting. */
+const SHOWN_WAIT_MS = 1000;
+const shownWait = (ms: number): boolean => ms >= SHOWN_WAIT_MS;
+
+/**
+ * What a run waiting at gates needs, and what happens next: the exact `approve` and `reject`
+ * commands, then either that the live orchestrator continues by itself after a decision, or the
+ * `resume` that continues a run that ended at its gates. `headline` says what waits.
+ */
+export function gateHint(runId: string, headline: string, waiting: { gates: readonly string[]; live: boolean; pid: number | null }): string[] {
+  const gate = waiting.gates.length === 1 ? (waiting.gates[0] as string) : 'GATE';
+  return [
+    headline,
+    `  approve: codex-orchestrator approve ${runId} --task ${gate} --reviewer NAME [--note TEXT]`,
+    `  reject:  codex-orchestrator reject ${runId} --task ${gate} --reviewer NAME --reason TEXT`,
+    waiting.live
+      ? `  the run continues by itself after a decision (its orchestrator${waiting.pid === null ? '' : `, process ${waiting.pid},`} is waiting)`
+      : `  then continue the run with: codex-orchestrator resume ${runId}`,
+  ];
+}
+
 /** The table for people. */
 export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string {
   const lines: string[] = [];
-  const c = doc.counts;
-  const done = (c['succeeded'] ?? 0) + (c['failed'] ?? 0) + (c['skipped'] ?? 0) + (c['cancelled'] ?? 0) + (c['approved'] ?? 0) + (c['rejected'] ?? 0);
-  lines.push(`run ${doc.runId}  ${doc.status.toUpperCase()}  ${done}/${doc.tasks.length} tasks done  ${formatDuration(doc.durationMs)}`);
+  const counts = describeCounts(doc.counts);
+  const waited = shownWait(doc.waitMs) ? ` (${formatDuration(doc.waitMs)} waiting for reviewers)` : '';
+  lines.push(`run ${doc.runId}  ${doc.status.toUpperCase()}  ${counts}  ${formatDuration(doc.durationMs)}${waited}`);
   lines.push(`graph ${displayPath(doc.graph.path, cwd)}  ${tokenLine(doc)}`);
-  if (doc.message) lines.push(doc.message);
+  // The waiting run's message is the first line of its hint, below.
+  if (doc.message && doc.message !== counts && !doc.waiting) lines.push(doc.message);
   lines.push('');
-  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'DURATION', 'DIFF', 'CHECKS', 'VERDICT', 'TOKENS'];
+  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'WORKED', 'WAITED', 'DIFF', 'CHECKS', 'VERDICT', 'TOKENS'];
   const rows = doc.tasks.map((t) => [
     t.id,
     t.role,
     t.status,
     `${t.attempts}${t.fixAttempts ? ` (${t.fixAttempts} fix${t.fixAttempts === 1 ? '' : 'es'})` : ''}`,
-    t.durationMs === null ? '-' : formatDuration(t.durationMs),
+    t.workMs === null ? '-' : formatDuration(t.workMs),
+    t.waitMs !== null && shownWait(t.waitMs) ? formatDuration(t.waitMs) : '-',
     t.diff ? `+${t.diff.insertions} -${t.diff.deletions} (${t.diff.files} file${t.diff.files === 1 ? '' : 's'})` : '-',
     t.checks ? `${t.checks.passed}/${t.checks.total}${t.checks.failed ? ' FAILED' : ' ok'}` : '-',
     t.verdict ? (t.verdict.verdict === 'pass' ? 'pass' : 'FAIL') : '-',
@@ -190,6 +228,7 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
   lines.push('');
   if (doc.integration) lines.push(`integration branch: ${doc.integration.branch} (${doc.integration.merged.length} task(s) merged)`);
   lines.push(`manifest: ${displayPath(doc.manifest, cwd)}`);
+  if (doc.waiting) lines.push('', ...gateHint(doc.runId, doc.message ?? '', doc.waiting));
   if (doc.status === 'died') {
     lines.push(`the orchestrator of this run is gone: its heartbeat is stale and its process has ended; continue it with: codex-orchestrator resume ${doc.runId}`);
   }

@@ -1,6 +1,8 @@
 import { formatDuration } from '../core/abort.js';
 import type { EngineEvent } from '../engine/events.js';
+import { gatesAwaiting } from '../store/manifest.js';
 import type { Output } from './output.js';
+import { gateHint } from './poll-view.js';
 import { displayPath } from './runs-dir.js';
 
 /** Live progress of a foreground run, one line per event, on stderr. */
@@ -39,6 +41,12 @@ export function progressPrinter(out: Output, started = Date.now()): (e: EngineEv
       case 'task-awaiting-approval':
         out.info(`${stamp()} gate    ${e.taskId} awaits approval`);
         break;
+      case 'run-waiting': {
+        const [headline, ...rest] = gateHint(e.runId, `waiting for a reviewer: ${gatesAwaiting(e.awaiting)}`, { gates: e.awaiting, live: true, pid: e.pid });
+        out.info(`${stamp()} wait    ${headline}`);
+        for (const line of rest) out.info(`${' '.repeat(stamp().length)}       ${line}`);
+        break;
+      }
       case 'run-finished':
         out.info(`${stamp()} run ${e.status}${e.message ? `: ${e.message}` : ''}`);
         break;

@@ -12,12 +12,13 @@ import { effectiveTask } from '../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../review/seal.js';
 import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../scheduler/scheduler.js';
 import { RunLayout, worktreesOf } from '../store/layout.js';
-import type { Manifest, RunFailureReason, RunStatus } from '../store/manifest.js';
+import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../store/manifest.js';
 import { parseRoleText, sectionFor } from '../roles/instructions.js';
 import type { RunLock } from '../store/run-lock.js';
 import type { RunWriter } from '../store/run-writer.js';
 import type { Redactor } from '../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../store/store-failure.js';
+import { endRunWait } from '../store/timings.js';
 import { EscapeWatch } from '../workspace/escape-watch.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { TaskEnvironments } from '../workspace/environment.js';
@@ -114,14 +115,16 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     },
     onIdle: (awaiting) => {
       beat(false);
-      const message = `waiting for a reviewer: gate(s) ${awaiting.join(', ')} await approval (codex-orchestrator approve ${m.runId} --task ${awaiting[0]} --reviewer NAME)`;
+      const message = `waiting for a reviewer: ${gatesAwaiting(awaiting)}`;
+      const now = new Date().toISOString();
       writer.update((x) => {
         x.status = 'awaiting-approval';
         x.message = message;
-        x.heartbeatAt = new Date().toISOString();
+        x.heartbeatAt = now;
+        x.waitingSince ??= now;
       });
       writer.log(message);
-      observer({ type: 'notice', message });
+      observer({ type: 'run-waiting', runId: m.runId, awaiting: [...awaiting], pid: process.pid });
       void writer
         .flush()
         // A writer that stopped (a full disk, a lost lock) leaves the run as it is: no seal.
@@ -132,6 +135,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       writer.update((x) => {
         x.status = 'running';
         delete x.message;
+        endRunWait(x, Date.now());
       });
       beat(true);
     },
@@ -222,7 +226,10 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
           writer.log(`task ${task.id}: retrying in ${formatDuration(delayMs)} (retry ${attempt} of ${task.retries})`);
         },
         onAwaitingApproval: (task) => {
-          writer.updateTask(task.id, (t) => (t.status = 'awaiting-approval'));
+          writer.updateTask(task.id, (t) => {
+            t.status = 'awaiting-approval';
+            t.awaitingSince ??= new Date().toISOString();
+          });
           writer.log(`task ${task.id}: gate awaits approval`);
           observer({ type: 'task-awaiting-approval', taskId: task.id });
         },
@@ -319,6 +326,9 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     x.finishedAt = finishedAt.toISOString();
     x.heartbeatAt = finishedAt.toISOString();
     x.durationMs = finishedAt.getTime() - new Date(x.startedAt).getTime();
+    // Ended at gates, the run waits for reviewers until it is resumed.
+    if (status === 'awaiting-approval') x.waitingSince ??= finishedAt.toISOString();
+    else endRunWait(x, finishedAt.getTime());
   });
   writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
@@ -369,9 +379,10 @@ function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: 
   const c = m.counts;
   const bad = c.failed + c.cancelled + c.rejected;
   if (budgetMessage) return { status: 'failed', reason: 'budget-exceeded', message: `${budgetMessage}${bad > c.cancelled ? `; ${bad - c.cancelled} task(s) failed` : ''}` };
-  if (bad > 0) return { status: 'failed', reason: 'tasks-failed', message: `${bad} task(s) failed${c.skipped ? `, ${c.skipped} skipped` : ''}` };
-  if (c['awaiting-approval'] > 0) return { status: 'awaiting-approval', reason: undefined, message: `${c['awaiting-approval']} gate(s) await approval` };
-  return { status: 'succeeded', reason: undefined, message: undefined };
+  const settled = settledRunStatus(c);
+  if (settled.status === 'failed') return { ...settled, message: describeCounts(c) };
+  if (settled.status === 'awaiting-approval') return { ...settled, message: gatesAwaiting(m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id)) };
+  return { ...settled, message: undefined };
 }
 
 /** The `## Codex` section of `agents/<role>.md`, given to Codex as developer instructions. */

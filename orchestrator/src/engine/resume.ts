@@ -14,6 +14,7 @@ import { RunLayout, worktreesOf } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import type { Manifest, RunStatus, TaskRecord } from '../store/manifest.js';
 import { readManifest, renderReadFailure, type ReadFailure } from '../store/read.js';
+import { endRunWait } from '../store/timings.js';
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../store/store-failure.js';
@@ -135,7 +136,10 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     reopen.push(...releasable(manifest, reopen));
     // The last session ended before it recorded the run's end (killed after its last task, during
     // integration or the final write): this session does what it left undone, with nothing to run.
-    const unfinished = manifest.status === 'running';
+    // A run that ended at gates whose last gate a reviewer has decided on since (rejected, and with
+    // no dependents to run): this session records how the run ended.
+    const decided = manifest.status === 'awaiting-approval' && !manifest.tasks.some((t) => t.status === 'awaiting-approval');
+    const unfinished = manifest.status === 'running' || decided;
     if (!unfinished && reopen.every((t) => heldByGate(manifest, t))) {
       // Killed after the final manifest but before the seal: seal it now.
       if (manifest.status !== 'awaiting-approval' && !existsSync(path.join(runDir, SEAL_FILE))) await sealRun(runDir, projectKeys(o.runsDir, env));
@@ -158,6 +162,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
 
     manifest.status = 'running';
     delete manifest.message;
+    // The time it waited for reviewers since it ended at its gates.
+    endRunWait(manifest, Date.now());
     delete manifest.finishedAt;
     delete manifest.durationMs;
     manifest.process = { pid: process.pid, hostname: hostname() };

@@ -14,6 +14,7 @@ import { checkCounts, type Artifact, type SandboxDenial, type CheckResult, type 
 import { claimRunTree, makeRunDir } from '../store/run-files.js';
 import type { RunWriter } from '../store/run-writer.js';
 import { describeStoreFailure, StoreError, storeFailureOf, type StoreFailure } from '../store/store-failure.js';
+import { taskTimes } from '../store/timings.js';
 import type { DiffStat } from '../workspace/git.js';
 import type { EscapeWatch } from '../workspace/escape-watch.js';
 import type { DepResult, Worktrees } from '../workspace/worktrees.js';
@@ -313,6 +314,9 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     if (triage) t.triage = triage;
     t.finishedAt = finishedAt.toISOString();
     t.durationMs = finishedAt.getTime() - new Date(t.startedAt ?? setup.startedAt.toISOString()).getTime();
+    const times = taskTimes(t, finishedAt.getTime());
+    if (times.workMs !== null) t.workMs = times.workMs;
+    t.waitMs = times.waitMs ?? 0;
     if (resultCommit) t.resultCommit = resultCommit;
     if (stat) t.diffStat = stat;
     if (checks) t.checks = checks;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
+import { taskTimes } from '../store/timings.js';
 import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
 import { readRunGraph } from './run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
@@ -41,6 +42,10 @@ export interface ReviewTask {
   fixAttempts: number;
   /** Tokens of every attempt: all, Codex's, the role agents'. */
   tokens: { total: number; codex: number; agents: number } | null;
+  /** Working time (the attempts' durations added up); null when it never worked. */
+  workMs: number | null;
+  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
+  waitMs: number | null;
   /** Only with `--task`: the whole diff. */
   diffText?: string | null;
   /** Only with `--task`: the last lines of the log. */
@@ -93,6 +98,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       sandboxDenials: t.sandboxDenials ?? [],
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
+      ...taskTimes(t, Date.now()),
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -172,6 +178,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     }
     field('changes', t.diff ? `${t.diff.files} file${t.diff.files === 1 ? '' : 's'}, +${t.diff.insertions} -${t.diff.deletions}` : 'none recorded');
     field('verdict', t.verdict === null ? 'none' : verdictLine(t.verdict));
+    if (t.workMs !== null || t.waitMs !== null) field('time', timeLine(t.workMs, t.waitMs));
     if (t.tokens) field('tokens', `${t.tokens.total} (Codex ${t.tokens.codex}, agents ${t.tokens.agents})`);
     if (t.reviews.length === 0) field('reviews', 'none');
     t.reviews.forEach((r, i) => field(i === 0 ? 'reviews' : '', reviewLine(r)));
@@ -213,4 +220,11 @@ function verdictLine(v: NonNullable<ReviewTask['verdict']>): string {
   }
   const text = JSON.stringify(c);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** `worked 15s, waited 4m00s` (waiting: between attempts, or a gate until its decision). */
+function timeLine(workMs: number | null, waitMs: number | null): string {
+  const waited = waitMs === null ? undefined : `waited ${formatDuration(waitMs)}`;
+  if (workMs === null) return waited ?? '';
+  return waited ? `worked ${formatDuration(workMs)}, ${waited}` : `worked ${formatDuration(workMs)}`;
 }

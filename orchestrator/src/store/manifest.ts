@@ -271,7 +271,14 @@ export const TaskRecord = z.object({
   threadId: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  /** From the first attempt's start to the latest one's end: working time and waiting between attempts together. */
   durationMs: z.number().nonnegative().optional(),
+  /** Working time: the task's attempts' durations added up (absent in runs from before it was kept). */
+  workMs: z.number().nonnegative().optional(),
+  /** `durationMs` less `workMs`: time between attempts (a reviewer's rework, a retry, a `send`, a resume). */
+  waitMs: z.number().nonnegative().optional(),
+  /** For a gate: since when it has awaited a reviewer's decision. */
+  awaitingSince: z.string().optional(),
   branch: z.string().optional(),
   baseCommit: z.string().optional(),
   resultCommit: z.string().optional(),
@@ -359,7 +366,12 @@ export const Manifest = z.object({
   finishedAt: z.string().optional(),
   /** Refreshed every few seconds while the orchestrator runs; a stale one means it died. */
   heartbeatAt: z.string(),
+  /** From the start to the end, waits for reviewers included. */
   durationMs: z.number().nonnegative().optional(),
+  /** Time the run waited for reviewers at gates (live, or ended at gates until `resume`), not counting a wait still going on. */
+  waitMs: z.number().nonnegative().optional(),
+  /** Set while the run waits for reviewers at gates: since when. */
+  waitingSince: z.string().optional(),
   counts: z.record(TaskStatus, z.number().int().nonnegative()),
   /** Tokens of every task, Codex's and the role agents' together. */
   usage: Usage,
@@ -395,4 +407,29 @@ export function countTasks(tasks: readonly TaskRecord[]): Record<TaskStatus, num
   const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
   for (const t of tasks) counts[t.status]++;
   return counts;
+}
+
+/** The states a count summary names, in this order. */
+const COUNTED: readonly TaskStatus[] = ['succeeded', 'approved', 'failed', 'rejected', 'cancelled', 'skipped', 'awaiting-approval', 'running', 'ready', 'pending'];
+
+/** What became of the tasks: `2 succeeded, 1 failed, 1 skipped` (states with no task left out). */
+export function describeCounts(counts: Readonly<Record<string, number>>): string {
+  const parts = COUNTED.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s === 'awaiting-approval' ? 'awaiting approval' : s}`);
+  return parts.length > 0 ? parts.join(', ') : 'no tasks';
+}
+
+/**
+ * How a run whose tasks have all settled ended, by its counts: `failed` when any failed, was
+ * cancelled or rejected, else `awaiting-approval` while gates wait, else `succeeded`. (A stop, the
+ * run timeout and the budget are the session's to say: see `engine/drive.ts`.)
+ */
+export function settledRunStatus(counts: Readonly<Record<TaskStatus, number>>): { status: 'failed' | 'awaiting-approval' | 'succeeded'; reason: 'tasks-failed' | undefined } {
+  if (counts.failed + counts.cancelled + counts.rejected > 0) return { status: 'failed', reason: 'tasks-failed' };
+  if (counts['awaiting-approval'] > 0) return { status: 'awaiting-approval', reason: undefined };
+  return { status: 'succeeded', reason: undefined };
+}
+
+/** `gate sign-off awaits approval`, `gates a, b await approval`. */
+export function gatesAwaiting(ids: readonly string[]): string {
+  return ids.length === 1 ? `gate ${ids[0]} awaits approval` : `gates ${ids.join(', ')} await approval`;
 }

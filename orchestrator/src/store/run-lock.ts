@@ -36,7 +36,7 @@ export const RUN_LOCK_REFRESH_MS = 1_000;
 export interface LockOwner {
   readonly pid: number;
   readonly hostname: string;
-  /** What holds it: `run`, `resume`, `approve`, … */
+  /** What holds it: `run`, `resume`, `approve`, `reject`, `send` or `retry` (older locks: `run`); the refusal's hint depends on it. */
   readonly purpose: string;
   readonly since: string;
   /** Tells this holding from any other (also a later one by the same process). */
@@ -267,8 +267,22 @@ function parseOwner(text: string): LockOwner | undefined {
 }
 
 export function renderLockFailure(f: LockFailure): string {
+  const id = path.basename(f.runDir);
   const who = f.owner ? describeLockOwner(f.owner) : 'another process';
-  return `error: ${path.basename(f.runDir)} is in use by ${who}\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop ${path.basename(f.runDir)}`;
+  return `error: ${id} is in use by ${who}\n  hint: ${lockHint(id, f.owner?.purpose)}`;
+}
+
+/** What to do about the holder: a short command (`approve`, `send`, …) ends by itself; a run can be stopped. */
+function lockHint(runId: string, purpose: string | undefined): string {
+  switch (purpose) {
+    case 'approve':
+    case 'reject':
+    case 'send':
+    case 'retry':
+      return `${purpose === 'approve' ? 'an' : 'a'} \`${purpose}\` of this run is in progress: wait for it to finish, then try again`;
+    default:
+      return `wait for it to finish, or stop it with: codex-orchestrator stop ${runId}`;
+  }
 }
 
 /** Who holds a lock, for messages. */

@@ -111,11 +111,11 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     const polled = JSON.parse(poll.stdout);
     expect(Object.keys(polled)).toEqual([
       'schema', 'runId', 'status', 'message', 'runDir', 'manifest', 'graph', 'startedAt', 'finishedAt', 'heartbeatAt', 'durationMs', 'counts', 'usage', 'integration', 'tasks',
-      'reason', 'codexUsage', 'agentUsage', 'agents', 'budget',
+      'reason', 'codexUsage', 'agentUsage', 'agents', 'budget', 'waitMs', 'waiting',
     ]);
     expect(polled).toMatchObject({ schema: 'codex-orchestrator/poll@1', runId: doc.runId, status: 'succeeded', manifest: path.join(repo, '.runs', doc.runId, 'manifest.json') });
     expect(Object.keys(polled.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'durationMs', 'threadId', 'diff', 'checks', 'usage', 'artifacts',
-      'codexUsage', 'agentUsage', 'fixAttempts', 'verdict', 'triage', 'sandboxDenials',
+      'codexUsage', 'agentUsage', 'fixAttempts', 'verdict', 'triage', 'sandboxDenials', 'workMs', 'waitMs',
     ]);
     expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
     expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);
@@ -129,8 +129,8 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     expect(JSON.parse(script.out)).toMatchObject({ runId: doc.runId, status: 'succeeded' });
     const table = await cli(['poll', doc.runId], repo);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+DURATION\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
-    expect(table.stdout).toMatch(/^make-file\s+builder\s+succeeded\s+1\s+\S+\s+\+1 -0 \(1 file\)\s+1\/1 ok\s+-\s+\d+$/m);
+    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+WORKED\s+WAITED\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
+    expect(table.stdout).toMatch(/^make-file\s+builder\s+succeeded\s+1\s+\S+\s+-\s+\+1 -0 \(1 file\)\s+1\/1 ok\s+-\s+\d+$/m);
   });
 
   it('run exits 1 when a task fails', async () => {

@@ -107,6 +107,8 @@ describe('durable runs', () => {
     const stopped = await cli(['stop', runId, '--json'], repo);
     expect(stopped.code).toBe(0);
     expect(JSON.parse(stopped.stdout)).toEqual({ runId, stopped: true, status: 'stopped' });
+    // The status is said once, not repeated as its own reason.
+    expect(stopped.stderr).toBe(`asked process ${pid} to stop run ${runId}…\nrun ${runId} stopped; continue it with: codex-orchestrator resume ${runId}\n`);
     expect(isAlive(pid)).toBe(false);
     expect(processesWith(marker)).toEqual([]);
     const run = onlyRun(repo);

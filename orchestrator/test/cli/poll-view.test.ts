@@ -20,7 +20,7 @@ const tasks: Manifest['tasks'] = [
   { id: 'docs', title: 'Docs', role: 'builder', deps: ['test'], status: 'skipped', reason: 'dependency-failed', message: 'not run: dependency "test" did not succeed (failed)', attempts: [], artifacts: {} },
 ];
 const manifest: Manifest = {
-  schemaVersion: 1, runId: '2026-11-21T10-04-05Z-7f3a', status: 'failed', message: '1 task(s) failed, 1 skipped',
+  schemaVersion: 1, runId: '2026-11-21T10-04-05Z-7f3a', status: 'failed', message: '1 succeeded, 1 failed, 1 skipped',
   graph: { path: '/repo/tasks/demo.yaml', sha256: 'b'.repeat(64), name: 'demo', copy: 'graph.yaml' },
   repo: { root: '/repo', baseRef: 'HEAD', baseCommit: 'c'.repeat(40) },
   settings: { backend: 'codex-mcp', concurrency: { builder: 4, tester: 2 } },
@@ -33,14 +33,13 @@ describe('poll views', () => {
   it('renders the table people read', () => {
     expect(renderPollTable(pollDocument(manifest, '/repo/.runs/2026-11-21T10-04-05Z-7f3a'), '/repo')).toBe(
       [
-        'run 2026-11-21T10-04-05Z-7f3a  FAILED  3/3 tasks done  1m10s',
+        'run 2026-11-21T10-04-05Z-7f3a  FAILED  1 succeeded, 1 failed, 1 skipped  1m10s',
         'graph tasks/demo.yaml  tokens 120',
-        '1 task(s) failed, 1 skipped',
         '',
-        'TASK   ROLE     STATUS     ATTEMPTS  DURATION  DIFF              CHECKS      VERDICT  TOKENS',
-        'build  builder  succeeded  1         3.2s      +12 -3 (2 files)  1/1 ok      -        -',
-        'test   tester   failed     1         1m05s     -                 0/1 FAILED  -        -',
-        'docs   builder  skipped    0         -         -                 -           -        -',
+        'TASK   ROLE     STATUS     ATTEMPTS  WORKED  WAITED  DIFF              CHECKS      VERDICT  TOKENS',
+        'build  builder  succeeded  1         3.2s    -       +12 -3 (2 files)  1/1 ok      -        -',
+        'test   tester   failed     1         1m05s   -       -                 0/1 FAILED  -        -',
+        'docs   builder  skipped    0         -       -       -                 -           -        -',
         '',
         'test: verify-failed: verify failed: `npm test` exited 1',
         'docs: dependency-failed: not run: dependency "test" did not succeed (failed)',
@@ -104,14 +103,14 @@ describe('poll views', () => {
     });
     expect(renderPollTable(doc, '/repo')).toBe(
       [
-        'run 2026-11-21T10-04-05Z-7f3a  FAILED  3/3 tasks done  1m10s',
+        'run 2026-11-21T10-04-05Z-7f3a  FAILED  1 succeeded, 1 failed, 1 cancelled  1m10s',
         'graph tasks/demo.yaml  tokens 5200 (Codex 4000, agents 1200); budget 5000, REACHED',
         'budget-exceeded: the run used 5200 tokens of its budget of 5000 (settings.maxTokens); 1 task(s) not started',
         '',
-        'TASK   ROLE     STATUS     ATTEMPTS   DURATION  DIFF              CHECKS      VERDICT  TOKENS',
-        'build  builder  succeeded  2 (1 fix)  3.2s      +12 -3 (2 files)  1/1 ok      -        3000',
-        'test   tester   failed     1          1m05s     -                 0/1 FAILED  FAIL     2200',
-        'docs   builder  cancelled  0          -         -                 -           -        -',
+        'TASK   ROLE     STATUS     ATTEMPTS   WORKED  WAITED  DIFF              CHECKS      VERDICT  TOKENS',
+        'build  builder  succeeded  2 (1 fix)  3.2s    -       +12 -3 (2 files)  1/1 ok      -        3000',
+        'test   tester   failed     1          1m05s   -       -                 0/1 FAILED  FAIL     2200',
+        'docs   builder  cancelled  0          -       -       -                 -           -        -',
         '',
         'test: verify-failed: verify failed: `npm test` exited 1',
         '  probable cause: The verify command `npm test` exited 1.',
@@ -121,5 +120,64 @@ describe('poll views', () => {
         'manifest: .runs/x/manifest.json',
       ].join('\n'),
     );
+  });
+
+  it('counts what happened: nothing succeeded is not "3/3 tasks done"', () => {
+    const failed = tasks.map((t) => ({ ...t, status: t.id === 'build' ? ('failed' as const) : ('skipped' as const) }));
+    const m: Manifest = { ...manifest, message: '2 skipped, 1 failed', tasks: failed, counts: countTasks(failed) };
+    expect(renderPollTable(pollDocument(m, '/repo/.runs/x'), '/repo').split('\n')[0]).toBe('run 2026-11-21T10-04-05Z-7f3a  FAILED  1 failed, 2 skipped  1m10s');
+  });
+
+  it('tells working time from waiting: a 1 s rework after 4 minutes at a gate is not 4m15s of work', () => {
+    const t = (s: number): string => new Date(Date.parse(at) + s * 1000).toISOString();
+    const review = { decision: 'rejected' as const, reviewer: 'ada', at: t(254), reason: 'again', attempt: 1, digests: {} };
+    const reworked: Manifest['tasks'] = [
+      {
+        ...tasks[0]!, startedAt: t(0), finishedAt: t(255), durationMs: 255_000,
+        attempts: [
+          { n: 1, status: 'succeeded', startedAt: t(0), finishedAt: t(14) },
+          { n: 2, status: 'succeeded', startedAt: t(254), finishedAt: t(255), followUp: { from: 'reject', by: 'ada', prompt: 'again', requestedAt: t(254) } },
+        ],
+        reviews: [review],
+      },
+      { id: 'sign-off', title: 'Sign-off', role: 'gate', deps: ['build'], status: 'approved', attempts: [], artifacts: {}, awaitingSince: t(14), reviews: [{ ...review, decision: 'approved', at: t(260), attempt: 0 }] },
+    ];
+    const m: Manifest = {
+      ...manifest, status: 'succeeded', message: undefined, finishedAt: t(262), durationMs: 262_000, waitMs: 246_000,
+      tasks: reworked, counts: countTasks(reworked),
+    } as Manifest;
+    delete m.message;
+    const doc = pollDocument(m, '/repo/.runs/x');
+    expect(doc.tasks[0]).toMatchObject({ durationMs: 255_000, workMs: 15_000, waitMs: 240_000 });
+    expect(doc.tasks[1]).toMatchObject({ workMs: null, waitMs: 246_000 });
+    expect(doc.waitMs).toBe(246_000);
+    expect(renderPollTable(doc, '/repo').split('\n').slice(0, 6)).toEqual([
+      'run 2026-11-21T10-04-05Z-7f3a  SUCCEEDED  1 succeeded, 1 approved  4m22s (4m06s waiting for reviewers)',
+      'graph tasks/demo.yaml  tokens 120',
+      '',
+      'TASK      ROLE     STATUS     ATTEMPTS  WORKED  WAITED  DIFF              CHECKS  VERDICT  TOKENS',
+      'build     builder  succeeded  2         15s     4m      +12 -3 (2 files)  1/1 ok  -        -',
+      'sign-off  gate     approved   0         -       4m06s   -                 -       -        -',
+    ]);
+  });
+
+  it('a run waiting at a gate gives the approve and reject commands; live it continues by itself, ended at its gates it needs resume', () => {
+    const gated: Manifest['tasks'] = [tasks[0]!, { id: 'sign-off', title: 'Sign-off', role: 'gate', deps: ['build'], status: 'awaiting-approval', attempts: [], artifacts: {} }];
+    const m: Manifest = { ...manifest, status: 'awaiting-approval', message: 'gate sign-off awaits approval', tasks: gated, counts: countTasks(gated) };
+    const tail = (doc: ReturnType<typeof pollDocument>): string[] => renderPollTable(doc, '/repo').split('\n').slice(-4);
+    expect(tail(pollDocument(m, '/repo/.runs/x'))).toEqual([
+      'gate sign-off awaits approval',
+      '  approve: codex-orchestrator approve 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME [--note TEXT]',
+      '  reject:  codex-orchestrator reject 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME --reason TEXT',
+      '  then continue the run with: codex-orchestrator resume 2026-11-21T10-04-05Z-7f3a',
+    ]);
+    const live = pollDocument({ ...m, message: 'waiting for a reviewer: gate sign-off awaits approval' }, '/repo/.runs/x', Date.now(), 4242);
+    expect(live.waiting).toEqual({ gates: ['sign-off'], live: true, pid: 4242 });
+    expect(tail(live)).toEqual([
+      'waiting for a reviewer: gate sign-off awaits approval',
+      '  approve: codex-orchestrator approve 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME [--note TEXT]',
+      '  reject:  codex-orchestrator reject 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME --reason TEXT',
+      '  the run continues by itself after a decision (its orchestrator, process 4242, is waiting)',
+    ]);
   });
 });

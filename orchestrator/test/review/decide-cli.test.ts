@@ -160,8 +160,10 @@ describe('approve and reject', () => {
       [['approve', p.runId, '--task', 'make-file', '--reviewer', 'ada', '--reason', 'x'], 'error: approve takes --note, not --reason\n  hint: to refuse a task, use: codex-orchestrator reject\n'],
       [['approve', 'not-a-run', '--task', 'make-file', '--reviewer', 'ada'], 'error: "not-a-run" is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run\n'],
     ];
+    // No reviewer name from git either (no global or system config, none in the project).
+    const noGitName = { CODEX_ORCHESTRATOR_KEYS_DIR: '', GIT_CONFIG_GLOBAL: path.join(p.repo, '..', 'no-gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
     for (const [args, stderr] of cases) {
-      const r = await co(p, ...args);
+      const r = await cli(args, p.repo, noGitName);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toBe(stderr);
     }
@@ -204,7 +206,7 @@ describe('approve and reject', () => {
     expect(sealBytes(p)).toBe(sealBefore);
   });
 
-  it('refuses while another live process holds the run (exit 2, says who)', async () => {
+  it('refuses while another live process holds the run (exit 2, says who, and what to do about an approve in progress)', async () => {
     const p = copyProject(base);
     const lock = await acquireRunLock(p.runDir, 'approve');
     if (!lock.ok) throw new Error('could not take the lock');
@@ -212,7 +214,7 @@ describe('approve and reject', () => {
       const r = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada');
       expect(r.code).toBe(2);
       expect(normal(r.stderr, p)).toBe(
-        `error: <run> is in use by process ${process.pid} on ${hostname()} (approve, since <time>)\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop <run>\n`,
+        `error: <run> is in use by process ${process.pid} on ${hostname()} (approve, since <time>)\n  hint: an \`approve\` of this run is in progress: wait for it to finish, then try again\n`,
       );
     } finally {
       await lock.value.release();

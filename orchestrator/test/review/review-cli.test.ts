@@ -21,7 +21,8 @@ function normal(text: string, p: Project): string {
     .replaceAll(p.runId, '<run>')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g, '<time>')
     .replace(/key [0-9a-f]{16}/g, 'key <key>')
-    .replace(/tokens: {4}\d+ \(Codex \d+, agents \d+\)/g, 'tokens:    <n> (Codex <n>, agents <n>)');
+    .replace(/tokens: {4}\d+ \(Codex \d+, agents \d+\)/g, 'tokens:    <n> (Codex <n>, agents <n>)')
+    .replace(/(worked|waited) [\dm.]+s?/g, '$1 <d>');
 }
 
 describe('review', () => {
@@ -31,7 +32,7 @@ describe('review', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(normal(r.stdout, p)).toBe(`run <run>  FAILED  graph <graph>
-1 task(s) failed
+1 succeeded, 1 failed, 1 awaiting approval
 seal: intact, 14 files signed <time> (key <key>)
 manifest:   .runs/<run>/manifest.json
 runner log: .runs/<run>/runner.log
@@ -42,6 +43,7 @@ make-file  Make the file
     exit 0    test -f made.txt
   changes:   1 file, +1 -0
   verdict:   none
+  time:      worked <d>
   tokens:    <n> (Codex <n>, agents <n>)
   reviews:   none
   checklist: tasks/tasks-review.md#make-file
@@ -53,6 +55,7 @@ sign-off
   checks:    none
   changes:   none recorded
   verdict:   none
+  time:      waited <d>
   reviews:   none
   checklist: tasks/tasks-review.md#sign-off
 
@@ -65,6 +68,7 @@ broken
     exit 3    exit 3
   changes:   0 files, +0 -0
   verdict:   none
+  time:      worked <d>
   tokens:    <n> (Codex <n>, agents <n>)
   reviews:   none
   log:       .runs/<run>/tasks/broken/log.txt
@@ -85,7 +89,7 @@ broken
       manifest: path.join(p.runDir, 'manifest.json'),
       seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 14, problem: null },
     });
-    expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts', 'triage', 'sandboxDenials', 'fixAttempts', 'tokens']);
+    expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts', 'triage', 'sandboxDenials', 'fixAttempts', 'tokens', 'workMs', 'waitMs']);
     expect(doc.tasks[0]).toMatchObject({
       id: 'make-file',
       status: 'succeeded',

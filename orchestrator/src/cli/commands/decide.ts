@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { assertNever } from '../../core/result.js';
 import type { DecisionReplyData } from '../../engine/live-requests.js';
-import { decide, decisionLogLine, renderDecisionFailure, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
+import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import type { Review } from '../../store/manifest.js';
+import { countTasks, describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type Review } from '../../store/manifest.js';
+import { endRunWait } from '../../store/timings.js';
 import { readManifest, renderReadFailure } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
 import { RunWriter } from '../../store/run-writer.js';
@@ -19,6 +21,15 @@ export interface DecideOptions {
   readonly target: string;
   readonly request: DecisionRequest;
   readonly json: boolean;
+  /** The reviewer's name came from `git config user.name` (no `--reviewer`): the command says so. */
+  readonly reviewerFromGit?: boolean;
+}
+
+/** `git config user.name` where the command runs, when git has one. */
+export function gitUserName(cwd = process.cwd()): string | undefined {
+  const r = spawnSync('git', ['config', 'user.name'], { cwd, encoding: 'utf8', timeout: 10_000 });
+  const name = r.status === 0 ? r.stdout.trim() : '';
+  return name === '' ? undefined : name;
 }
 
 export const DECISION_SCHEMA = 'codex-orchestrator/decision@1';
@@ -51,6 +62,7 @@ export interface DecisionDocument {
 export async function decideCommand(o: DecideOptions, out: Output): Promise<number> {
   const run = await namedRun(o.runsDir, o.target, out);
   if (!run) return Exit.usage;
+  if (o.reviewerFromGit) out.info(`reviewer: ${o.request.reviewer} (from git config user.name)`);
   const { id, runDir } = run;
   const verb = o.request.decision === 'approved' ? 'approve' : 'reject';
   const lock = await acquireRunLock(runDir, verb);
@@ -73,6 +85,7 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     if (!decided.ok) return report(o, id, runDir, before, { failure: decided.error }, out);
     const effect = decided.value;
     if (effect.kind === 'unchanged') return report(o, id, runDir, before, { effect, seal: null }, out);
+    noteOnEndedRun(manifest, effect, before);
     const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect), lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, id, true));
@@ -89,6 +102,36 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     await lock.value.release();
   }
 }
+
+/**
+ * A run that ended at its gates says what the decision changed: the gates still awaiting a
+ * reviewer, or that none does now and `resume` continues the run (which then runs the gate's
+ * dependents, or records how the run ended). Its wait for reviewers ends with the last decision.
+ */
+function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 'recorded' }>, before: string | null): void {
+  if (m.status !== 'awaiting-approval' || before !== 'awaiting-approval') return;
+  const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
+  const decided = `${effect.taskId} ${effect.review.decision} by ${effect.review.reviewer}`;
+  if (awaiting.length > 0) {
+    m.message = `${decided}; ${gatesAwaiting(awaiting)}`;
+    return;
+  }
+  endRunWait(m, new Date(effect.review.at).getTime());
+  // Nothing left to run (a rejected gate without dependents, say): the run has ended, and says how.
+  const settled = m.tasks.every((t) => SETTLED.has(t.status) && t.followUp === undefined);
+  if (settled) {
+    const end = settledRunStatus(countTasks(m.tasks));
+    m.status = end.status;
+    if (end.reason) m.reason = end.reason;
+    if (end.status === 'failed') m.message = describeCounts(countTasks(m.tasks));
+    else delete m.message;
+    return;
+  }
+  m.message = `${decided}; no gate awaits approval now: continue the run with: codex-orchestrator resume ${m.runId}`;
+}
+
+/** Task states nothing more comes of without a new command (`retry`, `send`, a rejection). */
+const SETTLED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'approved', 'rejected']);
 
 /** Hands the decision to the orchestrator working on the run and reports its answer. */
 async function decideThroughInbox(o: DecideOptions, runId: string, runDir: string, owner: LockOwner, out: Output): Promise<number> {

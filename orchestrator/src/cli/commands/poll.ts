@@ -1,5 +1,5 @@
 import { readManifest, renderReadFailure } from '../../store/read.js';
-import { effectiveStatus } from '../../store/liveness.js';
+import { effectiveStatus, liveOrchestratorPid } from '../../store/liveness.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
 import { namedRun } from '../runs-dir.js';
@@ -28,7 +28,7 @@ export async function pollCommand(o: PollOptions, out: Output): Promise<number> 
       out.info(renderReadFailure(m.error));
       return Exit.internal;
     }
-    const doc = pollDocument(m.value, runDir);
+    const doc = pollDocument(m.value, runDir, Date.now(), await liveOrchestratorPid(runDir));
     const status = effectiveStatus(m.value);
     // Watching without a screen to redraw: print only when a state changed, not as time passes.
     const key = JSON.stringify([status, doc.tasks.map((t) => [t.status, t.attempts, t.checks])]);

@@ -6,9 +6,10 @@ import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOutcome } from '../../engine/resume.js';
 import { RunLayout } from '../../store/layout.js';
+import { gatesAwaiting } from '../../store/manifest.js';
 import { readManifest } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
-import { pollDocument } from '../poll-view.js';
+import { gateHint, pollDocument } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
 import { displayPath, namedRun } from '../runs-dir.js';
 import { withStopSignals } from '../stop-signals.js';
@@ -49,10 +50,7 @@ function reportNothingToDo(outcome: Extract<ResumeOutcome, { kind: 'nothing-to-d
   const m = outcome.manifest;
   if (o.json) out.data(JSON.stringify(pollDocument(m, RunLayout.runDir(o.runsDir, m.runId as RunId)), null, 2));
   if (outcome.awaiting.length > 0) {
-    out.info(
-      `run ${m.runId}: nothing to resume until a reviewer decides on gate(s) ${outcome.awaiting.join(', ')}\n` +
-        `  hint: codex-orchestrator approve ${m.runId} --task ${outcome.awaiting[0]} --reviewer NAME, then resume again`,
-    );
+    out.info(gateHint(m.runId, `run ${m.runId}: nothing to resume until a reviewer decides: ${gatesAwaiting(outcome.awaiting)}`, { gates: [...outcome.awaiting], live: false, pid: null }).join('\n'));
   } else {
     out.info(`run ${m.runId} has already finished (${m.status}); nothing to resume`);
   }

@@ -54,5 +54,7 @@ export async function stopCommand(o: StopOptions, out: Output): Promise<number> 
     if (o.json) out.data(JSON.stringify({ runId: id, stopped: false, status }, null, 2));
     return Exit.failed;
   }
-  return report(true, status, `run ${id} stopped (${status}); continue it with: codex-orchestrator resume ${id}`);
+  // It may have ended otherwise meanwhile (its last task finished as the stop came).
+  const ended = status === 'stopped' ? `run ${id} stopped` : `run ${id} ended ${status}`;
+  return report(true, status, `${ended}; continue it with: codex-orchestrator resume ${id}`);
 }
