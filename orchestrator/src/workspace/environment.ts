@@ -135,27 +135,42 @@ export class TaskEnvironments {
       r.say(`setup: this worktree was set up already (key ${short(key)})`);
       return { ok: true, record: { how: 'reused', key, durationMs: 0, outputs: [...before.outputs] } };
     }
-    if (this.mode !== 'off') {
-      const waiting = this.inFlight.get(key);
-      const entry = waiting ? await abortable(waiting, r.signal) : await this.cached(key);
-      if (r.signal.aborted) return this.aborted(key, elapsed());
-      if (entry) {
-        const how = this.mode === 'link' ? 'linked' : 'copied';
-        await this.copyIn(key, entry, r.worktree);
-        const record: SetupRecord = { how, key, durationMs: elapsed(), outputs: [...entry.outputs] };
-        this.done.set(r.worktree, record);
-        r.say(`setup: ${how} what the same setup installed in ${entry.from} (key ${short(key)}): ${entry.outputs.join(', ') || 'nothing'}, in ${elapsed()} ms`);
-        return { ok: true, record };
-      }
+    if (before) {
+      // The worktree's dependency files changed since its setup (a fix that added a dependency): set it up anew.
+      r.say(`setup: the dependency files changed since this worktree's setup (key ${short(before.key)}); setting it up again`);
+      for (const output of before.outputs) await rm(path.join(r.worktree, output), { recursive: true, force: true });
+      this.done.delete(r.worktree);
     }
-    // This worktree runs the commands; others with the key wait for its outputs.
+    // The first worktree with a key claims it at once (no await in between): others wait for it.
+    const waiting = this.mode === 'off' ? undefined : this.inFlight.get(key);
     let share: (entry: CacheEntry | undefined) => void = () => undefined;
-    if (this.mode !== 'off' && !this.inFlight.has(key)) {
+    if (this.mode !== 'off' && !waiting) {
       const promise = new Promise<CacheEntry | undefined>((resolve) => (share = resolve));
       this.inFlight.set(key, promise);
       void promise.then(() => this.inFlight.delete(key));
     }
     try {
+      if (this.mode !== 'off') {
+        const entry = waiting ? await abortable(waiting, r.signal) : await this.cached(key);
+        if (r.signal.aborted) return this.aborted(key, elapsed());
+        if (entry) {
+          share(entry);
+          const copied = await this.copyIn(key, entry, r.worktree).then(
+            () => true,
+            (e: unknown) => {
+              r.say(`setup: could not copy what the same setup installed in ${entry.from} (${(e as Error).message}); running the commands`);
+              return false;
+            },
+          );
+          if (copied) {
+            const how = this.mode === 'link' ? 'linked' : 'copied';
+            const record: SetupRecord = { how, key, durationMs: elapsed(), outputs: [...entry.outputs] };
+            this.done.set(r.worktree, record);
+            r.say(`setup: ${how} what the same setup installed in ${entry.from} (key ${short(key)}): ${entry.outputs.join(', ') || 'nothing'}, in ${elapsed()} ms`);
+            return { ok: true, record };
+          }
+        }
+      }
       return await this.runCommands(r, key, started, share);
     } finally {
       share(undefined);

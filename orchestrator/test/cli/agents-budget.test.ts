@@ -56,9 +56,9 @@ ${sh('echo third > third.txt')}
     const table = await cli(['poll', 'latest'], repo);
     expect(table.stdout).toMatch(/^graph graph\.yaml {2}tokens (\d+) \(Codex \d+, agents \d+\); budget 1000, REACHED$/m);
     expect(table.stdout).toContain(`\n${doc.message}\n`);
-    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+DURATION\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
-    expect(table.stdout).toMatch(new RegExp(`^first\\s+builder\\s+failed\\s+1\\s+\\S+\\s+\\+1 -0 \\(1 file\\)\\s+0/1 FAILED\\s+-\\s+${first.usage.total}$`, 'm'));
-    expect(table.stdout).toMatch(/^second\s+builder\s+cancelled\s+0\s+-\s+-\s+-\s+-\s+-$/m);
+    expect(table.stdout).toMatch(/^TASK\s+ROLE\s+STATUS\s+ATTEMPTS\s+WORKED\s+WAITED\s+DIFF\s+CHECKS\s+VERDICT\s+TOKENS$/m);
+    expect(table.stdout).toMatch(new RegExp(`^first\\s+builder\\s+failed\\s+1\\s+\\S+\\s+-\\s+\\+1 -0 \\(1 file\\)\\s+0/1 FAILED\\s+-\\s+${first.usage.total}$`, 'm'));
+    expect(table.stdout).toMatch(/^second\s+builder\s+cancelled\s+0\s+-\s+-\s+-\s+-\s+-\s+-$/m);
     expect(table.stdout).toContain(
       [
         'first: verify-failed: verify failed: `echo no second file; test -f second.txt` exited 1 (output in tasks/first/checks/1.log); no fix attempt: the run reached its token budget',
