@@ -6,6 +6,7 @@ import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { commandTmpDir } from '../backends/codex-home.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
+import { ranNothing } from '../roles/no-tests.js';
 import type { Verdict } from '../roles/verdict.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
@@ -22,7 +23,7 @@ import { checkEvidence } from './check-evidence.js';
 import type { EngineObserver } from './events.js';
 import { fixable, fixesUsed, fixPrompt } from './fix-loop.js';
 import type { RoleAgents } from './role-agents.js';
-import { abortFailure, escapeFailure, type Failure } from './task-failure.js';
+import { abortFailure, escapeFailure, noChangeFailure, ranNothingFailure, type Failure } from './task-failure.js';
 import { describeDenial, SandboxEvents } from './sandbox-events.js';
 import { TaskLog } from './task-log.js';
 import { triageFailure } from './task-triage.js';
@@ -167,7 +168,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       log.line(plan.prompt);
       const before = await ctx.escapeWatch.snapshot();
       const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
-      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox });
+      const commands = { ended: 0 };
+      const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox, commands });
       // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
       if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
       const watch = ctx.escapeWatch;
@@ -198,9 +200,11 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         writing.push(settle(writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`)));
         evidence = await checkEvidence(runDir, checks);
         const bad = checks.filter((c) => c.exitCode !== 0);
+        // A tester whose checks ran nothing has tested nothing: never a pass.
+        const nothing = task.role === 'tester' ? ranNothing(evidence, commands.ended) : [];
         let verdictFailure: Failure | undefined;
         if (!signal.aborted && task.judge && ctx.agents) {
-          const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, signal, log, usage });
+          const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, ranNothing: nothing, signal, log, usage });
           onUsage();
           if (given.ok) verdict = given.value;
           else verdictFailure = given.error;
@@ -215,7 +219,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         } else if (verdictFailure) failure = verdictFailure;
         else if (verdict?.verdict.verdict === 'fail') {
           failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
-        }
+        } else if (nothing.length > 0) failure = ranNothingFailure(nothing);
+        else if (task.expectChanges && stat.files === 0) failure = noChangeFailure();
       }
       for (const written of await Promise.all(writing)) unsettle(written);
     }
