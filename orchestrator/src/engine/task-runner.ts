@@ -36,8 +36,10 @@ import { runChecks } from './verify.js';
  * One attempt of one task: worktree from base + dependencies (or the task's own result, for a
  * follow-up), the work (the role agent through its codex tool, or the prompt straight to Codex),
  * commit the result, write the diff, run the verify commands, the tester's verdict when the task
- * is judged, record artifacts with their digests. Then what comes next: a retry (a retryable
- * failure), a fix (a builder that failed verification), or the end (with a triage when it failed).
+ * is judged, record artifacts with their digests. A builder whose diff is empty fails `no-change`
+ * (unless `expectChanges: false`); a tester whose checks ran nothing fails. Then what comes next:
+ * a retry (a retryable failure), a fix (a builder that failed verification), or the end (with a
+ * triage when it failed).
  * Expected failures end as a failed attempt with a reason; nothing here throws for them.
  */
 
