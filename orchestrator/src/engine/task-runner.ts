@@ -215,7 +215,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         else if (bad.length > 0) {
           failure = {
             reason: 'verify-failed',
-            message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}`).join('; ')} (output in ${bad[0]?.outputPath})`,
+            message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}${noTestsNote(evidence.find((e) => e.outputPath === c.outputPath))}`).join('; ')} (output in ${bad[0]?.outputPath})`,
             retryable: false,
           };
         } else if (verdictFailure) failure = verdictFailure;
@@ -346,6 +346,11 @@ function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
     case 'send':
       return `${f.from}${f.by ? ` by ${f.by}` : ''}`;
   }
+}
+
+/** ` (it ran no tests: its output says "No tests found")`, for a failed check that says so. */
+function noTestsNote(check: { readonly noTests?: string } | undefined): string {
+  return check?.noTests ? ` (it ran no tests: ${check.noTests})` : '';
 }
 
 function firstLine(text: string): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/store/manifest.js';
@@ -82,6 +82,25 @@ ${addFile('made.txt', 'made')}
     expect(review.stdout).toContain('\n--- diff (.runs/');
     expect(review.stdout).toContain('/tasks/nothing/diff.patch)\n(empty: no changes)\n');
     expect(readRunFile(path.join(repo, '.runs', runId), 'tasks/nothing/log.txt')).toContain(`\nfailed (no-change): ${NO_CHANGE}\n`);
+  });
+
+  it('the next step works: expectChanges: false in the graph, then retry --reload, and the builder succeeds', async () => {
+    const yaml = `tasks:\n  - id: survey\n    role: builder\n    prompt: ${sh('ls')}\n  - id: after\n    role: builder\n    deps: [survey]\n    prompt: ${sh('echo after > after.txt')}\n`;
+    const { repo, graph } = repoWithGraph(yaml);
+    const env = { CODEX_ORCHESTRATOR_KEYS_DIR: path.join(tempDir(), 'keys') };
+    const run = await cli(['run', graph, '--json', '--agents', 'off'], repo, env);
+    expect(run.code, run.stderr).toBe(1);
+    const runId = (JSON.parse(run.stdout) as { runId: string }).runId;
+    writeFileSync(graph, yaml.replace('    role: builder\n', '    role: builder\n    expectChanges: false\n'));
+    const retried = await cli(['retry', runId, '--task', 'survey', '--reload'], repo, env);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stderr).toContain('expectChanges: true → false');
+    const manifest = JSON.parse(readFileSync(path.join(repo, '.runs', runId, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['survey', 'succeeded'],
+      ['after', 'succeeded'],
+    ]);
+    expect(task(manifest, 'survey')).toMatchObject({ overrides: { expectChanges: false } });
   });
 
   it('a tester whose checks ran no tests gets a fail verdict that says which check and why', async () => {
