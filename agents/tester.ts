@@ -84,6 +84,7 @@ export function judgePrompt(request: JudgeRequest): string {
     ...(c.signal ? { signal: c.signal } : {}),
     ...(c.timedOut ? { timedOut: true } : {}),
     ...(c.output ? { output: c.output } : {}),
+    ...(c.noTests ? { ranNoTests: c.noTests } : {}),
   }));
   return [
     `Give your verdict on task "${task.id}" (${task.title}).`,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckResult } from '../store/manifest.js';
+import { noTestsReason } from '../roles/no-tests.js';
 import type { CheckEvidence } from '../roles/verdict.js';
 
 /** How much of a check's output the agents are shown (the tester's verdict, a fix, triage). */
@@ -8,32 +9,37 @@ export const OUTPUT_TAIL_LINES = 30;
 const OUTPUT_TAIL_CHARS = 4000;
 
 /**
- * The orchestrator's check results as evidence for the agents, each with the end of its output.
- * The output is read back from the run's files, so it is as redacted as they are.
+ * The orchestrator's check results as evidence for the agents, each with the end of its output,
+ * and whether its whole output says it ran no tests. The output is read back from the run's
+ * files, so it is as redacted as they are.
  */
 export async function checkEvidence(runDir: string, checks: readonly CheckResult[]): Promise<CheckEvidence[]> {
   return Promise.all(
     checks.map(async (c) => {
-      const output = await tail(path.join(runDir, ...c.outputPath.split('/')));
+      const text = await readOutput(path.join(runDir, ...c.outputPath.split('/')));
+      const noTests = text === undefined ? undefined : noTestsReason({ command: c.command, exitCode: c.exitCode, output: text });
       return {
         command: c.command,
         exitCode: c.exitCode,
         signal: c.signal,
         timedOut: c.timedOut,
         outputPath: c.outputPath,
-        ...(output !== undefined ? { output } : {}),
+        ...(text !== undefined ? { output: tail(text) } : {}),
+        ...(noTests !== undefined ? { noTests } : {}),
       };
     }),
   );
 }
 
-async function tail(file: string): Promise<string | undefined> {
-  let text: string;
+async function readOutput(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function tail(text: string): string {
   const lines = text.replace(/\n$/, '').split('\n');
   let shown = lines.slice(-OUTPUT_TAIL_LINES).join('\n');
   if (shown.length > OUTPUT_TAIL_CHARS) shown = shown.slice(-OUTPUT_TAIL_CHARS);

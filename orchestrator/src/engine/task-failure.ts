@@ -83,3 +83,21 @@ export function escapeFailure(changed: readonly string[], denied: readonly strin
       : 'Change the task so it writes only inside its worktree';
   return { reason: 'sandbox-escape', message: `${parts.join('; ')}. ${advice}.`, retryable: false };
 }
+
+/**
+ * A builder whose work changed no file: its diff against the task's base is empty (after a fix or
+ * a rework too, since every follow-up's diff is measured from that base). A builder that silently
+ * did nothing is not a success; one that is not meant to change files says `expectChanges: false`.
+ */
+export function noChangeFailure(): Failure {
+  return {
+    reason: 'no-change',
+    message: 'the builder changed no file (its diff is empty); if this task is not meant to change files, set `expectChanges: false`',
+    retryable: false,
+  };
+}
+
+/** A tester that is not judged (no agents layer, or `judge: false`) whose checks ran nothing (`roles/no-tests.ts`). */
+export function ranNothingFailure(nothing: readonly string[]): Failure {
+  return { reason: 'verify-failed', message: `the checks ran no tests: ${nothing.join('; ')}`, retryable: false };
+}

@@ -6,6 +6,7 @@ import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
 import { commandTmpDir } from '../backends/codex-home.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
+import { ranNothing } from '../roles/no-tests.js';
 import type { Verdict } from '../roles/verdict.js';
 import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
@@ -23,7 +24,7 @@ import { checkEvidence } from './check-evidence.js';
 import type { EngineObserver } from './events.js';
 import { fixable, fixesUsed, fixPrompt } from './fix-loop.js';
 import type { RoleAgents } from './role-agents.js';
-import { abortFailure, escapeFailure, type Failure } from './task-failure.js';
+import { abortFailure, escapeFailure, noChangeFailure, ranNothingFailure, type Failure } from './task-failure.js';
 import { describeDenial, SandboxEvents } from './sandbox-events.js';
 import { TaskLog } from './task-log.js';
 import { triageFailure } from './task-triage.js';
@@ -38,8 +39,10 @@ import { taskCommandEnv } from '../workspace/command-env.js';
  * One attempt of one task: worktree from base + dependencies (or the task's own result, for a
  * follow-up), the work (the role agent through its codex tool, or the prompt straight to Codex),
  * commit the result, write the diff, run the verify commands, the tester's verdict when the task
- * is judged, record artifacts with their digests. Then what comes next: a retry (a retryable
- * failure), a fix (a builder that failed verification), or the end (with a triage when it failed).
+ * is judged, record artifacts with their digests. A builder whose diff is empty fails `no-change`
+ * (unless `expectChanges: false`); a tester whose checks ran nothing fails. Then what comes next:
+ * a retry (a retryable failure), a fix (a builder that failed verification), or the end (with a
+ * triage when it failed).
  * Expected failures end as a failed attempt with a reason; nothing here throws for them.
  */
 
@@ -186,7 +189,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         log.line(plan.prompt);
         const before = await ctx.escapeWatch.snapshot();
         const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
-        const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox });
+        const commands = { ended: 0 };
+        const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox, commands });
         // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
         if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
         const watch = ctx.escapeWatch;
@@ -217,9 +221,11 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
           writing.push(settle(writer.replaceFile(checksFile, `${JSON.stringify(writer.redactor.json({ task: task.id, attempt, checks }), null, 2)}\n`)));
           evidence = await checkEvidence(runDir, checks);
           const bad = checks.filter((c) => c.exitCode !== 0);
+          // A tester whose checks ran nothing has tested nothing: never a pass.
+          const nothing = task.role === 'tester' ? ranNothing(evidence, commands.ended) : [];
           let verdictFailure: Failure | undefined;
           if (!signal.aborted && task.judge && ctx.agents) {
-            const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, signal, log, usage });
+            const given = await giveVerdict({ agents: ctx.agents, writer, task, attempt, taskDir, diff: diffText, checks, evidence, report: work.report, testerVerdict: work.testerVerdict, ranNothing: nothing, signal, log, usage });
             onUsage();
             if (given.ok) verdict = given.value;
             else verdictFailure = given.error;
@@ -228,13 +234,14 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
           else if (bad.length > 0) {
             failure = {
               reason: 'verify-failed',
-              message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}`).join('; ')} (output in ${bad[0]?.outputPath})`,
+              message: `verify failed: ${bad.map((c) => `\`${c.command}\` exited ${c.exitCode ?? c.signal}${noTestsNote(evidence.find((e) => e.outputPath === c.outputPath))}`).join('; ')} (output in ${bad[0]?.outputPath})`,
               retryable: false,
             };
           } else if (verdictFailure) failure = verdictFailure;
           else if (verdict?.verdict.verdict === 'fail') {
             failure = { reason: 'verdict-failed', message: `the tester's verdict is fail: ${firstLine(verdict.verdict.summary)} (findings in ${verdict.path})`, retryable: false };
-          }
+          } else if (nothing.length > 0) failure = ranNothingFailure(nothing);
+          else if (task.expectChanges && stat.files === 0) failure = noChangeFailure();
         }
       }
       for (const written of await Promise.all(writing)) unsettle(written);
@@ -366,6 +373,11 @@ function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
     case 'send':
       return `${f.from}${f.by ? ` by ${f.by}` : ''}`;
   }
+}
+
+/** ` (it ran no tests: its output says "No tests found")`, for a failed check that says so. */
+function noTestsNote(check: { readonly noTests?: string } | undefined): string {
+  return check?.noTests ? ` (it ran no tests: ${check.noTests})` : '';
 }
 
 function firstLine(text: string): string {

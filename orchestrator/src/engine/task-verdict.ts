@@ -3,8 +3,7 @@ import type { AnalyzedTask } from '../graph/analyzed.js';
 import { err, ok, type Result } from '../core/result.js';
 import { relativeToRun } from '../store/layout.js';
 import { checkCounts, type CheckResult, type VerdictSummary } from '../store/manifest.js';
-import type { Verdict } from '../roles/verdict.js';
-import type { CheckEvidence } from '../roles/verdict.js';
+import { enforceTestsRan, type CheckEvidence, type Verdict } from '../roles/verdict.js';
 import type { RoleAgents } from './role-agents.js';
 import { agentFailureOf, type Failure } from './task-failure.js';
 import type { TaskLog } from './task-log.js';
@@ -16,7 +15,8 @@ import type { RunWriter } from '../store/run-writer.js';
  * `judge: true`): after the orchestrator's own checks, the tester agent reviews the task's diff and
  * check results (`judge`). Failed checks make the verdict `fail` whatever the agent says (enforced
  * in `roles/verdict.ts`); a tester that found a failure in its own work through Codex keeps its
- * `fail` too. The verdict is written to the task's `verdict.json` and summarised in the manifest.
+ * `fail` too, and so does a tester whose checks ran nothing (no check at all, or a test runner
+ * that found no tests: `roles/no-tests.ts`). The verdict is written to the task's `verdict.json` and summarised in the manifest.
  */
 
 export interface VerdictRequest {
@@ -33,6 +33,8 @@ export interface VerdictRequest {
   readonly report: string | undefined;
   /** A tester agent's own verdict from its work. */
   readonly testerVerdict: Verdict | undefined;
+  /** What the checks of a tester ran nothing of (`ranNothing`); empty when they ran something, or for a builder. */
+  readonly ranNothing: readonly string[];
   readonly signal: AbortSignal;
   readonly log: TaskLog;
   readonly usage: AttemptUsage;
@@ -66,7 +68,10 @@ export async function giveVerdict(r: VerdictRequest): Promise<Result<GivenVerdic
   if (r.testerVerdict?.verdict === 'fail' && verdict.verdict === 'pass') {
     verdict = { verdict: 'fail', summary: `The tester's own checks through Codex failed: ${r.testerVerdict.summary}`, findings: [...r.testerVerdict.findings, ...verdict.findings] };
   }
-  const summary: VerdictSummary = { verdict: verdict.verdict, summary: verdict.summary, findings: verdict.findings.length, overridden: judged.value.overridden };
+  const tested = enforceTestsRan(verdict, r.ranNothing);
+  verdict = tested.verdict;
+  const overridden = judged.value.overridden || tested.overridden;
+  const summary: VerdictSummary = { verdict: verdict.verdict, summary: verdict.summary, findings: verdict.findings.length, overridden };
   const file = path.join(r.taskDir, 'verdict.json');
   const content = {
     task: task.id,
@@ -74,14 +79,15 @@ export async function giveVerdict(r: VerdictRequest): Promise<Result<GivenVerdic
     verdict: verdict.verdict,
     summary: verdict.summary,
     findings: verdict.findings,
-    overridden: judged.value.overridden,
+    overridden,
     testerSaid: { verdict: judged.value.modelVerdict.verdict, summary: judged.value.modelVerdict.summary },
     checks: checkCounts(r.checks),
     model: agents.model,
     at: new Date().toISOString(),
   };
   await r.writer.replaceFile(file, `${JSON.stringify(r.writer.redactor.json(content), null, 2)}\n`);
-  log.line(`${verdict.verdict}${judged.value.overridden ? ' (the tester said pass; failed checks overrule it)' : ''}: ${verdict.summary}`);
+  const why = judged.value.overridden ? ' (the tester said pass; failed checks overrule it)' : tested.overridden ? ' (the tester said pass; checks that ran no tests overrule it)' : '';
+  log.line(`${verdict.verdict}${why}: ${verdict.summary}`);
   for (const f of verdict.findings) log.line(`  - ${f.severity}${f.file ? ` ${f.file}${f.line ? `:${f.line}` : ''}` : ''}: ${f.message}`);
   return ok({ verdict, summary, path: relativeToRun(r.writer.runDir, file) });
 }

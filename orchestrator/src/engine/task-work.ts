@@ -39,6 +39,8 @@ export interface WorkRequest {
   readonly onUsage: () => void;
   /** Reads Codex's events for the sandbox's denials and writes outside the worktree. */
   readonly sandbox: SandboxEvents;
+  /** Counts the commands Codex ran (a tester whose checks and work ran nothing has tested nothing). */
+  readonly commands: { ended: number };
 }
 
 export interface WorkResult {
@@ -69,6 +71,7 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
   return (event, raw) => {
     log.event(event, raw);
     w.sandbox.onEvent(event);
+    if (event?.type === 'command-end') w.commands.ended++;
     if (event?.type === 'thread-started') {
       thread.current = event.threadId;
       ctx.threadStarted(event.threadId);

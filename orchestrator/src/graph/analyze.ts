@@ -198,6 +198,7 @@ const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Rol
   { key: 'maxFixAttempts', roles: ['builder'], hint: 'remove "maxFixAttempts"; only builders fix their own work (a failing tester reports, and its task fails)' },
   { key: 'setup', roles: ['builder', 'tester'], hint: 'remove "setup"; a gate has no worktree to set up' },
   { key: 'fix', roles: ['builder'], hint: 'remove "fix"; only builders fix their own work (a failing tester reports, and its task fails)' },
+  { key: 'expectChanges', roles: ['builder'], hint: 'remove "expectChanges"; only a builder is expected to change files' },
 ];
 
 function roleFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {
@@ -327,6 +328,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       judge: task.role === 'gate' ? false : (task.judge ?? task.role === 'tester'),
       maxFixAttempts: task.role === 'builder' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
       fix: task.fix,
+      expectChanges: task.role === 'builder' && task.expectChanges !== false,
       index,
     };
   });

@@ -32,6 +32,8 @@ export interface AnalyzedTask {
   readonly maxFixAttempts: number;
   /** What the graph tells a builder's fix follow-ups, besides the failing output and findings. */
   readonly fix: string | undefined;
+  /** Builders: an empty diff fails the task (`no-change`) unless the graph says `expectChanges: false`; false for testers and gates. */
+  readonly expectChanges: boolean;
   /** Position in the file, used to order ready tasks deterministically. */
   readonly index: number;
 }

@@ -95,6 +95,12 @@ export const Task = z
      * and findings the orchestrator writes into the fix follow-up itself.
      */
     fix: z.string().optional(),
+    /**
+     * Builders: whether the task is meant to change files. By default a builder whose diff against
+     * its base is empty fails (`no-change`), so a builder that silently did nothing is never a
+     * success; `false` is for builders that only inspect, report or run something.
+     */
+    expectChanges: z.boolean().optional(),
   })
   .strict();
 export type Task = z.infer<typeof Task>;

@@ -8,13 +8,16 @@ import { renderGraphYaml, type PlanPaths } from './plan-files.js';
 /**
  * A planner's answer made into the graph file `plan` writes, and checked exactly as a
  * hand-written graph is: the same zod schema and the same analyzer, on the very text that will be
- * written. The orchestrator, not the model, sets the graph's name and each task's checklist link.
+ * written. The orchestrator, not the model, sets the graph's name and each task's checklist link,
+ * and gives every builder and tester without `verify` commands the project's own checks.
  */
 
 export interface PlannedGraph {
   readonly graph: AnalyzedGraph;
   /** The text to write to `paths.graphFile`. */
   readonly yaml: string;
+  /** The tasks that got the project's verify commands (they had none). */
+  readonly verifyAddedTo: readonly string[];
 }
 
 /** Why an answer is not a usable graph: the problems, rendered as `validate` renders them. */
@@ -29,26 +32,33 @@ export interface PlanContext {
   readonly header: readonly string[];
   /** Paths in the problems are shown relative to this (the project root). */
   readonly displayRoot: string;
+  /** The project's checks (`detectProjectCommands`), for builders and testers the answer gives none. */
+  readonly verify: readonly string[];
 }
 
 /**
- * The answer as the graph file it becomes, checked as `validate` checks one, against the
- * repository too (each task's folder and scripts at the base commit). Its checklist links are
- * not looked up: `plan` writes that checklist beside the graph.
+ * The answer as the graph file it becomes, with the project's verify commands given to builders
+ * and testers without any, checked as `validate` checks one, against the repository too (each
+ * task's folder and scripts at the base commit). Its checklist links are not looked up: `plan`
+ * writes that checklist beside the graph.
  */
 export async function checkPlannedGraph(answer: unknown, context: PlanContext): Promise<Result<PlannedGraph, PlanProblems>> {
-  const yaml = renderGraphYaml(complete(answer, context), context.header);
+  const verifyAddedTo: string[] = [];
+  const yaml = renderGraphYaml(complete(answer, context, verifyAddedTo), context.header);
   const analyzed = await checkGraphSource(context.paths.graphFile, yaml, diskProbe, [checkRepository]);
   if (!analyzed.ok) return err({ problems: renderGraphLoadFailure(analyzed.error, { cwd: context.displayRoot }) });
-  return ok({ graph: analyzed.value, yaml });
+  return ok({ graph: analyzed.value, yaml, verifyAddedTo });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** The answer with the name, description and checklist links filled in; anything else as the model wrote it. */
-function complete(answer: unknown, context: PlanContext): unknown {
+/**
+ * The answer with the name, description, checklist links and missing verify commands filled in
+ * (the ids of the tasks given verify commands go to `verifyAddedTo`); anything else as the model wrote it.
+ */
+function complete(answer: unknown, context: PlanContext, verifyAddedTo: string[]): unknown {
   if (!isRecord(answer)) return answer;
   const { version, name: _name, description, settings, tasks, ...rest } = answer;
   const ref = context.paths.checklistRef;
@@ -59,9 +69,20 @@ function complete(answer: unknown, context: PlanContext): unknown {
     ...(settings !== undefined ? { settings } : {}),
     ...rest,
     tasks: Array.isArray(tasks)
-      ? tasks.map((t: unknown) => (isRecord(t) && typeof t['id'] === 'string' ? { ...withoutKey(t, 'checklist'), checklist: `${ref}#${t['id']}` } : t))
+      ? tasks.map((t: unknown) => {
+          if (!isRecord(t) || typeof t['id'] !== 'string') return t;
+          const needsVerify = (t['role'] === 'builder' || t['role'] === 'tester') && context.verify.length > 0 && !hasVerify(t);
+          if (needsVerify) verifyAddedTo.push(t['id']);
+          return { ...withoutKey(t, 'checklist'), ...(needsVerify ? { verify: [...context.verify] } : {}), checklist: `${ref}#${t['id']}` };
+        })
       : tasks,
   };
+}
+
+/** Whether the task has verify commands of its own (a missing key or an empty list is none). */
+function hasVerify(task: Record<string, unknown>): boolean {
+  const verify = task['verify'];
+  return !(verify === undefined || verify === null || (Array.isArray(verify) && verify.length === 0));
 }
 
 function withoutKey(o: Record<string, unknown>, key: string): Record<string, unknown> {

@@ -6,8 +6,8 @@ import type { Manifest, TaskOverrides, TaskRecord, TaskStatus } from '../store/m
 /**
  * `retry`: runs a task that failed (or was cancelled) once more, from its prompt, as a new attempt
  * with its retries counted afresh. With `--reload`, the task's settings (timeout, retries, fix
- * attempts, verify commands) are read again from the graph file, so a task that timed out can be
- * given more time. Its skipped dependents run once it succeeds. Recorded on the task (in memory;
+ * attempts, verify commands, `expectChanges`) are read again from the graph file, so a task that
+ * timed out can be given more time. Its skipped dependents run once it succeeds. Recorded on the task (in memory;
  * the caller writes it); the live orchestrator, or `resume`, runs it.
  */
 
@@ -22,7 +22,7 @@ export type RetryFailure =
 
 /** A setting `--reload` changed, for people: `timeout: 1s → 2m`. */
 export interface SettingChange {
-  readonly setting: 'timeout' | 'retries' | 'maxFixAttempts' | 'verify' | 'setup';
+  readonly setting: 'timeout' | 'retries' | 'maxFixAttempts' | 'verify' | 'setup' | 'expectChanges';
   readonly from: string;
   readonly to: string;
 }
@@ -62,6 +62,10 @@ export function planRetry(manifest: Manifest, asRun: AnalyzedTask, fromFile: Ana
   if (JSON.stringify(fromFile.setup) !== JSON.stringify(now.setup)) {
     changes.push({ setting: 'setup', from: JSON.stringify(now.setup), to: JSON.stringify(fromFile.setup) });
     overrides.setup = [...fromFile.setup];
+  }
+  if (fromFile.expectChanges !== now.expectChanges) {
+    changes.push({ setting: 'expectChanges', from: String(now.expectChanges), to: String(fromFile.expectChanges) });
+    overrides.expectChanges = fromFile.expectChanges;
   }
   const ignored: string[] = [];
   if (fromFile.prompt !== asRun.prompt) ignored.push('prompt');
@@ -114,6 +118,7 @@ export function effectiveTask(task: AnalyzedTask, overrides: TaskOverrides | und
     ...(overrides.maxFixAttempts !== undefined ? { maxFixAttempts: overrides.maxFixAttempts } : {}),
     ...(overrides.verify !== undefined ? { verify: overrides.verify } : {}),
     ...(overrides.setup !== undefined ? { setup: overrides.setup } : {}),
+    ...(overrides.expectChanges !== undefined ? { expectChanges: overrides.expectChanges } : {}),
   };
 }
 

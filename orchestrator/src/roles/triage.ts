@@ -36,7 +36,19 @@ export function ruleTriage(f: FailureContext): Triage {
   const log = `.runs/${f.runId ?? '<run-id>'}/tasks/${f.taskId}/log.txt`;
   const retry = `codex-orchestrator retry ${f.runId ?? '<run-id>'} --task ${f.taskId}`;
   const send = (task: string): string => `codex-orchestrator send ${f.runId ?? '<run-id>'} --task ${task} "<what to fix>"`;
+  // A tester whose checks ran nothing (`roles/no-tests.ts`) fails its checks or its verdict saying so.
+  if (f.role === 'tester' && (f.reason === 'verify-failed' || f.reason === 'verdict-failed') && /\bran no tests\b/.test(message)) {
+    return {
+      probableCause: `The checks of tester "${f.taskId}" ran no tests, so it tested nothing: ${message}`,
+      nextStep: `Give the tester \`verify\` commands that run the project's tests (or add the tests they should find), then run \`${retry} --reload\`.`,
+    };
+  }
   switch (f.reason) {
+    case 'no-change':
+      return {
+        probableCause: `Task "${f.taskId}" ended without changing any file (its agent may only have looked or reported, or its edits did not apply): ${message}`,
+        nextStep: `Read what the agent did (${log}), then tell the task what to change: \`${send(f.taskId)}\` (and \`${resume}\` if the run has ended); if the task is not meant to change files, set \`expectChanges: false\` on it in the graph and run \`${retry} --reload\`.`,
+      };
     case 'verify-failed': {
       const failed = f.checks?.find((c) => !checkPassed(c));
       const output = failed?.outputPath ? `.runs/${f.runId ?? '<run-id>'}/${failed.outputPath}` : `checks/ beside ${log}`;

@@ -40,6 +40,8 @@ export interface CheckEvidence {
   readonly output?: string;
   /** Where the whole output is, relative to the run folder. */
   readonly outputPath?: string;
+  /** Why its output says it ran no tests (`roles/no-tests.ts`), when it does. */
+  readonly noTests?: string;
 }
 
 export function checkPassed(check: CheckEvidence): boolean {
@@ -74,6 +76,22 @@ export function enforceChecks(verdict: Verdict, checks: readonly CheckEvidence[]
   };
   return {
     verdict: { verdict: 'fail', summary: `Failed checks overrule the tester's pass. The tester said: ${verdict.summary}`, findings: [finding, ...verdict.findings] },
+    overridden: true,
+  };
+}
+
+/**
+ * The rule for a tester whose checks ran nothing (`ranNothing` in `roles/no-tests.ts`): its
+ * verdict is `fail`, with a finding that says what ran nothing and why, since a tester that
+ * tested nothing cannot vouch for the task. `overridden` tells that the tester had said `pass`.
+ */
+export function enforceTestsRan(verdict: Verdict, nothing: readonly string[]): EnforcedVerdict {
+  if (nothing.length === 0) return { verdict, overridden: false };
+  const what = nothing.join('; ');
+  const finding: Finding = { file: null, line: null, severity: 'error', message: `the checks ran no tests (${what}), so the verdict is fail: a tester cannot pass a task it did not test` };
+  if (verdict.verdict === 'fail') return { verdict: { ...verdict, findings: [finding, ...verdict.findings] }, overridden: false };
+  return {
+    verdict: { verdict: 'fail', summary: `The checks ran no tests, so the verdict is fail: ${what}. The tester said: ${verdict.summary}`, findings: [finding, ...verdict.findings] },
     overridden: true,
   };
 }

@@ -69,6 +69,11 @@ export const TaskFailureReason = z.enum([
   'setup-failed',
   /** The checks passed but the tester agent's verdict was `fail` (fatal; a builder's fix loop takes it). */
   'verdict-failed',
+  /**
+   * A builder finished and its checks passed, but its diff against the task's base is empty: it
+   * changed no file (fatal; set `expectChanges: false` on a builder that is not meant to change files).
+   */
+  'no-change',
   /** Not started, retried or fixed because the run reached its token budget (`settings.maxTokens`). */
   'budget-exceeded',
   'timeout',
@@ -145,7 +150,7 @@ export const VerdictSummary = z.object({
   summary: z.string(),
   /** How many findings the verdict lists. */
   findings: z.number().int().nonnegative(),
-  /** True when the tester said `pass` and failed checks made it `fail` (the rule code enforces). */
+  /** True when the tester said `pass` and failed checks, or checks that ran no tests, made it `fail` (rules code enforces). */
   overridden: z.boolean(),
 });
 export type VerdictSummary = z.infer<typeof VerdictSummary>;
@@ -218,6 +223,8 @@ export const TaskOverrides = z.object({
   maxFixAttempts: z.number().int().nonnegative().optional(),
   verify: z.array(z.string()).optional(),
   setup: z.array(z.string()).optional(),
+  /** A builder's `expectChanges` (false: an empty diff does not fail it). */
+  expectChanges: z.boolean().optional(),
 });
 export type TaskOverrides = z.infer<typeof TaskOverrides>;
 

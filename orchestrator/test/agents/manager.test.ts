@@ -27,7 +27,7 @@ async function planRequest(description: string) {
   const pattern = await loadPattern('feature', patternDirs(project));
   if (!pattern.ok) throw new Error(JSON.stringify(pattern.error));
   const filled = instantiate(pattern.value.data, { description, title: description, slug: paths.value.slug });
-  return { description, pattern: { ...pattern.value, filled }, context: { paths: paths.value, description, header: ['test'], displayRoot: project } };
+  return { description, pattern: { ...pattern.value, filled }, context: { paths: paths.value, description, header: ['test'], displayRoot: project, verify: [] } };
 }
 
 describe('manager: plan', () => {

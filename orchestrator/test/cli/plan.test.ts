@@ -16,6 +16,7 @@ describe('codex-orchestrator plan', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
       `planned 4 tasks (2 builder, 1 tester, 1 gate) from the pattern "feature" with the offline stand-in model:\n  tasks/${SLUG}.yaml\n  tasks/tasks-${SLUG}.md\n` +
+        'verify: no checks found in the project (package.json scripts, pytest, a Makefile test or check target, go.mod, Cargo.toml); give the builders and testers `verify` commands (a tester whose checks run nothing fails)\n' +
         `next: codex-orchestrator validate tasks/${SLUG}.yaml   then: codex-orchestrator run tasks/${SLUG}.yaml\n`,
     );
     const validate = await cli(['validate', `tasks/${SLUG}.yaml`, '--json'], repo);
@@ -23,6 +24,7 @@ describe('codex-orchestrator plan', () => {
     expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, name: SLUG, tasks: 4, order: ['implement', 'write-tests', 'test', 'review'] });
     const graph = readFileSync(path.join(repo, 'tasks', `${SLUG}.yaml`), 'utf8');
     expect(graph).toContain('    deps: [implement, write-tests]\n');
+    expect(graph).not.toContain('verify:');
     expect(graph.match(/^ {4}checklist: .*$/gm)).toEqual(['implement', 'write-tests', 'test', 'review'].map((id) => `    checklist: tasks/tasks-${SLUG}.md#${id}`));
     expect(graph).toContain('      Add a shout(name) function\n');
     expect(readFileSync(path.join(repo, 'tasks', `tasks-${SLUG}.md`), 'utf8')).toBe(
@@ -39,6 +41,29 @@ describe('codex-orchestrator plan', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("writes the project's own checks into every builder and tester, and says which it found", async () => {
+    const repo = tempRepo({
+      'package.json': JSON.stringify({ name: 'p', scripts: { test: 'node --test', lint: 'eslint .', start: 'node .' } }),
+      'package-lock.json': '{}\n',
+    });
+    const r = await cli(['plan', 'Add a shout(name) function', '--out', 'tasks/shout.yaml', '--json'], repo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n')).toContain('verify: npm run lint (package.json scripts.lint), npm test (package.json scripts.test); added to implement, write-tests, test');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      verify: {
+        commands: [
+          { command: 'npm run lint', source: 'package.json scripts.lint' },
+          { command: 'npm test', source: 'package.json scripts.test' },
+        ],
+        addedTo: ['implement', 'write-tests', 'test'],
+      },
+    });
+    const graph = readFileSync(path.join(repo, 'tasks', 'shout.yaml'), 'utf8');
+    expect(graph.match(/^ {4}verify:\n(?: {6}- .*\n)+/gm)).toEqual(Array(3).fill('    verify:\n      - npm run lint\n      - npm test\n'));
+    const validate = await cli(['validate', 'tasks/shout.yaml', '--json'], repo);
+    expect(validate.code, validate.stdout).toBe(0);
   });
 
   it('writes where --out says, reports JSON on stdout, and refuses to overwrite without --force', async () => {

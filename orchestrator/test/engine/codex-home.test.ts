@@ -12,7 +12,7 @@ describe("the run's CODEX_HOME", () => {
 tasks:
   - id: hello
     role: builder
-    prompt: "\`\`\`sh\\necho hello\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho hello > hello.txt\\n\`\`\`"
 `);
     const { manifest, runDir } = await runGraph(graph, runsDir);
     expect(manifest.status).toBe('succeeded');

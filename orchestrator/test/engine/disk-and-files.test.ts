@@ -82,7 +82,7 @@ describe('links planted in a run folder', () => {
 tasks:
   - id: planter
     role: builder
-    prompt: "\`\`\`sh\\necho hi\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho hi > hi.txt\\n\`\`\`"
     verify:
       - ln -s ${target} "$(echo $(git rev-parse --path-format=absolute --git-common-dir)/../.runs/*/tasks/planter)/checks.json"
 `);
@@ -99,7 +99,7 @@ tasks:
 tasks:
   - id: planter
     role: builder
-    prompt: "\`\`\`sh\\necho hi\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho hi > hi.txt\\n\`\`\`"
     verify:
       - ln -s ${outside} "$(echo $(git rev-parse --path-format=absolute --git-common-dir)/../.runs/*/tasks)/victim"
   - id: victim
@@ -123,7 +123,7 @@ describe('the start of a run', () => {
 tasks:
   - id: hello
     role: builder
-    prompt: "\`\`\`sh\\necho hello\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho hello > hello.txt\\n\`\`\`"
 `);
     const old = path.join(runsDir, '2026-01-01T00-00-00Z-0bad');
     const leftovers = [path.join(old, 'manifest.json.3012214441'), path.join(old, 'tasks', 'x', 'checks.json.77'), path.join(runsDir, 'index.json.1234')];

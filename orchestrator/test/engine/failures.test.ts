@@ -83,7 +83,7 @@ settings:
 tasks:
   - id: quick
     role: builder
-    prompt: "\`\`\`sh\\necho quick\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho quick > quick.txt\\n\`\`\`"
   - id: slow
     role: builder
     prompt: "\`\`\`sh\\nbash -c 'sleep 600; echo ${marker}'\\n\`\`\`"

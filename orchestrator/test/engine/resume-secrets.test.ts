@@ -19,7 +19,7 @@ function graphYaml(gate: string): string {
 tasks:
   - id: first
     role: builder
-    prompt: "\`\`\`sh\\necho first\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho first > first.txt\\n\`\`\`"
   - id: second
     role: builder
     deps: [first]

@@ -134,7 +134,7 @@ tasks:
     prompt: "\`\`\`sh\\nbash -c 'sleep 30; echo ${marker}'\\n\`\`\`"
   - id: quick
     role: builder
-    prompt: "\`\`\`sh\\necho fast\\n\`\`\`"
+    prompt: "\`\`\`sh\\necho fast > fast.txt\\n\`\`\`"
 `);
     const { manifest } = await runGraph(graph, runsDir);
     const slow = task(manifest, 'slow');

@@ -21,6 +21,7 @@ describe('well-known tokens in a run with no secret settings', () => {
 tasks:
   - id: leak
     role: builder
+    expectChanges: false
     prompt: "Deploy with ${OPENAI} and ${GITHUB}.\\n\`\`\`sh\\necho key ${OPENAI}; echo ${GITHUB} | base64; echo ${OPENAI} >&2\\n\`\`\`"
     verify: ["echo ${GITHUB}; printf 'x=${OPENAI}' | base64 -w0"]
 `);

@@ -95,6 +95,7 @@ describe('loadGraph', () => {
       judge: false,
       maxFixAttempts: 2,
       fix: undefined,
+      expectChanges: true,
       index: 0,
     });
     expect(api).toMatchObject({ title: 'Build the API', timeoutMs: 90_000, retries: 3, index: 1 });

@@ -307,4 +307,13 @@ tasks/bad.yaml:16:5: error: gate task "ship" cannot have "judge" (builder and te
 
 4 problems in tasks/bad.yaml`);
   });
+  it('takes expectChanges on builders only', () => {
+    const source = lines('tasks:', '  - id: look', '    role: builder', '    prompt: Look', '    expectChanges: false', '  - id: test', '    role: tester', '    prompt: Test it', '    expectChanges: false');
+    expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:9:5: error: tester task "test" cannot have "expectChanges" (builder only)
+    9 |     expectChanges: false
+      |     ^^^^^^^^^^^^^
+  hint: remove "expectChanges"; only a builder is expected to change files
+
+1 problem in tasks/bad.yaml`);
+  });
 });

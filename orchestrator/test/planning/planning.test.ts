@@ -34,7 +34,7 @@ describe('checking a planned graph', () => {
     const repo = tempRepo({ 'README.md': '# test\n', 'app/package.json': '{ "scripts": { "test": "node --test" } }\n' });
     const paths = planPaths(repo, 'Add shout', undefined, repo);
     if (!paths.ok) throw new Error(paths.error);
-    const context = { paths: paths.value, description: 'Add shout', header: ['Planned.'], displayRoot: repo };
+    const context = { paths: paths.value, description: 'Add shout', header: ['Planned.'], displayRoot: repo, verify: [] };
     const planned = (cwd: string): unknown => ({ tasks: [{ id: 'build', role: 'builder', prompt: 'Build it', cwd, verify: ['npm test'] }] });
     expect((await checkPlannedGraph(planned('app'), context)).ok).toBe(true);
     expect(await checkPlannedGraph(planned('src'), context)).toEqual({

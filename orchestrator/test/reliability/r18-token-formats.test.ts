@@ -57,6 +57,7 @@ describe('R18 token formats redacted by default', () => {
 tasks:
   - id: leak
     role: builder
+    expectChanges: false
     prompt: ${JSON.stringify(`Deploy with ${shown.join(' and ')}; ${bearer}.\n\`\`\`sh\n${commands.join('\n')}\n\`\`\``)}
     verify: [${JSON.stringify(`echo ${shown.slice(4).join(' ')}; printf 'x=%s' '${shown[0]}' | base64 -w0`)}]
 `);

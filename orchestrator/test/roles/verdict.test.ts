@@ -79,3 +79,33 @@ describe('rule triage', () => {
     expect(answers.at(-1)?.probableCause).toBe('Task "t" failed (something-new): first line');
   });
 });
+
+describe('rule triage of work that did nothing', () => {
+  it('tells a builder that changed no file what to change, or how to say it is not meant to', () => {
+    expect(
+      ruleTriage({
+        runId: 'r1',
+        taskId: 'api',
+        role: 'builder',
+        reason: 'no-change',
+        message: 'the builder changed no file (its diff is empty); if this task is not meant to change files, set `expectChanges: false`',
+      }),
+    ).toEqual({
+      probableCause:
+        'Task "api" ended without changing any file (its agent may only have looked or reported, or its edits did not apply): the builder changed no file (its diff is empty); if this task is not meant to change files, set `expectChanges: false`',
+      nextStep:
+        'Read what the agent did (.runs/r1/tasks/api/log.txt), then tell the task what to change: `codex-orchestrator send r1 --task api "<what to fix>"` (and `codex-orchestrator resume r1` if the run has ended); if the task is not meant to change files, set `expectChanges: false` on it in the graph and run `codex-orchestrator retry r1 --task api --reload`.',
+    });
+  });
+
+  it('tells a tester whose checks ran no tests to check something', () => {
+    const message = 'the checks ran no tests: `node --test` ran no tests (its output says "tests 0")';
+    const expected = {
+      probableCause: `The checks of tester "t" ran no tests, so it tested nothing: ${message}`,
+      nextStep: "Give the tester `verify` commands that run the project's tests (or add the tests they should find), then run `codex-orchestrator retry r1 --task t --reload`.",
+    };
+    expect(ruleTriage({ runId: 'r1', taskId: 't', role: 'tester', reason: 'verify-failed', message })).toEqual(expected);
+    const verdict = "the tester's verdict is fail: The checks ran no tests, so the verdict is fail: the task has no verify commands and its work ran no command. The tester said: …";
+    expect(ruleTriage({ runId: 'r1', taskId: 't', role: 'tester', reason: 'verdict-failed', message: verdict }).nextStep).toBe(expected.nextStep);
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { assertNever } from '../../core/result.js';
 import { openModelSession } from '../../engine/model-access.js';
 import { planPaths, renderChecklist, titleOf } from '../../planning/plan-files.js';
+import { detectProjectCommands, type ProjectCommand } from '../../planning/project-commands.js';
 import { instantiate, loadPattern, patternDirs, type Pattern, type PatternFailure } from '../../planning/patterns.js';
 import { Exit, UsageError, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
@@ -29,7 +30,8 @@ export const PLAN_JSON_SCHEMA = 'codex-orchestrator/plan@1';
 
 /**
  * `plan "<description>"`: the manager agent turns a description (and a workflow pattern) into a
- * graph, checked like any graph file, and writes it with its checklist. Exit 0 when both are
+ * graph, checked like any graph file, and writes it with its checklist. Builders and testers the
+ * answer gives no `verify` commands get the project's own checks (`planning/project-commands.ts`). Exit 0 when both are
  * written, 2 for bad input or a plan that stayed invalid after one retry, 1 when the model failed.
  */
 export async function planCommand(o: PlanCommandOptions, out: Output): Promise<number> {
@@ -46,6 +48,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
     }
   }
 
+  const { verify } = await detectProjectCommands(o.projectRoot);
   const model = await openModelSession(o.env, undefined);
   try {
     const patternName = o.pattern ?? (model.kind === 'offline' ? OFFLINE_DEFAULT_PATTERN : undefined);
@@ -71,6 +74,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
           paths: paths.value,
           description,
           displayRoot: o.cwd,
+          verify: verify.map((v) => v.command),
           header: [
             `Planned by codex-orchestrator${pattern ? ` from the pattern "${pattern.name}"` : ''} (model: ${modelName}).`,
             `Work: ${titleOf(description, 90)}`,
@@ -112,6 +116,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
             attempts: planned.attempts,
             tasks: tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: t.deps, checklist: t.checklist ?? null })),
             order: planned.graph.order,
+            verify: { commands: verify, addedTo: planned.verifyAddedTo },
           },
           null,
           2,
@@ -124,6 +129,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
         `planned ${tasks.length} tasks (${roles})${pattern ? ` from the pattern "${pattern.name}"` : ''} with the ${modelName} model${planned.attempts > 1 ? `, after ${planned.attempts} attempts` : ''}:`,
         `  ${shown(graphFile)}`,
         `  ${shown(checklistFile)}`,
+        verifyLine(verify, planned.verifyAddedTo),
         `next: codex-orchestrator validate ${shown(graphFile)}   then: codex-orchestrator run ${shown(graphFile)}`,
       ].join('\n'),
     );
@@ -131,6 +137,15 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
   } finally {
     await model.close();
   }
+}
+
+/** What `plan` says about the verify commands it found in the project, and where it wrote them. */
+export function verifyLine(found: readonly ProjectCommand[], addedTo: readonly string[]): string {
+  if (found.length === 0) {
+    return 'verify: no checks found in the project (package.json scripts, pytest, a Makefile test or check target, go.mod, Cargo.toml); give the builders and testers `verify` commands (a tester whose checks run nothing fails)';
+  }
+  const commands = found.map((v) => `${v.command} (${v.source})`).join(', ');
+  return addedTo.length === 0 ? `verify: ${commands}; every builder and tester has its own` : `verify: ${commands}; added to ${addedTo.join(', ')}`;
 }
 
 interface FailureReport {
