@@ -66,7 +66,7 @@ ${addFile('made.txt', 'made')}
     expect(fixed.diffStat).toEqual({ files: 1, insertions: 1, deletions: 0 });
 
     const poll = await cli(['poll', runId], repo, env);
-    expect(poll.stdout).toMatch(/^nothing +builder +failed +1 +\S+ +\+0 -0 \(0 files\) +0\/0 ok +- +\d+$/m);
+    expect(poll.stdout).toMatch(/^nothing +builder +failed +1 +\S+ +- +\+0 -0 \(0 files\) +0\/0 ok +- +\d+$/m);
     expect(poll.stdout).toContain(`\nnothing: no-change: ${NO_CHANGE}\n  probable cause: ${probableCause}\n  next step: ${nextStep}\n`);
     const review = await cli(['review', runId, '--task', 'nothing'], repo, env);
     expect(review.stdout).toContain(
