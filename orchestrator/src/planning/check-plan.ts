@@ -9,7 +9,8 @@ import { renderGraphYaml, type PlanPaths } from './plan-files.js';
  * A planner's answer made into the graph file `plan` writes, and checked exactly as a
  * hand-written graph is: the same zod schema and the same analyzer, on the very text that will be
  * written. The orchestrator, not the model, sets the graph's name and each task's checklist link,
- * and gives every builder and tester without `verify` commands the project's own checks.
+ * gives every builder and tester without `verify` commands the project's own checks, and the
+ * graph the project's dependency installs as `settings.setup` when the answer sets none.
  */
 
 export interface PlannedGraph {
@@ -18,6 +19,8 @@ export interface PlannedGraph {
   readonly yaml: string;
   /** The tasks that got the project's verify commands (they had none). */
   readonly verifyAddedTo: readonly string[];
+  /** Whether `settings.setup` came from the project (the answer set none). */
+  readonly setupAdded: boolean;
 }
 
 /** Why an answer is not a usable graph: the problems, rendered as `validate` renders them. */
@@ -34,6 +37,8 @@ export interface PlanContext {
   readonly displayRoot: string;
   /** The project's checks (`detectProjectCommands`), for builders and testers the answer gives none. */
   readonly verify: readonly string[];
+  /** The project's dependency installs, for `settings.setup` when the answer gives none (absent: none). */
+  readonly setup?: readonly string[];
 }
 
 /**
@@ -44,10 +49,11 @@ export interface PlanContext {
  */
 export async function checkPlannedGraph(answer: unknown, context: PlanContext): Promise<Result<PlannedGraph, PlanProblems>> {
   const verifyAddedTo: string[] = [];
-  const yaml = renderGraphYaml(complete(answer, context, verifyAddedTo), context.header);
+  const completed = complete(answer, context, verifyAddedTo);
+  const yaml = renderGraphYaml(completed.graph, context.header);
   const analyzed = await checkGraphSource(context.paths.graphFile, yaml, diskProbe, [checkRepository]);
   if (!analyzed.ok) return err({ problems: renderGraphLoadFailure(analyzed.error, { cwd: context.displayRoot }) });
-  return ok({ graph: analyzed.value, yaml, verifyAddedTo });
+  return ok({ graph: analyzed.value, yaml, verifyAddedTo, setupAdded: completed.setupAdded });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -58,15 +64,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * The answer with the name, description, checklist links and missing verify commands filled in
  * (the ids of the tasks given verify commands go to `verifyAddedTo`); anything else as the model wrote it.
  */
-function complete(answer: unknown, context: PlanContext, verifyAddedTo: string[]): unknown {
-  if (!isRecord(answer)) return answer;
+function complete(answer: unknown, context: PlanContext, verifyAddedTo: string[]): { graph: unknown; setupAdded: boolean } {
+  if (!isRecord(answer)) return { graph: answer, setupAdded: false };
   const { version, name: _name, description, settings, tasks, ...rest } = answer;
   const ref = context.paths.checklistRef;
-  return {
+  const setup = context.setup ?? [];
+  const addSetup = setup.length > 0 && (settings === undefined || (isRecord(settings) && settings['setup'] === undefined));
+  const graph = {
     version: version ?? 1,
     name: context.paths.slug,
     description: typeof description === 'string' && description.trim() !== '' ? description : context.description,
-    ...(settings !== undefined ? { settings } : {}),
+    ...(addSetup ? { settings: { ...(isRecord(settings) ? settings : {}), setup: [...setup] } } : settings !== undefined ? { settings } : {}),
     ...rest,
     tasks: Array.isArray(tasks)
       ? tasks.map((t: unknown) => {
@@ -77,6 +85,7 @@ function complete(answer: unknown, context: PlanContext, verifyAddedTo: string[]
         })
       : tasks,
   };
+  return { graph, setupAdded: addSetup };
 }
 
 /** Whether the task has verify commands of its own (a missing key or an empty list is none). */

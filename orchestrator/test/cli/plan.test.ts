@@ -43,7 +43,7 @@ describe('codex-orchestrator plan', () => {
     );
   });
 
-  it("writes the project's own checks into every builder and tester, and says which it found", async () => {
+  it("writes the project's own checks into every builder and tester, and its dependency install as setup, and says which it found", async () => {
     const repo = tempRepo({
       'package.json': JSON.stringify({ name: 'p', scripts: { test: 'node --test', lint: 'eslint .', start: 'node .' } }),
       'package-lock.json': '{}\n',
@@ -59,11 +59,15 @@ describe('codex-orchestrator plan', () => {
         ],
         addedTo: ['implement', 'write-tests', 'test'],
       },
+      setup: { commands: [{ command: 'npm ci --prefer-offline --no-audit', source: 'package-lock.json' }], added: true },
     });
+    expect(r.stderr.split('\n')).toContain('setup: npm ci --prefer-offline --no-audit (package-lock.json); written as settings.setup (each task worktree runs it before its agent)');
     const graph = readFileSync(path.join(repo, 'tasks', 'shout.yaml'), 'utf8');
+    expect(graph).toMatch(/^settings:\n(?: {2}.*\n)*? {2}setup:\n {4}- npm ci --prefer-offline --no-audit\n/m);
     expect(graph.match(/^ {4}verify:\n(?: {6}- .*\n)+/gm)).toEqual(Array(3).fill('    verify:\n      - npm run lint\n      - npm test\n'));
     const validate = await cli(['validate', 'tasks/shout.yaml', '--json'], repo);
     expect(validate.code, validate.stdout).toBe(0);
+    expect(JSON.parse(validate.stdout).notes).toEqual([]);
   });
 
   it('writes where --out says, reports JSON on stdout, and refuses to overwrite without --force', async () => {

@@ -48,7 +48,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
     }
   }
 
-  const { verify } = await detectProjectCommands(o.projectRoot);
+  const { verify, setup } = await detectProjectCommands(o.projectRoot);
   const model = await openModelSession(o.env, undefined);
   try {
     const patternName = o.pattern ?? (model.kind === 'offline' ? OFFLINE_DEFAULT_PATTERN : undefined);
@@ -75,6 +75,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
           description,
           displayRoot: o.cwd,
           verify: verify.map((v) => v.command),
+          setup: setup.map((s) => s.command),
           header: [
             `Planned by codex-orchestrator${pattern ? ` from the pattern "${pattern.name}"` : ''} (model: ${modelName}).`,
             `Work: ${titleOf(description, 90)}`,
@@ -117,6 +118,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
             tasks: tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: t.deps, checklist: t.checklist ?? null })),
             order: planned.graph.order,
             verify: { commands: verify, addedTo: planned.verifyAddedTo },
+            setup: { commands: setup, added: planned.setupAdded },
           },
           null,
           2,
@@ -130,6 +132,7 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
         `  ${shown(graphFile)}`,
         `  ${shown(checklistFile)}`,
         verifyLine(verify, planned.verifyAddedTo),
+        ...(setup.length > 0 ? [setupLine(setup, planned.setupAdded)] : []),
         `next: codex-orchestrator validate ${shown(graphFile)}   then: codex-orchestrator run ${shown(graphFile)}`,
       ].join('\n'),
     );
@@ -137,6 +140,12 @@ export async function planCommand(o: PlanCommandOptions, out: Output): Promise<n
   } finally {
     await model.close();
   }
+}
+
+/** What `plan` says about the dependency installs it found in the project (only when it found some). */
+export function setupLine(found: readonly ProjectCommand[], added: boolean): string {
+  const commands = found.map((s) => `${s.command} (${s.source})`).join(', ');
+  return added ? `setup: ${commands}; written as settings.setup (each task worktree runs it before its agent)` : `setup: ${commands}; the graph sets its own settings.setup`;
 }
 
 /** What `plan` says about the verify commands it found in the project, and where it wrote them. */

@@ -12,6 +12,7 @@ import { RunLayout } from '../../store/layout.js';
 import type { Manifest } from '../../store/manifest.js';
 import { renderLockFailure } from '../../store/run-lock.js';
 import { loadCheckedGraph } from '../graph-checks.js';
+import { setupAdvice } from '../setup-advice.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
@@ -41,6 +42,9 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
     out.info(renderGraphLoadFailure(loaded.error));
     return Exit.usage;
   }
+  // The background child of --detach says nothing: its parent said it.
+  const advice = o.runId === undefined ? await setupAdvice(loaded.value) : undefined;
+  if (advice) out.info(advice);
   if (o.detach) return detach(o, out, argv);
 
   const { value: result, exitOverride } = await withStopSignals(out, (signal) =>

@@ -1,6 +1,7 @@
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
+import { setupAdvice } from '../setup-advice.js';
 import { displayPath } from '../runs-dir.js';
 
 /** `validate`: the graph file, its repository at the base commit and its checklists (relative to `projectRoot`). */
@@ -18,10 +19,12 @@ export async function validateCommand(file: string, projectRoot: string, json: b
     return Exit.usage;
   }
   const g = loaded.value;
+  const advice = await setupAdvice(g);
   if (json) {
-    out.data(JSON.stringify({ valid: true, file: g.file, name: g.name, sha256: g.sha256, tasks: g.tasks.length, order: g.order }, null, 2));
+    out.data(JSON.stringify({ valid: true, file: g.file, name: g.name, sha256: g.sha256, tasks: g.tasks.length, order: g.order, notes: advice ? [advice] : [] }, null, 2));
   }
   const roles = ['builder', 'tester', 'gate'].map((r) => `${g.tasks.filter((t) => t.role === r).length} ${r}`).join(', ');
   out.info(`${displayPath(g.file)}: ok, ${g.tasks.length} tasks (${roles})`);
+  if (advice) out.info(advice);
   return Exit.ok;
 }
