@@ -199,7 +199,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       graph.tasks,
       {
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
-        execute: (task, attempt, signal) => runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal),
+        execute: (task, attempt, signal, clock) => runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock),
         limitsOf: (task) => current(task.id),
         onReleased: (task) => {
           writer.updateTask(task.id, (t) => {

@@ -8,7 +8,7 @@ import { commandTmpDir } from '../backends/codex-home.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import { ranNothing } from '../roles/no-tests.js';
 import type { Verdict } from '../roles/verdict.js';
-import { retryDue, type AttemptResult } from '../scheduler/scheduler.js';
+import { retryDue, type AttemptClock, type AttemptResult } from '../scheduler/scheduler.js';
 import { sha256File } from '../store/atomic.js';
 import { RunLayout, relativeToRun } from '../store/layout.js';
 import { checkCounts, type Artifact, type SandboxDenial, type CheckResult, type FollowUp, type TaskRecord, type TriageRecord, type VerdictSummary } from '../store/manifest.js';
@@ -78,7 +78,8 @@ export interface AttemptNumber {
   readonly local: number;
 }
 
-export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, number: AttemptNumber, signal: AbortSignal): Promise<AttemptResult> {
+/** `clock`: the attempt's timeout, stopped while the worktree is set up (setup has a timeout of its own). */
+export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, number: AttemptNumber, signal: AbortSignal, clock?: AttemptClock): Promise<AttemptResult> {
   const attempt = number.n;
   const { writer } = ctx;
   const runDir = writer.runDir;
@@ -107,11 +108,12 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   writer.log(`task ${task.id}: attempt ${attempt} started${plan.followUp ? ` (${describeFollowUp(plan.followUp, task)})` : ''}`);
   ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt, ...(plan.followUp?.from === 'fix' ? { fix: { n: fixesUsed(plan.followUp), of: task.maxFixAttempts } } : {}) });
 
-  const body = (): Promise<AttemptResult> => attemptBody(ctx, task, number, signal, { plan, usage, taskDir, startedAt });
+  const body = (): Promise<AttemptResult> => attemptBody(ctx, task, number, signal, { plan, usage, taskDir, startedAt, clock });
   return ctx.agents ? ctx.agents.inTask(task.id, attempt, body) : body();
 }
 
 interface AttemptSetup {
+  readonly clock: AttemptClock | undefined;
   readonly plan: TurnPlan;
   readonly usage: AttemptUsage;
   readonly taskDir: string;
@@ -178,7 +180,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       await mkdir(cwd, { recursive: true });
       log.root = worktree;
       log.line(`# worktree ${worktree} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
-      const setupDone = await setUpWorktree(ctx.setup, task, { worktree, cwd, taskDir }, log, signal);
+      const settingUp = (): ReturnType<typeof setUpWorktree> => setUpWorktree(ctx.setup, task, { worktree, cwd, taskDir }, log, signal);
+      const setupDone = await (setup.clock ? setup.clock.outside(settingUp) : settingUp());
       writer.updateTask(task.id, (t) => {
         if (setupDone.record) t.setup = setupDone.record;
         else delete t.setup;

@@ -42,9 +42,54 @@ const DONE_BAD: ReadonlySet<ScheduleState> = new Set(['failed', 'skipped', 'canc
 /** The longest delay setTimeout honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** An attempt's timeout: it runs while the attempt does, except during work it is told to leave out. */
+export class AttemptClock {
+  private left: number;
+  private since = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    timeoutMs: number,
+    private readonly onTimeout: () => void,
+  ) {
+    this.left = timeoutMs;
+    this.arm();
+  }
+
+  /** Runs `work` with the clock stopped; it goes on afterwards with the time that was left. */
+  async outside<T>(work: () => Promise<T>): Promise<T> {
+    if (this.timer === undefined) return work();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.left -= Date.now() - this.since;
+    try {
+      return await work();
+    } finally {
+      this.since = Date.now();
+      this.arm();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days), so longer timeouts are capped.
+    this.timer = setTimeout(this.onTimeout, Math.min(Math.max(this.left, 0), MAX_TIMER_MS));
+  }
+}
+
 export interface SchedulerHooks {
-  /** Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop. */
-  execute(task: SchedulableTask, attempt: number, signal: AbortSignal): Promise<AttemptResult>;
+  /**
+   * Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop;
+   * `clock` leaves work out of the timeout (a worktree's setup, which has a timeout of its own).
+   */
+  execute(task: SchedulableTask, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult>;
   /** A dependency did not succeed, so this task will not run. */
   onSkipped(task: SchedulableTask, blockedBy: TaskId): void;
   /** A gate is ready and waits for a reviewer. */
@@ -131,14 +176,12 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
       hooks.onStart?.(task, attempt);
       const limits = hooks.limitsOf?.(task) ?? task;
       const { controller, dispose } = childController(options.signal);
-      // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days), so longer timeouts are capped.
-      const delay = Math.min(limits.timeoutMs, MAX_TIMER_MS);
-      const timer = setTimeout(() => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: limits.timeoutMs })), delay);
+      const clock = new AttemptClock(limits.timeoutMs, () => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: limits.timeoutMs })));
       let result: AttemptResult;
       try {
-        result = await hooks.execute(task, attempt, controller.signal);
+        result = await hooks.execute(task, attempt, controller.signal, clock);
       } finally {
-        clearTimeout(timer);
+        clock.stop();
         dispose();
       }
       if (result.status === 'failed' && result.followUp === true && !options.signal.aborted && !held()) continue;

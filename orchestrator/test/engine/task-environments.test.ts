@@ -261,6 +261,22 @@ tasks:
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
+  it("a setup longer than the task's timeout is not counted in it (it has its own)", async () => {
+    const { graph, runsDir } = repoWithGraph(`
+settings:
+  agents: false
+tasks:
+  - id: patient
+    role: builder
+    timeout: 3s
+    setup: ["sleep 4"]
+    prompt: "\`\`\`sh\\necho done > done.txt\\n\`\`\`"
+`);
+    const { manifest } = await runGraph(graph, runsDir);
+    expect(task(manifest, 'patient')).toMatchObject({ status: 'succeeded' });
+    expect(task(manifest, 'patient').setup?.durationMs).toBeGreaterThanOrEqual(4000);
+  });
+
   it('kill -9 during a setup, then resume: the setup’s commands end, the task sets up again and succeeds', async () => {
     const marker = `setup-marker-${process.pid}-${Date.now()}`;
     const state = tempDir();
