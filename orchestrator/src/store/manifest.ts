@@ -255,6 +255,8 @@ export const SetupRecord = z.object({
   /** What the setup installed is keyed by: the commands, the `cwd` and the dependency files' contents. */
   key: z.string(),
   durationMs: z.number().nonnegative(),
+  /** Of `durationMs`, the time spent waiting for another worktree of the run to finish the same setup. */
+  waitedMs: z.number().nonnegative().optional(),
   /** The commands as they ran (output in `tasks/<id>/setup/<n>.log`); absent when nothing ran. */
   commands: z.array(CheckResult).optional(),
   /** Files and folders setup made (relative to the worktree): never part of the task's commit. */

@@ -152,6 +152,7 @@ export class TaskEnvironments {
     try {
       if (this.mode !== 'off') {
         const entry = waiting ? await abortable(waiting, r.signal) : await this.cached(key);
+        const waitedMs = waiting ? elapsed() : 0;
         if (r.signal.aborted) return this.aborted(key, elapsed());
         if (entry) {
           share(entry);
@@ -164,9 +165,10 @@ export class TaskEnvironments {
           );
           if (copied) {
             const how = this.mode === 'link' ? 'linked' : 'copied';
-            const record: SetupRecord = { how, key, durationMs: elapsed(), outputs: [...entry.outputs] };
+            const record: SetupRecord = { how, key, durationMs: elapsed(), ...(waitedMs > 0 ? { waitedMs } : {}), outputs: [...entry.outputs] };
             this.done.set(r.worktree, record);
-            r.say(`setup: ${how} what the same setup installed in ${entry.from} (key ${short(key)}): ${entry.outputs.join(', ') || 'nothing'}, in ${elapsed()} ms`);
+            const wait = waitedMs > 0 ? ` (${waitedMs} ms of it waiting for that setup to finish)` : '';
+            r.say(`setup: ${how} what the same setup installed in ${entry.from} (key ${short(key)}): ${entry.outputs.join(', ') || 'nothing'}, in ${elapsed()} ms${wait}`);
             return { ok: true, record };
           }
         }
