@@ -36,6 +36,14 @@ describe('setup advice', () => {
     expect(withSetup.stderr).toBe('graph.yaml: ok, 1 tasks (1 builder, 0 tester, 0 gate)\n');
   });
 
+  it("looks where the tasks work: a lockfile of the repository's root is not advice for tasks in a folder without one", async () => {
+    const inFolder = GRAPH.replace('    role: builder\n', '    role: builder\n    cwd: app\n');
+    const { repo } = repoWithGraph(inFolder, { 'package-lock.json': '{}\n', 'package.json': '{"name":"p"}\n', 'app/README.md': '# app\n' });
+    expect((await cli(['validate', 'graph.yaml'], repo)).stderr).toBe('graph.yaml: ok, 1 tasks (1 builder, 0 tester, 0 gate)\n');
+    const { repo: second } = repoWithGraph(inFolder, { 'app/package.json': '{"name":"a"}\n', 'app/pnpm-lock.yaml': 'lockfileVersion: 9\n' });
+    expect((await cli(['validate', 'graph.yaml'], second)).stderr).toContain('note: the repository has app/pnpm-lock.yaml, but no task has `setup`');
+  });
+
   it('names a virtualenv in the checkout', async () => {
     const { repo } = repoWithGraph(GRAPH, { '.venv/pyvenv.cfg': 'home = /usr/bin\n', '.gitignore': '.runs/\n.venv/\n' });
     const validate = await cli(['validate', 'graph.yaml'], repo);
