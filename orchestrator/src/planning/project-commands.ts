@@ -83,7 +83,8 @@ export function projectCommandsFrom(files: RootFiles): ProjectCommands {
       if (name === 'test' && (NPM_PLACEHOLDER.test(script) || testsByMake)) continue;
       verify.push({ command: name === 'test' ? `${pm} test` : `${pm} run ${name}`, source: `package.json scripts.${name}` });
     }
-    setup.push(nodeSetup(pm, files));
+    // A package that depends on nothing (and has no lockfile) has nothing to install.
+    if (installsSomething(pkg) || LOCKFILES.some(has)) setup.push(nodeSetup(pm, files));
   }
 
   // Python: pytest when the project configures or depends on it; its environment from the lockfile.
@@ -114,6 +115,14 @@ function packageManager(files: RootFiles, pkg: Record<string, unknown> | undefin
   // No lockfile: the `packageManager` field (corepack's `pnpm@9.1.0`), else npm.
   const declared = typeof pkg?.['packageManager'] === 'string' ? pkg['packageManager'].split('@')[0] : undefined;
   return declared === 'pnpm' || declared === 'yarn' ? declared : 'npm';
+}
+
+const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock'];
+
+/** Whether a package.json names dependencies or workspaces (one that cannot be read is taken to). */
+function installsSomething(pkg: Record<string, unknown> | undefined): boolean {
+  if (pkg === undefined) return true;
+  return ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].some((k) => isRecord(pkg[k]) && Object.keys(pkg[k]).length > 0) || pkg['workspaces'] !== undefined;
 }
 
 function nodeSetup(pm: PackageManager, files: RootFiles): ProjectCommand {

@@ -32,7 +32,10 @@ describe('detectProjectCommands', () => {
   });
 
   it('skips the test script npm init writes, and a package.json without scripts checks nothing', () => {
-    expect(commands({ 'package.json': scripts({ test: 'echo "Error: no test specified" && exit 1' }) })).toEqual({ verify: [], setup: [{ command: 'npm install', source: 'package.json' }] });
+    expect(commands({ 'package.json': scripts({ test: 'echo "Error: no test specified" && exit 1' }) })).toEqual({ verify: [], setup: [] });
+    // Something to install: its dependencies (without a lockfile, \`npm install\`).
+    expect(commands({ 'package.json': JSON.stringify({ dependencies: { zod: '^3' } }) }).setup).toEqual([{ command: 'npm install', source: 'package.json' }]);
+    expect(commands({ 'package.json': JSON.stringify({ workspaces: ['packages/*'] }) }).setup).toEqual([{ command: 'npm install', source: 'package.json' }]);
     expect(commands({ 'package.json': '{ not json' }).verify).toEqual([]);
   });
 
