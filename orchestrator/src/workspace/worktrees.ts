@@ -198,8 +198,53 @@ export class Worktrees {
   /**
    * Builds `codex-orchestrator/<run-id>`: the base commit with every given result merged in the
    * given (graph) order. A result that conflicts is left out and reported, never forced.
+   *
+   * Merged in git's object store alone (`merge-tree --write-tree`, then `commit-tree`): no
+   * checkout of the repository, whose cost grows with its size, not with what the tasks changed.
+   * A git without `--write-tree` (before 2.38) merges in a scratch worktree instead.
    */
   async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
+    const inStore = await this.integrateInStore(results);
+    if (inStore) {
+      await git(this.repoRoot, ['branch', '--force', this.integrationBranch, inStore.commit]);
+      return inStore;
+    }
+    return this.integrateInWorktree(results);
+  }
+
+  /** The integration made with `merge-tree`, or undefined when this git cannot. */
+  private async integrateInStore(results: readonly DepResult[]): Promise<IntegrationResult | undefined> {
+    let head = this.baseCommit;
+    const merged: TaskId[] = [];
+    const skipped: { taskId: TaskId; reason: string }[] = [];
+    for (const r of results) {
+      if ((await runGit(this.repoRoot, ['merge-base', '--is-ancestor', r.commit, head])).code === 0) {
+        merged.push(r.taskId);
+        continue;
+      }
+      // As `git merge` does: a result that holds everything merged so far is fast-forwarded to.
+      if ((await runGit(this.repoRoot, ['merge-base', '--is-ancestor', head, r.commit])).code === 0) {
+        head = r.commit;
+        merged.push(r.taskId);
+        continue;
+      }
+      const m = await runGit(this.repoRoot, ['merge-tree', '--write-tree', '--name-only', '--no-messages', head, r.commit]);
+      const lines = m.stdout.split('\n').filter(Boolean);
+      if (m.code === 0 && lines[0]) {
+        head = await git(this.repoRoot, ['commit-tree', lines[0], '-p', head, '-p', r.commit, '-m', `Merge results of task ${r.taskId}`]);
+        merged.push(r.taskId);
+      } else if (m.code === 1 && lines[0]) {
+        skipped.push({ taskId: r.taskId, reason: `conflicts with earlier results in ${[...new Set(lines.slice(1))].join(', ')}` });
+      } else if (merged.length === 0 && skipped.length === 0) {
+        return undefined;
+      } else {
+        throw new GitError(['merge-tree', '--write-tree', head, r.commit], m);
+      }
+    }
+    return { branch: this.integrationBranch, commit: head, merged, skipped };
+  }
+
+  private async integrateInWorktree(results: readonly DepResult[]): Promise<IntegrationResult> {
     const scratch = path.join(this.dir, '_integration');
     await this.add(scratch, this.baseCommit);
     const merged: TaskId[] = [];

@@ -59,3 +59,42 @@ it('prepares task worktrees on their branches, commits results and measures diff
   await w.prune();
   expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
 });
+
+it('builds the integration branch in the object store: fast-forward, merges, a conflict left out, no checkout made', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', 'shared.txt': 'base\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const dir = path.join(tempDir(), 'worktrees');
+  const w = new Worktrees(repo, RUN, base, dir);
+  const result = async (name: string, files: Record<string, string>, deps: { taskId: TaskId; commit: string }[] = []): Promise<string> => {
+    const p = await w.prepare(id(name), 1, deps);
+    if (!p.ok) throw new Error('prepare failed');
+    for (const [f, text] of Object.entries(files)) writeFileSync(path.join(p.value.path, f), text);
+    const commit = await w.commitResult(p.value.path, name);
+    await w.remove(p.value.path);
+    return commit;
+  };
+  const one = await result('one', { 'one.txt': '1\n' });
+  const two = await result('two', { 'two.txt': '2\n' });
+  const left = await result('left', { 'shared.txt': 'left\n' });
+  const right = await result('right', { 'shared.txt': 'right\n' });
+  const after = await result('after', { 'after.txt': 'a\n' }, [{ taskId: id('one'), commit: one }]);
+
+  const integration = await w.integrate([
+    { taskId: id('one'), commit: one },
+    { taskId: id('two'), commit: two },
+    { taskId: id('left'), commit: left },
+    { taskId: id('right'), commit: right },
+    { taskId: id('after'), commit: after },
+  ]);
+  expect(integration.merged).toEqual(['one', 'two', 'left', 'after']);
+  expect(integration.skipped).toEqual([{ taskId: 'right', reason: 'conflicts with earlier results in shared.txt' }]);
+  expect(git(repo, 'rev-parse', w.integrationBranch)).toBe(integration.commit);
+  expect(git(repo, 'ls-tree', '--name-only', integration.commit).split('\n').sort()).toEqual(['README.md', 'after.txt', 'one.txt', 'shared.txt', 'two.txt']);
+  expect(git(repo, 'show', `${integration.commit}:shared.txt`)).toBe('left');
+  // The first result was fast-forwarded to, as `git merge` does; the others were merged, one commit each.
+  expect(git(repo, 'rev-list', '--count', '--merges', `${base}..${integration.commit}`)).toBe('3');
+  expect(git(repo, 'log', '-1', '--format=%s', integration.commit)).toBe('Merge results of task after');
+  // Nothing was checked out for it, and the user's checkout is as it was.
+  expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  expect(git(repo, 'status', '--porcelain')).toBe('');
+});
