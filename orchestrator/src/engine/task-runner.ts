@@ -176,7 +176,11 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         t.baseCommit = prepared.value.baseCommit;
       });
       const cwd = task.cwd ? path.join(worktree, task.cwd) : worktree;
-      if (!prepared.value.reused) ctx.setup.environments.forget(worktree);
+      if (!prepared.value.reused) {
+        // A parked worktree brings what its setup made: the setup reuses it when its key is the same.
+        ctx.setup.environments.forget(worktree);
+        if (prepared.value.reusedFrom) ctx.setup.environments.moved(prepared.value.reusedFrom, worktree);
+      }
       await mkdir(cwd, { recursive: true });
       log.root = worktree;
       log.line(`# worktree ${worktree} (branch ${prepared.value.branch}, base ${baseCommit.slice(0, 12)})`);
@@ -351,10 +355,13 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     ...(fix ? { willFix: true } : {}),
     ...(verdict ? { verdict: verdict.summary.verdict } : {}),
   });
-  // A fix continues in this worktree, with what its setup installed.
+  // A fix continues in this worktree, with what its setup installed; otherwise it is parked for
+  // the next attempt of the run (nothing of this task may keep running in it).
   if (worktreePath && !ctx.keepWorktrees && !fix) {
-    await ctx.worktrees.remove(worktreePath);
-    ctx.setup.environments.forget(worktreePath);
+    await terminate(processesWorkingIn(worktreePath), 300);
+    const parked = resultCommit !== undefined ? await ctx.worktrees.park(worktreePath, ctx.setup.environments.movable(worktreePath)) : undefined;
+    if (parked === undefined && resultCommit === undefined) await ctx.worktrees.remove(worktreePath);
+    ctx.setup.environments.moved(worktreePath, parked);
   }
   if (!failure) return { status: 'succeeded' };
   if (failure.reason === 'cancelled') return { status: 'cancelled' };

@@ -28,7 +28,11 @@ export async function setUpWorktree(
   log: TaskLog,
   signal: AbortSignal,
 ): Promise<{ readonly record: SetupRecord | undefined; readonly failure: Failure | undefined }> {
-  if (task.setup.length === 0) return { record: undefined, failure: undefined };
+  if (task.setup.length === 0) {
+    // A parked worktree may hold what another task's setup made: this task works without it.
+    await s.environments.clear(where.worktree);
+    return { record: undefined, failure: undefined };
+  }
   const { writer } = s;
   const envFor = (): NodeJS.ProcessEnv => taskCommandEnv(s.env, { repoRoot: writer.manifest.repo.root, worktree: where.worktree, cwd: where.cwd });
   log.section('setup');

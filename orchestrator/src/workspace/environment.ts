@@ -125,6 +125,31 @@ export class TaskEnvironments {
     this.done.delete(worktree);
   }
 
+  /** A worktree for a task without setup: what an earlier attempt's setup made in it (a parked worktree) goes. */
+  async clear(worktree: string): Promise<void> {
+    const record = this.done.get(worktree);
+    if (!record) return;
+    for (const output of record.outputs) await rm(path.join(worktree, output), { recursive: true, force: true });
+    this.done.delete(worktree);
+  }
+
+  /**
+   * What of the worktree's setup may move with it to another path (parked, then taken by another
+   * attempt): all it made, unless that names the worktree's own path (a virtualenv), which a move
+   * would break.
+   */
+  movable(worktree: string): readonly string[] {
+    const record = this.done.get(worktree);
+    return record && record.notShared === undefined ? record.outputs : [];
+  }
+
+  /** The worktree was moved (parked, or taken from the parked ones) with what its setup made; none: it was removed. */
+  moved(from: string, to: string | undefined): void {
+    const record = this.done.get(from);
+    this.done.delete(from);
+    if (record && record.notShared === undefined && to !== undefined) this.done.set(to, record);
+  }
+
   /** Sets `worktree` up: reused, copied from an identical setup of the run, or by running the commands. */
   async setUp(r: SetupRequest): Promise<SetupOutcome> {
     const started = performance.now();

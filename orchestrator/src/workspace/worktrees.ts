@@ -24,6 +24,18 @@ export interface PreparedWorktree {
   readonly baseCommit: string;
   /** The folder was there already, set up (a fix in the same session); else it is new. */
   readonly reused: boolean;
+  /**
+   * The parked worktree this one was made from (`park`): an earlier attempt's folder, moved here
+   * and switched to this task's start; what its setup made is still in it (`keep`).
+   */
+  readonly reusedFrom?: string;
+}
+
+/** A worktree an attempt is done with, waiting for the next attempt of the run. */
+interface Parked {
+  readonly path: string;
+  /** What its setup made (relative paths): kept when it is reused. */
+  readonly keep: readonly string[];
 }
 
 /** Two dependencies changed the same lines; the dependent task cannot start. */
@@ -87,7 +99,54 @@ export class Worktrees {
     return path.join(this.dir, attempt > 1 ? `${taskId}@${attempt}` : taskId);
   }
 
-  /** Creates the task's worktree on a fresh branch, merging its dependencies' results in order. */
+  /** Worktrees attempts are done with: the next attempts take them instead of checking the repository out again. */
+  private readonly parked: Parked[] = [];
+  private parkedCount = 0;
+
+  /**
+   * Parks a worktree its attempt is done with (its work committed): moved to `_parked-<n>`, for
+   * the next attempt to take (`prepare`, `prepareFrom`). Switching a worktree to another commit
+   * rewrites only the files that differ, where a new one writes the whole repository. Returns
+   * the parked folder; a worktree that cannot be moved is removed instead (undefined).
+   */
+  async park(worktree: string, keep: readonly string[]): Promise<string | undefined> {
+    const to = path.join(this.dir, `_parked-${++this.parkedCount}`);
+    try {
+      // Off the task's branch: another worktree may check it out (a retry of the task) meanwhile.
+      await git(worktree, ['checkout', '--quiet', '--detach']);
+      await this.admin(() => retryingRaces(this.repoRoot, ['worktree', 'move', worktree, to]));
+    } catch {
+      await this.remove(worktree);
+      return undefined;
+    }
+    this.parked.push({ path: to, keep });
+    return to;
+  }
+
+  /**
+   * A parked worktree moved to `worktree` and switched to `start` on `branch`: everything the
+   * last attempt left that is not in `start` removed (its files, untracked and ignored ones),
+   * except what its setup made. Undefined when none is parked (or moving one failed).
+   */
+  private async unpark(worktree: string, start: string, branch: string): Promise<Parked | undefined> {
+    for (let p = this.parked.pop(); p !== undefined; p = this.parked.pop()) {
+      const taken = p;
+      try {
+        await this.admin(() => retryingRaces(this.repoRoot, ['worktree', 'move', taken.path, worktree]));
+        await retryingRaces(worktree, ['checkout', '--quiet', '--force', '-B', branch, start]);
+        await git(worktree, ['clean', '-ffdxq', ...taken.keep.flatMap((k) => ['-e', `/${k}`])]);
+        return taken;
+      } catch {
+        await this.remove(existsSync(worktree) ? worktree : taken.path);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Creates the task's worktree on a fresh branch, merging its dependencies' results in order:
+   * a parked worktree switched to the task's start when there is one, else a new one.
+   */
   async prepare(taskId: TaskId, attempt: number, deps: readonly DepResult[]): Promise<Result<PreparedWorktree, MergeConflict>> {
     await mkdir(this.dir, { recursive: true });
     const worktree = this.pathOf(taskId, attempt);
@@ -97,7 +156,9 @@ export class Worktrees {
     const [first, ...rest] = deps;
     const start = first?.commit ?? this.baseCommit;
     // -B: a retried attempt starts the branch again from its base.
-    await this.add(worktree, start, branch);
+    const unparked = await this.unpark(worktree, start, branch);
+    if (!unparked) await this.add(worktree, start, branch);
+    const from = unparked ? { reusedFrom: unparked.path } : {};
     const merged: DepResult[] = first ? [first] : [];
     for (const dep of rest) {
       const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
@@ -123,7 +184,7 @@ export class Worktrees {
     }
     // Without merges the worktree starts at `start` itself: no need to ask git.
     const baseCommit = merged.length <= 1 && FULL_ID.test(start) ? start : await git(worktree, ['rev-parse', 'HEAD']);
-    return ok({ path: worktree, branch, baseCommit, reused: false });
+    return ok({ path: worktree, branch, baseCommit, reused: false, ...from });
   }
 
   /**
@@ -146,8 +207,9 @@ export class Worktrees {
       }
       await this.remove(worktree);
     }
-    await this.add(worktree, commit, branch);
-    return ok({ path: worktree, branch, baseCommit: base, reused: false });
+    const unparked = await this.unpark(worktree, commit, branch);
+    if (!unparked) await this.add(worktree, commit, branch);
+    return ok({ path: worktree, branch, baseCommit: base, reused: false, ...(unparked ? { reusedFrom: unparked.path } : {}) });
   }
 
   /**
@@ -185,10 +247,13 @@ export class Worktrees {
     }
   }
 
-  /** Removes the run's worktrees folder, and the repository's folder above it once no run is left in it. */
+  /** Removes the run's worktrees folder (and git's records of them), and the repository's folder above it once no run is left in it. */
   async removeAll(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
     await rmdir(path.dirname(this.dir)).catch(() => undefined);
+    this.parked.length = 0;
+    // git's records of the worktrees just removed (the parked ones too).
+    await this.prune();
   }
 
   async prune(): Promise<void> {

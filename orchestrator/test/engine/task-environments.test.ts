@@ -96,10 +96,13 @@ ${replaceLine('packages/b/package.json', '{"name":"b","version":"1.0.0","depende
     expect(readRunFile(runDir, task(manifest, 'test-b-bare').checks?.[0]?.outputPath ?? '')).toContain("Cannot find module 'a'");
     expect(task(manifest, 'test-b-bare').setup).toBeUndefined();
     // One install for the four worktrees whose dependency files are the base's; the new package's got its own.
+    // (A worktree an attempt is done with is parked and taken by the next: then its setup is reused.)
     const hows = Object.fromEntries(manifest.tasks.filter((t) => t.setup).map((t) => [t.id, t.setup?.how]));
     expect(Object.values(hows).filter((h) => h === 'ran')).toHaveLength(2);
     expect(hows['use-c']).toBe('ran');
-    expect([hows['change-a'], hows['add-c'], hows['test-b']].sort()).toEqual(['copied', 'copied', 'ran']);
+    const sameKey = [hows['change-a'], hows['add-c'], hows['test-b']];
+    expect(sameKey.filter((h) => h === 'ran')).toHaveLength(1);
+    expect(sameKey.filter((h) => h !== 'ran' && h !== 'copied' && h !== 'reused')).toEqual([]);
     expect(task(manifest, 'use-c').setup?.key).not.toBe(testB.setup?.key);
     expect(testB.setup?.outputs).toEqual(['node_modules']);
     expect(readRunFile(runDir, task(manifest, 'use-c').checks?.[0]?.outputPath ?? '')).toBe('c is here\n');

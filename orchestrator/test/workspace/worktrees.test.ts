@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import type { RunId, TaskId } from '../../src/core/ids.js';
@@ -97,4 +97,46 @@ it('builds the integration branch in the object store: fast-forward, merges, a c
   // Nothing was checked out for it, and the user's checkout is as it was.
   expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
   expect(git(repo, 'status', '--porcelain')).toBe('');
+});
+
+it('reuses a parked worktree: it holds exactly the new start (base plus dependencies), nothing of the task before it but what setup made', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', '.gitignore': 'node_modules/\nbuild/\n', 'a.txt': 'a\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const w = new Worktrees(repo, RUN, base, path.join(tempDir(), 'worktrees'));
+  const dep = await w.prepare(id('dep'), 1, []);
+  if (!dep.ok) throw new Error('prepare failed');
+  writeFileSync(path.join(dep.value.path, 'dep.txt'), 'dep\n');
+  const depResult = await w.commitResult(dep.value.path, 'dep');
+  await w.remove(dep.value.path);
+
+  const first = await w.prepare(id('first'), 1, []);
+  if (!first.ok) throw new Error('prepare failed');
+  const folder = first.value.path;
+  mkdirSync(path.join(folder, 'node_modules', 'x'), { recursive: true });
+  writeFileSync(path.join(folder, 'node_modules', 'x', 'index.js'), 'installed\n');
+  mkdirSync(path.join(folder, 'build'));
+  writeFileSync(path.join(folder, 'build', 'out.js'), 'built by first\n');
+  writeFileSync(path.join(folder, 'a.txt'), 'changed by first\n');
+  writeFileSync(path.join(folder, 'first.txt'), 'first\n');
+  await w.commitResult(folder, 'first', ['node_modules']);
+  writeFileSync(path.join(folder, 'stray.txt'), 'left after the commit\n');
+  const parked = await w.park(folder, ['node_modules']);
+  expect(parked).toBe(path.join(w.dir, '_parked-1'));
+  expect(existsSync(folder)).toBe(false);
+  // Parked off the task's branch: a retry of the task may check its branch out elsewhere meanwhile.
+  expect(git(parked ?? '', 'branch', '--show-current')).toBe('');
+
+  const next = await w.prepare(id('next'), 1, [{ taskId: id('dep'), commit: depResult }]);
+  if (!next.ok) throw new Error('prepare failed');
+  expect(next.value.reusedFrom).toBe(parked);
+  const tree = next.value.path;
+  expect(git(tree, 'branch', '--show-current')).toBe(w.branchOf(id('next')));
+  expect(git(tree, 'rev-parse', 'HEAD')).toBe(depResult);
+  expect(git(tree, 'status', '--porcelain', '--ignored')).toBe('!! node_modules/');
+  expect(readdirSync(tree).sort()).toEqual(['.git', '.gitignore', 'README.md', 'a.txt', 'dep.txt', 'node_modules']);
+  expect(readFileSync(path.join(tree, 'a.txt'), 'utf8')).toBe('a\n');
+  expect(readFileSync(path.join(tree, 'node_modules', 'x', 'index.js'), 'utf8')).toBe('installed\n');
+  const retry = await w.prepare(id('first'), 2, []);
+  expect(retry.ok && retry.value.reusedFrom).toBeUndefined();
+  expect(git(repo, 'rev-parse', w.branchOf(id('first')))).toBe(base);
 });
