@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { codexBinary, codexVersion } from '../../src/backends/codex-binary.js';
+import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
@@ -43,6 +44,7 @@ function turn(cwd: string, prompt: string, events: AgentEvent[], extra: Partial<
 
 describe.each([
   ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
+  ['codex-app-server', () => new CodexAppServerBackend({ codexHome })],
   ['codex-exec', () => new CodexExecBackend({ codexHome })],
 ] as const)('%s backend', (_name, make) => {
   let backend: AgentBackend;
