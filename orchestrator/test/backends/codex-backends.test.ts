@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { codexBinary, codexVersion } from '../../src/backends/codex-binary.js';
+import { errorKindOf } from '../../src/backends/app-server-events.js';
 import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
@@ -11,6 +12,7 @@ import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
+import { classifyTurnError } from '../../src/engine/failure-class.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
@@ -115,6 +117,127 @@ describe.each([
       }
     });
     expect(sleepers).toEqual([]);
+  });
+});
+
+describe('codex-app-server backend', () => {
+  it('streams command output as it comes, and continues a thread from a new server process (thread/resume)', async () => {
+    const cwd = tempDir();
+    const raws: unknown[] = [];
+    const events: AgentEvent[] = [];
+    const first = new CodexAppServerBackend({ codexHome });
+    let threadId: string | undefined;
+    try {
+      const outcome = await first.runTurn(
+        turn(cwd, fence('sh', 'sleep 0.5; echo streamed-line; sleep 0.5'), events, {
+          onEvent: (e, raw) => {
+            if (e) events.push(e);
+            raws.push(raw);
+          },
+        }),
+      );
+      expect(outcome.status).toBe('completed');
+      threadId = outcome.threadId;
+    } finally {
+      await first.close();
+    }
+    // The output arrived in a delta before the command's end.
+    const methods = raws.map((r) => (r as { method?: string }).method);
+    const delta = methods.indexOf('item/commandExecution/outputDelta');
+    const end = events.findIndex((e) => e.type === 'command-end');
+    expect(delta).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(raws[delta])).toContain('streamed-line');
+    expect(raws.indexOf(raws.find((r, i) => i > delta && (r as { params?: { item?: { type?: string } } }).params?.item?.type === 'commandExecution'))).toBeGreaterThan(delta);
+    expect(events[end]).toMatchObject({ type: 'command-end', command: 'sleep 0.5; echo streamed-line; sleep 0.5', exitCode: 0, output: 'streamed-line\n' });
+    expect(events[0]).toEqual({ type: 'thread-started', threadId });
+
+    // A new process knows nothing of the thread until it resumes it; the conversation goes on.
+    const second = new CodexAppServerBackend({ codexHome });
+    try {
+      const resumed: AgentEvent[] = [];
+      const outcome = await second.runTurn(turn(cwd, fence('sh', 'echo two > two.txt'), resumed, { threadId }));
+      expect(outcome).toMatchObject({ status: 'completed', threadId });
+      expect(resumed[0]).toEqual({ type: 'thread-started', threadId });
+      expect(existsSync(path.join(cwd, 'two.txt'))).toBe(true);
+      // Usage is the thread's: it grew over the first turn's.
+      expect(outcome.usage?.total).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("classifies model errors by Codex's codexErrorInfo where it says, else by the message", async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    try {
+      const seen: unknown[] = [];
+      for (const fault of ['429', '500', '503', '401', 'disconnect']) {
+        const outcome = await backend.runTurn(turn(tempDir(), `${fence('offline-fault', fault)}\n\n${fence('sh', 'echo never')}`, []));
+        if (outcome.status !== 'failed') throw new Error(`fault ${fault}: the turn completed`);
+        seen.push([fault, outcome.reason, outcome.errorKind, classifyTurnError(outcome.errorKind, outcome.message)]);
+      }
+      // Codex 0.153.4 gives structured info for 429 and 500 only ("other" for the rest).
+      expect(seen).toEqual([
+        ['429', 'codex-error', 'rate-limited', { reason: 'model-rate-limited', retryable: true }],
+        ['500', 'codex-error', 'unavailable', { reason: 'model-unavailable', retryable: true }],
+        ['503', 'codex-error', undefined, { reason: 'model-unavailable', retryable: true }],
+        ['401', 'codex-error', undefined, { reason: 'auth-failed', retryable: false }],
+        ['disconnect', 'codex-error', undefined, { reason: 'transport-error', retryable: true }],
+      ]);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('reads every codexErrorInfo form it knows', () => {
+    const cases: [unknown, string | undefined][] = [
+      ['rateLimitExceeded', 'rate-limited'],
+      ['usageLimitExceeded', 'usage-limit'],
+      ['serverOverloaded', 'unavailable'],
+      ['internalServerError', 'unavailable'],
+      ['unauthorized', 'auth'],
+      ['badRequest', 'bad-request'],
+      ['sandboxError', 'sandbox'],
+      ['contextWindowExceeded', 'context-window'],
+      ['other', undefined],
+      ['somethingNew', undefined],
+      [null, undefined],
+      [{ responseTooManyFailedAttempts: { httpStatusCode: 429 } }, 'rate-limited'],
+      [{ responseTooManyFailedAttempts: { httpStatusCode: 503 } }, 'unavailable'],
+      [{ httpConnectionFailed: { httpStatusCode: 401 } }, 'auth'],
+      [{ responseStreamConnectionFailed: { httpStatusCode: 400 } }, 'bad-request'],
+      [{ responseStreamDisconnected: { httpStatusCode: null } }, 'transport'],
+      [{ activeTurnNotSteerable: { turnKind: 'review' } }, undefined],
+    ];
+    expect(cases.map(([info]) => [info, errorKindOf(info)])).toEqual(cases);
+  });
+
+  it('a thread id no rollout has is a codex error, not a hang', async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    try {
+      const outcome = await backend.runTurn(turn(tempDir(), 'hello', [], { threadId: '01a23647-0000-7000-8000-000000000000' }));
+      expect(outcome).toMatchObject({ status: 'failed', reason: 'codex-error' });
+      expect(outcome.status === 'failed' ? outcome.message : '').toContain('could not resume thread 01a23647-0000-7000-8000-000000000000');
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('leaves no process behind after close', async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    const outcome = await backend.runTurn(turn(tempDir(), fence('sh', 'echo hi'), []));
+    expect(outcome.status).toBe('completed');
+    const servers = (): number[] =>
+      descendantsOf(process.pid).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('app-server');
+        } catch {
+          return false;
+        }
+      });
+    expect(servers().length).toBe(1);
+    await backend.close();
+    await backend.close();
+    expect(servers()).toEqual([]);
   });
 });
 
