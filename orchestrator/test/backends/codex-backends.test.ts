@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
-import { codexBinary, codexVersion } from '../../src/backends/codex-binary.js';
+import { codexBinary, codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
 import { errorKindOf } from '../../src/backends/app-server-events.js';
 import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
@@ -12,6 +12,7 @@ import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
+import { mcpServerMissing } from '../../src/engine/codex-session.js';
 import { classifyTurnError } from '../../src/engine/failure-class.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
@@ -276,5 +277,22 @@ describe('the Codex binary', () => {
     // … and the one package.json pins.
     const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(await codexVersion()).toBe(pkg.dependencies['@openai/codex']);
+  });
+
+  it('knows which versions still have `codex mcp-server`, and says what to do without it', () => {
+    const versions = ['0.153.4', '0.153.99', '0.154.0', '0.154.0-alpha.1', '0.171.0', '1.0.0', '0.99.0', 'unreadable'];
+    expect(versions.map((v) => [v, hasMcpServer(v)])).toEqual([
+      ['0.153.4', true],
+      ['0.153.99', true],
+      ['0.154.0', false],
+      ['0.154.0-alpha.1', false],
+      ['0.171.0', false],
+      ['1.0.0', false],
+      ['0.99.0', true],
+      ['unreadable', true],
+    ]);
+    expect(mcpServerMissing('0.171.0')).toBe(
+      'the installed Codex 0.171.0 has no `codex mcp-server` (removed in 0.154.0), which the codex-mcp backend needs: run with `--backend codex-app-server` or `--backend codex-exec` (or `settings.backend` in the graph), or install @openai/codex 0.153.4',
+    );
   });
 });
