@@ -278,7 +278,7 @@ export class CodexAppServerBackend implements AgentBackend {
  * may do), anything else is refused as unsupported. Either way the turn that asked is told
  * (`request-declined` in its log), and the request never stays unanswered.
  */
-function answerServerRequest(r: ServerRequest, listeners: ReadonlyMap<string, TurnListener>, onStderr: ((text: string) => void) | undefined): ServerRequestAnswer {
+export function answerServerRequest(r: ServerRequest, listeners: ReadonlyMap<string, TurnListener>, onStderr: ((text: string) => void) | undefined): ServerRequestAnswer {
   let answer: ServerRequestAnswer;
   let said: string;
   switch (r.method) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { codexBinary, codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
 import { errorKindOf } from '../../src/backends/app-server-events.js';
-import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
+import { answerServerRequest, CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
@@ -187,6 +187,27 @@ describe('codex-app-server backend', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  it('declines approvals it did not expect, refuses other requests, and tells the turn that was asked', () => {
+    const told: unknown[] = [];
+    const stderr: string[] = [];
+    const listener = { notification: () => undefined, exited: () => undefined, declined: (r: { method: string }, answer: string) => told.push([r.method, answer]) };
+    const listeners = new Map([['t1', listener]]);
+    const ask = (method: string, params: unknown) => answerServerRequest({ id: 7, method, params }, listeners, (t) => stderr.push(t));
+    expect(ask('item/commandExecution/requestApproval', { threadId: 't1', turnId: 'u', itemId: 'i', command: 'rm -rf /' })).toEqual({ result: { decision: 'decline' } });
+    expect(ask('item/fileChange/requestApproval', { threadId: 't1', turnId: 'u', itemId: 'i' })).toEqual({ result: { decision: 'decline' } });
+    expect(ask('execCommandApproval', { conversationId: 't1' })).toEqual({ result: { decision: 'denied' } });
+    expect(ask('item/tool/requestUserInput', { threadId: 't1' })).toEqual({ error: { code: -32601, message: 'codex-orchestrator does not answer item/tool/requestUserInput' } });
+    expect(told).toEqual([
+      ['item/commandExecution/requestApproval', 'decline'],
+      ['item/fileChange/requestApproval', 'decline'],
+      ['execCommandApproval', 'denied'],
+      ['item/tool/requestUserInput', 'unsupported'],
+    ]);
+    // A request of no running turn is answered all the same, and reported in the run's log.
+    expect(ask('item/commandExecution/requestApproval', { threadId: 'gone' })).toEqual({ result: { decision: 'decline' } });
+    expect(stderr).toEqual(["codex-orchestrator: answered decline to codex app-server's item/commandExecution/requestApproval request (no running turn of its thread)\n"]);
   });
 
   it('reads every codexErrorInfo form it knows', () => {
