@@ -5,8 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 /**
- * Finds the Codex CLI that ships with this package (`@openai/codex`, pinned). We never rely on a
- * global `codex`. The native binary is spawned directly rather than through the npm wrapper
+ * Finds the Codex CLI that ships with this package (`@openai/codex`, pinned), or the one
+ * `CODEX_ORCHESTRATOR_CODEX` names (a path to another Codex executable, e.g. to try a newer
+ * release). We never rely on a global `codex`. The native binary is spawned directly rather than through the npm wrapper
  * script, so signals and process groups reach Codex itself and each spawn saves a Node start-up.
  */
 
@@ -32,8 +33,17 @@ export interface CodexBinary {
 
 let cached: CodexBinary | undefined;
 
+/** The environment variable that points the orchestrator at another Codex executable. */
+export const CODEX_OVERRIDE_ENV = 'CODEX_ORCHESTRATOR_CODEX';
+
 export function codexBinary(): CodexBinary {
   if (cached) return cached;
+  const override = process.env[CODEX_OVERRIDE_ENV];
+  if (override) {
+    // Its version is asked (`codexVersion`); it sets up its own PATH helpers.
+    cached = { command: path.resolve(override), prefixArgs: [], env: {} };
+    return cached;
+  }
   const packageJson = require.resolve('@openai/codex/package.json');
   const packageRoot = path.dirname(packageJson);
   const env = { CODEX_MANAGED_PACKAGE_ROOT: packageRoot, CODEX_MANAGED_BY_NPM: '1' };
@@ -99,4 +109,22 @@ export function codexEnv(codexHome: string, base: NodeJS.ProcessEnv = process.en
   // Codex's wrapper puts its bundled ripgrep on PATH; do the same.
   if (pathDir) env['PATH'] = `${pathDir}${path.delimiter}${env['PATH'] ?? ''}`;
   return env;
+}
+
+/** The first Codex release without `codex mcp-server` (it points to `codex app-server` instead). */
+export const MCP_SERVER_REMOVED_IN = '0.154.0';
+
+/** Whether a Codex of `version` still has `codex mcp-server` (an unreadable version is given the benefit of the doubt). */
+export function hasMcpServer(version: string): boolean {
+  const parse = (v: string): number[] | undefined => {
+    const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+  };
+  const have = parse(version);
+  const removed = parse(MCP_SERVER_REMOVED_IN) as number[];
+  if (!have) return true;
+  for (let i = 0; i < 3; i++) {
+    if ((have[i] as number) !== (removed[i] as number)) return (have[i] as number) < (removed[i] as number);
+  }
+  return false;
 }

@@ -10,7 +10,7 @@ import { resolveRunsDir } from './runs-dir.js';
 const HELP = `codex-orchestrator — run a graph of coding tasks with Codex agents in parallel git worktrees
 
 usage:
-  codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-exec]
+  codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-app-server|codex-exec]
                                  [--agents on|off] [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
   codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
@@ -153,7 +153,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         throw new UsageError(`--agents must be on or off (got "${values.agents}")`, 'on: builders and testers work through their role agents (the default); off: prompts go straight to Codex');
       }
       const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
-      if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp or codex-exec (got "${values.backend}")`);
+      if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${values.backend}")`);
       const runId = values['run-id'];
       if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
       const { runCommand } = await import('./commands/run.js');

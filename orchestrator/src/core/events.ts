@@ -48,7 +48,12 @@ export type AgentEvent =
   /** Codex reported an error. */
   | { readonly type: 'error'; readonly message: string }
   /** The turn ended without completing (interrupted or aborted). */
-  | { readonly type: 'turn-aborted'; readonly reason: string };
+  | { readonly type: 'turn-aborted'; readonly reason: string }
+  /**
+   * Codex asked the orchestrator something it does not grant (an approval under approval policy
+   * `never`, a question for the user): `answer` is what it was told (`decline`, `unsupported`, …).
+   */
+  | { readonly type: 'request-declined'; readonly method: string; readonly answer: string };
 
 /** One line of `events.jsonl`. */
 export interface EventRecord {

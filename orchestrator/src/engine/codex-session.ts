@@ -1,4 +1,6 @@
-import type { AgentBackend } from '../backends/backend.js';
+import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
+import { CodexAppServerBackend } from '../backends/codex-app-server.js';
+import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../backends/codex-binary.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
 import { writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
@@ -49,13 +51,28 @@ export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> 
     else held.push(text);
   };
   let main: AgentBackend;
-  if (o.backend === 'codex-mcp') {
-    const pool = new CodexMcpPool({ codexHome, env, onStderr }, o.turnsAtOnce);
-    // A session with nothing to run (a resume that only finishes the run) starts no server.
-    if (o.turnsAtOnce > 0) pool.warmUp();
-    main = pool;
-  } else {
-    main = new CodexExecBackend({ codexHome, env, onStderr });
+  switch (o.backend) {
+    case 'codex-mcp': {
+      const version = await codexVersion();
+      if (!hasMcpServer(version)) {
+        main = new UnsupportedBackend('codex-mcp', mcpServerMissing(version));
+        break;
+      }
+      const pool = new CodexMcpPool({ codexHome, env, onStderr }, o.turnsAtOnce);
+      // A session with nothing to run (a resume that only finishes the run) starts no server.
+      if (o.turnsAtOnce > 0) pool.warmUp();
+      main = pool;
+      break;
+    }
+    case 'codex-app-server': {
+      const server = new CodexAppServerBackend({ codexHome, env, onStderr });
+      if (o.turnsAtOnce > 0) server.warmUp();
+      main = server;
+      break;
+    }
+    case 'codex-exec':
+      main = new CodexExecBackend({ codexHome, env, onStderr });
+      break;
   }
   return {
     codexHome,
@@ -81,4 +98,23 @@ export function codexTurnsAtOnce(
 ): number {
   const left = (role: 'builder' | 'tester'): number => tasks.filter((t) => t.role === role && !succeeded.has(t.id)).length;
   return Math.min(concurrency.builder, left('builder')) + Math.min(concurrency.tester, left('tester'));
+}
+
+/** Why a `codex-mcp` run cannot work with the installed Codex, and what to do. */
+export function mcpServerMissing(version: string): string {
+  return `the installed Codex ${version} has no \`codex mcp-server\` (removed in ${MCP_SERVER_REMOVED_IN}), which the codex-mcp backend needs: run with \`--backend codex-app-server\` or \`--backend codex-exec\` (or \`settings.backend\` in the graph), or install @openai/codex 0.153.4`;
+}
+
+/** A backend the installed Codex cannot run: every turn fails at once, as bad configuration, without starting Codex. */
+class UnsupportedBackend implements AgentBackend {
+  constructor(
+    readonly name: AgentBackend['name'],
+    private readonly message: string,
+  ) {}
+
+  runTurn(request: { readonly threadId?: string | undefined }): Promise<TurnOutcome> {
+    return Promise.resolve({ status: 'failed', reason: 'unsupported', message: this.message, threadId: request.threadId, usage: undefined });
+  }
+
+  async close(): Promise<void> {}
 }

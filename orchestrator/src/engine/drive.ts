@@ -167,10 +167,11 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let internalError: Error | undefined;
   try {
     // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
-    // its follow-ups continue it with `codex exec resume` (same CODEX_HOME).
+    // its follow-ups continue it with `codex exec resume` (same CODEX_HOME). `codex exec` and
+    // `codex app-server` (`thread/resume`) continue any thread of the CODEX_HOME themselves.
     const threadsHere = new Set<string>();
     const backendFor = (threadId: string | undefined): AgentBackend => {
-      if (threadId === undefined || main.name === 'codex-exec' || threadsHere.has(threadId)) return main;
+      if (threadId === undefined || main.name !== 'codex-mcp' || threadsHere.has(threadId)) return main;
       return (resumer ??= new CodexExecBackend({ codexHome, env: checkoutFreeEnv(o.env, m.repo.root), onStderr }));
     };
     if (m.settings.agents === true) {

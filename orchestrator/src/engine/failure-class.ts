@@ -1,3 +1,5 @@
+import type { TurnErrorKind } from '../backends/backend.js';
+import { assertNever } from '../core/result.js';
 import type { TaskFailureReason } from '../store/manifest.js';
 
 /**
@@ -26,4 +28,30 @@ const RULES: readonly (readonly [RegExp, FailureClass])[] = [
 export function classifyCodexError(message: string): FailureClass {
   for (const [pattern, cls] of RULES) if (pattern.test(message)) return cls;
   return { reason: 'agent-failed', retryable: false };
+}
+
+/** A turn's error: by the kind Codex reported when there is one (`codexErrorInfo`), else by its message. */
+export function classifyTurnError(kind: TurnErrorKind | undefined, message: string): FailureClass {
+  switch (kind) {
+    case undefined:
+      return classifyCodexError(message);
+    case 'rate-limited':
+      return { reason: 'model-rate-limited', retryable: true };
+    case 'usage-limit':
+      return { reason: 'model-rate-limited', retryable: false };
+    case 'unavailable':
+      return { reason: 'model-unavailable', retryable: true };
+    case 'transport':
+      return { reason: 'transport-error', retryable: true };
+    case 'auth':
+      return { reason: 'auth-failed', retryable: false };
+    case 'bad-request':
+      return { reason: 'bad-config', retryable: false };
+    case 'sandbox':
+      return { reason: 'sandbox-denied', retryable: false };
+    case 'context-window':
+      return { reason: 'agent-failed', retryable: false };
+    default:
+      return assertNever(kind);
+  }
 }

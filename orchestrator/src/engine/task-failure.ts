@@ -2,7 +2,7 @@ import type { AgentFailure, RoleTurnFailure } from '../../../agents/index.js';
 import type { TurnOutcome } from '../backends/backend.js';
 import { abortTag, describeAbort } from '../core/abort.js';
 import type { TaskFailureReason } from '../store/manifest.js';
-import { classifyCodexError } from './failure-class.js';
+import { classifyCodexError, classifyTurnError } from './failure-class.js';
 
 /** Why a task attempt failed, and whether a retry may help. */
 export interface Failure {
@@ -27,7 +27,9 @@ export function classifyTurnFailure(turn: Extract<TurnOutcome, { status: 'failed
     case 'turn-aborted':
       return { reason: 'turn-aborted', message: turn.message, retryable: false };
     case 'codex-error':
-      return { ...classifyCodexError(turn.message), message: turn.message };
+      return { ...classifyTurnError(turn.errorKind, turn.message), message: turn.message };
+    case 'unsupported':
+      return { reason: 'bad-config', message: turn.message, retryable: false };
     case 'process-exited':
     case 'protocol-error':
       return { reason: 'codex-exited', message: turn.message, retryable: true };

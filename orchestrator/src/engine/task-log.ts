@@ -137,6 +137,9 @@ export class TaskLog {
       case 'turn-aborted':
         this.say(`[${time}] turn aborted: ${event.reason}`);
         break;
+      case 'request-declined':
+        this.say(`[${time}] Codex asked for ${event.method}: answered ${event.answer} (the orchestrator fixes what a task may do)`);
+        break;
     }
   }
 

@@ -34,7 +34,7 @@ export function durationMs(d: Duration): number {
 export const Role = z.enum(['builder', 'tester', 'gate']);
 export type Role = z.infer<typeof Role>;
 
-export const Backend = z.enum(['codex-mcp', 'codex-exec']);
+export const Backend = z.enum(['codex-mcp', 'codex-app-server', 'codex-exec']);
 export type Backend = z.infer<typeof Backend>;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

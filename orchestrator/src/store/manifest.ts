@@ -360,7 +360,7 @@ export const Manifest = z.object({
     worktrees: z.string().optional(),
   }),
   settings: z.object({
-    backend: z.enum(['codex-mcp', 'codex-exec']),
+    backend: z.enum(['codex-mcp', 'codex-app-server', 'codex-exec']),
     concurrency: z.object({ builder: z.number().int(), tester: z.number().int() }),
     /** Whether builders and testers worked through their role agents (absent in runs from before they did: false). */
     agents: z.boolean().optional(),

@@ -3,13 +3,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
-import { codexBinary, codexVersion } from '../../src/backends/codex-binary.js';
+import { codexBinary, codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
+import { errorKindOf } from '../../src/backends/app-server-events.js';
+import { answerServerRequest, CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
+import { mcpServerMissing } from '../../src/engine/codex-session.js';
+import { classifyTurnError } from '../../src/engine/failure-class.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
@@ -43,6 +47,7 @@ function turn(cwd: string, prompt: string, events: AgentEvent[], extra: Partial<
 
 describe.each([
   ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
+  ['codex-app-server', () => new CodexAppServerBackend({ codexHome })],
   ['codex-exec', () => new CodexExecBackend({ codexHome })],
 ] as const)('%s backend', (_name, make) => {
   let backend: AgentBackend;
@@ -116,6 +121,159 @@ describe.each([
   });
 });
 
+describe('codex-app-server backend', () => {
+  it('streams command output as it comes, and continues a thread from a new server process (thread/resume)', async () => {
+    const cwd = tempDir();
+    const raws: unknown[] = [];
+    const events: AgentEvent[] = [];
+    const first = new CodexAppServerBackend({ codexHome });
+    let threadId: string | undefined;
+    try {
+      const outcome = await first.runTurn(
+        turn(cwd, fence('sh', 'sleep 0.5; echo streamed-line; sleep 0.5'), events, {
+          onEvent: (e, raw) => {
+            if (e) events.push(e);
+            raws.push(raw);
+          },
+        }),
+      );
+      expect(outcome.status).toBe('completed');
+      threadId = outcome.threadId;
+    } finally {
+      await first.close();
+    }
+    // The output arrived in a delta before the command's end.
+    const methods = raws.map((r) => (r as { method?: string }).method);
+    const delta = methods.indexOf('item/commandExecution/outputDelta');
+    const end = events.findIndex((e) => e.type === 'command-end');
+    expect(delta).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(raws[delta])).toContain('streamed-line');
+    expect(raws.indexOf(raws.find((r, i) => i > delta && (r as { params?: { item?: { type?: string } } }).params?.item?.type === 'commandExecution'))).toBeGreaterThan(delta);
+    expect(events[end]).toMatchObject({ type: 'command-end', command: 'sleep 0.5; echo streamed-line; sleep 0.5', exitCode: 0, output: 'streamed-line\n' });
+    expect(events[0]).toEqual({ type: 'thread-started', threadId });
+
+    // A new process knows nothing of the thread until it resumes it; the conversation goes on.
+    const second = new CodexAppServerBackend({ codexHome });
+    try {
+      const resumed: AgentEvent[] = [];
+      const outcome = await second.runTurn(turn(cwd, fence('sh', 'echo two > two.txt'), resumed, { threadId }));
+      expect(outcome).toMatchObject({ status: 'completed', threadId });
+      expect(resumed[0]).toEqual({ type: 'thread-started', threadId });
+      expect(existsSync(path.join(cwd, 'two.txt'))).toBe(true);
+      // Usage is the thread's: it grew over the first turn's.
+      expect(outcome.usage?.total).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("classifies model errors by Codex's codexErrorInfo where it says, else by the message", async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    try {
+      const seen: unknown[] = [];
+      const faults = ['429', '500', '503', '401', 'disconnect'];
+      for (const fault of faults) {
+        const outcome = await backend.runTurn(turn(tempDir(), `${fence('offline-fault', fault)}\n\n${fence('sh', 'echo never')}`, []));
+        if (outcome.status !== 'failed') throw new Error(`fault ${fault}: the turn completed`);
+        seen.push([fault, outcome.reason, outcome.errorKind, classifyTurnError(outcome.errorKind, outcome.message)]);
+      }
+      // Every version classes them the same. Codex 0.153.4 reports the kind itself for 429 and 500
+      // only ("other" for the rest, read from the message); 0.171.0 for 503 and 401 too.
+      const expected: Record<string, readonly [string | undefined, string, boolean, boolean]> = {
+        // fault: [kind, reason, retryable, whether Codex must report the kind itself]
+        '429': ['rate-limited', 'model-rate-limited', true, true],
+        '500': ['unavailable', 'model-unavailable', true, true],
+        '503': ['unavailable', 'model-unavailable', true, false],
+        '401': ['auth', 'auth-failed', false, false],
+        disconnect: ['transport', 'transport-error', true, false],
+      };
+      expect(
+        seen.map((entry) => {
+          const [fault, reason, kind, cls] = entry as [string, string, string | undefined, { reason: string; retryable: boolean }];
+          const [want, wantReason, wantRetryable, must] = expected[fault] ?? [];
+          const kindOk = kind === want || (!must && kind === undefined);
+          return [fault, reason, kindOk ? 'kind ok' : `kind ${kind}`, cls.reason === wantReason && cls.retryable === wantRetryable ? 'class ok' : `class ${JSON.stringify(cls)}`];
+        }),
+      ).toEqual(faults.map((fault) => [fault, 'codex-error', 'kind ok', 'class ok']));
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('declines approvals it did not expect, refuses other requests, and tells the turn that was asked', () => {
+    const told: unknown[] = [];
+    const stderr: string[] = [];
+    const listener = { notification: () => undefined, exited: () => undefined, declined: (r: { method: string }, answer: string) => told.push([r.method, answer]) };
+    const listeners = new Map([['t1', listener]]);
+    const ask = (method: string, params: unknown) => answerServerRequest({ id: 7, method, params }, listeners, (t) => stderr.push(t));
+    expect(ask('item/commandExecution/requestApproval', { threadId: 't1', turnId: 'u', itemId: 'i', command: 'rm -rf /' })).toEqual({ result: { decision: 'decline' } });
+    expect(ask('item/fileChange/requestApproval', { threadId: 't1', turnId: 'u', itemId: 'i' })).toEqual({ result: { decision: 'decline' } });
+    expect(ask('execCommandApproval', { conversationId: 't1' })).toEqual({ result: { decision: 'denied' } });
+    expect(ask('item/tool/requestUserInput', { threadId: 't1' })).toEqual({ error: { code: -32601, message: 'codex-orchestrator does not answer item/tool/requestUserInput' } });
+    expect(told).toEqual([
+      ['item/commandExecution/requestApproval', 'decline'],
+      ['item/fileChange/requestApproval', 'decline'],
+      ['execCommandApproval', 'denied'],
+      ['item/tool/requestUserInput', 'unsupported'],
+    ]);
+    // A request of no running turn is answered all the same, and reported in the run's log.
+    expect(ask('item/commandExecution/requestApproval', { threadId: 'gone' })).toEqual({ result: { decision: 'decline' } });
+    expect(stderr).toEqual(["codex-orchestrator: answered decline to codex app-server's item/commandExecution/requestApproval request (no running turn of its thread)\n"]);
+  });
+
+  it('reads every codexErrorInfo form it knows', () => {
+    const cases: [unknown, string | undefined][] = [
+      ['rateLimitExceeded', 'rate-limited'],
+      ['usageLimitExceeded', 'usage-limit'],
+      ['serverOverloaded', 'unavailable'],
+      ['internalServerError', 'unavailable'],
+      ['unauthorized', 'auth'],
+      ['badRequest', 'bad-request'],
+      ['sandboxError', 'sandbox'],
+      ['contextWindowExceeded', 'context-window'],
+      ['other', undefined],
+      ['somethingNew', undefined],
+      [null, undefined],
+      [{ responseTooManyFailedAttempts: { httpStatusCode: 429 } }, 'rate-limited'],
+      [{ responseTooManyFailedAttempts: { httpStatusCode: 503 } }, 'unavailable'],
+      [{ httpConnectionFailed: { httpStatusCode: 401 } }, 'auth'],
+      [{ responseStreamConnectionFailed: { httpStatusCode: 400 } }, 'bad-request'],
+      [{ responseStreamDisconnected: { httpStatusCode: null } }, 'transport'],
+      [{ activeTurnNotSteerable: { turnKind: 'review' } }, undefined],
+    ];
+    expect(cases.map(([info]) => [info, errorKindOf(info)])).toEqual(cases);
+  });
+
+  it('a thread id no rollout has is a codex error, not a hang', async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    try {
+      const outcome = await backend.runTurn(turn(tempDir(), 'hello', [], { threadId: '01a23647-0000-7000-8000-000000000000' }));
+      expect(outcome).toMatchObject({ status: 'failed', reason: 'codex-error' });
+      expect(outcome.status === 'failed' ? outcome.message : '').toContain('could not resume thread 01a23647-0000-7000-8000-000000000000');
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('leaves no process behind after close', async () => {
+    const backend = new CodexAppServerBackend({ codexHome });
+    const outcome = await backend.runTurn(turn(tempDir(), fence('sh', 'echo hi'), []));
+    expect(outcome.status).toBe('completed');
+    const servers = (): number[] =>
+      descendantsOf(process.pid).filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('app-server');
+        } catch {
+          return false;
+        }
+      });
+    expect(servers().length).toBe(1);
+    await backend.close();
+    await backend.close();
+    expect(servers()).toEqual([]);
+  });
+});
+
 describe('codex-mcp pool', () => {
   it('spreads new turns over its servers and sends each follow-up to the server that holds its thread', async () => {
     const pool = new CodexMcpPool({ codexHome }, 2 * TURNS_PER_SERVER);
@@ -151,5 +309,22 @@ describe('the Codex binary', () => {
     // … and the one package.json pins.
     const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(await codexVersion()).toBe(pkg.dependencies['@openai/codex']);
+  });
+
+  it('knows which versions still have `codex mcp-server`, and says what to do without it', () => {
+    const versions = ['0.153.4', '0.153.99', '0.154.0', '0.154.0-alpha.1', '0.171.0', '1.0.0', '0.99.0', 'unreadable'];
+    expect(versions.map((v) => [v, hasMcpServer(v)])).toEqual([
+      ['0.153.4', true],
+      ['0.153.99', true],
+      ['0.154.0', false],
+      ['0.154.0-alpha.1', false],
+      ['0.171.0', false],
+      ['1.0.0', false],
+      ['0.99.0', true],
+      ['unreadable', true],
+    ]);
+    expect(mcpServerMissing('0.171.0')).toBe(
+      'the installed Codex 0.171.0 has no `codex mcp-server` (removed in 0.154.0), which the codex-mcp backend needs: run with `--backend codex-app-server` or `--backend codex-exec` (or `settings.backend` in the graph), or install @openai/codex 0.153.4',
+    );
   });
 });

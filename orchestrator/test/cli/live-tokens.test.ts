@@ -21,7 +21,7 @@ function firstRunId(repo: string): string | undefined {
 }
 
 describe('tokens while a run works', () => {
-  for (const backend of ['codex-exec', 'codex-mcp'] as const) {
+  for (const backend of ['codex-exec', 'codex-mcp', 'codex-app-server'] as const) {
     it(`poll shows the running total before the turn ends (${backend}: after each model response)`, async () => {
       const release = path.join(tempDir(), 'release');
       const { repo } = repoWithGraph(slowGraph(release));

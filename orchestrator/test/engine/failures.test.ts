@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyCodexError } from '../../src/engine/failure-class.js';
+import { classifyTurnFailure } from '../../src/engine/task-failure.js';
 import { backoffMs } from '../../src/scheduler/scheduler.js';
 import { processesWith } from '../helpers/processes.js';
 import { repoWithGraph, runGraph, task } from '../helpers/run.js';
@@ -19,6 +20,14 @@ describe('error taxonomy', () => {
       ['something nobody has seen before', 'agent-failed', false],
     ];
     for (const [message, reason, retryable] of cases) expect([message, classifyCodexError(message)]).toEqual([message, { reason, retryable }]);
+  });
+
+  it('a backend the installed Codex cannot run is bad configuration, never retried', () => {
+    const turn = { status: 'failed', reason: 'unsupported', message: 'no mcp-server', threadId: undefined, usage: undefined } as const;
+    expect(classifyTurnFailure(turn, new AbortController().signal)).toEqual({ reason: 'bad-config', message: 'no mcp-server', retryable: false });
+    // A kind Codex reported wins over the message.
+    const limited = { ...turn, reason: 'codex-error', message: 'something nobody has seen before', errorKind: 'rate-limited' } as const;
+    expect(classifyTurnFailure(limited, new AbortController().signal)).toMatchObject({ reason: 'model-rate-limited', retryable: true });
   });
 
   it('backs off exponentially with jitter, capped', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { executeRun } from '../../src/engine/engine.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { loadGraph } from '../../src/graph/load.js';
+import type { Backend } from '../../src/graph/schema.js';
 import type { AtomicWrite } from '../../src/store/atomic.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { git, tempRepo, writeFiles } from './temp.js';
@@ -23,7 +24,7 @@ export async function runGraph(
   options: {
     signal?: AbortSignal;
     events?: EngineEvent[];
-    backend?: 'codex-mcp' | 'codex-exec';
+    backend?: Backend;
     /** Overrides the graph's `settings.agents`. */
     agents?: boolean;
     waitAtGates?: boolean;

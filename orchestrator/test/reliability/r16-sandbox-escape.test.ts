@@ -15,9 +15,9 @@ import { figure } from './battery.js';
 // denied by the sandbox, the denials show in `poll` and `review`, the task fails `sandbox-escape`
 // naming the paths, its dependent is skipped, and nothing outside the worktree changed. A change
 // to the checkout made during a task's turn by something outside the sandbox is detected too.
-// Real Codex (both backends) against the offline model server.
+// Real Codex (every backend) against the offline model server.
 
-const BACKENDS = ['codex-mcp', 'codex-exec'] as const;
+const BACKENDS = ['codex-mcp', 'codex-app-server', 'codex-exec'] as const;
 const strays: string[] = [];
 afterEach(() => {
   for (const f of strays.splice(0)) rmSync(f, { force: true });
@@ -124,7 +124,7 @@ describe('R16 sandbox escape', () => {
   }
 
   it('figure', (context) => {
-    figure(context, `R16 sandbox escape: ${tally.attempted} writes outside the worktree attempted (2 backends, project under ${tmpdir()}), ${tally.denied} denied by the sandbox, ${tally.detected} detected by the orchestrator, ${tally.escaped} escaped`);
+    figure(context, `R16 sandbox escape: ${tally.attempted} writes outside the worktree attempted (${BACKENDS.length} backends, project under ${tmpdir()}), ${tally.denied} denied by the sandbox, ${tally.detected} detected by the orchestrator, ${tally.escaped} escaped`);
     expect(tally.escaped).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { figure } from './battery.js';
 
 // R8: canary secrets (raw, base64, split across chunks) in prompts, command output and the
 // environment; then every file under .runs/ is scanned for every canary in every form: 0 found.
-// Real Codex (both backends) against the offline model server.
+// Real Codex (every backend) against the offline model server.
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
 
@@ -47,6 +47,14 @@ function streamsOf(eventsFile: string): string[] {
   for (const line of readFileSync(eventsFile, 'utf8').split('\n')) {
     if (!line) continue;
     const raw = (JSON.parse(line) as { raw?: Record<string, unknown> }).raw;
+    // codex app-server: `{method: "item/commandExecution/outputDelta", params: {itemId, delta}}`.
+    const method = raw?.['method'];
+    const params = raw?.['params'] as Record<string, unknown> | undefined;
+    if (typeof method === 'string' && /(\/d|D)elta$/.test(method) && typeof params?.['delta'] === 'string') {
+      const key = `${method} ${String(params['itemId'] ?? '')}`;
+      streams.set(key, [...(streams.get(key) ?? []), Buffer.from(params['delta'])]);
+      continue;
+    }
     if (typeof raw?.['type'] !== 'string' || !raw['type'].endsWith('_delta')) continue;
     const key = `${raw['type']} ${String(raw['call_id'] ?? raw['item_id'] ?? '')} ${String(raw['stream'] ?? '')}`;
     const piece = typeof raw['chunk'] === 'string' ? Buffer.from(raw['chunk'], 'base64') : Buffer.from(String(raw['delta'] ?? ''));
@@ -88,7 +96,7 @@ describe('R8 canary secrets', () => {
       verify: ["echo ${CANARY.literal} >&2; exit 3"]
   `);
     const env = { R8_CANARY_PASSWORD: CANARY.envByName, R8_DEPLOY_KEY: CANARY.literal, R8_CONN: CANARY.envListed };
-    for (const backend of ['codex-mcp', 'codex-exec'] as const) {
+    for (const backend of ['codex-mcp', 'codex-app-server', 'codex-exec'] as const) {
       const { manifest, runDir } = await runGraph(graph, runsDir, { backend, env });
       // The canaries did flow: the commands ran, the verify command failed as meant to.
       expect(task(manifest, 'leak').status).toBe('succeeded');
@@ -102,6 +110,10 @@ describe('R8 canary secrets', () => {
         // Codex streamed the split output in more than one piece.
         const events = readFileSync(path.join(runDir, 'tasks', 'leak', 'events.jsonl'), 'utf8');
         expect(events.split('\n').filter((l) => l.includes('"exec_command_output_delta"')).length).toBeGreaterThan(3);
+      }
+      if (backend === 'codex-app-server') {
+        const events = readFileSync(path.join(runDir, 'tasks', 'leak', 'events.jsonl'), 'utf8');
+        expect(events.split('\n').filter((l) => l.includes('"item/commandExecution/outputDelta"')).length).toBeGreaterThan(3);
       }
     }
 
