@@ -8,6 +8,7 @@ import { fromAppServerNotification, ThreadOpened, threadOf, turnEndOf, turnError
 import type { AgentBackend, TurnErrorKind, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { commandTmpDir } from './codex-home.js';
+import { LazyConnection } from './lazy-connection.js';
 
 /**
  * The `codex-app-server` backend: one long-lived `codex app-server` process per run, spoken to
@@ -49,8 +50,7 @@ type TurnStop = { readonly kind: 'ended'; readonly end: TurnEnd } | { readonly k
 
 export class CodexAppServerBackend implements AgentBackend {
   readonly name = 'codex-app-server' as const;
-  private connection: Promise<Connection> | undefined;
-  private closing = false;
+  private readonly connection = new LazyConnection<Connection>(() => this.open(), (c) => c.client.exitDescription !== undefined);
 
   constructor(private readonly options: CodexAppServerOptions) {}
 
@@ -60,20 +60,7 @@ export class CodexAppServerBackend implements AgentBackend {
   }
 
   private connect(): Promise<Connection> {
-    if (this.closing) return Promise.reject(new Error('backend is closed'));
-    const existing = this.connection;
-    if (existing) return existing.then((c) => (c.client.exitDescription === undefined ? c : this.reconnect()));
-    return this.reconnect();
-  }
-
-  private reconnect(): Promise<Connection> {
-    const connection = this.open();
-    this.connection = connection;
-    // A failed start must not poison later attempts.
-    connection.catch(() => {
-      if (this.connection === connection) this.connection = undefined;
-    });
-    return connection;
+    return this.connection.get();
   }
 
   private async open(): Promise<Connection> {
@@ -258,17 +245,7 @@ export class CodexAppServerBackend implements AgentBackend {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    const pending = this.connection;
-    this.connection = undefined;
-    if (!pending) return;
-    let connection: Connection;
-    try {
-      connection = await pending;
-    } catch {
-      return;
-    }
-    await connection.client.close();
+    await this.connection.close((c) => c.client.close());
   }
 }
 

@@ -7,6 +7,7 @@ import { processesWorkingIn, terminate, terminateTree } from '../core/process-tr
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { fromMcpEvent } from './codex-events.js';
+import { LazyConnection } from './lazy-connection.js';
 
 /**
  * The `codex-mcp` backend: one long-lived `codex mcp-server` process shared by every task of a
@@ -41,9 +42,8 @@ interface Connection {
 
 export class CodexMcpBackend implements AgentBackend {
   readonly name = 'codex-mcp' as const;
-  private connection: Promise<Connection> | undefined;
+  private readonly connection = new LazyConnection<Connection>(() => this.open(), (c) => c.closed);
   private nextCall = 0;
-  private closing = false;
 
   constructor(private readonly options: CodexMcpOptions) {}
 
@@ -53,22 +53,7 @@ export class CodexMcpBackend implements AgentBackend {
   }
 
   private connect(): Promise<Connection> {
-    if (this.closing) return Promise.reject(new Error('backend is closed'));
-    const existing = this.connection;
-    if (existing) {
-      return existing.then((c) => (c.closed ? this.reconnect() : c));
-    }
-    return this.reconnect();
-  }
-
-  private reconnect(): Promise<Connection> {
-    const connection = this.open();
-    this.connection = connection;
-    // A failed start must not poison later attempts.
-    connection.catch(() => {
-      if (this.connection === connection) this.connection = undefined;
-    });
-    return connection;
+    return this.connection.get();
   }
 
   private async open(): Promise<Connection> {
@@ -178,19 +163,11 @@ export class CodexMcpBackend implements AgentBackend {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    const pending = this.connection;
-    this.connection = undefined;
-    if (!pending) return;
-    let connection: Connection;
-    try {
-      connection = await pending;
-    } catch {
-      return;
-    }
-    connection.closed = true;
-    await terminateTree(connection.pid, 300);
-    await connection.client.close().catch(() => undefined);
+    await this.connection.close(async (c) => {
+      c.closed = true;
+      await terminateTree(c.pid, 300);
+      await c.client.close().catch(() => undefined);
+    });
   }
 }
 
