@@ -97,7 +97,9 @@ export class CodexExecBackend implements AgentBackend {
           resolve({ status: 'failed', reason: 'aborted', message: describeAbort(request.signal), threadId, usage });
         } else if (spawnError) {
           resolve({ status: 'failed', reason: 'process-exited', message: `could not start codex: ${spawnError.message}`, threadId, usage });
-        } else if (turnFailed || lastError !== undefined) {
+        } else if (turnFailed || (code !== 0 && lastError !== undefined)) {
+          // An `error` line alone is not a failure: Codex prints `Reconnecting... 1/5` for a
+          // stream it retries, then completes the turn and exits 0.
           resolve({ status: 'failed', reason: 'codex-error', message: lastError ?? 'Codex reported that the turn failed', threadId, usage });
         } else if (code !== 0) {
           resolve({ status: 'failed', reason: 'process-exited', message: `codex exec exited with ${sig ?? `code ${code}`}`, threadId, usage });

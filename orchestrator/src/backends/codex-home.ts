@@ -115,6 +115,12 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
     // The shell snapshot runs a login shell per session; its profile scripts can leave processes behind.
     '[features]',
     'shell_snapshot = false',
+    // Codex 0.171 syncs a plugin marketplace from GitHub at start-up: a run reaches only its model.
+    'plugins = false',
+    '',
+    // Codex's own subagents work in their parent's cwd: they would share the task's worktree.
+    '[agents]',
+    'enabled = false',
     '',
     ...sandboxLines(tmpDir),
   ];

@@ -343,7 +343,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
     settings: {
       repo: settings.repo === undefined ? undefined : resolve(dirname(file), settings.repo),
       baseRef: settings.baseRef ?? 'HEAD',
-      backend: settings.backend ?? 'codex-mcp',
+      backend: settings.backend ?? 'codex-app-server',
       concurrency: {
         builder: settings.concurrency?.builder ?? DEFAULT_CONCURRENCY.builder,
         tester: settings.concurrency?.tester ?? DEFAULT_CONCURRENCY.tester,

@@ -17,6 +17,8 @@ export interface OfflineModelOptions {
   readonly latencyMs?: number;
   /** 0 picks a free port. */
   readonly port?: number;
+  /** Sees each request's body as it arrives (tests look at what a client offered the model). */
+  readonly onRequest?: (body: ModelRequest) => void;
 }
 
 export interface OfflineModelServer {
@@ -68,6 +70,7 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         sendJson(res, 400, { error: { message: 'request body is not JSON', type: 'invalid_request_error' } });
         return;
       }
+      options.onRequest?.(body);
       const fault = nextFault(body);
       if (fault !== undefined) {
         served++;

@@ -6,7 +6,9 @@ import { openAgentRuntime, type AgentRuntime } from '../../../agents/runtime.js'
 import type { AgentBackend } from '../../src/backends/backend.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
+import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import { backendsHere } from '../helpers/codex-here.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { processesWith } from '../helpers/processes.js';
@@ -47,10 +49,13 @@ function request(cwd: string, prompt: string, events: AgentEvent[], backend: Age
   };
 }
 
-describe.each([
-  ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
-  ['codex-exec', () => new CodexExecBackend({ codexHome })],
-] as const)('builder agent over %s', (_name, make) => {
+const MAKERS = {
+  'codex-mcp': () => new CodexMcpBackend({ codexHome }),
+  'codex-app-server': () => new CodexAppServerBackend({ codexHome }),
+  'codex-exec': () => new CodexExecBackend({ codexHome }),
+} as const;
+
+describe.each(backendsHere().map((name) => [name, MAKERS[name]] as const))('builder agent over %s', (_name, make) => {
   let backend: AgentBackend;
   beforeAll(() => {
     backend = make();
@@ -102,7 +107,7 @@ describe.each([
 describe('builder agent: follow-ups and failures', () => {
   let backend: AgentBackend;
   beforeAll(() => {
-    backend = new CodexMcpBackend({ codexHome });
+    backend = new CodexAppServerBackend({ codexHome });
   });
   afterAll(async () => {
     await backend.close();

@@ -4,7 +4,7 @@ import { runRoleTurn } from '../../../agents/role-turn.js';
 import { openAgentRuntime, type AgentRuntime } from '../../../agents/runtime.js';
 import { judge, judgePrompt, type JudgeRequest } from '../../../agents/tester.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
-import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { fence, tempDir } from '../helpers/temp.js';
 
@@ -79,7 +79,7 @@ describe('tester agent turn', () => {
   it('runs the tests through Codex and answers a verdict from what Codex reported', async () => {
     const codexHome = path.join(tempDir('co-tester-', 'file'), 'codex-home');
     await writeCodexHome(codexHome, { kind: 'offline', baseUrl: model.baseUrl });
-    const backend = new CodexMcpBackend({ codexHome });
+    const backend = new CodexAppServerBackend({ codexHome });
     try {
       const cwd = tempDir();
       const result = await runRoleTurn(runtime, {

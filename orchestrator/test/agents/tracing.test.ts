@@ -9,7 +9,7 @@ import { openAgentRuntime } from '../../../agents/runtime.js';
 import { judge } from '../../../agents/tester.js';
 import type { TraceRecord } from '../../../agents/tracing.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
-import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
+import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { fence, tempDir } from '../helpers/temp.js';
 
@@ -38,7 +38,7 @@ describe('trace file', () => {
     const runtime = await openAgentRuntime({ access: { kind: 'offline', baseUrl: model.baseUrl }, traceFile, workflowName: 'codex-orchestrator run r1', groupId: 'r1' });
     const codexHome = path.join(dir, 'codex-home');
     await writeCodexHome(codexHome, { kind: 'offline', baseUrl: model.baseUrl });
-    const backend = new CodexMcpBackend({ codexHome });
+    const backend = new CodexAppServerBackend({ codexHome });
     const secret = 'do-not-trace-this-prompt';
     try {
       const turn = await runRoleTurn(runtime, {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { codexBinary, codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
@@ -16,6 +17,7 @@ import { mcpServerMissing } from '../../src/engine/codex-session.js';
 import { classifyTurnError } from '../../src/engine/failure-class.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
+import { backendsHere, describeWithMcpServer } from '../helpers/codex-here.js';
 import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
 
 // Real Codex CLI (the pinned binary) against the offline model server.
@@ -45,11 +47,13 @@ function turn(cwd: string, prompt: string, events: AgentEvent[], extra: Partial<
   };
 }
 
-describe.each([
-  ['codex-mcp', () => new CodexMcpBackend({ codexHome })],
-  ['codex-app-server', () => new CodexAppServerBackend({ codexHome })],
-  ['codex-exec', () => new CodexExecBackend({ codexHome })],
-] as const)('%s backend', (_name, make) => {
+const MAKERS = {
+  'codex-mcp': () => new CodexMcpBackend({ codexHome }),
+  'codex-app-server': () => new CodexAppServerBackend({ codexHome }),
+  'codex-exec': () => new CodexExecBackend({ codexHome }),
+} as const;
+
+describe.each(backendsHere().map((name) => [name, MAKERS[name]] as const))('%s backend', (_name, make) => {
   let backend: AgentBackend;
   beforeAll(() => {
     backend = make();
@@ -274,7 +278,46 @@ describe('codex-app-server backend', () => {
   });
 });
 
-describe('codex-mcp pool', () => {
+describe('every task thread', () => {
+  it.each(backendsHere())("offers the model Codex's tools but no subagent (%s): a subagent would work in the task's worktree beside it", async (name) => {
+    const offered = new Set<string>();
+    const server = await startOfflineModel({ onRequest: (body) => body.tools?.forEach((t) => offered.add(t.name ?? t.type ?? '?')) });
+    const home = path.join(tempDir('co-home-', 'file'), 'codex-home');
+    await writeCodexHome(home, { kind: 'offline', baseUrl: server.baseUrl });
+    const backend = name === 'codex-mcp' ? new CodexMcpBackend({ codexHome: home }) : name === 'codex-exec' ? new CodexExecBackend({ codexHome: home }) : new CodexAppServerBackend({ codexHome: home });
+    try {
+      expect((await backend.runTurn(turn(tempDir(), fence('sh', 'echo hi'), []))).status).toBe('completed');
+      expect([...offered]).toEqual(expect.arrayContaining(['exec_command']));
+      expect([...offered].filter((t) => /agent/i.test(t))).toEqual([]);
+    } finally {
+      await backend.close();
+      await server.close();
+    }
+  });
+});
+
+describe('codex-exec backend', () => {
+  it('counts a turn whose stream Codex reconnected and then completed as a success', async () => {
+    // Codex retries a dropped stream only where the provider allows it (the offline one does not).
+    const home = path.join(tempDir('co-home-', 'file'), 'codex-home');
+    await writeCodexHome(home, { kind: 'offline', baseUrl: model.baseUrl });
+    const config = path.join(home, 'config.toml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('stream_max_retries = 0', 'stream_max_retries = 2'));
+    const backend = new CodexExecBackend({ codexHome: home });
+    try {
+      const cwd = tempDir();
+      const events: AgentEvent[] = [];
+      const outcome = await backend.runTurn(turn(cwd, `${fence('offline-fault', 'disconnect')}\n\n${fence('sh', 'echo after > after.txt')}`, events));
+      expect(events.filter((e) => e.type === 'error').map((e) => (e.type === 'error' ? e.message : ''))).toEqual([expect.stringMatching(/^Reconnecting\.\.\. 1\/2/)]);
+      expect(outcome.status).toBe('completed');
+      expect(readFileSync(path.join(cwd, 'after.txt'), 'utf8')).toBe('after\n');
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describeWithMcpServer('codex-mcp pool', () => {
   it('spreads new turns over its servers and sends each follow-up to the server that holds its thread', async () => {
     const pool = new CodexMcpPool({ codexHome }, 2 * TURNS_PER_SERVER);
     expect(pool.size).toBe(2);
@@ -306,9 +349,15 @@ describe('the Codex binary', () => {
     const bin = codexBinary();
     const printed = execFileSync(bin.command, [...bin.prefixArgs, '--version'], { env: { ...process.env, ...bin.env }, encoding: 'utf8' });
     expect(await codexVersion()).toBe(/(\d+\.\d+\.\d+\S*)/.exec(printed)?.[1]);
-    // … and the one package.json pins.
+    // … and the one installed (package.json pins it; `.ci/run` swaps another in for its second pass).
+    const installed = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@openai/codex/package.json'), 'utf8')) as { version: string };
+    expect(await codexVersion()).toBe(installed.version);
+  });
+
+  it('is pinned exactly, to a release with codex app-server (the default backend)', () => {
     const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect(await codexVersion()).toBe(pkg.dependencies['@openai/codex']);
+    expect(pkg.dependencies['@openai/codex']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(hasMcpServer(pkg.dependencies['@openai/codex'] as string)).toBe(false);
   });
 
   it('knows which versions still have `codex mcp-server`, and says what to do without it', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PollDocument } from '../../src/cli/poll-view.js';
 import { cli, startCli } from '../helpers/cli.js';
+import { backendsHere } from '../helpers/codex-here.js';
 import { repoWithGraph } from '../helpers/run.js';
 import { fence, tempDir } from '../helpers/temp.js';
 
@@ -21,7 +22,7 @@ function firstRunId(repo: string): string | undefined {
 }
 
 describe('tokens while a run works', () => {
-  for (const backend of ['codex-exec', 'codex-mcp', 'codex-app-server'] as const) {
+  for (const backend of backendsHere(['codex-exec', 'codex-mcp', 'codex-app-server'])) {
     it(`poll shows the running total before the turn ends (${backend}: after each model response)`, async () => {
       const release = path.join(tempDir(), 'release');
       const { repo } = repoWithGraph(slowGraph(release));

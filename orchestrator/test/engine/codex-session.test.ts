@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { codexTurnsAtOnce, startCodex } from '../../src/engine/codex-session.js';
+import { codexTurnsAtOnce, mcpServerMissing, startCodex } from '../../src/engine/codex-session.js';
 import { openModelSession } from '../../src/engine/model-access.js';
-import { tempDir } from '../helpers/temp.js';
+import { CODEX_HERE, MCP_SERVER_HERE } from '../helpers/codex-here.js';
+import { fence, tempDir } from '../helpers/temp.js';
 
 describe("a session's Codex", () => {
   const tasks = [
@@ -23,13 +24,33 @@ describe("a session's Codex", () => {
   it("hands over what Codex wrote on stderr before the run log was there", async () => {
     const model = await openModelSession({}, 0);
     const codexHome = tempDir('co-session-');
-    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, repoRoot: codexHome, backend: 'codex-mcp', turnsAtOnce: 1 });
+    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, repoRoot: codexHome, backend: 'codex-app-server', turnsAtOnce: 1 });
     try {
-      // RUST_LOG=info makes `codex mcp-server` log its start-up on stderr.
+      // RUST_LOG=info makes `codex app-server` log its start-up on stderr.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const seen: string[] = [];
       session.stderrTo((text) => seen.push(text));
       expect(seen.join('')).not.toBe('');
+    } finally {
+      await session.close();
+      await model.close();
+    }
+  });
+
+  it(`runs codex-mcp where the installed Codex has mcp-server, and refuses it at once where not (here ${CODEX_HERE})`, async () => {
+    const model = await openModelSession({}, 0);
+    const codexHome = tempDir('co-session-');
+    const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: process.env, repoRoot: codexHome, backend: 'codex-mcp', turnsAtOnce: 1 });
+    try {
+      const started = Date.now();
+      const outcome = await session.main.runTurn({ prompt: fence('sh', 'echo hi > hi.txt'), cwd: tempDir(), timeoutMs: 60_000, signal: new AbortController().signal, onEvent: () => undefined });
+      if (MCP_SERVER_HERE) {
+        expect(outcome.status).toBe('completed');
+      } else {
+        expect(outcome).toMatchObject({ status: 'failed', reason: 'unsupported', message: mcpServerMissing(CODEX_HERE) });
+        // No Codex was started to find out.
+        expect(Date.now() - started).toBeLessThan(1000);
+      }
     } finally {
       await session.close();
       await model.close();

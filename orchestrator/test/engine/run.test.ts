@@ -78,7 +78,7 @@ ${addFile('c.txt', 'gamma')}
       for (const a of Object.values(t.artifacts)) expect(existsSync(path.join(runDir, a?.path ?? "missing"))).toBe(true);
     }
     const firstEvent = JSON.parse(readRunFile(runDir, 'tasks/add-a/events.jsonl').split('\n')[0] ?? '{}');
-    expect(firstEvent).toMatchObject({ seq: 1, source: 'codex-mcp' });
+    expect(firstEvent).toMatchObject({ seq: 1, source: 'codex-app-server' });
     // The integration branch holds every succeeded task, and the user's checkout is untouched.
     expect(manifest.integration?.merged).toEqual(['add-a', 'add-b', 'check-both']);
     expect(git(repo, 'show', `${manifest.integration?.branch}:a.txt`)).toBe('alpha');

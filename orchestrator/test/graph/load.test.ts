@@ -66,7 +66,7 @@ describe('loadGraph', () => {
     expect(graph.settings).toEqual({
       repo: join(dir, 'app'),
       baseRef: 'HEAD',
-      backend: 'codex-mcp',
+      backend: 'codex-app-server',
       concurrency: { builder: 4, tester: 2 },
       retryBackoffMs: 2000,
       runTimeoutMs: undefined,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { cli } from '../helpers/cli.js';
+import { backendsHere } from '../helpers/codex-here.js';
 import { repoWithGraph, runGraph, task, worktreesOf } from '../helpers/run.js';
 import { tempDir } from '../helpers/temp.js';
 import { figure } from './battery.js';
@@ -17,7 +18,7 @@ import { figure } from './battery.js';
 // to the checkout made during a task's turn by something outside the sandbox is detected too.
 // Real Codex (every backend) against the offline model server.
 
-const BACKENDS = ['codex-mcp', 'codex-app-server', 'codex-exec'] as const;
+const BACKENDS = backendsHere();
 const strays: string[] = [];
 afterEach(() => {
   for (const f of strays.splice(0)) rmSync(f, { force: true });

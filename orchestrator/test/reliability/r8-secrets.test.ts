@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { backendsHere } from '../helpers/codex-here.js';
 import { repoWithGraph, runGraph, task } from '../helpers/run.js';
 import { figure } from './battery.js';
 
@@ -96,7 +97,7 @@ describe('R8 canary secrets', () => {
       verify: ["echo ${CANARY.literal} >&2; exit 3"]
   `);
     const env = { R8_CANARY_PASSWORD: CANARY.envByName, R8_DEPLOY_KEY: CANARY.literal, R8_CONN: CANARY.envListed };
-    for (const backend of ['codex-mcp', 'codex-app-server', 'codex-exec'] as const) {
+    for (const backend of backendsHere()) {
       const { manifest, runDir } = await runGraph(graph, runsDir, { backend, env });
       // The canaries did flow: the commands ran, the verify command failed as meant to.
       expect(task(manifest, 'leak').status).toBe('succeeded');
