@@ -22,7 +22,7 @@ import { git, gitCommonDir, GitError } from '../workspace/git.js';
 import { clearStaleGitLocks, renderHeldGitLock, type HeldGitLock } from '../workspace/git-locks.js';
 import { Worktrees } from '../workspace/worktrees.js';
 import { SETUP_CACHE } from '../workspace/environment.js';
-import { threadOrigin } from './task-runner.js';
+import { RESUME_FOLLOW_UP, threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex } from './codex-session.js';
 import { openModelSession } from './model-access.js';
@@ -254,10 +254,29 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
         // A follow-up (fix, rework, `send`) on a thread works in the folder of the attempt that started it.
         const folders = last.followUp && t.threadId ? [threadOrigin(t, t.threadId), last.n] : [last.n];
         const kept = await keepPartialWork(worktrees, t, last.n, folders);
-        if (kept) notes.push(`task ${t.id}: attempt ${last.n} interrupted; its uncommitted work is kept on ${kept}`);
-        else notes.push(`task ${t.id}: attempt ${last.n} interrupted`);
-        // The interrupted follow-up is sent again, as a retry would.
-        if (last.followUp) t.followUp = last.followUp;
+        const keptOn = kept ? `; its uncommitted work is kept on ${kept.ref}` : '';
+        if (last.followUp) {
+          // The interrupted follow-up is sent again on its thread, as a retry would.
+          t.followUp = last.followUp;
+          notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt sends its follow-up again on Codex thread ${t.threadId ?? '(none)'}`);
+        } else if (last.threadId && kept && t.baseCommit) {
+          // The turn's conversation is kept by Codex: the next attempt continues that thread, in a
+          // worktree holding what the turn had done, instead of starting over from the prompt.
+          t.threadId = last.threadId;
+          t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit: kept.commit, requestedAt: now };
+          notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt continues Codex thread ${last.threadId} from it`);
+        } else {
+          notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt starts over from the task's prompt (${last.threadId ? 'its worktree was gone' : 'no Codex thread had started'})`);
+        }
+      }
+    }
+    if (t.status === 'cancelled' && !t.followUp) {
+      // Stopped during a turn: that attempt committed its work; the next one continues its thread from it.
+      const last = t.attempts.at(-1);
+      if (last?.status === 'cancelled' && !last.followUp && last.threadId && t.resultCommit && t.baseCommit) {
+        t.threadId = last.threadId;
+        t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit: t.resultCommit, requestedAt: now };
+        notes.push(`task ${t.id}: attempt ${last.n} was stopped; the next attempt continues Codex thread ${last.threadId} from its work`);
       }
     }
     // A finished task with a follow-up keeps its status until its attempt starts.
@@ -277,13 +296,13 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
  * (for a follow-up, the attempt that started its thread). Returns the ref, or undefined when there
  * was no worktree.
  */
-async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folders: readonly number[]): Promise<string | undefined> {
+async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folders: readonly number[]): Promise<{ ref: string; commit: string } | undefined> {
   const worktree = folders.map((a) => worktrees.pathOf(t.id as TaskId, a)).find((p) => existsSync(p));
   if (!worktree) return undefined;
   const ref = `codex-orchestrator/interrupted/${worktrees.runId}/${t.id}/attempt-${n}`;
   const commit = await worktrees.commitResult(worktree, `codex-orchestrator: ${t.id} (attempt ${n}, interrupted)`, t.setup?.outputs ?? []);
   await git(worktrees.repoRoot, ['branch', '--force', ref, commit]);
-  return ref;
+  return { ref, commit };
 }
 
 /** The run's git locks left by a session that ended, cleared (see `workspace/git-locks.ts`). */

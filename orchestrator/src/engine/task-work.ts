@@ -75,7 +75,12 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
     if (event?.type === 'thread-started') {
       thread.current = event.threadId;
       ctx.threadStarted(event.threadId);
-      ctx.writer.updateTask(task.id, (t) => (t.threadId = event.threadId));
+      ctx.writer.updateTask(task.id, (t) => {
+        t.threadId = event.threadId;
+        // Known on the attempt at once: a resume after a crash continues this thread.
+        const running = t.attempts.at(-1);
+        if (running?.status === 'running') running.threadId ??= event.threadId;
+      });
     }
     if (event?.type === 'usage') {
       w.usage.codexReported(thread.current, event.usage);

@@ -134,8 +134,11 @@ export type DiffStat = z.infer<typeof DiffStat>;
  * and findings). Pending on the task until an attempt takes it; then kept on that attempt.
  */
 export const FollowUp = z.object({
-  from: z.enum(['reject', 'send', 'fix']),
+  /** `resume`: the session running the task's turn ended; the next attempt continues its thread. */
+  from: z.enum(['reject', 'send', 'fix', 'resume']),
   prompt: z.string(),
+  /** For a resume: the commit of what the interrupted attempt had done (the next attempt's worktree starts from it). */
+  commit: z.string().optional(),
   /** The reviewer, for a rejection. */
   by: z.string().optional(),
   /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`. */

@@ -77,6 +77,12 @@ describe('durable runs', () => {
     expect(slow.attempts.map((a) => a.status)).toEqual(['interrupted', 'succeeded']);
     expect(existsSync(path.join(run.dir, 'tasks/slow/attempt-1/log.txt'))).toBe(true);
     expect(git(repo, 'show', `codex-orchestrator/interrupted/${run.id}/slow/attempt-1:partial.txt`)).toBe('started');
+    // … and its Codex thread continued (thread/resume from the new session), from that partial work.
+    const thread = slow.attempts[0]?.threadId as string;
+    expect(thread).toMatch(/\S/);
+    expect(resumed.stderr).toContain(`task slow: attempt 1 interrupted; its uncommitted work is kept on codex-orchestrator/interrupted/${run.id}/slow/attempt-1; the next attempt continues Codex thread ${thread} from it`);
+    expect(slow.attempts[1]).toMatchObject({ threadId: thread, followUp: { from: 'resume' } });
+    expect(readFileSync(path.join(run.dir, 'tasks/slow/log.txt'), 'utf8')).toContain(`follow-up (continued after the session running it ended) on thread ${thread}`);
     expect(task(m, 'after').status).toBe('succeeded');
     expect(git(repo, 'show', `codex-orchestrator/${run.id}:after.txt`)).toBe(`quick\n${marker}`);
     expect(processesWith(marker)).toEqual([]);
@@ -134,7 +140,13 @@ describe('durable runs', () => {
       ['slow', 'succeeded', 2],
       ['after', 'succeeded', 1],
     ]);
-    expect(task(run.manifest(), 'slow').attempts.map((a) => a.status)).toEqual(['cancelled', 'succeeded']);
+    const slow = task(run.manifest(), 'slow');
+    expect(slow.attempts.map((a) => a.status)).toEqual(['cancelled', 'succeeded']);
+    // The stopped turn's thread goes on (thread/resume), from the work that attempt committed.
+    const thread = slow.attempts[0]?.threadId as string;
+    expect(thread).toMatch(/\S/);
+    expect(slow.attempts[1]).toMatchObject({ threadId: thread, followUp: { from: 'resume', commit: expect.stringMatching(/^[0-9a-f]{40}$/) } });
+    expect(readFileSync(path.join(run.dir, 'runner.log'), 'utf8')).toContain(`task slow: attempt 1 was stopped; the next attempt continues Codex thread ${thread} from its work`);
     expect(run.manifest().resumes?.map((r) => r.from)).toEqual(['stopped']);
   });
   it('kill -9 during a follow-up: resume keeps its partial work and sends the follow-up again on the same thread', async () => {
@@ -164,13 +176,14 @@ tasks:
     const resumed = await cli(['resume', run.id], repo);
     expect(resumed.code).toBe(0);
     const ref = `codex-orchestrator/interrupted/${run.id}/make/attempt-2`;
-    expect(resumed.stderr).toContain(`attempt 2 interrupted; its uncommitted work is kept on ${ref}`);
+    expect(resumed.stderr).toContain(`attempt 2 interrupted; its uncommitted work is kept on ${ref}; the next attempt sends its follow-up again on Codex thread ${thread}`);
     expect(git(repo, 'show', `${ref}:partial.txt`)).toBe('started');
     // The follow-up was not lost: it went to the same thread again, and its work is the result.
     const make = task(run.manifest(), 'make');
     expect(make.attempts.map((a) => [a.n, a.status, a.followUp?.from ?? null, a.threadId ?? null])).toEqual([
       [1, 'succeeded', null, thread],
-      [2, 'interrupted', 'send', null],
+      // The attempt knows its thread from the moment Codex opened (here: continued) it.
+      [2, 'interrupted', 'send', thread],
       [3, 'succeeded', 'send', thread],
     ]);
     expect(make.followUp).toBeUndefined();
