@@ -2,7 +2,7 @@ import { readManifest, renderReadFailure } from '../../store/read.js';
 import { effectiveStatus, liveOrchestratorPid } from '../../store/liveness.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument, renderPollTable } from '../poll-view.js';
-import { namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
 
 export interface PollOptions {
   readonly runsDir: string;
