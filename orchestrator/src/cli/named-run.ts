@@ -1,6 +1,7 @@
 import type { RunId } from '../core/ids.js';
 import { RunLayout } from '../store/layout.js';
-import { renderReadFailure, resolveRunId } from '../store/read.js';
+import { renderReadFailure } from '../store/read-failure.js';
+import { resolveRunId } from '../store/resolve-run.js';
 import type { Output } from './output.js';
 
 /**
