@@ -79,7 +79,7 @@ function graphYaml(n, name, { broken = false } = {}) {
     const deps = i >= 20 ? [`t${i - 20}`, `t${i - 20 - (i % 20 === 0 ? 0 : 1)}`] : [];
     // The broken graph: one dependency on a misspelt id and a cycle through its last two tasks.
     if (broken && i === Math.floor(n / 2)) deps.push(`t${i - 20}x`);
-    if (broken && i === n - 2) deps.push(`t${n - 1}`);
+    if (broken && i === n - 21) deps.push(`t${n - 1}`);
     lines.push(`  - id: t${i}`, `    title: Task ${i}`, `    role: ${i % 5 === 4 ? 'tester' : 'builder'}`);
     lines.push(`    prompt: "Write out/t${i}.txt with its number, ${i}."`);
     if (deps.length > 0) lines.push(`    deps: [${[...new Set(deps)].join(', ')}]`);
