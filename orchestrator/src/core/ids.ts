@@ -64,9 +64,9 @@ export function newRunId(now: Date = new Date(), suffix: string = randomHex(2)):
 }
 
 /**
- * `bytes` random bytes as hex, from the Web Crypto global: importing `node:crypto` here would cost
- * every command (this module is loaded at start-up) a few milliseconds.
+ * `bytes` random bytes as hex, from the Web Crypto global: importing `node:crypto` costs every
+ * command that loads this module (every one: it is loaded at start-up) a few milliseconds.
  */
-function randomHex(bytes: number): string {
+export function randomHex(bytes: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }
