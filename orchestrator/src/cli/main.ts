@@ -2,8 +2,9 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isRunId, quoteId, type RunId } from '../core/ids.js';
 import { orchestratorVersion } from '../core/package-info.js';
-import { Backend } from '../graph/schema.js';
+import { isBackendName } from '../graph/backend-names.js';
 import type { DecisionRequest } from '../review/decide.js';
+import { renderReadFailure } from '../store/read-failure.js';
 import { consoleOutput, Exit, UsageError, type Output } from './output.js';
 import { resolveRunsDir } from './runs-dir.js';
 
@@ -152,8 +153,8 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.agents !== undefined && agents === undefined) {
         throw new UsageError(`--agents must be on or off (got "${values.agents}")`, 'on: builders and testers work through their role agents (the default); off: prompts go straight to Codex');
       }
-      const backend = values.backend === undefined ? undefined : Backend.safeParse(values.backend);
-      if (backend && !backend.success) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${values.backend}")`);
+      const backend = values.backend;
+      if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${backend}")`);
       const runId = values['run-id'];
       if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
       const { runCommand } = await import('./commands/run.js');
@@ -161,7 +162,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         {
           graphFile: one(positionals, 'graph file'),
           runsDir: resolveRunsDir(values['runs-dir']),
-          backend: backend?.data,
+          backend,
           concurrency: parseConcurrency(values.concurrency),
           agents,
           detach: values.detach,
@@ -179,9 +180,11 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const interval = values.interval === undefined ? 1 : Number(values.interval);
       if (!(interval > 0 && interval <= 3600)) throw new UsageError(`--interval must be a number of seconds (got "${values.interval}")`);
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { pollCommand } = await import('./commands/poll.js');
       return pollCommand(
-        { runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), watch: values.watch, json: values.json, intervalMs: interval * 1000 },
+        { runsDir: resolveRunsDir(values['runs-dir']), target, watch: values.watch, json: values.json, intervalMs: interval * 1000 },
         out,
       );
     }
@@ -192,11 +195,13 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         'exit-at-gates': { type: 'boolean', default: false },
       });
       if (values.help) return help(out);
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { resumeCommand } = await import('./commands/resume.js');
       return resumeCommand(
         {
           runsDir: resolveRunsDir(values['runs-dir']),
-          target: one(positionals, 'run id (or "latest")'),
+          target,
           detach: values.detach,
           json: values.json,
           keepWorktrees: values['keep-worktrees'],
@@ -211,14 +216,18 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (values.help) return help(out);
       const wait = values.wait === undefined ? 60 : Number(values.wait);
       if (!(wait > 0 && wait <= 3600)) throw new UsageError(`--wait must be a number of seconds (got "${values.wait}")`);
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { stopCommand } = await import('./commands/stop.js');
-      return stopCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json, waitMs: wait * 1000 }, out);
+      return stopCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, json: values.json, waitMs: wait * 1000 }, out);
     }
     case 'review': {
       const { values, positionals } = parse(rest, { task: { type: 'string' } });
       if (values.help) return help(out);
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { reviewCommand } = await import('./commands/review.js');
-      return reviewCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), task: values.task, json: values.json }, out);
+      return reviewCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, task: values.task, json: values.json }, out);
     }
     case 'approve':
     case 'reject': {
@@ -241,6 +250,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         command === 'approve'
           ? { decision: 'approved', taskId, reviewer, note: values.note }
           : { decision: 'rejected', taskId, reviewer, reason: required(values.reason, '--reason', 'why the task is rejected') };
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       return decideCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, request, json: values.json, reviewerFromGit: fromGit !== undefined }, out);
     }
     case 'send': {
@@ -249,21 +259,27 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (positionals.length < 2) throw new UsageError('send needs a run id and a prompt', 'codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
       if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`, 'quote the prompt: codex-orchestrator send <run-id> --task T "<follow-up prompt>"');
       const taskId = required(values.task, '--task', 'the task whose Codex thread gets the prompt');
+      const target = positionals[0] as string;
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { sendCommand } = await import('./commands/send.js');
-      return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: positionals[0] as string, taskId, prompt: positionals[1] as string, json: values.json }, out);
+      return sendCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, taskId, prompt: positionals[1] as string, json: values.json }, out);
     }
     case 'retry': {
       const { values, positionals } = parse(rest, { task: { type: 'string' }, reload: { type: 'boolean', default: false } });
       if (values.help) return help(out);
       const taskId = required(values.task, '--task', 'the failed task to run again');
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { retryCommand } = await import('./commands/retry.js');
-      return retryCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), taskId, reload: values.reload, json: values.json }, out);
+      return retryCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, taskId, reload: values.reload, json: values.json }, out);
     }
     case 'verify': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
+      const target = one(positionals, 'run id (or "latest")');
+      if (!isRunTarget(target)) return badRunTarget(target, out);
       const { verifyCommand } = await import('./commands/verify.js');
-      return verifyCommand({ runsDir: resolveRunsDir(values['runs-dir']), target: one(positionals, 'run id (or "latest")'), json: values.json }, out);
+      return verifyCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, json: values.json }, out);
     }
     case 'spec-guard': {
       const { values, positionals } = parse(rest, {});
@@ -286,6 +302,20 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
 function required(value: string | undefined, flag: string, what: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`missing ${flag} (${what})`, 'see: codex-orchestrator --help');
   return value;
+}
+
+/**
+ * Whether a run named on the command line can be one: a run id or `latest`. A mistyped one is
+ * answered here, as `namedRun` would answer it, before the command (and the store, and the search
+ * for the repository's runs folder) is loaded: a typo gets its answer at the speed of `node`.
+ */
+function isRunTarget(target: string): boolean {
+  return target === 'latest' || isRunId(target);
+}
+
+function badRunTarget(target: string, out: Output): number {
+  out.info(renderReadFailure({ reason: 'bad-run-id', given: target }));
+  return Exit.usage;
 }
 
 function help(out: Output): number {

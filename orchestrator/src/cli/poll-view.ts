@@ -3,7 +3,9 @@ import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import { runWaitMs, taskTimes } from '../store/timings.js';
-import { checkCounts, describeCounts, denialList, type DiffStat, type Manifest, type SandboxDenial, type TaskRecord, type Usage } from '../store/manifest.js';
+import type { DiffStat, SandboxDenial, Usage } from '../store/manifest.js';
+import { checkCounts, describeCounts, denialList, TASK_STATUSES } from '../store/manifest-summary.js';
+import type { ManifestView, TaskView } from '../store/manifest-view.js';
 import { displayPath } from './runs-dir.js';
 
 /**
@@ -84,9 +86,14 @@ export interface PollDocument {
 const tokens = (u: Usage): TokenCount => ({ input: u.input, output: u.output, total: u.total });
 const maybeTokens = (u: Usage | undefined): TokenCount | null => (u ? tokens(u) : null);
 
-/** `orchestratorPid`: the live orchestrator holding the run (`liveOrchestratorPid`), if any. */
-export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orchestratorPid?: number): PollDocument {
-  const artifact = (p: string | undefined): string | null => (p ? path.join(runDir, p) : null);
+/**
+ * `orchestratorPid`: the live orchestrator holding the run (`liveOrchestratorPid`), if any. Every
+ * object is built field by field, in the schema's order: the view (`store/manifest-view.ts`) is
+ * the manifest as written, not as the schema would have parsed it.
+ */
+export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), orchestratorPid?: number): PollDocument {
+  const inRun = joinerUnder(runDir);
+  const artifact = (p: string | undefined): string | null => (p ? inRun(p) : null);
   // Runs from before the split counted only Codex's tokens.
   const codexUsage = m.codexUsage ?? m.usage;
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
@@ -102,9 +109,16 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
     finishedAt: m.finishedAt ?? null,
     heartbeatAt: m.heartbeatAt,
     durationMs: m.durationMs ?? Math.max(0, now - new Date(m.startedAt).getTime()),
-    counts: m.counts,
+    counts: Object.fromEntries(TASK_STATUSES.map((s) => [s, m.counts[s]])),
     usage: tokens(m.usage),
-    integration: m.integration ?? null,
+    integration: m.integration
+      ? {
+          branch: m.integration.branch,
+          commit: m.integration.commit,
+          merged: [...m.integration.merged],
+          skipped: m.integration.skipped.map((s) => ({ taskId: s.taskId, reason: s.reason })),
+        }
+      : null,
     tasks: m.tasks.map((t) => ({
       id: t.id,
       title: t.title,
@@ -115,7 +129,7 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
       attempts: t.attempts.length,
       durationMs: taskDuration(t, now),
       threadId: t.threadId ?? null,
-      diff: t.diffStat ?? null,
+      diff: t.diffStat ? { files: t.diffStat.files, insertions: t.diffStat.insertions, deletions: t.diffStat.deletions } : null,
       checks: t.checks ? checkCounts(t.checks) : null,
       usage: maybeTokens(t.usage),
       artifacts: {
@@ -129,10 +143,10 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
       agentUsage: maybeTokens(t.agentUsage),
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
       verdict: t.verdict
-        ? { verdict: t.verdict.verdict, summary: t.verdict.summary, findings: t.verdict.findings, overridden: t.verdict.overridden, attempt: t.verdict.attempt, file: path.join(runDir, t.verdict.path) }
+        ? { verdict: t.verdict.verdict, summary: t.verdict.summary, findings: t.verdict.findings, overridden: t.verdict.overridden, attempt: t.verdict.attempt, file: inRun(t.verdict.path) }
         : null,
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
-      sandboxDenials: t.sandboxDenials ?? [],
+      sandboxDenials: (t.sandboxDenials ?? []).map((d) => ({ command: d.command, ...(d.path === undefined ? {} : { path: d.path }), message: d.message })),
       ...taskTimes(t, now),
     })),
     reason: m.reason ?? null,
@@ -153,6 +167,19 @@ export function pollDocument(m: Manifest, runDir: string, now = Date.now(), orch
   };
 }
 
+/** A relative path with nothing to normalise: no segment is `.`, `..` or empty. */
+const CLEAN_RELATIVE = /^(?:(?!\.\.?\/)[^/]+\/)*(?!\.\.?$)[^/]+$/;
+
+/**
+ * `path.join(dir, p)` for the run's files. The manifest's paths are relative with `/` separators,
+ * so there is mostly nothing to normalise, and `path.join` for every artifact of 1,000 tasks cost
+ * `poll` 10–20 ms; a path that needs it still goes through `path.join`.
+ */
+function joinerUnder(dir: string): (p: string) => string {
+  const clean = path.sep === '/' && dir.length > 1 && path.normalize(dir) === dir && !dir.endsWith('/');
+  return (p) => (clean && CLEAN_RELATIVE.test(p) ? `${dir}/${p}` : path.join(dir, p));
+}
+
 /** `tokens 10921 (Codex 9073, agents 1848)`, with the budget when there is one. */
 function tokenLine(doc: PollDocument): string {
   const parts = doc.agentUsage.total > 0 || doc.agents ? ` (Codex ${doc.codexUsage.total}, agents ${doc.agentUsage.total})` : '';
@@ -160,7 +187,7 @@ function tokenLine(doc: PollDocument): string {
   return `tokens ${doc.usage.total}${parts}${budget}`;
 }
 
-function taskDuration(t: TaskRecord, now: number): number | null {
+function taskDuration(t: TaskView, now: number): number | null {
   if (t.durationMs !== undefined && t.status !== 'running') return t.durationMs;
   if (t.startedAt) return Math.max(0, now - new Date(t.startedAt).getTime());
   return null;

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -58,9 +56,17 @@ export function isRunId(raw: string): raw is RunId {
 }
 
 /** Makes a new run id from a clock reading; the suffix keeps two runs in the same second apart. */
-export function newRunId(now: Date = new Date(), suffix: string = randomBytes(2).toString('hex')): RunId {
+export function newRunId(now: Date = new Date(), suffix: string = randomHex(2)): RunId {
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
   const id = `${stamp}-${suffix}`;
   if (!isRunId(id)) throw new Error(`Internal error: bad run id ${id}`);
   return id;
+}
+
+/**
+ * `bytes` random bytes as hex, from the Web Crypto global: importing `node:crypto` costs every
+ * command that loads this module (every one: it is loaded at start-up) a few milliseconds.
+ */
+export function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
 }

@@ -3,7 +3,7 @@ import { basename, dirname, extname, posix, resolve, win32 } from 'node:path';
 import { quoteId, taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { compileSecretPattern } from '../core/secret-patterns.js';
-import type { Diagnostic } from '../core/source-position.js';
+import type { Diagnostic, SourcePosition } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
@@ -85,11 +85,13 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
   const firstById = new Map<string, TaskSketch>();
   for (const task of tasks) {
     if (task.id === undefined) continue;
-    const position = positions.valueAt(['tasks', task.index, 'id']);
+    // Positions are looked up only for what is reported: looking up every id and dependency cost
+    // a 10,000-task graph most of the analyzer's time.
+    const position = (): SourcePosition => positions.valueAt(['tasks', task.index, 'id']);
     const problem = taskIdProblem(task.id);
     if (problem !== undefined) {
       out.push({
-        position,
+        position: position(),
         message: `unsafe task id ${quoteId(task.id)}: ${problem}`,
         hint: `use letters, digits, ".", "_" and "-", starting with a letter or digit, at most ${TASK_ID_MAX_LENGTH} characters`,
       });
@@ -101,7 +103,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
     }
     const at = positions.valueAt(['tasks', first.index, 'id']);
     out.push({
-      position,
+      position: position(),
       message: `duplicate task id ${quoteId(task.id)}`,
       hint: `the first task with this id is at ${at.line}:${at.column}; give each task its own id`,
     });
@@ -111,17 +113,18 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
   const edges: number[][] = tasks.map(() => []);
   const slot = new Map(tasks.map((t, i) => [t, i]));
   for (const [i, task] of tasks.entries()) {
-    const name = taskName(data, task.index);
+    let shown: string | undefined;
+    const name = (): string => (shown ??= taskName(data, task.index));
     for (const dep of task.deps) {
-      const position = positions.valueAt(['tasks', task.index, 'deps', dep.index]);
+      const position = (): SourcePosition => positions.valueAt(['tasks', task.index, 'deps', dep.index]);
       const target = firstById.get(dep.name);
       if (dep.name === task.id) {
-        out.push({ position, message: `${name} depends on itself`, hint: 'remove it from its own "deps"' });
+        out.push({ position: position(), message: `${name()} depends on itself`, hint: 'remove it from its own "deps"' });
       } else if (target === undefined) {
         const guess = closest(dep.name, ids);
         out.push({
-          position,
-          message: `unknown dependency ${quoteId(dep.name)} in ${name}`,
+          position: position(),
+          message: `unknown dependency ${quoteId(dep.name)} in ${name()}`,
           hint:
             guess !== undefined
               ? `did you mean ${JSON.stringify(guess)}?`
@@ -160,30 +163,31 @@ function shownId(id: string): string {
   return taskIdProblem(id) === undefined ? id : quoteId(id);
 }
 
-function taskFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {
+/** `name`: how messages name the task (made only for a message). */
+function taskFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
   if ((task.role === 'builder' || task.role === 'tester') && (task.prompt === undefined || isBlank(task.prompt))) {
     const empty = task.prompt !== undefined;
     out.push({
       position: positions.valueAt(['tasks', task.index, empty ? 'prompt' : 'role']),
-      message: `${task.role} ${name} has ${empty ? 'an empty' : 'no'} prompt`,
+      message: `${task.role} ${name()} has ${empty ? 'an empty' : 'no'} prompt`,
       hint: 'add a "prompt" telling the agent what to do; only gate tasks may leave it out',
     });
   }
   out.push(...roleFieldDiagnostics(task, name, positions));
   if (typeof task.cwd === 'string' && task.cwd !== '') {
-    const position = positions.valueAt(['tasks', task.index, 'cwd']);
+    const position = (): SourcePosition => positions.valueAt(['tasks', task.index, 'cwd']);
     const got = JSON.stringify(task.cwd);
     const problem = cwdProblem(task.cwd);
     if (problem === 'absolute') {
       out.push({
-        position,
+        position: position(),
         message: `"cwd" must be relative to the repository (got ${got})`,
         hint: 'write it from the repository root, e.g. "packages/api"',
       });
     } else if (problem === 'outside') {
       out.push({
-        position,
+        position: position(),
         message: `"cwd" must stay inside the repository (got ${got})`,
         hint: 'a task works in its own worktree and cannot reach outside it',
       });
@@ -201,16 +205,16 @@ const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Rol
   { key: 'expectChanges', roles: ['builder'], hint: 'remove "expectChanges"; only a builder is expected to change files' },
 ];
 
-function roleFieldDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap): Diagnostic[] {
+function roleFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
   if (task.role === undefined) return [];
   const role = task.role;
   const out: Diagnostic[] = ROLE_FIELDS.filter((f) => task.keys.includes(f.key) && !f.roles.includes(role)).map((f) => ({
     position: positions.keyAt(['tasks', task.index, f.key]),
-    message: `${role} ${name} cannot have "${f.key}" (${f.roles.join(' and ')} only)`,
+    message: `${role} ${name()} cannot have "${f.key}" (${f.roles.join(' and ')} only)`,
     hint: f.hint,
   }));
   if (role === 'builder' && isBlank(task.fix)) {
-    out.push({ position: positions.valueAt(['tasks', task.index, 'fix']), message: `${name} has an empty "fix"`, hint: 'say what a fix attempt should do, or remove the key' });
+    out.push({ position: positions.valueAt(['tasks', task.index, 'fix']), message: `${name()} has an empty "fix"`, hint: 'say what a fix attempt should do, or remove the key' });
   }
   return out;
 }
@@ -244,7 +248,7 @@ function secretPatternDiagnostics(data: unknown, positions: GraphSourceMap): Dia
 const PATTERN_HINT =
   'write a JavaScript regular expression without slashes or flags, e.g. "ghp_[A-Za-z0-9]{36}"; put a backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it as written';
 
-function instructionsDiagnostics(task: TaskSketch, name: string, positions: GraphSourceMap, context: FileContext): Diagnostic[] {
+function instructionsDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap, context: FileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const text = task.instructions;
   const file = task.instructionsFile;
@@ -253,7 +257,7 @@ function instructionsDiagnostics(task: TaskSketch, name: string, positions: Grap
     const key = text !== undefined ? 'instructions' : 'instructionsFile';
     out.push({
       position: positions.keyAt(['tasks', task.index, key]),
-      message: `gate ${name} has no agent, so "${key}" would have no effect`,
+      message: `gate ${name()} has no agent, so "${key}" would have no effect`,
       hint: `remove "${key}"; instructions are for builder and tester tasks`,
     });
     return out;
@@ -261,12 +265,12 @@ function instructionsDiagnostics(task: TaskSketch, name: string, positions: Grap
   if (text !== undefined && file !== undefined) {
     out.push({
       position: positions.keyAt(['tasks', task.index, 'instructionsFile']),
-      message: `${name} sets both "instructions" and "instructionsFile"`,
+      message: `${name()} sets both "instructions" and "instructionsFile"`,
       hint: 'keep one: the instructions themselves, or the path of a markdown file that holds them',
     });
   }
   if (isBlank(text)) {
-    out.push({ position: positions.valueAt(['tasks', task.index, 'instructions']), message: `${name} has empty "instructions"`, hint: 'write the instructions, or remove the key to use the role\'s own' });
+    out.push({ position: positions.valueAt(['tasks', task.index, 'instructions']), message: `${name()} has empty "instructions"`, hint: 'write the instructions, or remove the key to use the role\'s own' });
   }
   if (typeof file === 'string' && file.trim() !== '') {
     const position = positions.valueAt(['tasks', task.index, 'instructionsFile']);
@@ -279,7 +283,7 @@ function instructionsDiagnostics(task: TaskSketch, name: string, positions: Grap
     } else if (context.files && !context.files.isFile(resolve(context.graphDir, file))) {
       out.push({
         position,
-        message: `instructions file ${JSON.stringify(file)} of ${name} does not exist (looked for ${resolve(context.graphDir, file)})`,
+        message: `instructions file ${JSON.stringify(file)} of ${name()} does not exist (looked for ${resolve(context.graphDir, file)})`,
         hint: 'the path is relative to the graph file; create the file or fix the path',
       });
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from './backend-names.js';
 
 /**
  * The task graph file format. This zod schema is the single source of truth: the TypeScript
@@ -34,7 +35,7 @@ export function durationMs(d: Duration): number {
 export const Role = z.enum(['builder', 'tester', 'gate']);
 export type Role = z.infer<typeof Role>;
 
-export const Backend = z.enum(['codex-mcp', 'codex-app-server', 'codex-exec']);
+export const Backend = z.enum(BACKEND_NAMES);
 export type Backend = z.infer<typeof Backend>;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -10,7 +10,7 @@ export const HEARTBEAT_STALE_MS = 15_000;
  * The status readers should show: `running` becomes `died` when the heartbeat is stale and the
  * recorded process is gone (checked only on the same host; elsewhere a stale heartbeat is enough).
  */
-export function effectiveStatus(m: Manifest, now = Date.now()): RunStatus {
+export function effectiveStatus(m: Pick<Manifest, 'status' | 'heartbeatAt' | 'process'>, now = Date.now()): RunStatus {
   if (m.status !== 'running') return m.status;
   const stale = now - new Date(m.heartbeatAt).getTime() > HEARTBEAT_STALE_MS;
   if (!stale) return 'running';

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
+
+export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
 
 /**
  * `manifest.json`: THE file pollers read. This zod schema is its single source of truth; the
@@ -16,7 +19,7 @@ export const MANIFEST_SCHEMA_VERSION = 1;
  *      └─────► died (heartbeat stale and the process gone; seen by readers, never written)
  *   any finished state ──► archived
  */
-export const RunStatus = z.enum(['running', 'awaiting-approval', 'succeeded', 'failed', 'stopped', 'died', 'archived']);
+export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /**
@@ -30,18 +33,7 @@ export type RunStatus = z.infer<typeof RunStatus>;
  *   Review (`approve` / `reject`): succeeded | awaiting-approval ──► approved | rejected,
  *   approved ──► rejected (a reviewer withdraws an approval).
  */
-export const TaskStatus = z.enum([
-  'pending',
-  'ready',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-  'awaiting-approval',
-  'approved',
-  'rejected',
-]);
+export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
 /** Why a task did not succeed (kebab-case, stable: scripts match on it). */
@@ -114,12 +106,6 @@ export const CheckResult = z.object({
   outputPath: z.string(),
 });
 export type CheckResult = z.infer<typeof CheckResult>;
-
-/** How many of a task's checks passed (exit 0) and failed (anything else, killed included). */
-export function checkCounts(checks: readonly CheckResult[]): { passed: number; failed: number; total: number } {
-  const passed = checks.filter((c) => c.exitCode === 0).length;
-  return { passed, failed: checks.length - passed, total: checks.length };
-}
 
 export const DiffStat = z.object({
   files: z.number().int().nonnegative(),
@@ -241,12 +227,6 @@ export const SandboxDenial = z.object({
   message: z.string(),
 });
 export type SandboxDenial = z.infer<typeof SandboxDenial>;
-
-/** `2 writes: /x (Read-only file system), \`curl …\` (Operation not permitted)`, for `poll` and `review`. */
-export function denialList(denials: readonly SandboxDenial[]): string {
-  const items = denials.map((d) => `${d.path ?? `\`${d.command}\``} (${d.message})`);
-  return `${denials.length} write${denials.length === 1 ? '' : 's'}: ${items.join(', ')}`;
-}
 
 /**
  * How the latest attempt's worktree was set up (`setup`): its commands `ran` there, what an
@@ -419,15 +399,6 @@ export function countTasks(tasks: readonly TaskRecord[]): Record<TaskStatus, num
   const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
   for (const t of tasks) counts[t.status]++;
   return counts;
-}
-
-/** The states a count summary names, in this order. */
-const COUNTED: readonly TaskStatus[] = ['succeeded', 'approved', 'failed', 'rejected', 'cancelled', 'skipped', 'awaiting-approval', 'running', 'ready', 'pending'];
-
-/** What became of the tasks: `2 succeeded, 1 failed, 1 skipped` (states with no task left out). */
-export function describeCounts(counts: Readonly<Record<string, number>>): string {
-  const parts = COUNTED.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s === 'awaiting-approval' ? 'awaiting approval' : s}`);
-  return parts.length > 0 ? parts.join(', ') : 'no tasks';
 }
 
 /**

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { randomHex } from '../core/ids.js';
 import { isAlive, processStartTime } from '../core/process-tree.js';
 import { err, ok, type Result } from '../core/result.js';
 
@@ -83,7 +83,7 @@ let exitHook = false;
 
 export async function acquireRunLock(runDir: string, purpose: string): Promise<Result<RunLock, LockFailure>> {
   const lockDir = runLockPath(runDir);
-  const token = randomBytes(12).toString('hex');
+  const token = randomHex(12);
   const startTime = processStartTime(process.pid);
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), purpose, since: new Date().toISOString(), token, ...(startTime === undefined ? {} : { startTime }) };
   const fresh = `${lockDir}.${token}.new`;
@@ -138,7 +138,7 @@ function sameProcessAlive(o: LockOwner): boolean {
  * between).
  */
 async function removeIfStill(lockDir: string, token: string | undefined): Promise<void> {
-  const aside = `${lockDir}.${randomBytes(12).toString('hex')}.old`;
+  const aside = `${lockDir}.${randomHex(12)}.old`;
   try {
     await rename(lockDir, aside);
   } catch (e) {

@@ -1,4 +1,4 @@
-import type { Manifest, TaskRecord } from './manifest.js';
+import type { Attempt, Manifest, Review, TaskRecord } from './manifest.js';
 
 /**
  * Working time and waiting time, told apart. A task works during its attempts (each from its
@@ -16,8 +16,14 @@ export interface TaskTimes {
 
 const ms = (iso: string): number => new Date(iso).getTime();
 
+/** What `taskTimes` reads of a task (a whole `TaskRecord`, or `poll`'s view of one). */
+export type TimedTask = Pick<TaskRecord, 'role' | 'status' | 'awaitingSince' | 'durationMs'> & {
+  readonly attempts: readonly Pick<Attempt, 'status' | 'startedAt' | 'finishedAt'>[];
+  readonly reviews?: readonly Pick<Review, 'at'>[] | undefined;
+};
+
 /** A task's working and waiting time as of `now` (running attempts and open waits count up to `now`). */
-export function taskTimes(t: Readonly<TaskRecord>, now: number): TaskTimes {
+export function taskTimes(t: Readonly<TimedTask>, now: number): TaskTimes {
   if (t.role === 'gate') {
     if (!t.awaitingSince) return { workMs: null, waitMs: null };
     const decidedAt = t.status === 'awaiting-approval' ? undefined : t.reviews?.at(-1)?.at;
@@ -38,7 +44,7 @@ export function taskTimes(t: Readonly<TaskRecord>, now: number): TaskTimes {
 }
 
 /** The run's time waiting for reviewers as of `now`, a wait still going on included. */
-export function runWaitMs(m: Readonly<Manifest>, now: number): number {
+export function runWaitMs(m: Readonly<Pick<Manifest, 'waitMs' | 'waitingSince'>>, now: number): number {
   return (m.waitMs ?? 0) + (m.waitingSince ? Math.max(0, now - ms(m.waitingSince)) : 0);
 }
 

@@ -100,6 +100,31 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     }
   });
 
+  it('a mistyped run id gets the same answer from every command that takes one, exit 2', async () => {
+    const { repo } = repoWithGraph(GRAPH);
+    const expected = 'error: "not-a-run" is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run\n';
+    const commands = [
+      ['poll', 'not-a-run', '--json'],
+      ['resume', 'not-a-run'],
+      ['stop', 'not-a-run'],
+      ['review', 'not-a-run'],
+      ['approve', 'not-a-run', '--task', 't', '--reviewer', 'ann'],
+      ['reject', 'not-a-run', '--task', 't', '--reviewer', 'ann', '--reason', 'no'],
+      ['send', 'not-a-run', '--task', 't', 'again'],
+      ['retry', 'not-a-run', '--task', 't'],
+      ['verify', 'not-a-run'],
+    ];
+    for (const args of commands) {
+      const r = await cli(args, repo);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(expected);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    // Checks of the command line that come first still do.
+    const noTask = await cli(['retry', 'not-a-run'], repo);
+    expect(noTask.stderr).toBe('error: missing --task (the failed task to run again)\n  hint: see: codex-orchestrator --help\n');
+  });
+
   it('run: exit 0, then poll shows the table and a stable --json document', async () => {
     const { repo } = repoWithGraph(GRAPH);
     const run = await cli(['run', 'graph.yaml', '--json'], repo);

@@ -14,7 +14,8 @@ import { RunWriter } from '../../store/run-writer.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
 import { askLiveRun, liveOrchestrator } from '../live-run.js';
 import { Exit, type Output } from '../output.js';
-import { displayPath, namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
+import { displayPath } from '../runs-dir.js';
 
 export interface DecideOptions {
   readonly runsDir: string;

@@ -11,7 +11,8 @@ import { readManifest } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
 import { gateHint, pollDocument } from '../poll-view.js';
 import { progressPrinter } from '../progress.js';
-import { displayPath, namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
+import { displayPath } from '../runs-dir.js';
 import { withStopSignals } from '../stop-signals.js';
 import { reportFinishedRun } from './run.js';
 

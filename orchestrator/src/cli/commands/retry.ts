@@ -9,7 +9,8 @@ import { readManifest, renderReadFailure } from '../../store/read.js';
 import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
 import { changeRun } from '../run-change.js';
-import { displayPath, namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
+import { displayPath } from '../runs-dir.js';
 
 export interface RetryOptions {
   readonly runsDir: string;

@@ -2,7 +2,8 @@ import { readManifest, renderReadFailure } from '../../store/read.js';
 import { reviewDocument, renderReview } from '../../review/review-view.js';
 import { projectKeys } from '../../review/seal.js';
 import { Exit, type Output } from '../output.js';
-import { displayPath, namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
+import { displayPath } from '../runs-dir.js';
 
 export interface ReviewOptions {
   readonly runsDir: string;

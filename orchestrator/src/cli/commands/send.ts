@@ -2,7 +2,7 @@ import type { SendReplyData } from '../../engine/live-requests.js';
 import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
 import { Exit, type Output } from '../output.js';
 import { changeRun } from '../run-change.js';
-import { namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
 
 export interface SendOptions {
   readonly runsDir: string;

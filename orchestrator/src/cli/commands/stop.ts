@@ -4,7 +4,7 @@ import { effectiveStatus } from '../../store/liveness.js';
 import { readManifest, renderReadFailure } from '../../store/read.js';
 import { readRunLockOwner } from '../../store/run-lock.js';
 import { Exit, type Output } from '../output.js';
-import { namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
 
 export interface StopOptions {
   readonly runsDir: string;

@@ -1,3 +1,4 @@
+import { runCommandsHere } from '../../core/spawner.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import { loadCheckedGraph } from '../graph-checks.js';
 import { Exit, type Output } from '../output.js';
@@ -6,6 +7,8 @@ import { displayPath } from '../runs-dir.js';
 
 /** `validate`: the graph file, its repository at the base commit and its checklists (relative to `projectRoot`). */
 export async function validateCommand(file: string, projectRoot: string, json: boolean, out: Output): Promise<number> {
+  // A few git commands and then the process ends: the helper would cost more than it saves.
+  runCommandsHere();
   const loaded = await loadCheckedGraph(file, projectRoot);
   if (!loaded.ok) {
     if (json) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealFailure, short, verifySeal } from '../../review/seal.js';
 import { Exit, type Output } from '../output.js';
-import { namedRun } from '../runs-dir.js';
+import { namedRun } from '../named-run.js';
 
 export const VERIFY_SCHEMA = 'codex-orchestrator/verify@1';
 
