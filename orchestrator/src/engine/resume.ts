@@ -27,6 +27,7 @@ import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from
 import { codexTurnsAtOnce, startCodex } from './codex-session.js';
 import { openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
+import { firstWaveWorktrees } from './worktree-pool.js';
 
 /**
  * `resume`: continues a run whose process ended (died, killed, stopped, or ended at a gate).
@@ -170,8 +171,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     manifest.heartbeatAt = now;
     manifest.resumes = [...(manifest.resumes ?? []), { at: now, pid: process.pid, from }];
 
-    const model = await openModelSession(env, o.offlineLatencyMs);
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
+    // The first attempts' worktrees are checked out while Codex starts.
+    if (runnable.length > 0) worktrees.warm(firstWaveWorktrees(graph.value.tasks, manifest.settings.concurrency, succeeded));
+    const model = await openModelSession(env, o.offlineLatencyMs).catch(async (e: unknown) => {
+      await worktrees.removeAll();
+      throw e;
+    });
     const codex = await startCodex({
       runsDir: o.runsDir,
       runId: o.runId,
@@ -182,12 +188,14 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       turnsAtOnce: runnable.length === 0 ? 0 : codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
     }).catch(async (e: unknown) => {
       await model.close();
+      await worktrees.removeAll();
       throw e;
     });
     const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor, lock });
     if (!opened.ok) {
       await codex.close();
       await model.close();
+      await worktrees.removeAll();
       return err({ reason: 'store-failed', runId: o.runId, failure: opened.error });
     }
     const writer = opened.value;
@@ -224,6 +232,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       lock,
       model,
       codex,
+      worktrees,
       env,
       observer,
       ...sessionSettings(o),
