@@ -124,7 +124,7 @@ export class Worktrees {
 
   private async makePooled(): Promise<Parked | undefined> {
     if (this.closed) return undefined;
-    const to = path.join(this.dir, `_parked-${++this.parkedCount}`);
+    const to = this.nextParked();
     try {
       await mkdir(this.dir, { recursive: true });
       await this.add(to, this.baseCommit);
@@ -132,6 +132,39 @@ export class Worktrees {
     } catch {
       await this.remove(to);
       return undefined;
+    }
+  }
+
+  /** A free `_parked-<n>` folder (an earlier session's may be there, taken in by `adopt`). */
+  private nextParked(): string {
+    for (;;) {
+      const to = path.join(this.dir, `_parked-${++this.parkedCount}`);
+      if (!existsSync(to)) return to;
+    }
+  }
+
+  /**
+   * Takes a worktree an earlier session of the run left into the pool (`resume`, after the
+   * interrupted attempt's work was kept on its ref): reset to its commit, off any branch, every
+   * other file removed, setup's outputs too (which task set it up is not known any more). Removed
+   * instead when it is not a whole worktree of its own (killed while being made: git then finds
+   * the folder's parent, which must never be reset).
+   */
+  async adopt(worktree: string): Promise<void> {
+    try {
+      const top = await git(worktree, ['rev-parse', '--show-toplevel']);
+      if (path.resolve(top) !== path.resolve(worktree)) throw new Error('not a worktree of its own');
+      await git(worktree, [...PARALLEL_CHECKOUT, 'reset', '--quiet', '--hard']);
+      await git(worktree, ['checkout', '--quiet', '--detach']);
+      await git(worktree, ['clean', '-ffdxq']);
+      let at = worktree;
+      if (!/^_parked-\d+$/.test(path.basename(worktree))) {
+        at = this.nextParked();
+        await this.admin(() => retryingRaces(this.repoRoot, ['worktree', 'move', worktree, at]));
+      }
+      this.parked.push({ path: at, keep: [] });
+    } catch {
+      await this.remove(worktree);
     }
   }
 
@@ -154,7 +187,7 @@ export class Worktrees {
    * the parked folder; a worktree that cannot be moved is removed instead (undefined).
    */
   async park(worktree: string, keep: readonly string[]): Promise<string | undefined> {
-    const to = path.join(this.dir, `_parked-${++this.parkedCount}`);
+    const to = this.nextParked();
     try {
       // Off the task's branch: another worktree may check it out (a retry of the task) meanwhile.
       await git(worktree, ['checkout', '--quiet', '--detach']);

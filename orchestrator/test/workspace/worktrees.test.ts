@@ -214,3 +214,49 @@ it('ends the pool with the run: worktrees still being made are waited for, then 
   expect(late.ok && late.value.reusedFrom).toBeUndefined();
   await w.removeAll();
 });
+
+it('takes the worktrees an ended session left into the pool once their work is kept: reset, cleaned, never the checkout around a half-made one', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', '.gitignore': 'build/\n.runs/\n', 'a.txt': 'a\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const dir = path.join(tempDir(), 'worktrees');
+  const ended = new Worktrees(repo, RUN, base, dir);
+  const left = await ended.prepare(id('one'), 1, []);
+  if (!left.ok) throw new Error('prepare failed');
+  writeFileSync(path.join(left.value.path, 'a.txt'), 'half done\n');
+  writeFileSync(path.join(left.value.path, 'new.txt'), 'new\n');
+  mkdirSync(path.join(left.value.path, 'build'));
+  writeFileSync(path.join(left.value.path, 'build', 'x.js'), 'built\n');
+  // A worktree of the pool the ended session was still making: its folder, no git file yet.
+  mkdirSync(path.join(dir, '_parked-1'));
+  writeFileSync(path.join(dir, '_parked-1', 'a.txt'), 'partial\n');
+
+  // The next session: the interrupted attempt's work is kept on its ref (as resume does), then the folders are taken.
+  const next = new Worktrees(repo, RUN, base, dir);
+  const kept = await next.commitResult(left.value.path, 'one (interrupted)');
+  git(repo, 'branch', 'interrupted-one', kept);
+  await next.adopt(left.value.path);
+  await next.adopt(path.join(dir, '_parked-1'));
+  // The half-made one is gone, the other moved into the pool under a free name.
+  expect(readdirSync(dir)).toEqual(['_parked-2']);
+
+  const again = await next.prepare(id('one'), 2, []);
+  if (!again.ok) throw new Error('prepare failed');
+  expect(again.value.reusedFrom).toBe(path.join(dir, '_parked-2'));
+  expect(filesIn(again.value.path)).toEqual(['.gitignore', 'README.md', 'a.txt']);
+  expect(readFileSync(path.join(again.value.path, 'a.txt'), 'utf8')).toBe('a\n');
+  expect(git(again.value.path, 'status', '--porcelain', '--ignored')).toBe('');
+  expect(git(repo, 'show', 'interrupted-one:a.txt')).toBe('half done');
+  expect(git(repo, 'show', 'interrupted-one:new.txt')).toBe('new');
+
+  // Worktrees inside the repository (runs made before they moved out): a folder without its git
+  // file is removed, and the user's checkout around it is never reset.
+  const inside = new Worktrees(repo, RUN, base, path.join(repo, '.runs', 'r', 'worktrees'));
+  const stray = path.join(inside.dir, 'two');
+  mkdirSync(stray, { recursive: true });
+  writeFileSync(path.join(stray, 'x.txt'), 'x\n');
+  writeFileSync(path.join(repo, 'a.txt'), 'the user is editing\n');
+  await inside.adopt(stray);
+  expect(existsSync(stray)).toBe(false);
+  expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('the user is editing\n');
+  expect(git(repo, 'status', '--porcelain')).toBe('M a.txt');
+});
