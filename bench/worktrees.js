@@ -2,10 +2,11 @@
 // codex-orchestrator benchmark: what a task costs as the repository grows. The same graph of
 // one-file builders on a tiny repository and on synthetic large ones (files of 16 KB), agents
 // off, against the offline model: mean task time, run wall time and the start of the first task,
-// each as a ratio to the tiny repository's. A benchmark, not a test. See bench/README.md.
+// each as a ratio to the tiny repository's, and the bytes the run's processes wrote per task once
+// its first worktrees were made. A benchmark, not a test. See bench/README.md.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,49 +68,142 @@ for i in range(${files}):
   writeFileSync(path.join(repo, '.gitignore'), '.runs/\n');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'repository');
+  // Packed, as a clone is: 20,000 loose objects would have the first commit of a run start git's auto gc.
+  git(repo, 'gc', '-q');
   return repo;
 }
 
-function runOnce(base, files, o, concurrency) {
+/** `write_bytes` of /proc/<pid>/io: what the process (and every child it reaped) made the kernel write. */
+function writeBytes(pid) {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // Ended between listing and reading: its bytes are in its parent's once reaped.
+  }
+}
+
+/** The live descendants of `root` (from each process's parent in /proc/<pid>/stat). */
+function descendants(root) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  const out = [];
+  for (let todo = [root]; todo.length > 0; ) {
+    const pid = todo.pop();
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** The run's manifest while it runs (undefined before it is written, or while it is being replaced). */
+function liveManifest(repo) {
+  try {
+    const runs = path.join(repo, '.runs');
+    const run = readdirSync(runs, { withFileTypes: true }).find((e) => e.isDirectory());
+    return run ? JSON.parse(readFileSync(path.join(runs, run.name, 'manifest.json'), 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a command as a child subreaper (prctl PR_SET_CHILD_SUBREAPER): every process of its tree,
+ * those left by a parent that ended first too, is reaped here, so this process's own io counter
+ * ends up holding the whole tree's; written to argv[1] once none is left.
+ */
+const SUBREAPER = `
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+child = subprocess.Popen(sys.argv[2:])
+code = 1
+while True:
+    try:
+        pid, status = os.wait()
+    except ChildProcessError:
+        break
+    if pid == child.pid:
+        code = os.waitstatus_to_exitcode(status)
+io = open('/proc/self/io').read()
+open(sys.argv[1], 'w').write(io)
+sys.exit(code)
+`;
+
+async function runOnce(base, files, o, concurrency) {
   const repo = makeRepo(base, files, o.tasks, concurrency);
   const bytes = Number(execFileSync('du', ['-sb', '--exclude=.git', repo], { encoding: 'utf8' }).split('\t')[0]);
   const env = { ...process.env, OPENAI_API_KEY: '', CODEX_ORCHESTRATOR_WORKTREES: path.join(base, `wt-${files}-${concurrency}`) };
   delete env.CODEX_ORCHESTRATOR_RUNS_DIR;
+  // The whole run's bytes come from a subreaper around the CLI; while it runs, the live tree's
+  // counters (each holding the children it reaped) are summed.
+  const ioFile = path.join(base, `io-${files}-${concurrency}`);
   const started = performance.now();
-  const cli = spawnSync(process.execPath, [BIN, 'run', 'graph.yaml', '--json'], { cwd: repo, env, encoding: 'utf8' });
+  const cli = spawn('python3', ['-c', SUBREAPER, ioFile, process.execPath, BIN, 'run', 'graph.yaml', '--json'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  cli.stdout.on('data', (d) => (stdout += d));
+  // Warm: the first wave of tasks (the first to start, as many as the concurrency) has ended, so
+  // every worktree of the pool was made; what is written after that is what the later tasks cost.
+  let warm;
+  const poll = setInterval(() => {
+    if (warm) return;
+    const m = liveManifest(repo);
+    // The first tasks to start took the pool's worktrees: once all of them ended, all were made.
+    const first = (m?.tasks ?? []).filter((t) => t.startedAt).sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).slice(0, Math.min(concurrency, o.tasks));
+    if (first.length < Math.min(concurrency, o.tasks) || first.some((t) => !t.finishedAt)) return;
+    const written = descendants(cli.pid).reduce((sum, pid) => sum + writeBytes(pid), 0);
+    warm = { written, started: m.tasks.filter((t) => t.startedAt).length };
+  }, 50);
+  await new Promise((resolve) => cli.on('close', resolve));
+  clearInterval(poll);
   const wallMs = performance.now() - started;
-  const { runId } = JSON.parse(cli.stdout);
+  const writtenTotal = Number(/^write_bytes: (\d+)$/m.exec(readFileSync(ioFile, 'utf8'))?.[1]);
+  const { runId } = JSON.parse(stdout);
   const m = JSON.parse(readFileSync(path.join(repo, '.runs', runId, 'manifest.json'), 'utf8'));
   const durations = m.tasks.map((t) => t.durationMs ?? 0);
   const firstStartMs = Math.min(...m.tasks.map((t) => Date.parse(t.startedAt))) - Date.parse(m.startedAt);
   rmSync(repo, { recursive: true, force: true });
+  const later = warm ? o.tasks - warm.started : 0;
   return {
     files,
     concurrency,
     megabytes: bytes / 1e6,
+    repoBytes: bytes,
     status: m.status,
     wallMs,
     meanTaskMs: durations.reduce((a, b) => a + b, 0) / durations.length,
     firstStartMs,
+    writtenTotal,
+    writtenPerTaskWarm: warm && later > 0 ? (writtenTotal - warm.written) / later : undefined,
+    tasksAfterWarm: later,
   };
 }
 
-function main() {
+async function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (!existsSync('/proc/self/io')) fail('needs Linux (/proc/<pid>/io) for the bytes written');
   const base = mkdtempSync(path.join(os.tmpdir(), 'co-bench-worktrees-'));
   const results = [];
   try {
     for (const concurrency of o.concurrencies) {
       for (const files of [10, ...o.files]) {
         progress(`bench:worktrees: ${o.tasks} tasks on ${files} files at concurrency ${concurrency}…`);
-        results.push(runOnce(base, files, o, concurrency));
+        results.push(await runOnce(base, files, o, concurrency));
       }
     }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
   const lines = [`Worktrees as the repository grows: ${o.tasks} one-file builders, agents off, offline model (no latency)`, ''];
-  const head = ['concurrency', 'files', 'size', 'mean task', 'x tiny', 'run wall', 'x tiny', 'first task start', 'x tiny', 'status'];
+  const head = ['concurrency', 'files', 'size', 'mean task', 'x tiny', 'run wall', 'x tiny', 'first task start', 'x tiny', 'written/task (warm)', 'over tiny', '% of repo', 'status'];
   const rows = [head];
   for (const r of results) {
     const tiny = results.find((t) => t.concurrency === r.concurrency && t.files === 10);
@@ -123,14 +217,29 @@ function main() {
       (r.wallMs / tiny.wallMs).toFixed(2),
       `${r.firstStartMs} ms`,
       (r.firstStartMs / Math.max(tiny.firstStartMs, 1)).toFixed(2),
+      r.writtenPerTaskWarm === undefined ? 'n/a' : `${(r.writtenPerTaskWarm / 1e6).toFixed(2)} MB`,
+      r.writtenPerTaskWarm === undefined || tiny.writtenPerTaskWarm === undefined || r.files === 10 ? '-' : `${((r.writtenPerTaskWarm - tiny.writtenPerTaskWarm) / 1e6).toFixed(2)} MB`,
+      r.writtenPerTaskWarm === undefined || r.files === 10 ? '-' : `${((100 * r.writtenPerTaskWarm) / r.repoBytes).toFixed(1)}%`,
       r.status,
     ]);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) lines.push(`  ${row.map((c, i) => (i === row.length - 1 ? c : c.padStart(widths[i]))).join('  ')}`);
-  lines.push('', '  targets (issue): mean task <= 1.25x the tiny repository\'s; first task start <= 1.5x');
+  lines.push(
+    '',
+    '  written/task (warm): write_bytes of the run\'s process tree (/proc/<pid>/io) after its first wave of tasks ended, per task started after it;',
+    '    over tiny: less the same figure on the tiny repository (the run\'s own records: logs, manifests, Codex\'s session files)',
+    '  targets (issue): mean task <= 1.25x the tiny repository\'s; first task start <= 1.5x; written per task (warm) <= 5% of the repository',
+  );
+  for (const r of results.filter((x) => x.files !== 10)) {
+    const tiny = results.find((t) => t.concurrency === r.concurrency && t.files === 10);
+    const met = (ok) => (ok ? 'met' : 'NOT met');
+    lines.push(
+      `  ${r.files} files, concurrency ${r.concurrency}: mean task ${met(r.meanTaskMs <= 1.25 * tiny.meanTaskMs)}; first start ${met(r.firstStartMs <= 1.5 * Math.max(tiny.firstStartMs, 1))}; written ${r.writtenPerTaskWarm === undefined ? 'n/a' : met(r.writtenPerTaskWarm <= 0.05 * r.repoBytes)}`,
+    );
+  }
   console.log(lines.join('\n'));
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ options: o, results }, null, 2)}\n`);
 }
 
-main();
+await main();

@@ -74,6 +74,8 @@ export interface DriveOptions {
   readonly model: ModelSession;
   /** Started by the caller as early as it could, on `model`. */
   readonly codex: CodexSession;
+  /** The run's worktrees, their pool warmed by the caller as early as it could (`Worktrees.warm`); else made here. */
+  readonly worktrees?: Worktrees;
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly observer: EngineObserver;
@@ -147,7 +149,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let resumer: AgentBackend | undefined;
   let agents: RoleAgents | undefined;
   const budget = new Budget(writer, observer);
-  const worktrees = new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir);
+  const worktrees = o.worktrees ?? new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir);
   const escapeWatch = await EscapeWatch.open(m.repo.root, runDir);
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.

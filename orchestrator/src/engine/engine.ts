@@ -9,7 +9,7 @@ import { codexVersion } from '../backends/codex-binary.js';
 import type { AnalyzedGraph } from '../graph/analyzed.js';
 import type { Backend } from '../graph/schema.js';
 import type { AtomicWrite } from '../store/atomic.js';
-import { RunLayout, worktreesOf } from '../store/layout.js';
+import { RunLayout } from '../store/layout.js';
 import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest } from '../store/manifest.js';
 import { makeRunDir } from '../store/run-files.js';
 import { readRunIndex, settledRuns } from '../store/run-index.js';
@@ -19,10 +19,12 @@ import { storeFailureOf, type StoreFailure } from '../store/store-failure.js';
 import { sweepAbandonedTemps } from '../store/temp-sweep.js';
 import { hasUncommittedChanges, repoRootOf, resolveCommit } from '../workspace/git.js';
 import { isInside, runWorktreesDir, worktreeRoot } from '../workspace/worktree-root.js';
+import { Worktrees } from '../workspace/worktrees.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex, type CodexSession } from './codex-session.js';
 import { openModelSession, type ModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
+import { firstWaveWorktrees } from './worktree-pool.js';
 
 /**
  * Starts a run of an analyzed graph: checks the repository and base, takes the run lock, writes
@@ -93,11 +95,16 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   };
   // The run starts here, before Codex: the makespan holds Codex's start-up.
   const now = new Date().toISOString();
+  const worktreesDir = runWorktreesDir(worktreeRoot(graph.settings.worktreeRoot, env), repoRoot, runId);
+  // The first attempts' worktrees are checked out while Codex starts and the manifest is written.
+  const worktrees = new Worktrees(repoRoot, runId, baseCommit, worktreesDir);
+  worktrees.warm(firstWaveWorktrees(graph.tasks, concurrency));
   let model: ModelSession | undefined;
   let codexSession: CodexSession | undefined;
   const closeSessions = async (): Promise<void> => {
     await codexSession?.close();
     await model?.close();
+    await worktrees.removeAll();
   };
   let codex: string;
   try {
@@ -125,7 +132,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     runId,
     status: 'running',
     graph: { path: graph.file, sha256: graph.sha256, name: graph.name, copy: 'graph.yaml' },
-    repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit, worktrees: runWorktreesDir(worktreeRoot(graph.settings.worktreeRoot, env), repoRoot, runId) },
+    repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit, worktrees: worktreesDir },
     settings: { backend: backendName, concurrency, agents: options.agents ?? graph.settings.agents },
     model: { kind: model.kind, name: model.name },
     tools: { orchestrator: orchestratorVersion(), codex, node: process.versions.node },
@@ -163,7 +170,6 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     `model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
   );
   observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
-  const worktreesDir = worktreesOf(manifest, runDir);
   writer.log(`worktrees: ${worktreesDir}`);
   if (isInside(worktreesDir, repoRoot)) {
     const message = `the run's worktrees are inside the repository (${worktreesDir}), so what the checkout installed (node_modules, a virtualenv) can be found from them; a worktreeRoot outside ${repoRoot} keeps each task to its own`;
@@ -187,6 +193,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     lock,
     model,
     codex: codexSession,
+    worktrees,
     env,
     observer,
     ...sessionSettings(options),

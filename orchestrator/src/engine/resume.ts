@@ -27,13 +27,14 @@ import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from
 import { codexTurnsAtOnce, startCodex } from './codex-session.js';
 import { openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
+import { firstWaveWorktrees } from './worktree-pool.js';
 
 /**
  * `resume`: continues a run whose process ended (died, killed, stopped, or ended at a gate).
  * Finished tasks are never run again and their artifacts stay as they are. A task that was
  * running when the process ended keeps that attempt's artifacts (moved to `attempt-<n>/` when the
- * next attempt starts), its worktree's uncommitted work is kept on a ref, and it starts again in a
- * fresh worktree. Gates keep their state. What a resumed task loses: the Codex thread of the
+ * next attempt starts), its worktree's uncommitted work is kept on a ref, and it starts again from
+ * its start (in a worktree the last session left, reset and cleaned). Gates keep their state. What a resumed task loses: the Codex thread of the
  * interrupted attempt lived in the old process's `codex mcp-server`, so the new attempt starts a
  * new thread from the task's prompt.
  */
@@ -170,8 +171,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     manifest.heartbeatAt = now;
     manifest.resumes = [...(manifest.resumes ?? []), { at: now, pid: process.pid, from }];
 
-    const model = await openModelSession(env, o.offlineLatencyMs);
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
+    // The first attempts' worktrees are checked out while Codex starts.
+    if (runnable.length > 0) worktrees.warm(firstWaveWorktrees(graph.value.tasks, manifest.settings.concurrency, succeeded));
+    const model = await openModelSession(env, o.offlineLatencyMs).catch(async (e: unknown) => {
+      await worktrees.removeAll();
+      throw e;
+    });
     const codex = await startCodex({
       runsDir: o.runsDir,
       runId: o.runId,
@@ -182,12 +188,14 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       turnsAtOnce: runnable.length === 0 ? 0 : codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
     }).catch(async (e: unknown) => {
       await model.close();
+      await worktrees.removeAll();
       throw e;
     });
     const opened = await RunWriter.open(o.runsDir, runDir, manifest, { redactor, lock });
     if (!opened.ok) {
       await codex.close();
       await model.close();
+      await worktrees.removeAll();
       return err({ reason: 'store-failed', runId: o.runId, failure: opened.error });
     }
     const writer = opened.value;
@@ -224,6 +232,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       lock,
       model,
       codex,
+      worktrees,
       env,
       observer,
       ...sessionSettings(o),
@@ -286,7 +295,7 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
       delete t.message;
     }
   }
-  await removeLeftoverWorktrees(worktrees);
+  await poolLeftoverWorktrees(worktrees);
 }
 
 /**
@@ -323,11 +332,15 @@ async function settleGit(work: () => Promise<void>): Promise<Result<void, Resume
   }
 }
 
-/** Removes every worktree an earlier session left (a task it had not yet recorded as started has one too). */
-async function removeLeftoverWorktrees(worktrees: Worktrees): Promise<void> {
+/**
+ * Takes every worktree an earlier session left into this session's pool (`Worktrees.adopt`:
+ * reset and cleaned, or removed when it is not whole), so the tasks to run do not check the
+ * repository out again. An interrupted attempt's work was kept on its ref before.
+ */
+async function poolLeftoverWorktrees(worktrees: Worktrees): Promise<void> {
   // The setup cache stays: its entries are whole (each renamed into place) and keyed by content.
   for (const name of existsSync(worktrees.dir) ? await readdir(worktrees.dir) : []) {
-    if (name !== SETUP_CACHE) await worktrees.remove(path.join(worktrees.dir, name));
+    if (name !== SETUP_CACHE) await worktrees.adopt(path.join(worktrees.dir, name));
   }
   await worktrees.prune();
 }

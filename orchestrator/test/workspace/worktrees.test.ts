@@ -140,3 +140,123 @@ it('reuses a parked worktree: it holds exactly the new start (base plus dependen
   expect(retry.ok && retry.value.reusedFrom).toBeUndefined();
   expect(git(repo, 'rev-parse', w.branchOf(id('first')))).toBe(base);
 });
+
+/** Every file below `dir` but git's, relative, sorted. */
+function filesIn(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .filter((e) => !(rel === '' && e.name === '.git'))
+    .flatMap((e) => (e.isDirectory() ? filesIn(dir, path.join(rel, e.name)) : [path.join(rel, e.name)]))
+    .sort();
+}
+
+it('warms a pool at the base for the first attempts: one worktree each, never two attempts in one; a reused one holds exactly its start', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', '.gitignore': 'build/\n', 'a.txt': 'a\n', 'lib/b.txt': 'b\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const w = new Worktrees(repo, RUN, base, path.join(tempDir(), 'worktrees'));
+  w.warm(2);
+  // Asked again (a resumed session, say): the pool is not made twice.
+  w.warm(2);
+
+  const [one, two, three] = await Promise.all([w.prepare(id('one'), 1, []), w.prepare(id('two'), 1, []), w.prepare(id('three'), 1, [])]);
+  if (!one.ok || !two.ok || !three.ok) throw new Error('prepare failed');
+  const pooled = [one.value.reusedFrom, two.value.reusedFrom, three.value.reusedFrom].filter((p) => p !== undefined);
+  // Two attempts took the pool's two worktrees, one each; the third made its own.
+  expect(new Set(pooled)).toEqual(new Set([path.join(w.dir, '_parked-1'), path.join(w.dir, '_parked-2')]));
+  expect(readdirSync(w.dir).sort()).toEqual(['one', 'three', 'two']);
+  for (const [name, p] of [['one', one], ['two', two], ['three', three]] as const) {
+    expect(git(p.value.path, 'branch', '--show-current')).toBe(w.branchOf(id(name)));
+    expect(p.value.baseCommit).toBe(base);
+    expect(git(p.value.path, 'status', '--porcelain', '--ignored')).toBe('');
+    expect(filesIn(p.value.path)).toEqual(['.gitignore', 'README.md', 'a.txt', 'lib/b.txt']);
+  }
+
+  // Each leaves a result, a file it did not commit and an ignored one; then its worktree is parked.
+  const results: { taskId: TaskId; commit: string }[] = [];
+  for (const [name, p] of [['one', one], ['two', two], ['three', three]] as const) {
+    writeFileSync(path.join(p.value.path, `${name}.txt`), `${name}\n`);
+    if (name === 'one') writeFileSync(path.join(p.value.path, 'a.txt'), 'a by one\n');
+    results.push({ taskId: id(name), commit: await w.commitResult(p.value.path, name) });
+    writeFileSync(path.join(p.value.path, `stray-${name}.txt`), 'left after the commit\n');
+    mkdirSync(path.join(p.value.path, 'build'));
+    writeFileSync(path.join(p.value.path, 'build', `${name}.js`), 'built\n');
+    expect(await w.park(p.value.path, [])).toBeDefined();
+  }
+
+  // A task on the results of one and two, in whichever parked worktree it gets (three's, last parked):
+  // the base with both results merged, nothing of three's, nothing untracked or ignored left.
+  const next = await w.prepare(id('next'), 1, results.slice(0, 2));
+  if (!next.ok) throw new Error('prepare failed');
+  expect(next.value.reusedFrom).toBeDefined();
+  const tree = next.value.path;
+  expect(filesIn(tree)).toEqual(['.gitignore', 'README.md', 'a.txt', 'lib/b.txt', 'one.txt', 'two.txt']);
+  expect(readFileSync(path.join(tree, 'a.txt'), 'utf8')).toBe('a by one\n');
+  expect(git(tree, 'status', '--porcelain', '--ignored')).toBe('');
+  expect(git(tree, 'rev-parse', 'HEAD^1', 'HEAD^2').split('\n')).toEqual([results[0]?.commit, results[1]?.commit]);
+  // Its diff is measured against its own start, not against the worktree's last task.
+  expect(next.value.baseCommit).toBe(git(tree, 'rev-parse', 'HEAD'));
+  writeFileSync(path.join(tree, 'next.txt'), 'next\n');
+  const nextResult = await w.commitResult(tree, 'next');
+  expect((await w.diff(next.value.baseCommit, nextResult)).stat).toMatchObject({ files: 1, insertions: 1, deletions: 0 });
+});
+
+it('ends the pool with the run: worktrees still being made are waited for, then removed with the others', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', 'a.txt': 'a\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const dir = path.join(tempDir(), 'worktrees');
+  const w = new Worktrees(repo, RUN, base, dir);
+  w.warm(3);
+  await w.removeAll();
+  expect(existsSync(dir)).toBe(false);
+  expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+  // None is made after the end, and an attempt then makes its own.
+  w.warm(1);
+  const late = await w.prepare(id('late'), 1, []);
+  expect(late.ok && late.value.reusedFrom).toBeUndefined();
+  await w.removeAll();
+});
+
+it('takes the worktrees an ended session left into the pool once their work is kept: reset, cleaned, never the checkout around a half-made one', async () => {
+  const repo = tempRepo({ 'README.md': '# test\n', '.gitignore': 'build/\n.runs/\n', 'a.txt': 'a\n' });
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const dir = path.join(tempDir(), 'worktrees');
+  const ended = new Worktrees(repo, RUN, base, dir);
+  const left = await ended.prepare(id('one'), 1, []);
+  if (!left.ok) throw new Error('prepare failed');
+  writeFileSync(path.join(left.value.path, 'a.txt'), 'half done\n');
+  writeFileSync(path.join(left.value.path, 'new.txt'), 'new\n');
+  mkdirSync(path.join(left.value.path, 'build'));
+  writeFileSync(path.join(left.value.path, 'build', 'x.js'), 'built\n');
+  // A worktree of the pool the ended session was still making: its folder, no git file yet.
+  mkdirSync(path.join(dir, '_parked-1'));
+  writeFileSync(path.join(dir, '_parked-1', 'a.txt'), 'partial\n');
+
+  // The next session: the interrupted attempt's work is kept on its ref (as resume does), then the folders are taken.
+  const next = new Worktrees(repo, RUN, base, dir);
+  const kept = await next.commitResult(left.value.path, 'one (interrupted)');
+  git(repo, 'branch', 'interrupted-one', kept);
+  await next.adopt(left.value.path);
+  await next.adopt(path.join(dir, '_parked-1'));
+  // The half-made one is gone, the other moved into the pool under a free name.
+  expect(readdirSync(dir)).toEqual(['_parked-2']);
+
+  const again = await next.prepare(id('one'), 2, []);
+  if (!again.ok) throw new Error('prepare failed');
+  expect(again.value.reusedFrom).toBe(path.join(dir, '_parked-2'));
+  expect(filesIn(again.value.path)).toEqual(['.gitignore', 'README.md', 'a.txt']);
+  expect(readFileSync(path.join(again.value.path, 'a.txt'), 'utf8')).toBe('a\n');
+  expect(git(again.value.path, 'status', '--porcelain', '--ignored')).toBe('');
+  expect(git(repo, 'show', 'interrupted-one:a.txt')).toBe('half done');
+  expect(git(repo, 'show', 'interrupted-one:new.txt')).toBe('new');
+
+  // Worktrees inside the repository (runs made before they moved out): a folder without its git
+  // file is removed, and the user's checkout around it is never reset.
+  const inside = new Worktrees(repo, RUN, base, path.join(repo, '.runs', 'r', 'worktrees'));
+  const stray = path.join(inside.dir, 'two');
+  mkdirSync(stray, { recursive: true });
+  writeFileSync(path.join(stray, 'x.txt'), 'x\n');
+  writeFileSync(path.join(repo, 'a.txt'), 'the user is editing\n');
+  await inside.adopt(stray);
+  expect(existsSync(stray)).toBe(false);
+  expect(readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('the user is editing\n');
+  expect(git(repo, 'status', '--porcelain')).toBe('M a.txt');
+});
