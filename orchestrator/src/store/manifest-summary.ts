@@ -23,6 +23,9 @@ export const TASK_STATUSES = [
   'rejected',
 ] as const;
 
+/** Where a follow-up on a task's thread comes from (`FollowUp` in `manifest.ts`). */
+export const FOLLOW_UP_SOURCES = ['reject', 'send', 'fix', 'resume'] as const;
+
 /** How many of a task's checks passed (exit 0) and failed (anything else, killed included). */
 export function checkCounts(checks: readonly Pick<CheckResult, 'exitCode'>[]): { passed: number; failed: number; total: number } {
   const passed = checks.filter((c) => c.exitCode === 0).length;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { err, ok, type Result } from '../core/result.js';
 import { RunLayout } from './layout.js';
 import type { Attempt, CheckResult, Manifest, Review, SandboxDenial, TaskRecord } from './manifest.js';
-import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
+import { FOLLOW_UP_SOURCES, RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
 import type { ReadFailure } from './read-failure.js';
 
 /**
@@ -136,7 +136,7 @@ const attempt = shape({
   status: oneOf(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
   startedAt: str,
   finishedAt: optional(str),
-  followUp: optional(shape({ from: oneOf(['reject', 'send', 'fix']) })),
+  followUp: optional(shape({ from: oneOf(FOLLOW_UP_SOURCES) })),
 });
 
 const task = shape({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
+import { FOLLOW_UP_SOURCES, RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
 
 export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
 
@@ -121,7 +121,7 @@ export type DiffStat = z.infer<typeof DiffStat>;
  */
 export const FollowUp = z.object({
   /** `resume`: the session running the task's turn ended; the next attempt continues its thread. */
-  from: z.enum(['reject', 'send', 'fix', 'resume']),
+  from: z.enum(FOLLOW_UP_SOURCES),
   prompt: z.string(),
   /** For a resume: the commit of what the interrupted attempt had done (the next attempt's worktree starts from it). */
   commit: z.string().optional(),
