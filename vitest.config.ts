@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { testWorktreeRoot } from './orchestrator/test/helpers/global-setup.js';
+import { testCodexHome, testWorktreeRoot } from './orchestrator/test/helpers/global-setup.js';
 
 export default defineConfig({
   test: {
@@ -9,7 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests spawn real Codex processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
-    env: { CODEX_ORCHESTRATOR_WORKTREES: testWorktreeRoot() },
+    // No test reaches a real model: no API key, and a CODEX_HOME without a sign-in (a folder that does not exist).
+    env: { CODEX_ORCHESTRATOR_WORKTREES: testWorktreeRoot(), CODEX_HOME: testCodexHome(), OPENAI_API_KEY: '' },
     globalSetup: ['./orchestrator/test/helpers/global-setup.ts'],
     // The reliability battery's summary (its figures and `N passed, N failed`) follows vitest's own
     // when a run includes its cases; see orchestrator/test/reliability/battery.ts.

@@ -48,6 +48,9 @@ export async function openAgentRuntime(options: AgentRuntimeOptions): Promise<Ag
   if (options.access.kind === 'offline') {
     provider = new OpenAIProvider({ apiKey: 'offline', baseURL: options.access.baseUrl, useResponses: true });
     model = OFFLINE_SLUG;
+  } else if (options.access.kind === 'codex-login') {
+    // A Codex sign-in is Codex's alone; the engine runs codex-login runs with the agents off.
+    throw new Error('Internal error: the role agents need OPENAI_API_KEY or the offline model, not a Codex sign-in');
   } else {
     const apiKey = env['OPENAI_API_KEY'];
     provider = new OpenAIProvider({ ...(apiKey ? { apiKey } : {}), useResponses: true });

@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CodexLogin } from './codex-login.js';
 
 /**
  * A private CODEX_HOME per run: Codex writes sessions and state into it, and its `config.toml`
@@ -14,7 +15,9 @@ export type ModelAccess =
   /** The offline model server on loopback (the default when OPENAI_API_KEY is not set). */
   | { readonly kind: 'offline'; readonly baseUrl: string }
   /** OpenAI's API, with the key taken from OPENAI_API_KEY at request time (never written down). */
-  | { readonly kind: 'openai'; readonly model: string };
+  | { readonly kind: 'openai'; readonly model: string }
+  /** The user's own Codex sign-in, and the model and provider their Codex config chose (`codex-login.ts`). */
+  | { readonly kind: 'codex-login'; readonly login: CodexLogin };
 
 export const OFFLINE_SLUG = 'offline-stand-in';
 
@@ -143,6 +146,17 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
       'stream_max_retries = 0',
       '',
     ];
+  } else if (access.kind === 'codex-login') {
+    const { login } = access;
+    await writeLoginCopy(codexHome, login.authText);
+    lines = [
+      `# Written by codex-orchestrator for one run. Codex signs in as the user (a copy of ${login.authFile}, removed when the run's session ends).`,
+      ...(login.model ? [`model = ${tomlString(login.model)}`] : []),
+      ...(login.provider ? [`model_provider = ${tomlString(login.provider)}`] : []),
+      'cli_auth_credentials_store = "file"',
+      ...common,
+      ...(login.providerTable.length > 0 ? [...login.providerTable, ''] : []),
+    ];
   } else {
     lines = [
       '# Written by codex-orchestrator for one run. The key is read from OPENAI_API_KEY at request time.',
@@ -158,4 +172,17 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
     ];
   }
   await writeFile(path.join(codexHome, 'config.toml'), lines.join('\n'));
+}
+
+/** The run's copy of the user's `auth.json`: readable by the user alone, and only while the session lasts. */
+async function writeLoginCopy(codexHome: string, text: string): Promise<void> {
+  const file = path.join(codexHome, 'auth.json');
+  await rm(file, { force: true });
+  await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+  await chmod(file, 0o600);
+}
+
+/** Removes the run's copy of the user's sign-in (a no-op when there is none). */
+export async function removeLoginCopy(codexHome: string): Promise<void> {
+  await rm(path.join(codexHome, 'auth.json'), { force: true });
 }

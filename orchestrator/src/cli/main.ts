@@ -12,7 +12,7 @@ const HELP = `codex-orchestrator — run a graph of coding tasks with Codex agen
 
 usage:
   codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-app-server|codex-exec]
-                                 [--agents on|off] [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
+                                 [--agents on|off] [--model offline|openai|codex-login] [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
   codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
@@ -33,7 +33,8 @@ options for every command:
 
 exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 internal error,
 130/143 stopped by SIGINT/SIGTERM. With --json, data goes to stdout and messages to stderr.
-Without OPENAI_API_KEY, runs use the offline model server (a deterministic stand-in).
+Model (run --model, else settings.model): OPENAI_API_KEY if set, else your Codex sign-in
+($CODEX_HOME/auth.json), else the offline model server (a deterministic stand-in).
 Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).
 approve and reject without --reviewer name the reviewer from git config user.name.`;
 
@@ -143,6 +144,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         concurrency: { type: 'string' },
         backend: { type: 'string' },
         agents: { type: 'string' },
+        model: { type: 'string' },
         detach: { type: 'boolean', default: false },
         'keep-worktrees': { type: 'boolean', default: false },
         'exit-at-gates': { type: 'boolean', default: false },
@@ -155,6 +157,10 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       }
       const backend = values.backend;
       if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${backend}")`);
+      const model = values.model;
+      if (model !== undefined && model !== 'offline' && model !== 'openai' && model !== 'codex-login') {
+        throw new UsageError(`--model must be offline, openai or codex-login (got "${model}")`, 'offline: the stand-in model server; openai: OPENAI_API_KEY; codex-login: your own Codex sign-in');
+      }
       const runId = values['run-id'];
       if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
       const { runCommand } = await import('./commands/run.js');
@@ -165,6 +171,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
           backend,
           concurrency: parseConcurrency(values.concurrency),
           agents,
+          model,
           detach: values.detach,
           json: values.json,
           keepWorktrees: values['keep-worktrees'],

@@ -2,7 +2,7 @@ import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
 import { CodexAppServerBackend } from '../backends/codex-app-server.js';
 import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../backends/codex-binary.js';
 import { CodexExecBackend } from '../backends/codex-exec.js';
-import { writeCodexHome } from '../backends/codex-home.js';
+import { removeLoginCopy, writeCodexHome } from '../backends/codex-home.js';
 import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
 import type { Manifest } from '../store/manifest.js';
@@ -82,7 +82,11 @@ export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> 
       for (const text of held) to(text);
       held = [];
     },
-    close: () => main.close(),
+    close: async () => {
+      await main.close();
+      // The copy of the user's sign-in lives as long as the session's Codex, no longer.
+      if (o.model.access.kind === 'codex-login') await removeLoginCopy(codexHome);
+    },
   };
 }
 

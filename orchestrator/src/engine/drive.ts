@@ -180,7 +180,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       agents = await RoleAgents.open({ access: o.model.access, writer, env: o.env, codexHome });
       writer.log(`agents: builders and testers work through their role agents (model ${agents.model}); spans in ${path.basename(RunLayout.trace(runDir))}`);
     } else {
-      writer.log('agents: off (each task\'s prompt goes straight to Codex; nothing is judged; triage by rules)');
+      const why = m.model.kind === 'codex-login' ? '; the role agents need the OpenAI API, and a Codex sign-in is for Codex alone' : '';
+      writer.log(`agents: off (each task's prompt goes straight to Codex; nothing is judged; triage by rules${why})`);
     }
     const ctx: TaskRunContext = {
       writer,

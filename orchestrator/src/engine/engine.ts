@@ -22,7 +22,7 @@ import { isInside, runWorktreesDir, worktreeRoot } from '../workspace/worktree-r
 import { Worktrees } from '../workspace/worktrees.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex, type CodexSession } from './codex-session.js';
-import { openModelSession, type ModelSession } from './model-access.js';
+import { openModelSession, type ModelChoice, type ModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 import { firstWaveWorktrees } from './worktree-pool.js';
 
@@ -39,6 +39,8 @@ export interface RunOptions extends SessionOptions {
   readonly concurrency?: { readonly builder?: number; readonly tester?: number };
   /** Whether builders and testers work through their role agents; default: the graph's `settings.agents` (true). */
   readonly agents?: boolean;
+  /** The model, as `chooseModel` chose it; by default the machine's choice without a Codex sign-in. */
+  readonly model?: ModelChoice;
   /**
    * Use this folder as the run's CODEX_HOME (benchmarks read Codex's session files from it). By
    * default the run has its own private one outside `.runs/` (see `codex-home-dir.ts`).
@@ -108,7 +110,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   };
   let codex: string;
   try {
-    model = await openModelSession(env, options.offlineLatencyMs);
+    model = await openModelSession(env, options.offlineLatencyMs, options.model);
     // Codex starts now, so that its start-up overlaps the rest of the run's setup.
     codexSession = await startCodex({
       runsDir: options.runsDir,
@@ -133,8 +135,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     status: 'running',
     graph: { path: graph.file, sha256: graph.sha256, name: graph.name, copy: 'graph.yaml' },
     repo: { root: repoRoot, baseRef: graph.settings.baseRef, baseCommit, worktrees: worktreesDir },
-    settings: { backend: backendName, concurrency, agents: options.agents ?? graph.settings.agents },
-    model: { kind: model.kind, name: model.name },
+    // The role agents reach the model through the OpenAI API: a Codex sign-in is for Codex alone.
+    settings: { backend: backendName, concurrency, agents: model.kind === 'codex-login' ? false : (options.agents ?? graph.settings.agents) },
+    model: { kind: model.kind, name: model.name, why: model.why },
     tools: { orchestrator: orchestratorVersion(), codex, node: process.versions.node },
     process: { pid: process.pid, hostname: hostname() },
     startedAt: now,
@@ -167,9 +170,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   }
   writer.log(`run ${runId} started: graph ${graph.file} (sha256 ${graph.sha256}), base ${graph.settings.baseRef} = ${baseCommit}`);
   writer.log(
-    `model: ${model.kind} (${model.name}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
+    `model: ${model.kind} (${model.name}; ${model.why}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
   );
-  observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
+  observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name}; ${model.why})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
   writer.log(`worktrees: ${worktreesDir}`);
   if (isInside(worktreesDir, repoRoot)) {
     const message = `the run's worktrees are inside the repository (${worktreesDir}), so what the checkout installed (node_modules, a virtualenv) can be found from them; a worktreeRoot outside ${repoRoot} keeps each task to its own`;

@@ -1,30 +1,75 @@
 import type { ModelAccess } from '../backends/codex-home.js';
 import { OFFLINE_SLUG } from '../backends/codex-home.js';
+import { codexLoginFile, readCodexLogin } from '../backends/codex-login.js';
+import { err, ok, type Result } from '../core/result.js';
 import { startOfflineModel, type OfflineModelServer } from '../model-server/server.js';
 
 /**
- * Which model the agents talk to. With OPENAI_API_KEY set: OpenAI (model from
- * CODEX_ORCHESTRATOR_MODEL, else Codex's default). Without it: the offline model server, a
- * deterministic stand-in started on loopback for the run and stopped with it.
+ * Which model a run's Codex (and its agents) talk to, chosen by `run --model`, else
+ * `settings.model`, else by what the machine has:
+ * - `openai`: OpenAI's API with OPENAI_API_KEY (model from CODEX_ORCHESTRATOR_MODEL, else gpt-5.5);
+ * - `codex-login`: the user's own Codex sign-in and the model their Codex config chose
+ *   (`backends/codex-login.ts`); the role agents are off (they cannot use a sign-in);
+ * - `offline`: the offline model server, a deterministic stand-in started on loopback for the run.
+ * Without a choice: OPENAI_API_KEY, else a Codex sign-in, else offline. `why` says which rule chose.
  */
+export type ModelKind = 'offline' | 'openai' | 'codex-login';
+
+export const MODEL_KINDS: readonly ModelKind[] = ['offline', 'openai', 'codex-login'];
+
+export interface ModelChoice {
+  readonly kind: ModelKind;
+  readonly why: string;
+}
+
 export interface ModelSession {
   readonly access: ModelAccess;
-  readonly kind: 'offline' | 'openai';
+  readonly kind: ModelKind;
   readonly name: string;
+  readonly why: string;
   close(): Promise<void>;
 }
 
-export async function openModelSession(env: NodeJS.ProcessEnv, offlineLatencyMs: number | undefined): Promise<ModelSession> {
-  if (env['OPENAI_API_KEY']) {
-    const model = env['CODEX_ORCHESTRATOR_MODEL'] ?? 'gpt-5.5';
-    return { access: { kind: 'openai', model }, kind: 'openai', name: model, close: async () => undefined };
+/** The model a run uses: `wanted` (with where it was asked: `--model`, `settings.model`), else the machine's. */
+export function chooseModel(env: NodeJS.ProcessEnv, wanted?: { readonly kind: ModelKind; readonly by: string }): Result<ModelChoice, string> {
+  if (wanted) {
+    if (wanted.kind === 'openai' && !env['OPENAI_API_KEY']) return err(`${wanted.by} openai: needs OPENAI_API_KEY: set it, or choose --model codex-login (your Codex sign-in) or --model offline`);
+    if (wanted.kind === 'codex-login') {
+      const login = readCodexLogin(env);
+      if (!login.ok) return err(`${wanted.by} codex-login: ${login.error}`);
+    }
+    return ok({ kind: wanted.kind, why: `${wanted.by} ${wanted.kind}` });
   }
-  const latency = offlineLatencyMs ?? Number(env['CODEX_ORCHESTRATOR_OFFLINE_LATENCY_MS'] ?? 0);
-  const server: OfflineModelServer = await startOfflineModel({ latencyMs: Number.isFinite(latency) ? latency : 0 });
-  return {
-    access: { kind: 'offline', baseUrl: server.baseUrl },
-    kind: 'offline',
-    name: OFFLINE_SLUG,
-    close: () => server.close(),
-  };
+  if (env['OPENAI_API_KEY']) return ok({ kind: 'openai', why: 'OPENAI_API_KEY is set' });
+  const login = codexLoginFile(env);
+  if (login) return ok({ kind: 'codex-login', why: `no OPENAI_API_KEY; signed in to Codex (${login})` });
+  return ok({ kind: 'offline', why: 'neither OPENAI_API_KEY nor a Codex sign-in ($CODEX_HOME/auth.json)' });
 }
+
+export async function openModelSession(env: NodeJS.ProcessEnv, offlineLatencyMs: number | undefined, choice: ModelChoice = defaultChoice(env)): Promise<ModelSession> {
+  const base = { kind: choice.kind, why: choice.why };
+  switch (choice.kind) {
+    case 'openai': {
+      const model = env['CODEX_ORCHESTRATOR_MODEL'] ?? 'gpt-5.5';
+      return { ...base, access: { kind: 'openai', model }, name: model, close: async () => undefined };
+    }
+    case 'codex-login': {
+      const login = readCodexLogin(env);
+      if (!login.ok) throw new ModelUnavailable(login.error);
+      return { ...base, access: { kind: 'codex-login', login: login.value }, name: login.value.model ?? "Codex's default", close: async () => undefined };
+    }
+    case 'offline': {
+      const latency = offlineLatencyMs ?? Number(env['CODEX_ORCHESTRATOR_OFFLINE_LATENCY_MS'] ?? 0);
+      const server: OfflineModelServer = await startOfflineModel({ latencyMs: Number.isFinite(latency) ? latency : 0 });
+      return { ...base, access: { kind: 'offline', baseUrl: server.baseUrl }, name: OFFLINE_SLUG, close: () => server.close() };
+    }
+  }
+}
+
+/** The machine's choice without a sign-in: what `plan` (whose manager is an agent) uses. */
+function defaultChoice(env: NodeJS.ProcessEnv): ModelChoice {
+  return env['OPENAI_API_KEY'] ? { kind: 'openai', why: 'OPENAI_API_KEY is set' } : { kind: 'offline', why: 'no OPENAI_API_KEY' };
+}
+
+/** The chosen model cannot be reached (a sign-in that went away between the choice and the session). */
+export class ModelUnavailable extends Error {}

@@ -25,7 +25,7 @@ import { SETUP_CACHE } from '../workspace/environment.js';
 import { RESUME_FOLLOW_UP, threadOrigin } from './task-runner.js';
 import { driveRun, redactedObserver, sessionSettings, type SessionOptions } from './drive.js';
 import { codexTurnsAtOnce, startCodex } from './codex-session.js';
-import { openModelSession } from './model-access.js';
+import { chooseModel, openModelSession } from './model-access.js';
 import { runRedactor } from './run-redactor.js';
 import { firstWaveWorktrees } from './worktree-pool.js';
 
@@ -61,7 +61,9 @@ export type ResumeFailure =
   /** A git lock of the run's worktrees is held by a live process. */
   | HeldGitLock
   /** git failed while the run's worktrees were made ready (the repository is damaged, or its disk full). */
-  | { readonly reason: 'git-failed'; readonly message: string };
+  | { readonly reason: 'git-failed'; readonly message: string }
+  /** The model the run was started with cannot be used now (its key or sign-in is gone). */
+  | { readonly reason: 'model-unavailable'; readonly message: string };
 
 /** Task states a resumed session starts from; `pending` ones (and reopened ones) run. */
 const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
@@ -128,6 +130,9 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     }
     const env = o.env ?? process.env;
     const redactor = runRedactor(env, graph.value);
+    // A run keeps its model: a resume never moves it from the stand-in to a real one, or back.
+    const choice = chooseModel(env, { kind: manifest.model.kind, by: "the run's model is" });
+    if (!choice.ok) return err({ reason: 'model-unavailable', message: choice.error });
 
     const from = effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
@@ -174,7 +179,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
     // The first attempts' worktrees are checked out while Codex starts.
     if (runnable.length > 0) worktrees.warm(firstWaveWorktrees(graph.value.tasks, manifest.settings.concurrency, succeeded));
-    const model = await openModelSession(env, o.offlineLatencyMs).catch(async (e: unknown) => {
+    const model = await openModelSession(env, o.offlineLatencyMs, { kind: choice.value.kind, why: manifest.model.why ?? choice.value.why }).catch(async (e: unknown) => {
       await worktrees.removeAll();
       throw e;
     });
@@ -213,7 +218,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       runDir,
       manifest: RunLayout.manifest(runDir),
       tasks: manifest.tasks.length,
-      model: `${model.kind} (${model.name})`,
+      model: `${model.kind} (${model.name}; ${model.why})`,
       backend: manifest.settings.backend,
       agents: manifest.settings.agents === true,
       maxTokens: manifest.budget?.maxTokens,
@@ -361,5 +366,7 @@ export function renderResumeFailure(f: ResumeFailure, show: (file: string) => st
       return renderHeldGitLock(f);
     case 'git-failed':
       return `error: git failed while the run's worktrees were made ready to resume: ${f.message}\n  hint: check the repository (git status, git worktree list) and its disk, then resume again; nothing of the run was changed`;
+    case 'model-unavailable':
+      return `error: cannot resume: ${f.message}`;
   }
 }

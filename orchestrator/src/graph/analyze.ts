@@ -356,6 +356,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       runTimeoutMs: settings.runTimeout === undefined ? undefined : durationMs(settings.runTimeout),
       secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
       agents: settings.agents ?? true,
+      model: settings.model,
       maxTokens: settings.maxTokens,
       setupTimeoutMs: settings.setupTimeout === undefined ? DEFAULT_SETUP_TIMEOUT_MS : durationMs(settings.setupTimeout),
       setupCache: settings.setupCache ?? 'copy',

@@ -158,6 +158,12 @@ export const Settings = z
      * through their one `codex` tool; false sends each task's prompt straight to Codex. Default true.
      */
     agents: z.boolean().optional(),
+    /**
+     * The model the run's Codex talks to: `offline` (the stand-in), `openai` (OPENAI_API_KEY) or
+     * `codex-login` (your own Codex sign-in). Default: OPENAI_API_KEY if set, else a Codex
+     * sign-in if there is one, else offline. `run --model` overrides it.
+     */
+    model: z.enum(['offline', 'openai', 'codex-login']).optional(),
     /** Default `maxFixAttempts` of builders (default 2). */
     maxFixAttempts: z.number().int().min(0).max(10).optional(),
     /**

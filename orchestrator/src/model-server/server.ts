@@ -19,6 +19,8 @@ export interface OfflineModelOptions {
   readonly port?: number;
   /** Sees each request's body as it arrives (tests look at what a client offered the model). */
   readonly onRequest?: (body: ModelRequest) => void;
+  /** Answers 401 to a request without `Authorization: Bearer <this>` (tests of a client's credentials). */
+  readonly bearer?: string;
 }
 
 export interface OfflineModelServer {
@@ -68,6 +70,10 @@ export async function startOfflineModel(options: OfflineModelOptions = {}): Prom
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
         sendJson(res, 400, { error: { message: 'request body is not JSON', type: 'invalid_request_error' } });
+        return;
+      }
+      if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`) {
+        sendJson(res, 401, { error: { message: 'offline model: this server wants another bearer token', type: 'invalid_request_error' } });
         return;
       }
       options.onRequest?.(body);

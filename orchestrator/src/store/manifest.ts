@@ -348,7 +348,8 @@ export const Manifest = z.object({
     /** Whether builders and testers worked through their role agents (absent in runs from before they did: false). */
     agents: z.boolean().optional(),
   }),
-  model: z.object({ kind: z.enum(['offline', 'openai']), name: z.string() }),
+  /** The model the run's Codex used, and which rule chose it (`why`: `--model offline`, `OPENAI_API_KEY is set`, …). */
+  model: z.object({ kind: z.enum(['offline', 'openai', 'codex-login']), name: z.string(), why: z.string().optional() }),
   tools: z.object({ orchestrator: z.string(), codex: z.string(), node: z.string() }),
   /** The orchestrator process working on the run (the latest one, after a resume). */
   process: z.object({ pid: z.number().int(), hostname: z.string() }),

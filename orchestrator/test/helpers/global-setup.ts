@@ -11,6 +11,11 @@ export function testWorktreeRoot(): string {
   return path.join(tmpdir(), `co-test-worktrees-${process.pid}`);
 }
 
+/** The user's CODEX_HOME as the tests see it: a folder that does not exist, so no test finds a Codex sign-in. */
+export function testCodexHome(): string {
+  return path.join(tmpdir(), `co-test-no-codex-home-${process.pid}`);
+}
+
 export function teardown(): void {
   if (!process.env['KEEP_TEMP']) rmSync(testWorktreeRoot(), { recursive: true, force: true, maxRetries: 3 });
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { newRunId, type RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { executeRun, type RunSetupFailure } from '../../engine/engine.js';
+import { chooseModel, type ModelKind } from '../../engine/model-access.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
@@ -26,6 +27,8 @@ export interface RunCommandOptions {
   readonly concurrency: { builder?: number; tester?: number } | undefined;
   /** `--agents on|off`: overrides the graph's `settings.agents`. */
   readonly agents: boolean | undefined;
+  /** `--model`: overrides the graph's `settings.model`. */
+  readonly model: ModelKind | undefined;
   readonly detach: boolean;
   readonly json: boolean;
   readonly keepWorktrees: boolean;
@@ -45,6 +48,12 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
   // The background child of --detach says nothing: its parent said it.
   const advice = o.runId === undefined ? await setupAdvice(loaded.value) : undefined;
   if (advice) out.info(advice);
+  const wanted = o.model ?? loaded.value.settings.model;
+  const model = chooseModel(process.env, wanted ? { kind: wanted, by: o.model ? '--model' : 'settings.model:' } : undefined);
+  if (!model.ok) {
+    out.info(`error: ${model.error}`);
+    return Exit.usage;
+  }
   if (o.detach) return detach(o, out, argv);
 
   const { value: result, exitOverride } = await withStopSignals(out, (signal) =>
@@ -55,6 +64,7 @@ export async function runCommand(o: RunCommandOptions, out: Output, argv: readon
       ...(o.backend ? { backend: o.backend } : {}),
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       ...(o.agents !== undefined ? { agents: o.agents } : {}),
+      model: model.value,
       signal,
       observer: progressPrinter(out),
       keepWorktrees: o.keepWorktrees,
