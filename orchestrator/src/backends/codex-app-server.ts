@@ -9,6 +9,15 @@ import type { AgentBackend, TurnErrorKind, TurnOutcome, TurnRequest } from './ba
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { commandTmpDir } from './codex-home.js';
 import { LazyConnection } from './lazy-connection.js';
+import type {
+  InitializeParams,
+  SandboxPolicy,
+  ThreadBackgroundTerminalsCleanParams,
+  ThreadResumeParams,
+  ThreadStartParams,
+  TurnInterruptParams,
+  TurnStartParams,
+} from './app-server-protocol/index.js';
 
 /**
  * The `codex-app-server` backend: one long-lived `codex app-server` process per run, spoken to
@@ -86,7 +95,7 @@ export class CodexAppServerBackend implements AgentBackend {
       await client.request(
         'initialize',
         // experimentalApi: `thread/backgroundTerminals/clean`, which ends a cancelled turn's commands.
-        { clientInfo: { name: 'codex-orchestrator', title: 'codex-orchestrator', version: orchestratorVersion() }, capabilities: { experimentalApi: true } },
+        { clientInfo: { name: 'codex-orchestrator', title: 'codex-orchestrator', version: orchestratorVersion() }, capabilities: { experimentalApi: true, requestAttestation: false } } satisfies InitializeParams,
         { timeoutMs: REQUEST_TIMEOUT_MS },
       );
     } catch (e) {
@@ -98,7 +107,7 @@ export class CodexAppServerBackend implements AgentBackend {
   }
 
   /** The sandbox of every turn: the worktree (cwd) and the run's temporary folder writable, no `/tmp`, no network (as `codex-home.ts` configures it). */
-  private sandboxPolicy(): Record<string, unknown> {
+  private sandboxPolicy(): SandboxPolicy {
     return { type: 'workspaceWrite', writableRoots: [commandTmpDir(this.options.codexHome)], networkAccess: false, excludeTmpdirEnvVar: true, excludeSlashTmp: true };
   }
 
@@ -143,12 +152,12 @@ export class CodexAppServerBackend implements AgentBackend {
       sandbox: 'workspace-write',
       approvalPolicy: 'never',
       ...(request.developerInstructions ? { developerInstructions: request.developerInstructions } : {}),
-    };
+    } satisfies ThreadStartParams;
     if (threadId === undefined || !connection.threads.has(threadId)) {
       const method = threadId === undefined ? 'thread/start' : 'thread/resume';
       let result: unknown;
       try {
-        result = await client.request(method, threadId === undefined ? threadParams : { threadId, ...threadParams }, { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal });
+        result = await client.request(method, threadId === undefined ? threadParams : ({ threadId, ...threadParams } satisfies ThreadResumeParams), { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal });
       } catch (e) {
         return requestFailure(threadId === undefined ? 'could not start a thread' : `could not resume thread ${threadId}`, e);
       }
@@ -192,7 +201,7 @@ export class CodexAppServerBackend implements AgentBackend {
         const started = TurnStarted.safeParse(
           await client.request(
             'turn/start',
-            { threadId: thread, input: [{ type: 'text', text: request.prompt, text_elements: [] }], cwd: request.cwd, approvalPolicy: 'never', sandboxPolicy: this.sandboxPolicy() },
+            { threadId: thread, input: [{ type: 'text', text: request.prompt, text_elements: [] }], cwd: request.cwd, approvalPolicy: 'never', sandboxPolicy: this.sandboxPolicy() } satisfies TurnStartParams,
             { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal },
           ),
         );
@@ -237,10 +246,10 @@ export class CodexAppServerBackend implements AgentBackend {
     const { client } = connection;
     const bounded = { timeoutMs: INTERRUPT_GRACE_MS };
     if (turnId !== undefined) {
-      await client.request('turn/interrupt', { threadId, turnId }, bounded).catch(() => undefined);
+      await client.request('turn/interrupt', { threadId, turnId } satisfies TurnInterruptParams, bounded).catch(() => undefined);
       await Promise.race([stopped, new Promise((r) => setTimeout(r, INTERRUPT_GRACE_MS).unref())]);
     }
-    await client.request('thread/backgroundTerminals/clean', { threadId }, bounded).catch(() => undefined);
+    await client.request('thread/backgroundTerminals/clean', { threadId } satisfies ThreadBackgroundTerminalsCleanParams, bounded).catch(() => undefined);
     await terminate(processesWorkingIn(cwd), 300);
   }
 
