@@ -31,6 +31,12 @@ export const ServerRequest = z.object({ id: RequestId, method: z.string(), param
 export type ServerRequest = z.infer<typeof ServerRequest>;
 
 /** A JSON-RPC error Codex answered, or the connection's end while a request waited. */
+/** The JSON-RPC error code of a server too busy to take the request now: it may be sent again. */
+export const OVERLOADED = -32001;
+
+/** How many times a request answered `OVERLOADED` is sent in all. */
+export const OVERLOADED_TRIES = 5;
+
 export class AppServerError extends Error {
   constructor(
     message: string,
@@ -150,8 +156,23 @@ export class AppServerClient {
     this.child.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
-  /** Sends a request; resolves to its result, rejects with an `AppServerError`. */
-  request(method: string, params: unknown, o: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<unknown> {
+  /**
+   * Sends a request; resolves to its result, rejects with an `AppServerError`. A server that
+   * answers "overloaded" (-32001) is asked again after a pause (0.1 s, doubling), up to
+   * `OVERLOADED_TRIES` times in all; each try has the whole `timeoutMs`.
+   */
+  async request(method: string, params: unknown, o: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce(method, params, o);
+      } catch (e) {
+        if (!(e instanceof AppServerError) || e.code !== OVERLOADED || attempt >= OVERLOADED_TRIES || o.signal?.aborted) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private requestOnce(method: string, params: unknown, o: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<unknown> {
     if (this.exited !== undefined) return Promise.reject(new AppServerError(`codex app-server ${this.exited}`, undefined, 'closed'));
     const id = ++this.nextId;
     const key = String(id);
