@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRoleTurn, type RoleTurnRequest } from '../../../agents/role-turn.js';
 import { openAgentRuntime, type AgentRuntime } from '../../../agents/runtime.js';
 import type { AgentBackend } from '../../src/backends/backend.js';
-import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
 import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
-import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
-import { backendsHere } from '../helpers/codex-here.js';
+import { backendsHere, makeBackend } from '../helpers/codex-here.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { processesWith } from '../helpers/processes.js';
@@ -49,13 +47,7 @@ function request(cwd: string, prompt: string, events: AgentEvent[], backend: Age
   };
 }
 
-const MAKERS = {
-  'codex-mcp': () => new CodexMcpBackend({ codexHome }),
-  'codex-app-server': () => new CodexAppServerBackend({ codexHome }),
-  'codex-exec': () => new CodexExecBackend({ codexHome }),
-} as const;
-
-describe.each(backendsHere().map((name) => [name, MAKERS[name]] as const))('builder agent over %s', (_name, make) => {
+describe.each(backendsHere().map((name) => [name, () => makeBackend(name, codexHome)] as const))('builder agent over %s', (_name, make) => {
   let backend: AgentBackend;
   beforeAll(() => {
     backend = make();

@@ -9,7 +9,6 @@ import { errorKindOf } from '../../src/backends/app-server-events.js';
 import { answerServerRequest, CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
-import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 import { CodexMcpPool, TURNS_PER_SERVER } from '../../src/backends/codex-mcp-pool.js';
 import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
@@ -17,7 +16,7 @@ import { mcpServerMissing } from '../../src/engine/codex-session.js';
 import { classifyTurnError } from '../../src/engine/failure-class.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
-import { backendsHere, describeWithMcpServer } from '../helpers/codex-here.js';
+import { backendsHere, describeWithMcpServer, makeBackend } from '../helpers/codex-here.js';
 import { addFilePatch, fence, tempDir } from '../helpers/temp.js';
 
 // Real Codex CLI (the pinned binary) against the offline model server.
@@ -47,13 +46,7 @@ function turn(cwd: string, prompt: string, events: AgentEvent[], extra: Partial<
   };
 }
 
-const MAKERS = {
-  'codex-mcp': () => new CodexMcpBackend({ codexHome }),
-  'codex-app-server': () => new CodexAppServerBackend({ codexHome }),
-  'codex-exec': () => new CodexExecBackend({ codexHome }),
-} as const;
-
-describe.each(backendsHere().map((name) => [name, MAKERS[name]] as const))('%s backend', (_name, make) => {
+describe.each(backendsHere().map((name) => [name, () => makeBackend(name, codexHome)] as const))('%s backend', (_name, make) => {
   let backend: AgentBackend;
   beforeAll(() => {
     backend = make();
@@ -284,7 +277,7 @@ describe('every task thread', () => {
     const server = await startOfflineModel({ onRequest: (body) => body.tools?.forEach((t) => offered.add(t.name ?? t.type ?? '?')) });
     const home = path.join(tempDir('co-home-', 'file'), 'codex-home');
     await writeCodexHome(home, { kind: 'offline', baseUrl: server.baseUrl });
-    const backend = name === 'codex-mcp' ? new CodexMcpBackend({ codexHome: home }) : name === 'codex-exec' ? new CodexExecBackend({ codexHome: home }) : new CodexAppServerBackend({ codexHome: home });
+    const backend = makeBackend(name, home);
     try {
       expect((await backend.runTurn(turn(tempDir(), fence('sh', 'echo hi'), []))).status).toBe('completed');
       expect([...offered]).toEqual(expect.arrayContaining(['exec_command']));

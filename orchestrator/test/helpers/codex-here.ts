@@ -1,6 +1,9 @@
 import { describe } from 'vitest';
 import { codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
-import type { BackendName } from '../../src/backends/backend.js';
+import type { AgentBackend, BackendName } from '../../src/backends/backend.js';
+import { CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
+import { CodexExecBackend } from '../../src/backends/codex-exec.js';
+import { CodexMcpBackend } from '../../src/backends/codex-mcp.js';
 
 /**
  * The Codex the suite runs against (the pinned one, or the one `.ci/run` swaps in) and the
@@ -25,4 +28,16 @@ export const NEEDS_MCP_SERVER = `(needs codex mcp-server: Codex 0.153.x; here ${
 /** `describe` for tests of `codex mcp-server`: selected by the installed Codex (see above). */
 export function describeWithMcpServer(name: string, body: () => void): void {
   describe.runIf(MCP_SERVER_HERE)(`${name} ${NEEDS_MCP_SERVER}`, body);
+}
+
+/** A backend of `name` on `codexHome`. */
+export function makeBackend(name: BackendName, codexHome: string): AgentBackend {
+  switch (name) {
+    case 'codex-mcp':
+      return new CodexMcpBackend({ codexHome });
+    case 'codex-app-server':
+      return new CodexAppServerBackend({ codexHome });
+    case 'codex-exec':
+      return new CodexExecBackend({ codexHome });
+  }
 }
