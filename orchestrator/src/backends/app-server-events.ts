@@ -99,6 +99,18 @@ export function turnErrorOf(method: string, params: unknown): { readonly message
   return { message: p.data.error.message, kind: errorKindOf(p.data.error.codexErrorInfo) };
 }
 
+const TurnDiffUpdated = z.object({ diff: z.string() });
+
+/** The files a unified diff changes (`diff --git a/X b/Y` names Y; a deletion, X). */
+export function filesOfDiff(diff: string): string[] {
+  const files = new Set<string>();
+  for (const m of diff.matchAll(/^diff --git a\/(.+?) b\/(.+)$/gm)) files.add(m[2] as string);
+  if (files.size === 0) {
+    for (const m of diff.matchAll(/^\+\+\+ (?:b\/)?(.+)$/gm)) if (m[1] !== '/dev/null') files.add(m[1] as string);
+  }
+  return [...files].sort();
+}
+
 function usageOf(u: z.infer<typeof Usage>): TokenUsage {
   return { input: u.inputTokens, cachedInput: u.cachedInputTokens ?? 0, output: u.outputTokens, reasoning: u.reasoningOutputTokens ?? 0, total: u.totalTokens };
 }
@@ -124,6 +136,10 @@ export function fromAppServerNotification(method: string, params: unknown): Agen
       if (!p.success) return null;
       // A retried stream is not a failure: Codex says so and carries on.
       return p.data.willRetry === true ? null : { type: 'error', message: p.data.error.message };
+    }
+    case 'turn/diff/updated': {
+      const p = TurnDiffUpdated.safeParse(params);
+      return p.success ? { type: 'turn-diff', files: filesOfDiff(p.data.diff) } : null;
     }
     case 'turn/completed': {
       const end = turnEndOf(method, params);

@@ -41,6 +41,8 @@ export type AgentEvent =
     }
   /** Codex applied (or failed to apply) a patch. `files` are paths as Codex reported them. */
   | { readonly type: 'patch-applied'; readonly id: string; readonly files: readonly string[]; readonly success: boolean; readonly output: string }
+  /** Codex's own diff of the turn so far (app-server `turn/diff/updated`): the files it names, relative to the worktree. */
+  | { readonly type: 'turn-diff'; readonly files: readonly string[] }
   /** The agent said something (its final answer is the last of these). */
   | { readonly type: 'message'; readonly text: string }
   /** Cumulative token usage of the thread so far. */

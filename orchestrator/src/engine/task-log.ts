@@ -130,6 +130,7 @@ export class TaskLog {
         this.say(indent(event.text));
         break;
       case 'usage':
+      case 'turn-diff':
         break;
       case 'error':
         this.say(`[${time}] ERROR: ${event.message}`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { filesOfDiff } from '../backends/app-server-events.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';
@@ -197,7 +198,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         const before = await ctx.escapeWatch.snapshot();
         const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(ctx.codexHome)]);
         const commands = { ended: 0 };
-        const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox, commands });
+        const codexDiff: { files: readonly string[] | undefined } = { files: undefined };
+        const work = await doTaskWork({ ctx, task, plan, cwd, signal, log, usage, onUsage, sandbox, commands, codexDiff });
         // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
         if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
         const watch = ctx.escapeWatch;
@@ -211,6 +213,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
         resultCommit = await ctx.worktrees.commitResult(worktree, `codex-orchestrator: ${task.id} (attempt ${attempt})`, ctx.setup.environments.outputsOf(worktree));
         const diff = await ctx.worktrees.diff(baseCommit, resultCommit);
         stat = diff.stat;
+        if (codexDiff.files) log.line(crossCheckDiff(codexDiff.files, filesOfDiff(diff.patch)));
         const diffText = writer.redactor.text(diff.patch);
         writing.push(settle(writer.replaceFile(path.join(taskDir, 'diff.patch'), diffText)));
         if (escaped.length > 0 || deniedHere.length > 0) {
@@ -385,6 +388,19 @@ function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
     case 'resume':
       return 'continued after the session running it ended';
   }
+}
+
+/**
+ * Codex's own diff of its turn against the task's diff (git, from the task's base): every file
+ * Codex says it changed should be in it. Codex counts its patches, not what commands wrote, so the
+ * task's diff may hold more; a file missing from it was changed back, or is one git does not track.
+ */
+export function crossCheckDiff(codexFiles: readonly string[], taskFiles: readonly string[]): string {
+  const inTask = new Set(taskFiles);
+  const missing = codexFiles.filter((f) => !inTask.has(f));
+  const what = `# Codex's own diff of the turn names ${codexFiles.length} file${codexFiles.length === 1 ? '' : 's'}`;
+  if (missing.length === 0) return `${what}; all are in the task's diff (${taskFiles.length} file${taskFiles.length === 1 ? '' : 's'})`;
+  return `${what}; not in the task's diff: ${missing.join(', ')} (changed back afterwards, or not tracked by git)`;
 }
 
 /** ` (it ran no tests: its output says "No tests found")`, for a failed check that says so. */

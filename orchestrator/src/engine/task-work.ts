@@ -41,6 +41,8 @@ export interface WorkRequest {
   readonly sandbox: SandboxEvents;
   /** Counts the commands Codex ran (a tester whose checks and work ran nothing has tested nothing). */
   readonly commands: { ended: number };
+  /** The files of Codex's own last diff of the turn (app-server), to check the task's diff against. */
+  readonly codexDiff: { files: readonly string[] | undefined };
 }
 
 export interface WorkResult {
@@ -72,6 +74,7 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
     log.event(event, raw);
     w.sandbox.onEvent(event);
     if (event?.type === 'command-end') w.commands.ended++;
+    if (event?.type === 'turn-diff') w.codexDiff.files = event.files;
     if (event?.type === 'thread-started') {
       thread.current = event.threadId;
       ctx.threadStarted(event.threadId);

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentBackend, TurnRequest } from '../../src/backends/backend.js';
 import { codexBinary, codexVersion, hasMcpServer } from '../../src/backends/codex-binary.js';
-import { errorKindOf } from '../../src/backends/app-server-events.js';
+import { errorKindOf, fromAppServerNotification } from '../../src/backends/app-server-events.js';
 import { answerServerRequest, CodexAppServerBackend } from '../../src/backends/codex-app-server.js';
 import { CodexExecBackend } from '../../src/backends/codex-exec.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
@@ -14,6 +14,7 @@ import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
 import { mcpServerMissing } from '../../src/engine/codex-session.js';
 import { classifyTurnError } from '../../src/engine/failure-class.js';
+import { crossCheckDiff } from '../../src/engine/task-runner.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { backendsHere, describeWithMcpServer, makeBackend } from '../helpers/codex-here.js';
@@ -216,6 +217,13 @@ describe('codex-app-server backend', () => {
     // A request of no running turn is answered all the same, and reported in the run's log.
     expect(ask('item/commandExecution/requestApproval', { threadId: 'gone' })).toEqual({ result: { decision: 'decline' } });
     expect(stderr).toEqual(["codex-orchestrator: answered decline to codex app-server's item/commandExecution/requestApproval request (no running turn of its thread)\n"]);
+  });
+
+  it("reads the files of Codex's own turn diff, and says which are missing from the task's", () => {
+    const diff = 'diff --git a/src/a.js b/src/a.js\n--- a/src/a.js\n+++ b/src/a.js\n@@ -1 +1 @@\n-x\n+y\ndiff --git a/old.txt b/old.txt\ndeleted file mode 100644\n';
+    expect(fromAppServerNotification('turn/diff/updated', { threadId: 't', turnId: 'u', diff })).toEqual({ type: 'turn-diff', files: ['old.txt', 'src/a.js'] });
+    expect(crossCheckDiff(['old.txt', 'src/a.js'], ['new.txt', 'old.txt', 'src/a.js'])).toBe("# Codex's own diff of the turn names 2 files; all are in the task's diff (3 files)");
+    expect(crossCheckDiff(['src/a.js'], [])).toBe("# Codex's own diff of the turn names 1 file; not in the task's diff: src/a.js (changed back afterwards, or not tracked by git)");
   });
 
   it('reads every codexErrorInfo form it knows', () => {

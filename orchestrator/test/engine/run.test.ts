@@ -79,6 +79,8 @@ ${addFile('c.txt', 'gamma')}
     }
     const firstEvent = JSON.parse(readRunFile(runDir, 'tasks/add-a/events.jsonl').split('\n')[0] ?? '{}');
     expect(firstEvent).toMatchObject({ seq: 1, source: 'codex-app-server' });
+    // Codex's own diff of the turn (turn/diff/updated) is checked against the task's.
+    expect(readRunFile(runDir, 'tasks/add-a/log.txt')).toContain("# Codex's own diff of the turn names 1 file; all are in the task's diff (1 file)");
     // The integration branch holds every succeeded task, and the user's checkout is untouched.
     expect(manifest.integration?.merged).toEqual(['add-a', 'add-b', 'check-both']);
     expect(git(repo, 'show', `${manifest.integration?.branch}:a.txt`)).toBe('alpha');
