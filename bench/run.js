@@ -820,6 +820,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push('  peak RSS           VmHWM of the CLI\'s Node process (/proc/<pid>/status), the last sample before it exits.');
     out.push('  poll --json        wall time of `codex-orchestrator poll <run-id> --json` (a fresh Node process) after the run;');
     out.push('                     bare node start: `node -e 0`, the part of it no CLI can save.');
+    out.push(`  cores: the CLI's tree used ${pct(scale.ownShare)} of all cores' time during the run, anything at all ${pct(scale.machineShare)} (/proc/stat).`);
     out.push(`  ${scale.codexProcesses} Codex process(es) were seen; their time after the last look (every 100 ms) counts outside Codex.`);
     out.push('');
   }
@@ -849,6 +850,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     ...compared.map((r) => [`${r.backend} independent-only run`, r.orchestrated]),
     ...(peers.loop ? [['sequential loop', peers.loop]] : []),
     ...(peers.xargs ? [['xargs peer', peers.xargs]] : []),
+    ...(scale ? [[`${scale.tasks}-task scale run`, scale]] : []),
   ];
   const noisy = busy.filter(([, r]) => r.machineShare - r.ownShare > 0.15);
   if (noisy.length) {

@@ -71,6 +71,17 @@ function sampleTree(root) {
   return { total, codex, rootOwn, hwmKiB };
 }
 
+/** All cores' time (/proc/stat, clock ticks): busy with anything, and in all. */
+function machineTicks() {
+  try {
+    const m = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = m;
+    return { busy: user + nice + system + irq + softirq + steal, total: m.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
 function ticksPerSecond() {
   return new Promise((resolve) => execFile('getconf', ['CLK_TCK'], (e, out) => resolve(Number(String(out).trim()) || 100)));
 }
@@ -113,6 +124,7 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
   // The Codex processes' time as last seen alive: the run ends its Codex servers before it exits,
   // and after that their time is in the CLI's own reaped time (so counted outside Codex, not lost).
   const codexSeen = new Map();
+  const machine0 = machineTicks();
   let timer;
   const result = await cli(root, ['run', graphFile, '--backend', backend, '--concurrency', String(concurrency), '--agents', 'off', '--json'], {
     cwd: repo,
@@ -127,6 +139,7 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
     },
   });
   clearInterval(timer);
+  const machine1 = machineTicks();
   const problems = [];
   let poll;
   try {
@@ -176,6 +189,9 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
     outsideCodexCpuMs: last ? (last.total - codexTicks) * toMs : NaN,
     nodeCpuMs: last ? last.rootOwn * toMs : NaN,
     peakRssKiB: peakKiB,
+    // share of all cores' time: the CLI's tree, and anything at all (other load shows as the gap)
+    ownShare: last && machine1 ? last.total / (machine1.total - machine0.total) : NaN,
+    machineShare: machine0 && machine1 ? (machine1.busy - machine0.busy) / (machine1.total - machine0.total) : NaN,
     manifestBytes,
     poll: { timesMs: pollTimes, medianMs: sorted[sorted.length >> 1] ?? NaN, maxMs: sorted.at(-1) ?? NaN },
     nodeStartMs: [...nodeStart].sort((a, b) => a - b)[nodeStart.length >> 1],
