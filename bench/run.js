@@ -26,7 +26,7 @@ const USAGE = `usage: npm run bench -- [options]
   --chain N               depth of the chain of builders (default 5; --quick: 3)
   --chain-last            list the chain after the independent tasks in the graph file
                           (default: chain first; the scheduler queues tasks as they become ready)
-  --quick                 fewer tasks (8 independent + a 3-deep chain)
+  --quick                 fewer tasks (8 independent + a 3-deep chain), concurrencies 2,8, no scale run
   --no-loop               skip the sequential \`codex exec\` loop and the speed-up comparison
   --no-xargs              skip the \`xargs -P8 codex exec\` peer
   --scale N               also run an N-task graph at zero latency, agents off, through the CLI
