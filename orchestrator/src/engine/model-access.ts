@@ -15,8 +15,6 @@ import { startOfflineModel, type OfflineModelServer } from '../model-server/serv
  */
 export type ModelKind = 'offline' | 'openai' | 'codex-login';
 
-export const MODEL_KINDS: readonly ModelKind[] = ['offline', 'openai', 'codex-login'];
-
 export interface ModelChoice {
   readonly kind: ModelKind;
   readonly why: string;
