@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filesOfDiff } from '../core/diff-files.js';
 import type { AgentEvent, TokenUsage } from '../core/events.js';
 import type { TurnErrorKind } from './backend.js';
 import { commandText } from './codex-events.js';
@@ -100,16 +101,6 @@ export function turnErrorOf(method: string, params: unknown): { readonly message
 }
 
 const TurnDiffUpdated = z.object({ diff: z.string() });
-
-/** The files a unified diff changes (`diff --git a/X b/Y` names Y; a deletion, X). */
-export function filesOfDiff(diff: string): string[] {
-  const files = new Set<string>();
-  for (const m of diff.matchAll(/^diff --git a\/(.+?) b\/(.+)$/gm)) files.add(m[2] as string);
-  if (files.size === 0) {
-    for (const m of diff.matchAll(/^\+\+\+ (?:b\/)?(.+)$/gm)) if (m[1] !== '/dev/null') files.add(m[1] as string);
-  }
-  return [...files].sort();
-}
 
 function usageOf(u: z.infer<typeof Usage>): TokenUsage {
   return { input: u.inputTokens, cachedInput: u.cachedInputTokens ?? 0, output: u.outputTokens, reasoning: u.reasoningOutputTokens ?? 0, total: u.totalTokens };

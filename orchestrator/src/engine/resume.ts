@@ -33,10 +33,9 @@ import { firstWaveWorktrees } from './worktree-pool.js';
  * `resume`: continues a run whose process ended (died, killed, stopped, or ended at a gate).
  * Finished tasks are never run again and their artifacts stay as they are. A task that was
  * running when the process ended keeps that attempt's artifacts (moved to `attempt-<n>/` when the
- * next attempt starts), its worktree's uncommitted work is kept on a ref, and it starts again from
- * its start (in a worktree the last session left, reset and cleaned). Gates keep their state. What a resumed task loses: the Codex thread of the
- * interrupted attempt lived in the old process's `codex mcp-server`, so the new attempt starts a
- * new thread from the task's prompt.
+ * next attempt starts) and its worktree's uncommitted work is kept on a ref. The next attempt
+ * continues that attempt's Codex thread from the kept work (a stopped one: from its commit); one
+ * whose thread had not started, starts over from the task's prompt. Gates keep their state.
  */
 
 export interface ResumeOptions extends SessionOptions {
@@ -179,7 +178,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
     // The first attempts' worktrees are checked out while Codex starts.
     if (runnable.length > 0) worktrees.warm(firstWaveWorktrees(graph.value.tasks, manifest.settings.concurrency, succeeded));
-    const model = await openModelSession(env, o.offlineLatencyMs, { kind: choice.value.kind, why: manifest.model.why ?? choice.value.why }).catch(async (e: unknown) => {
+    const model = await openModelSession(env, o.offlineLatencyMs, { ...choice.value, why: manifest.model.why ?? choice.value.why }).catch(async (e: unknown) => {
       await worktrees.removeAll();
       throw e;
     });
@@ -274,10 +273,7 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
           t.followUp = last.followUp;
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt sends its follow-up again on Codex thread ${t.threadId ?? '(none)'}`);
         } else if (last.threadId && kept && t.baseCommit) {
-          // The turn's conversation is kept by Codex: the next attempt continues that thread, in a
-          // worktree holding what the turn had done, instead of starting over from the prompt.
-          t.threadId = last.threadId;
-          t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit: kept.commit, requestedAt: now };
+          continueThread(t, last.threadId, kept.commit, now);
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt continues Codex thread ${last.threadId} from it`);
         } else {
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt starts over from the task's prompt (${last.threadId ? 'its worktree was gone' : 'no Codex thread had started'})`);
@@ -288,8 +284,7 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
       // Stopped during a turn: that attempt committed its work; the next one continues its thread from it.
       const last = t.attempts.at(-1);
       if (last?.status === 'cancelled' && !last.followUp && last.threadId && t.resultCommit && t.baseCommit) {
-        t.threadId = last.threadId;
-        t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit: t.resultCommit, requestedAt: now };
+        continueThread(t, last.threadId, t.resultCommit, now);
         notes.push(`task ${t.id}: attempt ${last.n} was stopped; the next attempt continues Codex thread ${last.threadId} from its work`);
       }
     }
@@ -304,11 +299,20 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
 }
 
 /**
+ * The next attempt continues `threadId` (Codex keeps the cut-off turn's conversation), in a
+ * worktree made from `commit` (what the turn had done), instead of starting over from the prompt.
+ */
+function continueThread(t: TaskRecord, threadId: string, commit: string, now: string): void {
+  t.threadId = threadId;
+  t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit, requestedAt: now };
+}
+
+/**
  * Commits what an interrupted attempt left in its worktree and keeps it on
  * `codex-orchestrator/interrupted/<run>/<task>/attempt-<n>` (the worktree itself goes with the
  * other leftovers). `folders`: the attempts whose folder may hold the worktree, most likely first
- * (for a follow-up, the attempt that started its thread). Returns the ref, or undefined when there
- * was no worktree.
+ * (for a follow-up, the attempt that started its thread). Returns the ref and its commit, or
+ * undefined when there was no worktree.
  */
 async function keepPartialWork(worktrees: Worktrees, t: TaskRecord, n: number, folders: readonly number[]): Promise<{ ref: string; commit: string } | undefined> {
   const worktree = folders.map((a) => worktrees.pathOf(t.id as TaskId, a)).find((p) => existsSync(p));

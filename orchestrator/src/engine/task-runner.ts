@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { filesOfDiff } from '../backends/app-server-events.js';
+import { filesOfDiff } from '../core/diff-files.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { settle, unsettle, type Settled } from '../core/result.js';
 import type { AgentBackend } from '../backends/backend.js';

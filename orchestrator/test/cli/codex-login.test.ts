@@ -159,7 +159,14 @@ describe('reading a Codex sign-in', () => {
     const none = path.join(home, 'none');
     expect(chooseModel({ CODEX_HOME: none })).toEqual({ ok: true, value: { kind: 'offline', why: 'neither OPENAI_API_KEY nor a Codex sign-in ($CODEX_HOME/auth.json)' } });
     writeFileSync(path.join(home, 'auth.json'), JSON.stringify({ OPENAI_API_KEY: KEY }));
-    expect(chooseModel({ CODEX_HOME: home })).toEqual({ ok: true, value: { kind: 'codex-login', why: `no OPENAI_API_KEY; signed in to Codex (${path.join(home, 'auth.json')})` } });
+    // The sign-in is read when it is chosen, and carried to the session.
+    expect(chooseModel({ CODEX_HOME: home })).toEqual({
+      ok: true,
+      value: { kind: 'codex-login', why: `no OPENAI_API_KEY; signed in to Codex (${path.join(home, 'auth.json')})`, login: expect.objectContaining({ authFile: path.join(home, 'auth.json'), secrets: [{ name: 'codex-login.OPENAI_API_KEY', value: KEY }] }) },
+    });
+    writeFileSync(path.join(home, 'auth.json'), '{}');
+    expect(chooseModel({ CODEX_HOME: home })).toEqual({ ok: false, error: `the Codex sign-in ${path.join(home, 'auth.json')} holds no credential: sign in again with \`codex login\`, or choose --model offline` });
+    writeFileSync(path.join(home, 'auth.json'), JSON.stringify({ OPENAI_API_KEY: KEY }));
     expect(chooseModel({ CODEX_HOME: home, OPENAI_API_KEY: 'sk-x' })).toEqual({ ok: true, value: { kind: 'openai', why: 'OPENAI_API_KEY is set' } });
     expect(chooseModel({ CODEX_HOME: home, OPENAI_API_KEY: 'sk-x' }, { kind: 'offline', by: 'settings.model:' })).toEqual({ ok: true, value: { kind: 'offline', why: 'settings.model: offline' } });
   });
