@@ -11,7 +11,7 @@ import { inTrace, installFileTracing, openTraceFile, type TraceFile, type TraceW
  */
 
 export interface AgentRuntimeOptions {
-  /** The model the run uses (`engine/model-access.ts`): the offline server's URL, or OpenAI. */
+  /** The model the run uses (`engine/session/model-access.ts`): the offline server's URL, or OpenAI. */
   readonly access: ModelAccess;
   /** Where spans go, one JSON object a line (the engine passes `.runs/<run-id>/trace.jsonl`). No tracing without it. */
   readonly traceFile?: string;

@@ -202,7 +202,7 @@ function graphYaml(agents) {
 }
 
 async function runs(o, imp) {
-  const { executeRun } = await imp('orchestrator/src/engine/engine.js');
+  const { executeRun } = await imp('orchestrator/src/engine/run/execute.js');
   const { loadGraph } = await imp('orchestrator/src/graph/load.js');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'co-bench-agent-runs-'));
   const env = { ...process.env };

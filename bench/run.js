@@ -538,7 +538,7 @@ async function loadModules() {
   }
   const imp = (p) => import(pathToFileURL(path.join(ROOT, 'dist', 'orchestrator', 'src', p)).href);
   const [engine, load, server, home, binary, abort] = await Promise.all([
-    imp('engine/engine.js'),
+    imp('engine/run/execute.js'),
     imp('graph/load.js'),
     imp('model-server/server.js'),
     imp('backends/codex-home.js'),

@@ -8,7 +8,7 @@ import type { CodexLogin } from './codex-login.js';
  * read or changed.
  *
  * Codex keeps full transcripts there (rollout files: prompts, command output, unredacted), so it
- * is not in `.runs/` (where it is, and why: `engine/codex-home-dir.ts`).
+ * is not in `.runs/` (where it is, and why: `engine/session/codex-home-dir.ts`).
  */
 
 export type ModelAccess =

@@ -1,5 +1,5 @@
 import type { RunId } from '../core/ids.js';
-import { renderResumeFailure, resumeRun } from '../engine/resume.js';
+import { renderResumeFailure, resumeRun } from '../engine/run/resume.js';
 import type { InboxReply, InboxRequest } from '../store/inbox.js';
 import type { Manifest } from '../store/manifest.js';
 import { readManifest, renderReadFailure } from '../store/read.js';

@@ -68,7 +68,7 @@ export interface EventRecord {
   readonly event: AgentEvent | null;
   /**
    * The message as Codex sent it, with secrets redacted. A streamed piece (`*_delta`) carries the
-   * part of its stream that was final when it arrived (see `engine/streamed-output.ts`).
+   * part of its stream that was final when it arrived (see `engine/attempt/streamed-output.ts`).
    */
   readonly raw: unknown;
   /** Set on the record that carries the end of a stream the redactor held back until the stream ended. */

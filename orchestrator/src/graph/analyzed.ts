@@ -58,7 +58,7 @@ export interface AnalyzedGraph {
     readonly runTimeoutMs: number | undefined;
     /** Whether builders and testers work through their role agents (else: straight to Codex). */
     readonly agents: boolean;
-    /** `settings.model`; undefined: chosen by what the machine has (`engine/model-access.ts`). */
+    /** `settings.model`; undefined: chosen by what the machine has (`engine/session/model-access.ts`). */
     readonly model: 'offline' | 'openai' | 'codex-login' | undefined;
     /** The run's token budget, if any. */
     readonly maxTokens: number | undefined;

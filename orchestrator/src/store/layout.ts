@@ -12,7 +12,7 @@ import type { RunId, TaskId } from '../core/ids.js';
  * Ids are branded and validated, so these joins never leave the run folder; files below it are
  * written through `run-files.ts`, which never follows a symbolic link. The run's CODEX_HOME is
  * not here: Codex keeps full, unredacted transcripts in it, so it lives in a private folder
- * beside `.runs/` (see `engine/codex-home-dir.ts`).
+ * beside `.runs/` (see `engine/session/codex-home-dir.ts`).
  */
 export const RunLayout = {
   index: (runsDir: string) => path.join(runsDir, 'index.json'),

@@ -405,7 +405,7 @@ export function countTasks(tasks: readonly TaskRecord[]): Record<TaskStatus, num
 /**
  * How a run whose tasks have all settled ended, by its counts: `failed` when any failed, was
  * cancelled or rejected, else `awaiting-approval` while gates wait, else `succeeded`. (A stop, the
- * run timeout and the budget are the session's to say: see `engine/drive.ts`.)
+ * run timeout and the budget are the session's to say: see `engine/run/drive.ts`.)
  */
 export function settledRunStatus(counts: Readonly<Record<TaskStatus, number>>): { status: 'failed' | 'awaiting-approval' | 'succeeded'; reason: 'tasks-failed' | undefined } {
   if (counts.failed + counts.cancelled + counts.rejected > 0) return { status: 'failed', reason: 'tasks-failed' };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCodexLogin, modelSettings } from '../../src/backends/codex-login.js';
 import { writeCodexHome } from '../../src/backends/codex-home.js';
-import { chooseModel } from '../../src/engine/model-access.js';
+import { chooseModel } from '../../src/engine/session/model-access.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { cli } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codexTurnsAtOnce, mcpServerMissing, startCodex } from '../../src/engine/codex-session.js';
-import { openModelSession } from '../../src/engine/model-access.js';
+import { codexTurnsAtOnce, mcpServerMissing, startCodex } from '../../src/engine/session/codex-session.js';
+import { openModelSession } from '../../src/engine/session/model-access.js';
 import { CODEX_HERE, MCP_SERVER_HERE } from '../helpers/codex-here.js';
 import { fence, tempDir } from '../helpers/temp.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executeRun } from '../../src/engine/engine.js';
+import { executeRun } from '../../src/engine/run/execute.js';
 import { loadGraph } from '../../src/graph/load.js';
 import { atomicWrite, type AtomicWrite } from '../../src/store/atomic.js';
 import { Manifest } from '../../src/store/manifest.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classifyCodexError } from '../../src/engine/failure-class.js';
-import { classifyTurnFailure } from '../../src/engine/task-failure.js';
+import { classifyCodexError } from '../../src/engine/attempt/failure-class.js';
+import { classifyTurnFailure } from '../../src/engine/attempt/task-failure.js';
 import { backoffMs } from '../../src/scheduler/scheduler.js';
 import { processesWith } from '../helpers/processes.js';
 import { repoWithGraph, runGraph, task } from '../helpers/run.js';

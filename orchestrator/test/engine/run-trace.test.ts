@@ -1,7 +1,7 @@
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openRunTrace } from '../../src/engine/run-trace.js';
+import { openRunTrace } from '../../src/engine/session/run-trace.js';
 import { RunWriter } from '../../src/store/run-writer.js';
 import { Redactor } from '../../src/store/secrets/redactor.js';
 import { collectSecrets } from '../../src/store/secrets/sources.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../src/core/events.js';
-import { TaskLog } from '../../src/engine/task-log.js';
+import { TaskLog } from '../../src/engine/attempt/task-log.js';
 import { Redactor } from '../../src/store/secrets/redactor.js';
 import { collectSecrets } from '../../src/store/secrets/sources.js';
 import { tempDir } from '../helpers/temp.js';

@@ -1,7 +1,7 @@
 import { readFileSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../src/engine/verify.js';
+import { runChecks } from '../../src/engine/attempt/verify.js';
 import { Redactor } from '../../src/store/secrets/redactor.js';
 import { collectSecrets } from '../../src/store/secrets/sources.js';
 import { tempDir } from '../helpers/temp.js';

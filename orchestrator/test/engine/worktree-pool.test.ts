@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { TaskId } from '../../src/core/ids.js';
-import { firstWaveWorktrees } from '../../src/engine/worktree-pool.js';
+import { firstWaveWorktrees } from '../../src/engine/run/worktree-pool.js';
 
 const t = (id: string, role: 'builder' | 'tester' | 'gate', deps: string[] = []): { id: TaskId; role: 'builder' | 'tester' | 'gate'; deps: TaskId[] } => ({ id: id as TaskId, role, deps: deps as TaskId[] });
 

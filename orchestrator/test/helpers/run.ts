@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { executeRun } from '../../src/engine/engine.js';
-import type { EngineEvent } from '../../src/engine/events.js';
+import { executeRun } from '../../src/engine/run/execute.js';
+import type { EngineEvent } from '../../src/engine/run/events.js';
 import { loadGraph } from '../../src/graph/load.js';
 import type { Backend } from '../../src/graph/schema.js';
 import type { AtomicWrite } from '../../src/store/atomic.js';

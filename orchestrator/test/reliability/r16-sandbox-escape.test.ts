@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/events.js';
+import type { EngineEvent } from '../../src/engine/run/events.js';
 import { cli } from '../helpers/cli.js';
 import { backendsHere } from '../helpers/codex-here.js';
 import { repoWithGraph, runGraph, task, worktreesOf } from '../helpers/run.js';

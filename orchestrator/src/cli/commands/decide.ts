@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { assertNever } from '../../core/result.js';
-import type { DecisionReplyData } from '../../engine/live-requests.js';
+import type { DecisionReplyData } from '../../engine/live/live-requests.js';
 import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';

@@ -1,4 +1,4 @@
-import type { RetryReplyData } from '../../engine/live-requests.js';
+import type { RetryReplyData } from '../../engine/live/live-requests.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import { describeChanges, planRetry, renderRetryFailure, requestRetry, retryable, type RetryPlan } from '../../review/retry.js';

@@ -1,4 +1,4 @@
-import type { SendReplyData } from '../../engine/live-requests.js';
+import type { SendReplyData } from '../../engine/live/live-requests.js';
 import { renderSendFailure, requestFollowUp } from '../../review/follow-up.js';
 import { Exit, type Output } from '../output.js';
 import { changeRun } from '../run-change.js';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckResult } from '../store/manifest.js';
-import { noTestsReason } from '../roles/no-tests.js';
-import type { CheckEvidence } from '../roles/verdict.js';
+import type { CheckResult } from '../../store/manifest.js';
+import { noTestsReason } from '../../roles/no-tests.js';
+import type { CheckEvidence } from '../../roles/verdict.js';
 
 /** How much of a check's output the agents are shown (the tester's verdict, a fix, triage). */
 export const OUTPUT_TAIL_LINES = 30;

@@ -1,5 +1,5 @@
-import type { Redactor } from '../store/secrets/redactor.js';
-import type { StreamRedactor } from '../store/secrets/stream.js';
+import type { Redactor } from '../../store/secrets/redactor.js';
+import type { StreamRedactor } from '../../store/secrets/stream.js';
 
 /**
  * Codex streams some output in pieces, one message per piece: command output

@@ -1,8 +1,8 @@
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import { ruleTriage, type FailureContext } from '../roles/triage.js';
-import type { CheckEvidence } from '../roles/verdict.js';
-import type { TriageRecord } from '../store/manifest.js';
-import type { RoleAgents } from './role-agents.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import { ruleTriage, type FailureContext } from '../../roles/triage.js';
+import type { CheckEvidence } from '../../roles/verdict.js';
+import type { TriageRecord } from '../../store/manifest.js';
+import type { RoleAgents } from '../session/role-agents.js';
 import type { Failure } from './task-failure.js';
 import type { TaskLog } from './task-log.js';
 import type { AttemptUsage } from './task-usage.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { AgentEvent } from '../core/events.js';
-import type { SandboxDenial } from '../store/manifest.js';
+import type { AgentEvent } from '../../core/events.js';
+import type { SandboxDenial } from '../../store/manifest.js';
 
 /**
  * What Codex's own events say about the sandbox during a turn: writes it denied (a command's

@@ -1,4 +1,4 @@
-import type { DiffStat, RunStatus, TaskFailureReason, TaskStatus } from '../store/manifest.js';
+import type { DiffStat, RunStatus, TaskFailureReason, TaskStatus } from '../../store/manifest.js';
 
 /**
  * What the engine tells its observers (the console, tests, later the dashboard). The engine

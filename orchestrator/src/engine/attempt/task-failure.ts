@@ -1,7 +1,7 @@
-import type { AgentFailure, RoleTurnFailure } from '../../../agents/index.js';
-import type { TurnOutcome } from '../backends/backend.js';
-import { abortTag, describeAbort } from '../core/abort.js';
-import type { TaskFailureReason } from '../store/manifest.js';
+import type { AgentFailure, RoleTurnFailure } from '../../../../agents/index.js';
+import type { TurnOutcome } from '../../backends/backend.js';
+import { abortTag, describeAbort } from '../../core/abort.js';
+import type { TaskFailureReason } from '../../store/manifest.js';
 import { classifyCodexError, classifyTurnError } from './failure-class.js';
 
 /** Why a task attempt failed, and whether a retry may help. */

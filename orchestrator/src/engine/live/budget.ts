@@ -1,5 +1,5 @@
-import type { RunWriter } from '../store/run-writer.js';
-import type { EngineObserver } from './events.js';
+import type { RunWriter } from '../../store/run-writer.js';
+import type { EngineObserver } from '../run/events.js';
 
 /**
  * The run's token budget (`settings.maxTokens`): Codex's and the role agents' tokens of every task,

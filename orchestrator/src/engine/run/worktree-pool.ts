@@ -1,5 +1,5 @@
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { Manifest } from '../store/manifest.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import type { Manifest } from '../../store/manifest.js';
 
 /**
  * How many worktrees a session's first attempts take at once, made ahead of them

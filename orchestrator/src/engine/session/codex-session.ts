@@ -1,12 +1,12 @@
-import type { AgentBackend, TurnOutcome } from '../backends/backend.js';
-import { CodexAppServerBackend } from '../backends/codex-app-server.js';
-import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../backends/codex-binary.js';
-import { CodexExecBackend } from '../backends/codex-exec.js';
-import { removeLoginCopy, writeCodexHome } from '../backends/codex-home.js';
-import { CodexMcpPool } from '../backends/codex-mcp-pool.js';
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { Manifest } from '../store/manifest.js';
-import { checkoutFreeEnv } from '../workspace/command-env.js';
+import type { AgentBackend, TurnOutcome } from '../../backends/backend.js';
+import { CodexAppServerBackend } from '../../backends/codex-app-server.js';
+import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../../backends/codex-binary.js';
+import { CodexExecBackend } from '../../backends/codex-exec.js';
+import { removeLoginCopy, writeCodexHome } from '../../backends/codex-home.js';
+import { CodexMcpPool } from '../../backends/codex-mcp-pool.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import type { Manifest } from '../../store/manifest.js';
+import { checkoutFreeEnv } from '../../workspace/command-env.js';
 import { runCodexHome } from './codex-home-dir.js';
 import type { ModelSession } from './model-access.js';
 

@@ -1,6 +1,6 @@
-import type { TurnErrorKind } from '../backends/backend.js';
-import { assertNever } from '../core/result.js';
-import type { TaskFailureReason } from '../store/manifest.js';
+import type { TurnErrorKind } from '../../backends/backend.js';
+import { assertNever } from '../../core/result.js';
+import type { TaskFailureReason } from '../../store/manifest.js';
 
 /**
  * The error taxonomy for a failed Codex turn. Retryable: the model or the connection to it failed

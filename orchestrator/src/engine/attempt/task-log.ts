@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { formatDuration } from '../core/abort.js';
-import type { AgentEvent, EventRecord } from '../core/events.js';
-import type { CheckResult } from '../store/manifest.js';
-import { AppendFile } from '../store/append-file.js';
-import { makeRunDir } from '../store/run-files.js';
-import { Redactor } from '../store/secrets/redactor.js';
+import { formatDuration } from '../../core/abort.js';
+import type { AgentEvent, EventRecord } from '../../core/events.js';
+import type { CheckResult } from '../../store/manifest.js';
+import { AppendFile } from '../../store/append-file.js';
+import { makeRunDir } from '../../store/run-files.js';
+import { Redactor } from '../../store/secrets/redactor.js';
 import { StreamedOutput } from './streamed-output.js';
 
 /**

@@ -1,14 +1,14 @@
-import type { TaskId } from '../core/ids.js';
-import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../review/decide.js';
-import { requestFollowUp, renderSendFailure, type SendFailure } from '../review/follow-up.js';
-import { applyRetry, renderRetryFailure, retryable, type RetryFailure } from '../review/retry.js';
-import { projectRootOf } from '../review/project.js';
-import { sealRun, type KeyStore } from '../review/seal.js';
-import { pendingRequests, reply, type InboxRequest } from '../store/inbox.js';
-import type { Manifest } from '../store/manifest.js';
-import type { RunWriter } from '../store/run-writer.js';
-import { describeStoreFailure } from '../store/store-failure.js';
-import type { GateDecision } from '../scheduler/scheduler.js';
+import type { TaskId } from '../../core/ids.js';
+import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
+import { requestFollowUp, renderSendFailure, type SendFailure } from '../../review/follow-up.js';
+import { applyRetry, renderRetryFailure, retryable, type RetryFailure } from '../../review/retry.js';
+import { projectRootOf } from '../../review/project.js';
+import { sealRun, type KeyStore } from '../../review/seal.js';
+import { pendingRequests, reply, type InboxRequest } from '../../store/inbox.js';
+import type { Manifest } from '../../store/manifest.js';
+import type { RunWriter } from '../../store/run-writer.js';
+import { describeStoreFailure } from '../../store/store-failure.js';
+import type { GateDecision } from '../../scheduler/scheduler.js';
 
 /**
  * Commands addressed to a run while its orchestrator works on it (`approve`, `reject`, `send`, `retry` through

@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { projectRootOf } from '../review/project.js';
+import { projectRootOf } from '../../review/project.js';
 
 /**
  * Where a run's CODEX_HOME lives: `<project>/.codex-orchestrator/codex-home/<run-id>/`, beside the

@@ -1,5 +1,5 @@
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../core/events.js';
-import type { Attempt, Manifest, TaskRecord } from '../store/manifest.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../../core/events.js';
+import type { Attempt, Manifest, TaskRecord } from '../../store/manifest.js';
 
 /**
  * A task attempt's token usage, Codex's and the role agents' apart, kept live in the manifest.

@@ -1,8 +1,8 @@
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { SetupRecord } from '../store/manifest.js';
-import type { RunWriter } from '../store/run-writer.js';
-import { taskCommandEnv } from '../workspace/command-env.js';
-import type { TaskEnvironments } from '../workspace/environment.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import type { SetupRecord } from '../../store/manifest.js';
+import type { RunWriter } from '../../store/run-writer.js';
+import { taskCommandEnv } from '../../workspace/command-env.js';
+import type { TaskEnvironments } from '../../workspace/environment.js';
 import { abortFailure, type Failure } from './task-failure.js';
 import type { TaskLog } from './task-log.js';
 import { runChecks } from './verify.js';

@@ -1,7 +1,7 @@
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { CheckEvidence, Verdict } from '../roles/verdict.js';
-import { describeCheck, checkPassed } from '../roles/verdict.js';
-import type { FollowUp, TaskFailureReason } from '../store/manifest.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import type { CheckEvidence, Verdict } from '../../roles/verdict.js';
+import { describeCheck, checkPassed } from '../../roles/verdict.js';
+import type { FollowUp, TaskFailureReason } from '../../store/manifest.js';
 import { fenced } from './check-evidence.js';
 
 /**

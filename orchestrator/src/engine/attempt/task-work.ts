@@ -1,8 +1,8 @@
-import type { AgentBackend, TurnRequest } from '../backends/backend.js';
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import { sectionFor, taskInstructions } from '../roles/instructions.js';
-import type { Verdict } from '../roles/verdict.js';
-import type { FollowUp } from '../store/manifest.js';
+import type { AgentBackend, TurnRequest } from '../../backends/backend.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import { sectionFor, taskInstructions } from '../../roles/instructions.js';
+import type { Verdict } from '../../roles/verdict.js';
+import type { FollowUp } from '../../store/manifest.js';
 import { abortFailure, classifyTurnFailure, roleTurnFailure, type Failure } from './task-failure.js';
 import type { SandboxEvents } from './sandbox-events.js';
 import type { TaskLog } from './task-log.js';

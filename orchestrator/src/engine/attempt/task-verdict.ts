@@ -1,14 +1,14 @@
 import path from 'node:path';
-import type { AnalyzedTask } from '../graph/analyzed.js';
-import { err, ok, type Result } from '../core/result.js';
-import { relativeToRun } from '../store/layout.js';
-import { checkCounts, type CheckResult, type VerdictSummary } from '../store/manifest.js';
-import { enforceTestsRan, type CheckEvidence, type Verdict } from '../roles/verdict.js';
-import type { RoleAgents } from './role-agents.js';
+import type { AnalyzedTask } from '../../graph/analyzed.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { relativeToRun } from '../../store/layout.js';
+import { checkCounts, type CheckResult, type VerdictSummary } from '../../store/manifest.js';
+import { enforceTestsRan, type CheckEvidence, type Verdict } from '../../roles/verdict.js';
+import type { RoleAgents } from '../session/role-agents.js';
 import { agentFailureOf, type Failure } from './task-failure.js';
 import type { TaskLog } from './task-log.js';
 import type { AttemptUsage } from './task-usage.js';
-import type { RunWriter } from '../store/run-writer.js';
+import type { RunWriter } from '../../store/run-writer.js';
 
 /**
  * The tester's verdict on a judged task (every tester by default; a builder when the graph says

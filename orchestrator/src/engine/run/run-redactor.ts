@@ -1,7 +1,7 @@
-import { readCodexLogin } from '../backends/codex-login.js';
-import type { AnalyzedGraph } from '../graph/analyzed.js';
-import { Redactor } from '../store/secrets/redactor.js';
-import { collectSecrets } from '../store/secrets/sources.js';
+import { readCodexLogin } from '../../backends/codex-login.js';
+import type { AnalyzedGraph } from '../../graph/analyzed.js';
+import { Redactor } from '../../store/secrets/redactor.js';
+import { collectSecrets } from '../../store/secrets/sources.js';
 
 /**
  * The redactor of a run of `graph` in `env`: OPENAI_API_KEY, secret-looking variables, the graph's

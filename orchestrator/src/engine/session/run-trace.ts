@@ -1,7 +1,7 @@
-import type { TraceRecord, TraceWriter } from '../../../agents/index.js';
-import { RunLayout } from '../store/layout.js';
-import type { RunWriter } from '../store/run-writer.js';
-import { AppendFile } from '../store/append-file.js';
+import type { TraceRecord, TraceWriter } from '../../../../agents/index.js';
+import { RunLayout } from '../../store/layout.js';
+import type { RunWriter } from '../../store/run-writer.js';
+import { AppendFile } from '../../store/append-file.js';
 
 /**
  * The run's `trace.jsonl`: the role agents' spans, one JSON object a line, written like every

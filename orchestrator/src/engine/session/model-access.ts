@@ -1,8 +1,8 @@
-import type { ModelAccess } from '../backends/codex-home.js';
-import { OFFLINE_SLUG } from '../backends/codex-home.js';
-import { codexLoginFile, readCodexLogin, type CodexLogin } from '../backends/codex-login.js';
-import { err, ok, type Result } from '../core/result.js';
-import { startOfflineModel, type OfflineModelServer } from '../model-server/server.js';
+import type { ModelAccess } from '../../backends/codex-home.js';
+import { OFFLINE_SLUG } from '../../backends/codex-home.js';
+import { codexLoginFile, readCodexLogin, type CodexLogin } from '../../backends/codex-login.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { startOfflineModel, type OfflineModelServer } from '../../model-server/server.js';
 
 /**
  * Which model a run's Codex (and its agents) talk to, chosen by `run --model`, else

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
-import { terminateTree } from '../core/process-tree.js';
-import { relativeToRun } from '../store/layout.js';
-import type { CheckResult } from '../store/manifest.js';
-import { AppendFile } from '../store/append-file.js';
-import { makeRunDir } from '../store/run-files.js';
-import { Redactor } from '../store/secrets/redactor.js';
+import { terminateTree } from '../../core/process-tree.js';
+import { relativeToRun } from '../../store/layout.js';
+import type { CheckResult } from '../../store/manifest.js';
+import { AppendFile } from '../../store/append-file.js';
+import { makeRunDir } from '../../store/run-files.js';
+import { Redactor } from '../../store/secrets/redactor.js';
 
 /**
  * Runs a task's `verify` commands in its worktree: the orchestrator's own ground truth, not the

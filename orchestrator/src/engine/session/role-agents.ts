@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as Agents from '../../../agents/index.js';
-import type { ModelAccess } from '../backends/codex-home.js';
-import type { RunWriter } from '../store/run-writer.js';
+import type * as Agents from '../../../../agents/index.js';
+import type { ModelAccess } from '../../backends/codex-home.js';
+import type { RunWriter } from '../../store/run-writer.js';
 import { openRunTrace } from './run-trace.js';
 
 /**
@@ -29,7 +29,7 @@ export class RoleAgents {
   ) {}
 
   static async open(options: { readonly access: ModelAccess; readonly writer: RunWriter; readonly env: NodeJS.ProcessEnv; readonly codexHome: string }): Promise<RoleAgents> {
-    const api = await import('../../../agents/index.js');
+    const api = await import('../../../../agents/index.js');
     const runId = options.writer.manifest.runId;
     const trace = await openRunTrace(options.writer);
     const runtime = await api.openAgentRuntime({
