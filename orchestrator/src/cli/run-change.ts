@@ -2,7 +2,8 @@ import type { RunId } from '../core/ids.js';
 import { renderResumeFailure, resumeRun } from '../engine/run/resume.js';
 import type { InboxReply, InboxRequest } from '../store/inbox.js';
 import type { Manifest } from '../store/manifest.js';
-import { readManifest, renderReadFailure } from '../store/read.js';
+import type { RunEventInput } from '../store/events/run-event.js';
+import { loadRunState, renderReadFailure } from '../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../store/run-lock.js';
 import { RunWriter } from '../store/run-writer.js';
 import { renderStoreFailure } from '../store/store-failure.js';
@@ -26,8 +27,8 @@ export interface RunChange {
   readonly request: Omit<InboxRequest, 'id' | 'requestedAt' | 'pid'>;
   /** Reports the live run's answer; returns the exit code. */
   live(answer: InboxReply, owner: LockOwner): number;
-  /** Changes the manifest: the runner log line and what to say, or why not (printed; exit 2). */
-  apply(manifest: Manifest): { readonly ok: true; readonly line: string; readonly said: string } | { readonly ok: false; readonly message: string };
+  /** The change, as events of the run's log: with the runner log line and what to say, or why not (printed; exit 2). */
+  apply(manifest: Readonly<Manifest>): { readonly ok: true; readonly events: readonly RunEventInput[]; readonly line: string; readonly said: string } | { readonly ok: false; readonly message: string };
 }
 
 export async function changeRun(runsDir: string, runDir: string, runId: RunId, change: RunChange, json: boolean, out: Output): Promise<number> {
@@ -42,17 +43,17 @@ export async function changeRun(runsDir: string, runDir: string, runId: RunId, c
     return answer ? change.live(answer, owner) : Exit.internal;
   }
   try {
-    const read = await readManifest(runDir);
+    const read = await loadRunState(runDir);
     if (!read.ok) {
       out.info(renderReadFailure(read.error));
       return Exit.usage;
     }
-    const applied = change.apply(read.value);
+    const applied = change.apply(read.value.manifest);
     if (!applied.ok) {
       out.info(applied.message);
       return Exit.usage;
     }
-    const recorded = await RunWriter.record(runsDir, runDir, read.value, applied.line, lock.value);
+    const recorded = await RunWriter.record(runsDir, runDir, read.value.manifest, applied.events, applied.line, lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, runId, true));
       return Exit.failed;

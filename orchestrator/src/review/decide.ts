@@ -2,7 +2,8 @@ import { err, ok, type Result } from '../core/result.js';
 import { writeTextAtomic } from '../store/atomic.js';
 import { noteOwnWrite } from '../store/run-files.js';
 import { RunLayout } from '../store/layout.js';
-import { countTasks, type Manifest, type Review, type TaskRecord, type TaskStatus } from '../store/manifest.js';
+import type { Manifest, Review, TaskRecord, TaskStatus } from '../store/manifest.js';
+import type { RunEventInput } from '../store/events/run-event.js';
 import { readChecklist, type ChecklistReadFailure } from './checklist-file.js';
 import { applyDecision, findItem, parseChecklistRef, type ChecklistItem } from './checklist.js';
 import { keysDirFor, projectRelative } from './project.js';
@@ -30,8 +31,8 @@ export type DecisionRequest =
   | { readonly decision: 'rejected'; readonly taskId: string; readonly reviewer: string; readonly reason: string };
 
 export interface DecideInput {
-  /** The run's manifest; changed in place when the decision is recorded. */
-  readonly manifest: Manifest;
+  /** The run's state; never changed here (the decision is the `decided` event the effect carries). */
+  readonly manifest: Readonly<Manifest>;
   readonly runDir: string;
   /** Checklist references and evidence paths are relative to it. */
   readonly projectRoot: string;
@@ -47,15 +48,19 @@ export interface DecideInput {
   readonly live?: boolean;
 }
 
+export type DecidedEvent = Extract<RunEventInput, { kind: 'decided' }>;
+
 /** What a decision did. */
 export type DecisionEffect =
-  /** The review was added to the task and its status changed. */
+  /** The review is to be added to the task and its status changed (by `event`). */
   | {
       readonly kind: 'recorded';
       readonly taskId: string;
       readonly review: Review;
       readonly from: TaskStatus;
       readonly to: TaskStatus;
+      /** What records the decision in the run's log (the caller's writer appends it). */
+      readonly event: DecidedEvent;
       /** The linked checklist item, when the task has one. */
       readonly checklist: { readonly file: string; readonly line: number; readonly changed: boolean } | undefined;
     }
@@ -134,16 +139,10 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
     noteOwnWrite(edit.absolute);
     await writeTextAtomic(edit.absolute, edit.text);
   }
-  const from = task.status;
-  task.reviews = [...(task.reviews ?? []), review];
-  task.status = request.decision;
-  if (request.decision === 'rejected') {
-    task.message = `rejected by ${review.reviewer}: ${request.reason}`;
-    // Rework: the reason goes to the task's own Codex thread as a follow-up (a gate has none).
-    if (task.role !== 'gate') task.followUp = { from: 'reject', prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at };
-  }
-  manifest.counts = countTasks(manifest.tasks);
-  return ok({ kind: 'recorded', taskId: task.id, review, from, to: task.status, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
+  // Rework: a rejection's reason goes to the task's own Codex thread as a follow-up (a gate has none).
+  const rework = request.decision === 'rejected' && task.role !== 'gate' ? { from: 'reject' as const, prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at } : undefined;
+  const event: DecidedEvent = { kind: 'decided', task: task.id, review, status: request.decision, ...(rework ? { followUp: rework } : {}) };
+  return ok({ kind: 'recorded', taskId: task.id, review, from: task.status, to: request.decision, event, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
 }
 
 /** What the builder's Codex thread is told when a reviewer rejects its work. */

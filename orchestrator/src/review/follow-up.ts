@@ -1,9 +1,10 @@
 import { err, ok, type Result } from '../core/result.js';
 import type { Manifest, TaskStatus } from '../store/manifest.js';
+import type { RunEventInput } from '../store/events/run-event.js';
 
 /**
- * `send`: a follow-up prompt for a finished task's own Codex thread. Recorded on the task (in
- * memory; the caller writes it); the live orchestrator, or `resume`, runs it as a new attempt
+ * `send`: a follow-up prompt for a finished task's own Codex thread, as the event that records it
+ * (the caller's writer appends it); the live orchestrator, or `resume`, runs it as a new attempt
  * with its own artifacts, verified again.
  */
 
@@ -16,14 +17,14 @@ export type SendFailure =
 /** Statuses whose task has nothing running and may take a follow-up. */
 const FINISHED: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled', 'approved', 'rejected'];
 
-export function requestFollowUp(manifest: Manifest, taskId: string, prompt: string, now = new Date()): Result<{ threadId: string | undefined }, SendFailure> {
+export function requestFollowUp(manifest: Readonly<Manifest>, taskId: string, prompt: string, now = new Date()): Result<{ threadId: string | undefined; event: RunEventInput }, SendFailure> {
   if (prompt.trim() === '') return err({ reason: 'empty-prompt' });
   const task = manifest.tasks.find((t) => t.id === taskId);
   if (!task) return err({ reason: 'unknown-task', taskId, known: manifest.tasks.map((t) => t.id) });
   if (task.role === 'gate') return err({ reason: 'gate', taskId });
   if (!FINISHED.includes(task.status)) return err({ reason: 'not-finished', taskId, status: task.status });
-  task.followUp = { from: 'send', prompt, requestedAt: now.toISOString() };
-  return ok({ threadId: task.threadId });
+  const event: RunEventInput = { kind: 'follow-up-requested', task: taskId, followUp: { from: 'send', prompt, requestedAt: now.toISOString() } };
+  return ok({ threadId: task.threadId, event });
 }
 
 export function renderSendFailure(f: SendFailure): string {

@@ -1,7 +1,8 @@
 import { formatDuration } from '../core/abort.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { AnalyzedTask } from '../graph/analyzed.js';
-import type { Manifest, TaskOverrides, TaskRecord, TaskStatus } from '../store/manifest.js';
+import type { Manifest, TaskOverrides, TaskStatus } from '../store/manifest.js';
+import type { RunEventInput } from '../store/events/run-event.js';
 
 /**
  * `retry`: runs a task that failed (or was cancelled) once more, from its prompt, as a new attempt
@@ -75,25 +76,19 @@ export function planRetry(manifest: Manifest, asRun: AnalyzedTask, fromFile: Ana
   return { overrides: Object.keys(overrides).length > 0 ? overrides : undefined, changes, ignored };
 }
 
-/** Marks the task to run again (status `pending`, overrides recorded). */
-export function requestRetry(manifest: Manifest, taskId: string, overrides: TaskOverrides | undefined): Result<void, RetryFailure> {
+/** The event that sends the task to run again from its prompt (`pending`), with the settings the retry changed. */
+export function requestRetry(manifest: Readonly<Manifest>, taskId: string, overrides: TaskOverrides | undefined): Result<RunEventInput, RetryFailure> {
   const checked = retryable(manifest, taskId);
   if (!checked.ok) return checked;
-  applyRetry(manifest.tasks.find((t) => t.id === taskId) as TaskRecord, overrides);
-  return ok(undefined);
+  return ok(retryEvent(taskId, overrides));
 }
 
-/** The task as a retry leaves it: to run again from its prompt, with the settings it changed. */
-export function applyRetry(task: TaskRecord, overrides: TaskOverrides | undefined): void {
-  task.status = 'pending';
-  delete task.reason;
-  delete task.message;
-  delete task.followUp;
-  if (overrides) task.overrides = overrides;
+export function retryEvent(taskId: string, overrides: TaskOverrides | undefined): RunEventInput {
+  return { kind: 'task-reopened', task: taskId, why: 'retry', ...(overrides ? { overrides } : {}) };
 }
 
 /** Whether the task may be retried now. */
-export function retryable(manifest: Manifest, taskId: string): Result<void, RetryFailure> {
+export function retryable(manifest: Readonly<Manifest>, taskId: string): Result<void, RetryFailure> {
   const task = manifest.tasks.find((t) => t.id === taskId);
   if (!task) return err({ reason: 'unknown-task', taskId, known: manifest.tasks.map((t) => t.id) });
   if (task.role === 'gate') return err({ reason: 'gate', taskId });

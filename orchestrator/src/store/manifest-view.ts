@@ -164,7 +164,7 @@ const task = shape({
 });
 
 const manifest = shape({
-  schemaVersion: (v) => v === 1,
+  schemaVersion: (v) => v === 1 || v === 2,
   runId: str,
   status: oneOf(RUN_STATUSES),
   reason: optional(str),

@@ -9,7 +9,8 @@ export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
  * `schemaVersion` (and keep a loader for the old one) when a change is not purely additive.
  */
 
-export const MANIFEST_SCHEMA_VERSION = 1;
+/** 2: the run has an event log (`events.ndjson`) the manifest is folded from; 1: runs from before it (they still load). */
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 /**
  * A run's state.
@@ -320,7 +321,7 @@ export const RunFailureReason = z.enum([
 export type RunFailureReason = z.infer<typeof RunFailureReason>;
 
 export const Manifest = z.object({
-  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(MANIFEST_SCHEMA_VERSION)]),
   runId: z.string(),
   status: RunStatus,
   /** Why a `failed` run failed. */
@@ -383,6 +384,8 @@ export const Manifest = z.object({
     })
     .optional(),
   runnerLog: z.string(),
+  /** The last event of the run's log (`events.ndjson`) this manifest reflects; absent in runs from before the log. */
+  events: z.object({ seq: z.number().int().nonnegative() }).optional(),
   /** In graph file order. */
   tasks: z.array(TaskRecord),
 });
@@ -390,7 +393,7 @@ export type Manifest = z.infer<typeof Manifest>;
 
 export function manifestJsonSchema(): Record<string, unknown> {
   return {
-    $id: 'https://codex-orchestrator.dev/schema/manifest-v1.json',
+    $id: 'https://codex-orchestrator.dev/schema/manifest-v2.json',
     title: 'codex-orchestrator run manifest',
     ...(z.toJSONSchema(Manifest, { target: 'draft-2020-12' }) as Record<string, unknown>),
   };

@@ -4,7 +4,11 @@ import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
 import { describeLockOwner, type LockLoss, type RunLock } from './run-lock.js';
-import { countTasks, Manifest, type TaskRecord } from './manifest.js';
+import { Manifest, type TaskRecord } from './manifest.js';
+import { EventLogFile, readEventLog } from './events/event-log.js';
+import { apply } from './events/reduce.js';
+import { AttemptData, RUN_EVENT_VERSION, RunData, TASK_DATA_KEYS, type RunEvent, type RunEventInput, type TaskData } from './events/run-event.js';
+import { renderReadFailure } from './read-failure.js';
 import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files.js';
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
@@ -13,9 +17,11 @@ import { sweepRunTemps } from './temp-sweep.js';
 import { writeAllSync } from './write-all.js';
 
 /**
- * The one writer of a run's manifest. Changes are applied in memory at once and written behind,
- * coalesced: at most one write in flight, the latest state always written last. Every write is
- * atomic, so pollers never see a torn manifest.
+ * The one writer of a run. Every change is an event (`events/run-event.ts`): appended to the
+ * run's log, folded into the state in memory by the one transition function (`events/reduce.ts`),
+ * and the manifest written behind, coalesced: at most one write in flight, the latest state
+ * always written last, and only after the events it reflects are durable. Every manifest write
+ * is atomic, so pollers never see a torn manifest.
  *
  * Everything it writes (manifest, runner log, graph copy, index entry) goes through the run's
  * redactor; the in-memory manifest keeps the plain values. When a write fails for a reason of
@@ -47,6 +53,9 @@ export class RunWriter {
   private storeFailure: StoreFailure | undefined;
   private readonly listeners: ((failure: StoreFailure) => void)[] = [];
   private logFd: number | undefined;
+  private events: EventLogFile | undefined;
+  /** A last line of the log cut off by a crash, dropped when the writer opened the log. */
+  private tornTail: { readonly line: number; readonly bytes: number } | undefined;
   /** The bytes each file replaced through `replaceFile` was given, as last written: what its size must be. */
   private readonly produced = new Map<string, number>();
   readonly redactor: Redactor;
@@ -86,35 +95,47 @@ export class RunWriter {
       await checkNoLinks(runsDir, runDir);
       await sweepRunTemps(runDir);
       await writeRunFileAtomic(runDir, at(RunLayout.graphCopy(runDir)), writer.redactor.text(graphSource), writer.write);
+      writer.events = await EventLogFile.open(runDir, 'truncate', 0);
+      writer.apply({ kind: 'snapshot', from: 'start', manifest: structuredClone(manifest) });
     });
   }
 
   /**
-   * Takes over an existing run folder (resume, review decisions), holding its run lock: sweeps the
-   * temp files an interrupted write left there, appends to the runner log, and writes the given
-   * manifest and its index entry.
+   * Takes over an existing run folder (resume, review decisions), holding its run lock, with the
+   * run's state as its log folds it (`events/event-log.ts`): sweeps the temp files an interrupted
+   * write left there, cuts a torn last line off the log, appends to the runner log, and writes the
+   * manifest and its index entry. A run from before the log gets one, starting with a snapshot of
+   * the given state.
    */
   static async open(runsDir: string, runDir: string, manifest: Manifest, options: RunWriterOptions = {}): Promise<Result<RunWriter, StoreFailure>> {
     const writer = new RunWriter(runsDir, runDir, manifest, options);
     return writer.begin('append', async () => {
       await checkNoLinks(runsDir, runDir);
       await sweepRunTemps(runDir);
+      const read = await readEventLog(runDir);
+      const log = read.ok ? read.value : undefined;
+      // Callers fold the log (`loadRunState`) before they open it, under the run lock: damage found here came since.
+      if (!read.ok) throw new Error(`Internal error: the run's log changed while the run was locked: ${renderReadFailure(read.error)}`);
+      writer.events = await EventLogFile.open(runDir, 'append', log?.events.at(-1)?.seq ?? 0, log?.torn ? log.validBytes : undefined);
+      writer.tornTail = log?.torn;
+      if (!log || log.events.length === 0) writer.apply({ kind: 'snapshot', from: 'import', manifest: structuredClone({ ...manifest, schemaVersion: 2 } as Manifest) });
     });
   }
 
   /**
    * Records a change made under the run lock by a command that holds the run only for a moment
-   * (`approve`, `reject`, `send`): the manifest and its index entry, and one line in `runner.log`,
-   * through the store like every other write (atomic, never through a link).
+   * (`approve`, `reject`, `send`, `retry`): its events, the manifest and its index entry, and one
+   * line in `runner.log`, through the store like every other write (atomic, never through a link).
    */
-  static async record(runsDir: string, runDir: string, manifest: Manifest, line: string, lock: RunLock): Promise<Result<void, StoreFailure>> {
-    const opened = await RunWriter.open(runsDir, runDir, manifest, { lock });
+  static async record(runsDir: string, runDir: string, state: Manifest, events: readonly RunEventInput[], line: string, lock: RunLock): Promise<Result<Manifest, StoreFailure>> {
+    const opened = await RunWriter.open(runsDir, runDir, state, { lock });
     if (!opened.ok) return opened;
     const writer = opened.value;
+    for (const e of events) writer.apply(e);
     writer.log(line);
     await writer.flush();
     writer.close();
-    return writer.failure ? err(writer.failure) : ok(undefined);
+    return writer.failure ? err(writer.failure) : ok(writer.current);
   }
 
   /** `prepare`, then the runner log, the manifest and the index entry; a store failure names the file it hit. */
@@ -187,15 +208,71 @@ export class RunWriter {
     return t;
   }
 
-  /** Applies a change and schedules a write. Counts are recomputed here, never by callers. */
-  update(change: (m: Manifest) => void): void {
-    change(this.current);
-    this.current.counts = countTasks(this.current.tasks);
+  /** A last line of the log a crash cut off, which opening the log dropped. */
+  get droppedTail(): { readonly line: number; readonly bytes: number } | undefined {
+    return this.tornTail;
+  }
+
+  /**
+   * Records an event: appended to the log (redacted), folded into the state by `reduce`, and the
+   * manifest written behind. After a StoreFailure nothing more is appended (the log and the last
+   * good manifest stay as they are); the state in memory still follows, for the session's end.
+   */
+  apply(input: RunEventInput): void {
+    const { at, ...body } = input;
+    const seq = (this.events?.seq ?? 0) + 1;
+    const event = { v: RUN_EVENT_VERSION, seq, at: at ?? new Date().toISOString(), ...body } as RunEvent;
+    if (this.events && !this.storeFailure && this.fenced()) {
+      try {
+        this.events.append(JSON.stringify(this.redactor.json(event)));
+        this.events.seq = seq;
+      } catch (e) {
+        if (!this.noteWriteError(e, this.events.file)) throw e;
+      }
+    }
+    if (event.kind !== 'snapshot') apply(this.current, event);
+    this.current.events = { seq };
+    // While the writer opens, its first manifest write follows (`begin`).
+    if (this.logFd !== undefined) this.schedule();
+  }
+
+  /** The liveness field: refreshed on the manifest without an event (it is not part of the run's state). */
+  beat(at: string = new Date().toISOString()): void {
+    this.current.heartbeatAt = at;
     this.schedule();
   }
 
+  /**
+   * A change of the run's own data (usage, the budget's record): recorded as a `run-data` event of
+   * the fields it changed. Statuses and messages change only through their events (an Internal
+   * error here); tasks are read, never changed, here (`updateTask` changes a task's data).
+   */
+  update(change: (m: Manifest) => void): void {
+    const { tasks, ...rest } = this.current;
+    const draft = { ...structuredClone(rest), tasks } as Manifest;
+    change(draft);
+    const { data, unset } = diffFields(rest, draft, (key) => key !== 'tasks' && key !== 'heartbeatAt', RUN_DATA_KEYS, 'the run');
+    if ('heartbeatAt' in draft && draft.heartbeatAt !== rest.heartbeatAt) this.current.heartbeatAt = draft.heartbeatAt;
+    if (Object.keys(data).length > 0 || unset.length > 0) this.apply({ kind: 'run-data', data: data as RunData, ...(unset.length ? { unset } : {}) });
+    else this.schedule();
+  }
+
+  /**
+   * A change of a task's data (its branch, usage, thread, an attempt's usage): recorded as
+   * `task-data` and `attempt-data` events of what it changed. A status, a message, the attempts
+   * list itself, reviews and follow-ups change only through their events (an Internal error here).
+   */
   updateTask(id: string, change: (t: TaskRecord) => void): void {
-    this.update(() => change(this.task(id)));
+    const before = this.task(id);
+    const draft = structuredClone(before);
+    change(draft);
+    const { data, unset } = diffFields(before, draft, (key) => key !== 'attempts', TASK_DATA_KEYS as readonly string[], `task ${id}`);
+    if (Object.keys(data).length > 0 || unset.length > 0) this.apply({ kind: 'task-data', task: id, data: data as TaskData, ...(unset.length ? { unset } : {}) });
+    if (draft.attempts.length !== before.attempts.length) throw new Error(`Internal error: task ${id}'s attempts change only through their events`);
+    draft.attempts.forEach((a, i) => {
+      const { data: changed } = diffFields(before.attempts[i] as object, a, () => true, ATTEMPT_DATA_KEYS, `attempt ${a.n} of task ${id}`);
+      if (Object.keys(changed).length > 0) this.apply({ kind: 'attempt-data', task: id, n: a.n, data: changed as AttemptData });
+    });
   }
 
   /**
@@ -246,8 +323,9 @@ export class RunWriter {
     }
   }
 
-  /** Closes the runner log. Idempotent. */
+  /** Closes the runner log and the event log. Idempotent. */
   close(): void {
+    this.events?.close();
     if (this.logFd === undefined) return;
     const fd = this.logFd;
     this.logFd = undefined;
@@ -283,11 +361,31 @@ export class RunWriter {
     }
     const file = RunLayout.manifest(this.runDir);
     try {
+      // Never ahead of the log: the events this manifest reflects are on disk first.
+      await this.events?.sync();
       await writeRunFileAtomic(this.runDir, file, `${JSON.stringify(this.redactor.json(this.current), null, 2)}\n`, this.write);
     } catch (e) {
       if (!this.noteWriteError(e, file)) throw e;
     }
   }
+}
+
+const RUN_DATA_KEYS: readonly string[] = Object.keys(RunData.shape);
+const ATTEMPT_DATA_KEYS: readonly string[] = Object.keys(AttemptData.shape);
+
+/** The fields of `after` that differ from `before` (set, or unset), among those `compared`; one outside `allowed` is a bug. */
+function diffFields(before: object, after: object, compared: (key: string) => boolean, allowed: readonly string[], what: string): { data: Record<string, unknown>; unset: string[] } {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  const data: Record<string, unknown> = {};
+  const unset: string[] = [];
+  for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    if (!compared(key) || JSON.stringify(b[key]) === JSON.stringify(a[key])) continue;
+    if (!allowed.includes(key)) throw new Error(`Internal error: ${what}: ${key} changes only through its events`);
+    if (a[key] === undefined) unset.push(key);
+    else data[key] = a[key];
+  }
+  return { data, unset };
 }
 
 function lockLost(loss: LockLoss): StoreFailure {

@@ -6,9 +6,10 @@ import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, ty
 import { projectRootOf } from '../../review/project.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { countTasks, describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type Review } from '../../store/manifest.js';
-import { endRunWait } from '../../store/timings.js';
-import { readManifest, renderReadFailure } from '../../store/read.js';
+import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type Review } from '../../store/manifest.js';
+import type { RunEventInput } from '../../store/events/run-event.js';
+import { reduce } from '../../store/events/reduce.js';
+import { loadRunState, readManifest, renderReadFailure } from '../../store/read.js';
 import { acquireRunLock, renderLockFailure, type LockOwner } from '../../store/run-lock.js';
 import { RunWriter } from '../../store/run-writer.js';
 import { renderStoreFailure } from '../../store/store-failure.js';
@@ -74,20 +75,20 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     return Exit.usage;
   }
   try {
-    const read = await readManifest(runDir);
+    const read = await loadRunState(runDir);
     if (!read.ok) {
       out.info(renderReadFailure(read.error));
       return Exit.usage;
     }
-    const manifest = read.value;
+    const manifest = read.value.manifest;
     const before = manifest.tasks.find((t) => t.id === o.request.taskId)?.status ?? null;
     const keys = projectKeys(o.runsDir);
     const decided = await decide({ manifest, runDir, projectRoot: projectRootOf(o.runsDir), request: o.request, keys });
     if (!decided.ok) return report(o, id, runDir, before, { failure: decided.error }, out);
     const effect = decided.value;
     if (effect.kind === 'unchanged') return report(o, id, runDir, before, { effect, seal: null }, out);
-    noteOnEndedRun(manifest, effect, before);
-    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, decisionLogLine(effect), lock.value);
+    const settled = noteOnEndedRun(reduce(manifest, { ...effect.event, v: 1, seq: read.value.seq + 1, at: effect.review.at }), effect, before);
+    const recorded = await RunWriter.record(o.runsDir, runDir, manifest, [effect.event, ...(settled ? [settled] : [])], decisionLogLine(effect), lock.value);
     if (!recorded.ok) {
       out.info(renderStoreFailure(recorded.error, id, true));
       return Exit.failed;
@@ -109,26 +110,19 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
  * reviewer, or that none does now and `resume` continues the run (which then runs the gate's
  * dependents, or records how the run ended). Its wait for reviewers ends with the last decision.
  */
-function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 'recorded' }>, before: string | null): void {
-  if (m.status !== 'awaiting-approval' || before !== 'awaiting-approval') return;
+function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 'recorded' }>, before: string | null): RunEventInput | undefined {
+  if (m.status !== 'awaiting-approval' || before !== 'awaiting-approval') return undefined;
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   const decided = `${effect.taskId} ${effect.review.decision} by ${effect.review.reviewer}`;
-  if (awaiting.length > 0) {
-    m.message = `${decided}; ${gatesAwaiting(awaiting)}`;
-    return;
-  }
-  endRunWait(m, new Date(effect.review.at).getTime());
+  const at = effect.review.at;
+  if (awaiting.length > 0) return { kind: 'run-settled', at, status: m.status, message: `${decided}; ${gatesAwaiting(awaiting)}` };
   // Nothing left to run (a rejected gate without dependents, say): the run has ended, and says how.
   const settled = m.tasks.every((t) => SETTLED.has(t.status) && t.followUp === undefined);
   if (settled) {
-    const end = settledRunStatus(countTasks(m.tasks));
-    m.status = end.status;
-    if (end.reason) m.reason = end.reason;
-    if (end.status === 'failed') m.message = describeCounts(countTasks(m.tasks));
-    else delete m.message;
-    return;
+    const end = settledRunStatus(m.counts);
+    return { kind: 'run-settled', at, status: end.status, waitEnded: true, ...(end.reason ? { reason: end.reason } : {}), ...(end.status === 'failed' ? { message: describeCounts(m.counts) } : {}) };
   }
-  m.message = `${decided}; no gate awaits approval now: continue the run with: codex-orchestrator resume ${m.runId}`;
+  return { kind: 'run-settled', at, status: m.status, waitEnded: true, message: `${decided}; no gate awaits approval now: continue the run with: codex-orchestrator resume ${m.runId}` };
 }
 
 /** Task states nothing more comes of without a new command (`retry`, `send`, a rejection). */

@@ -67,7 +67,7 @@ export async function retryCommand(o: RetryOptions, out: Output): Promise<number
         const requested = requestRetry(manifest, o.taskId, plan.overrides);
         if (!requested.ok) return { ok: false, message: renderRetryFailure(requested.error, id) };
         const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
-        return { ok: true, line: `task ${o.taskId}: retry requested${note}`, said: `retrying ${o.taskId} in run ${id}; running it now` };
+        return { ok: true, events: [requested.value], line: `task ${o.taskId}: retry requested${note}`, said: `retrying ${o.taskId} in run ${id}; running it now` };
       },
     },
     o.json,

@@ -44,6 +44,7 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
         if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error) };
         return {
           ok: true,
+          events: [sent.value.event],
           line: `task ${o.taskId}: follow-up received (send)`,
           said: `follow-up recorded for ${o.taskId} in run ${id}${sent.value.threadId ? ` (thread ${sent.value.threadId})` : ''}; running it now`,
         };

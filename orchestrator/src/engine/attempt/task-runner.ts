@@ -95,17 +95,7 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   }
   const plan = planTurn(writer.task(task.id), task);
   const usage = new AttemptUsage(writer.task(task.id));
-  writer.updateTask(task.id, (t) => {
-    t.status = 'running';
-    t.startedAt ??= startedAt.toISOString();
-    delete t.reason;
-    delete t.message;
-    delete t.followUp;
-    // The last attempt's verdict and triage stay in its history (and files in attempt-<n>/).
-    delete t.verdict;
-    delete t.triage;
-    t.attempts.push({ n: attempt, status: 'running', startedAt: startedAt.toISOString(), ...(plan.followUp ? { followUp: plan.followUp } : {}) });
-  });
+  writer.apply({ kind: 'attempt-started', at: startedAt.toISOString(), task: task.id, n: attempt, ...(plan.followUp ? { followUp: plan.followUp } : {}) });
   writer.log(`task ${task.id}: attempt ${attempt} started${plan.followUp ? ` (${describeFollowUp(plan.followUp, task)})` : ''}`);
   ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt, ...(plan.followUp?.from === 'fix' ? { fix: { n: fixesUsed(plan.followUp), of: task.maxFixAttempts } } : {}) });
 
@@ -305,41 +295,39 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       status = 'failed';
     }
   }
-  writer.updateTask(task.id, (t) => {
-    const a = t.attempts.at(-1);
-    if (a) {
-      a.status = status;
-      a.finishedAt = finishedAt.toISOString();
-      if (t.threadId) a.threadId = t.threadId;
-      if (failure) {
-        a.reason = failure.reason;
-        a.message = failure.message;
-        a.retryable = failure.retryable;
-        a.class = failure.retryable ? 'retryable' : 'fatal';
-      }
-      if (verdict) a.verdict = verdict.summary;
-    }
-    t.status = willRetry || fix ? 'running' : status;
-    if (failure) {
-      t.reason = failure.reason;
-      t.message = failure.message;
-    }
+  const t = writer.task(task.id);
+  const at = finishedAt.toISOString();
+  const durationMs = finishedAt.getTime() - new Date(t.startedAt ?? setup.startedAt.toISOString()).getTime();
+  // The attempt's times as they stand once it has ended.
+  const times = taskTimes({ ...t, durationMs, attempts: t.attempts.map((a) => (a.n === attempt ? { ...a, finishedAt: at } : a)) }, finishedAt.getTime());
+  writer.apply({
+    kind: 'attempt-finished',
+    at,
+    task: task.id,
+    n: attempt,
+    outcome: {
+      status,
+      ...(failure ? { reason: failure.reason, message: failure.message, retryable: failure.retryable, class: failure.retryable ? 'retryable' : 'fatal' } : {}),
+      ...(verdict ? { verdict: verdict.summary } : {}),
+    },
+    next: fix ? 'fix' : willRetry ? 'retry' : 'end',
+    status: willRetry || fix ? 'running' : status,
     // A retry sends the same follow-up again; a fix sends its own.
-    if (fix) t.followUp = fix;
-    else if (willRetry && plan.followUp) t.followUp = plan.followUp;
-    if (verdict) t.verdict = { ...verdict.summary, attempt, path: verdict.path };
-    if (triage) t.triage = triage;
-    t.finishedAt = finishedAt.toISOString();
-    t.durationMs = finishedAt.getTime() - new Date(t.startedAt ?? setup.startedAt.toISOString()).getTime();
-    const times = taskTimes(t, finishedAt.getTime());
-    if (times.workMs !== null) t.workMs = times.workMs;
-    t.waitMs = times.waitMs ?? 0;
-    if (resultCommit) t.resultCommit = resultCommit;
-    if (stat) t.diffStat = stat;
-    if (checks) t.checks = checks;
-    if (denials.length > 0) t.sandboxDenials = denials;
-    else delete t.sandboxDenials;
-    t.artifacts = artifacts;
+    ...(fix ? { followUp: fix } : willRetry && plan.followUp ? { followUp: plan.followUp } : {}),
+    data: {
+      ...(verdict ? { verdict: { ...verdict.summary, attempt, path: verdict.path } } : {}),
+      ...(triage ? { triage } : {}),
+      finishedAt: at,
+      durationMs,
+      ...(times.workMs !== null ? { workMs: times.workMs } : {}),
+      waitMs: times.waitMs ?? 0,
+      ...(resultCommit ? { resultCommit } : {}),
+      ...(stat ? { diffStat: stat } : {}),
+      ...(checks ? { checks } : {}),
+      ...(denials.length > 0 ? { sandboxDenials: denials } : {}),
+      artifacts,
+    },
+    ...(denials.length > 0 ? {} : { unset: ['sandboxDenials'] }),
   });
   recordUsage(ctx, task.id, usage);
   writer.log(

@@ -33,9 +33,7 @@ export class Budget {
     if (this.reachedNow || m.budget === undefined || m.usage.total < m.budget.maxTokens) return;
     this.reachedNow = true;
     const at = new Date().toISOString();
-    this.writer.update((x) => {
-      if (x.budget) x.budget.reachedAt = at;
-    });
+    this.writer.apply({ kind: 'budget-reached', at });
     const message = `the run reached its token budget: ${m.usage.total} of ${m.budget.maxTokens} tokens (settings.maxTokens); no new task or attempt starts, running ones finish`;
     this.writer.log(message);
     this.observer({ type: 'notice', message });

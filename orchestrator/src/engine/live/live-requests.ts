@@ -1,11 +1,10 @@
 import type { TaskId } from '../../core/ids.js';
 import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
 import { requestFollowUp, renderSendFailure, type SendFailure } from '../../review/follow-up.js';
-import { applyRetry, renderRetryFailure, retryable, type RetryFailure } from '../../review/retry.js';
+import { renderRetryFailure, retryable, retryEvent, type RetryFailure } from '../../review/retry.js';
 import { projectRootOf } from '../../review/project.js';
 import { sealRun, type KeyStore } from '../../review/seal.js';
 import { pendingRequests, reply, type InboxRequest } from '../../store/inbox.js';
-import type { Manifest } from '../../store/manifest.js';
 import type { RunWriter } from '../../store/run-writer.js';
 import { describeStoreFailure } from '../../store/store-failure.js';
 import type { GateDecision } from '../../scheduler/scheduler.js';
@@ -65,14 +64,12 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
   if (!decision) return { ok: false, message: `error: the ${request.kind} request has no reviewer${request.kind === 'reject' ? ' or reason' : ''}` };
   const { writer } = ctx;
   await writer.flush();
-  const draft = structuredClone(writer.manifest) as Manifest;
-  const decided = await decide({ manifest: draft, runDir: writer.runDir, projectRoot: projectRootOf(writer.runsDir), request: decision, keys: ctx.keys, live: true });
+  const decided = await decide({ manifest: writer.manifest, runDir: writer.runDir, projectRoot: projectRootOf(writer.runsDir), request: decision, keys: ctx.keys, live: true });
   if (!decided.ok) return { ok: false, message: renderDecisionFailure(decided.error, decision), data: { failure: decided.error } };
   const effect = decided.value;
   if (effect.kind === 'unchanged') return { ok: true, message: 'unchanged', data: { effect, seal: null } };
   const before = writer.task(effect.taskId).status;
-  const decidedTask = draft.tasks.find((t) => t.id === effect.taskId);
-  writer.updateTask(effect.taskId, (t) => Object.assign(t, decidedTask));
+  writer.apply(effect.event);
   writer.log(decisionLogLine(effect));
   await writer.flush();
   const unrecorded = stopped();
@@ -90,13 +87,9 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
 export type SendReplyData = { readonly threadId: string | undefined } | { readonly failure: SendFailure };
 
 async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data: SendReplyData }> {
-  const draft = structuredClone(ctx.writer.manifest) as Manifest;
-  const sent = requestFollowUp(draft, request.taskId, request.prompt ?? '');
+  const sent = requestFollowUp(ctx.writer.manifest, request.taskId, request.prompt ?? '');
   if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error), data: { failure: sent.error } };
-  const followUp = draft.tasks.find((t) => t.id === request.taskId)?.followUp;
-  ctx.writer.updateTask(request.taskId, (t) => {
-    if (followUp) t.followUp = followUp;
-  });
+  ctx.writer.apply(sent.value.event);
   ctx.writer.log(`task ${request.taskId}: follow-up received (send)`);
   ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
   return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
@@ -106,9 +99,9 @@ async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promi
 export type RetryReplyData = { readonly queued: true } | { readonly failure: RetryFailure };
 
 async function handleRetry(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data: RetryReplyData }> {
-  const checked = retryable(ctx.writer.manifest as Manifest, request.taskId);
+  const checked = retryable(ctx.writer.manifest, request.taskId);
   if (!checked.ok) return { ok: false, message: renderRetryFailure(checked.error, ctx.writer.manifest.runId), data: { failure: checked.error } };
-  ctx.writer.updateTask(request.taskId, (t) => applyRetry(t, request.overrides));
+  ctx.writer.apply(retryEvent(request.taskId, request.overrides));
   ctx.writer.log(`task ${request.taskId}: retry requested`);
   ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
   return { ok: true, message: 'queued', data: { queued: true } };

@@ -18,7 +18,6 @@ import type { RunLock } from '../../store/run-lock.js';
 import type { RunWriter } from '../../store/run-writer.js';
 import type { Redactor } from '../../store/secrets/redactor.js';
 import { describeStoreFailure, type StoreFailure } from '../../store/store-failure.js';
-import { endRunWait } from '../../store/timings.js';
 import { EscapeWatch } from '../../workspace/escape-watch.js';
 import { Worktrees } from '../../workspace/worktrees.js';
 import { TaskEnvironments } from '../../workspace/environment.js';
@@ -99,7 +98,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = (on: boolean): void => {
     if (on && !heartbeat) {
-      heartbeat = setInterval(() => writer.update((x) => (x.heartbeatAt = new Date().toISOString())), o.heartbeatMs);
+      heartbeat = setInterval(() => writer.beat(), o.heartbeatMs);
       heartbeat.unref();
     } else if (!on && heartbeat) {
       clearInterval(heartbeat);
@@ -118,13 +117,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     onIdle: (awaiting) => {
       beat(false);
       const message = `waiting for a reviewer: ${gatesAwaiting(awaiting)}`;
-      const now = new Date().toISOString();
-      writer.update((x) => {
-        x.status = 'awaiting-approval';
-        x.message = message;
-        x.heartbeatAt = now;
-        x.waitingSince ??= now;
-      });
+      writer.apply({ kind: 'run-waiting', message });
       writer.log(message);
       observer({ type: 'run-waiting', runId: m.runId, awaiting: [...awaiting], pid: process.pid });
       void writer
@@ -134,11 +127,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         .catch((e: unknown) => writer.log(`could not seal the waiting run: ${(e as Error).message}`));
     },
     onBusy: () => {
-      writer.update((x) => {
-        x.status = 'running';
-        delete x.message;
-        endRunWait(x, Date.now());
-      });
+      writer.apply({ kind: 'run-busy' });
       beat(true);
     },
   };
@@ -206,11 +195,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         execute: (task, attempt, signal, clock) => runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock),
         limitsOf: (task) => current(task.id),
         onReleased: (task) => {
-          writer.updateTask(task.id, (t) => {
-            t.status = 'pending';
-            delete t.reason;
-            delete t.message;
-          });
+          writer.apply({ kind: 'task-reopened', task: task.id, why: 'dependency-again' });
           const message = `task ${task.id}: no longer skipped: the dependency that did not succeed runs again`;
           writer.log(message);
           observer({ type: 'notice', message });
@@ -218,11 +203,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
-          writer.updateTask(task.id, (t) => {
-            t.status = 'skipped';
-            t.reason = 'dependency-failed';
-            t.message = message;
-          });
+          writer.apply({ kind: 'task-skipped', task: task.id, reason: 'dependency-failed', message });
           writer.log(`task ${task.id}: skipped, ${message}`);
           observer({ type: 'task-skipped', taskId: task.id, blockedBy });
         },
@@ -230,10 +211,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
           writer.log(`task ${task.id}: retrying in ${formatDuration(delayMs)} (retry ${attempt} of ${task.retries})`);
         },
         onAwaitingApproval: (task) => {
-          writer.updateTask(task.id, (t) => {
-            t.status = 'awaiting-approval';
-            t.awaitingSince ??= new Date().toISOString();
-          });
+          writer.apply({ kind: 'gate-waiting', task: task.id });
           writer.log(`task ${task.id}: gate awaits approval`);
           observer({ type: 'task-awaiting-approval', taskId: task.id });
         },
@@ -292,17 +270,15 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       const what = t.status === 'running' ? (t.followUp?.from === 'fix' ? 'fixed' : 'retried') : 'started';
       if (t.status === 'pending') notStarted++;
       const byBudget = !signal.aborted && budget.reached;
-      writer.updateTask(t.id, (r) => {
-        r.status = 'cancelled';
-        r.reason = byBudget ? 'budget-exceeded' : 'cancelled';
-        r.message = `not ${what}: ${byBudget ? 'the run reached its token budget (settings.maxTokens)' : describeAbort(signal)}`;
+      writer.apply({
+        kind: 'task-cancelled',
+        task: t.id,
+        reason: byBudget ? 'budget-exceeded' : 'cancelled',
+        message: `not ${what}: ${byBudget ? 'the run reached its token budget (settings.maxTokens)' : describeAbort(signal)}`,
       });
     } else if (t.status === 'running' && state === 'failed') {
       // The scheduler declined a fix the attempt asked for (the run was held or stopped meanwhile).
-      writer.updateTask(t.id, (r) => {
-        r.status = 'failed';
-        if (r.followUp?.from === 'fix') delete r.followUp;
-      });
+      writer.apply({ kind: 'fix-declined', task: t.id });
     }
   }
 
@@ -310,7 +286,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   if (succeeded.length > 0) {
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
-      writer.update((x) => (x.integration = { ...integration, merged: [...integration.merged], skipped: [...integration.skipped] }));
+      writer.apply({ kind: 'integration-built', integration: { ...integration, merged: [...integration.merged], skipped: [...integration.skipped] } });
       writer.log(`integration branch ${integration.branch} at ${integration.commit}: ${integration.merged.length} task(s) merged${integration.skipped.length ? `, ${integration.skipped.length} left out` : ''}`);
     } catch (e) {
       writer.log(`could not build the integration branch: ${(e as Error).message}`);
@@ -320,20 +296,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   if (!o.keepWorktrees) await worktrees.removeAll();
 
   const { status, reason, message } = finalStatus(writer.manifest, signal, internalError, budget.reached ? budget.summary(notStarted) : undefined);
-  const finishedAt = new Date();
-  writer.update((x) => {
-    x.status = status;
-    if (reason) x.reason = reason;
-    else delete x.reason;
-    if (message) x.message = message;
-    else delete x.message;
-    x.finishedAt = finishedAt.toISOString();
-    x.heartbeatAt = finishedAt.toISOString();
-    x.durationMs = finishedAt.getTime() - new Date(x.startedAt).getTime();
-    // Ended at gates, the run waits for reviewers until it is resumed.
-    if (status === 'awaiting-approval') x.waitingSince ??= finishedAt.toISOString();
-    else endRunWait(x, finishedAt.getTime());
-  });
+  writer.apply({ kind: 'run-finished', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
   writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
     await writer.flush();

@@ -13,8 +13,8 @@ import { projectKeys, sealRun } from '../../review/seal.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
 import { effectiveStatus } from '../../store/liveness.js';
 import type { Manifest, RunStatus, TaskRecord } from '../../store/manifest.js';
-import { readManifest, renderReadFailure, type ReadFailure } from '../../store/read.js';
-import { endRunWait } from '../../store/timings.js';
+import { loadRunState, renderReadFailure, type ReadFailure } from '../../store/read.js';
+import type { RunEventInput } from '../../store/events/run-event.js';
 import { acquireRunLock, renderLockFailure, type LockFailure } from '../../store/run-lock.js';
 import { RunWriter } from '../../store/run-writer.js';
 import { renderStoreFailure, type StoreFailure } from '../../store/store-failure.js';
@@ -112,9 +112,10 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
   const lock = locked.value;
   let handedOver = false;
   try {
-    const read = await readManifest(runDir);
+    // The run's state is its log folded (a run from before the log: its manifest).
+    const read = await loadRunState(runDir);
     if (!read.ok) return err({ reason: 'unreadable', failure: read.error });
-    const manifest = read.value;
+    const manifest = read.value.manifest;
     const source = await readFile(RunLayout.graphCopy(runDir), 'utf8');
     // The copy is analyzed under the original file's name, so positions and `settings.repo` read as before.
     let graph = analyzeGraphSource(manifest.graph.path, source);
@@ -162,18 +163,11 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     for (const file of cleared.value) notes.push(`removed git's lock ${file}, left by the session that ended`);
     const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, worktreesDir);
     const now = new Date().toISOString();
-    const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes));
+    const events: RunEventInput[] = [];
+    const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes, events));
     if (!kept.ok) return err(kept.error);
-
-    manifest.status = 'running';
-    delete manifest.message;
-    // The time it waited for reviewers since it ended at its gates.
-    endRunWait(manifest, Date.now());
-    delete manifest.finishedAt;
-    delete manifest.durationMs;
-    manifest.process = { pid: process.pid, hostname: hostname() };
-    manifest.heartbeatAt = now;
-    manifest.resumes = [...(manifest.resumes ?? []), { at: now, pid: process.pid, from }];
+    events.push({ kind: 'run-resumed', at: now, from, pid: process.pid, hostname: hostname() });
+    if (read.value.torn) notes.push(`the run's log (events.ndjson) ended in a line cut off by the crash (line ${read.value.torn.line}, ${read.value.torn.bytes} bytes): dropped; the run continues from the event before it`);
 
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
     // The first attempts' worktrees are checked out while Codex starts.
@@ -203,7 +197,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       return err({ reason: 'store-failed', runId: o.runId, failure: opened.error });
     }
     const writer = opened.value;
-    writer.update(() => undefined);
+    for (const e of events) writer.apply(e);
     writer.log(
       runnable.length === 0
         ? `run ${o.runId} resumed by pid ${process.pid} (was ${from}): no task to run; finishing what the last session left undone (integration, final status, seal)`
@@ -256,24 +250,22 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
  * Turns the tasks to run again back to `pending`: an attempt the last session left running is
  * marked interrupted and its uncommitted work kept on a ref; then the leftover worktrees go.
  */
-async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: readonly TaskRecord[], now: string, notes: string[]): Promise<void> {
+async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: readonly TaskRecord[], now: string, notes: string[], events: RunEventInput[]): Promise<void> {
   for (const t of reopen) {
     if (t.status === 'running' || t.status === 'ready') {
       const last = t.attempts.at(-1);
       if (last && last.status === 'running') {
-        last.status = 'interrupted';
-        last.finishedAt = now;
-        last.message = `the orchestrator (pid ${manifest.process.pid}) ended during this attempt`;
+        events.push({ kind: 'attempt-interrupted', at: now, task: t.id, n: last.n, message: `the orchestrator (pid ${manifest.process.pid}) ended during this attempt` });
         // A follow-up (fix, rework, `send`) on a thread works in the folder of the attempt that started it.
         const folders = last.followUp && t.threadId ? [threadOrigin(t, t.threadId), last.n] : [last.n];
         const kept = await keepPartialWork(worktrees, t, last.n, folders);
         const keptOn = kept ? `; its uncommitted work is kept on ${kept.ref}` : '';
         if (last.followUp) {
           // The interrupted follow-up is sent again on its thread, as a retry would.
-          t.followUp = last.followUp;
+          events.push({ kind: 'follow-up-requested', at: now, task: t.id, followUp: last.followUp });
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt sends its follow-up again on Codex thread ${t.threadId ?? '(none)'}`);
         } else if (last.threadId && kept && t.baseCommit) {
-          continueThread(t, last.threadId, kept.commit, now);
+          events.push(...continueThread(t, last.threadId, kept.commit, now));
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt continues Codex thread ${last.threadId} from it`);
         } else {
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt starts over from the task's prompt (${last.threadId ? 'its worktree was gone' : 'no Codex thread had started'})`);
@@ -284,16 +276,12 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
       // Stopped during a turn: that attempt committed its work; the next one continues its thread from it.
       const last = t.attempts.at(-1);
       if (last?.status === 'cancelled' && !last.followUp && last.threadId && t.resultCommit && t.baseCommit) {
-        continueThread(t, last.threadId, t.resultCommit, now);
+        events.push(...continueThread(t, last.threadId, t.resultCommit, now));
         notes.push(`task ${t.id}: attempt ${last.n} was stopped; the next attempt continues Codex thread ${last.threadId} from its work`);
       }
     }
     // A finished task with a follow-up keeps its status until its attempt starts.
-    if (REOPENED.has(t.status)) {
-      t.status = 'pending';
-      delete t.reason;
-      delete t.message;
-    }
+    if (REOPENED.has(t.status)) events.push({ kind: 'task-reopened', at: now, task: t.id, why: 'resume' });
   }
   await poolLeftoverWorktrees(worktrees);
 }
@@ -302,9 +290,11 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
  * The next attempt continues `threadId` (Codex keeps the cut-off turn's conversation), in a
  * worktree made from `commit` (what the turn had done), instead of starting over from the prompt.
  */
-function continueThread(t: TaskRecord, threadId: string, commit: string, now: string): void {
-  t.threadId = threadId;
-  t.followUp = { from: 'resume', prompt: RESUME_FOLLOW_UP, commit, requestedAt: now };
+function continueThread(t: TaskRecord, threadId: string, commit: string, now: string): RunEventInput[] {
+  return [
+    ...(t.threadId === threadId ? [] : [{ kind: 'task-data' as const, at: now, task: t.id, data: { threadId } }]),
+    { kind: 'follow-up-requested', at: now, task: t.id, followUp: { from: 'resume', prompt: RESUME_FOLLOW_UP, commit, requestedAt: now } },
+  ];
 }
 
 /**

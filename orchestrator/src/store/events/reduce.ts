@@ -1,0 +1,217 @@
+import { assertNever } from '../../core/result.js';
+import { countTasks, type Manifest, type TaskRecord } from '../manifest.js';
+import { endRunWait } from '../timings.js';
+import type { RunEvent } from './run-event.js';
+
+/**
+ * The one transition function of a run: `reduce(state, event)` folds an event of the run's log
+ * into its state (the manifest). No other code assigns a task's or the run's status.
+ *
+ * A task:
+ *
+ *                 attempt-started                attempt-finished (next: end)
+ *   pending ─────────────────────────► running ─────────────────────────► succeeded | failed | cancelled
+ *    │  ▲                               │   ▲                               │
+ *    │  │                               └───┘ attempt-finished              │ decided
+ *    │  │                                  (next: retry | fix)              ▼
+ *    │  │ task-reopened ◄──────────────────────────────────────────── approved | rejected
+ *    │  └──── (resume, retry, a skipped task's dependency runs again)
+ *    ├── task-skipped ──► skipped          running ── attempt-interrupted (the attempt only) ──► resume
+ *    ├── task-cancelled ──► cancelled      running ── fix-declined ──► failed
+ *    └── gate-waiting ──► awaiting-approval ── decided ──► approved | rejected
+ *
+ * The run:
+ *
+ *   snapshot ──► running ── run-waiting ──► awaiting-approval ── run-busy ──► running
+ *                   │ ▲                          │
+ *                   │ └──── run-resumed ◄────────┤ (any ended state)
+ *                   └── run-finished ──► succeeded | failed | stopped | awaiting-approval ── run-settled ──► …
+ *
+ * `apply` changes the state it is given (the run's writer keeps one state and folds each event
+ * into it as it is appended); `reduce` leaves it alone and returns the next one. Both are
+ * deterministic: the state depends on the events alone, so replaying the log gives it back.
+ */
+export function reduce(state: Readonly<Manifest>, event: RunEvent): Manifest {
+  const next = structuredClone(state) as Manifest;
+  apply(next, event);
+  return next;
+}
+
+/** The state of a whole log (its first event is a snapshot). Undefined for an empty log. */
+export function fold(events: readonly RunEvent[]): Manifest | undefined {
+  let state: Manifest | undefined;
+  for (const e of events) {
+    if (e.kind === 'snapshot') state = structuredClone(e.manifest) as Manifest;
+    else if (state) apply(state, e);
+    else throw new Error(`Internal error: event ${e.seq} (${e.kind}) comes before the log's snapshot`);
+    state.events = { seq: e.seq };
+  }
+  return state;
+}
+
+export function apply(m: Manifest, e: RunEvent): void {
+  switch (e.kind) {
+    case 'snapshot':
+      Object.assign(m, structuredClone(e.manifest));
+      break;
+    case 'run-resumed':
+      m.status = 'running';
+      delete m.message;
+      // The time it waited for reviewers since it ended at its gates.
+      endRunWait(m, Date.parse(e.at));
+      delete m.finishedAt;
+      delete m.durationMs;
+      m.process = { pid: e.pid, hostname: e.hostname };
+      m.heartbeatAt = e.at;
+      m.resumes = [...(m.resumes ?? []), { at: e.at, pid: e.pid, from: e.from }];
+      break;
+    case 'run-waiting':
+      m.status = 'awaiting-approval';
+      m.message = e.message;
+      m.heartbeatAt = e.at;
+      m.waitingSince ??= e.at;
+      break;
+    case 'run-busy':
+      m.status = 'running';
+      delete m.message;
+      endRunWait(m, Date.parse(e.at));
+      break;
+    case 'run-finished':
+      m.status = e.status;
+      if (e.reason) m.reason = e.reason;
+      else delete m.reason;
+      if (e.message) m.message = e.message;
+      else delete m.message;
+      m.finishedAt = e.at;
+      m.heartbeatAt = e.at;
+      m.durationMs = Date.parse(e.at) - Date.parse(m.startedAt);
+      // Ended at gates, the run waits for reviewers until it is resumed.
+      if (e.status === 'awaiting-approval') m.waitingSince ??= e.at;
+      else endRunWait(m, Date.parse(e.at));
+      break;
+    case 'run-settled':
+      // A decision on a run that ended at its gates: what it changed, and the run's end once nothing is left.
+      m.status = e.status;
+      if (e.reason) m.reason = e.reason;
+      if (e.message) m.message = e.message;
+      else delete m.message;
+      if (e.waitEnded) endRunWait(m, Date.parse(e.at));
+      break;
+    case 'budget-reached':
+      if (m.budget) m.budget.reachedAt = e.at;
+      break;
+    case 'integration-built':
+      m.integration = structuredClone(e.integration);
+      break;
+    case 'attempt-started': {
+      const t = taskOf(m, e.task);
+      t.status = 'running';
+      t.startedAt ??= e.at;
+      delete t.reason;
+      delete t.message;
+      delete t.followUp;
+      // The last attempt's verdict and triage stay in its history (and files in attempt-<n>/).
+      delete t.verdict;
+      delete t.triage;
+      t.attempts.push({ n: e.n, status: 'running', startedAt: e.at, ...(e.followUp ? { followUp: structuredClone(e.followUp) } : {}) });
+      break;
+    }
+    case 'attempt-finished': {
+      const t = taskOf(m, e.task);
+      const a = t.attempts.find((x) => x.n === e.n);
+      if (a) {
+        Object.assign(a, withoutUndefined(e.outcome));
+        a.finishedAt = e.at;
+        if (t.threadId) a.threadId = t.threadId;
+      }
+      t.status = e.status;
+      if (e.outcome.reason !== undefined) {
+        t.reason = e.outcome.reason;
+        if (e.outcome.message !== undefined) t.message = e.outcome.message;
+      }
+      if (e.followUp) t.followUp = structuredClone(e.followUp);
+      patch(t, e.data, e.unset);
+      break;
+    }
+    case 'attempt-interrupted': {
+      const a = taskOf(m, e.task).attempts.find((x) => x.n === e.n);
+      if (a) {
+        a.status = 'interrupted';
+        a.finishedAt = e.at;
+        a.message = e.message;
+      }
+      break;
+    }
+    case 'task-reopened': {
+      const t = taskOf(m, e.task);
+      t.status = 'pending';
+      delete t.reason;
+      delete t.message;
+      if (e.why === 'retry') {
+        delete t.followUp;
+        if (e.overrides) t.overrides = structuredClone(e.overrides);
+      }
+      break;
+    }
+    case 'task-skipped':
+    case 'task-cancelled': {
+      const t = taskOf(m, e.task);
+      t.status = e.kind === 'task-skipped' ? 'skipped' : 'cancelled';
+      t.reason = e.reason;
+      t.message = e.message;
+      break;
+    }
+    case 'fix-declined': {
+      const t = taskOf(m, e.task);
+      t.status = 'failed';
+      if (t.followUp?.from === 'fix') delete t.followUp;
+      break;
+    }
+    case 'gate-waiting': {
+      const t = taskOf(m, e.task);
+      t.status = 'awaiting-approval';
+      t.awaitingSince ??= e.at;
+      break;
+    }
+    case 'decided': {
+      const t = taskOf(m, e.task);
+      t.reviews = [...(t.reviews ?? []), structuredClone(e.review)];
+      t.status = e.status;
+      if (e.review.decision === 'rejected') t.message = `rejected by ${e.review.reviewer}: ${e.review.reason ?? ''}`;
+      if (e.followUp) t.followUp = structuredClone(e.followUp);
+      break;
+    }
+    case 'follow-up-requested':
+      taskOf(m, e.task).followUp = structuredClone(e.followUp);
+      break;
+    case 'task-data':
+      patch(taskOf(m, e.task), e.data, e.unset);
+      break;
+    case 'attempt-data': {
+      const a = taskOf(m, e.task).attempts.find((x) => x.n === e.n);
+      if (a) Object.assign(a, structuredClone(withoutUndefined(e.data)));
+      break;
+    }
+    case 'run-data':
+      patch(m, e.data, e.unset);
+      break;
+    default:
+      assertNever(e);
+  }
+  m.counts = countTasks(m.tasks);
+}
+
+function taskOf(m: Manifest, id: string): TaskRecord {
+  const t = m.tasks.find((x) => x.id === id);
+  if (!t) throw new Error(`Internal error: an event names task ${id}, which the run does not have`);
+  return t;
+}
+
+function patch(target: object, data: object, unset: readonly string[] | undefined): void {
+  Object.assign(target, structuredClone(withoutUndefined(data)));
+  for (const key of unset ?? []) delete (target as Record<string, unknown>)[key];
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

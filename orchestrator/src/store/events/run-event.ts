@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { Attempt, FollowUp, Manifest, Review, RunFailureReason, RunStatus, TaskFailureReason, TaskOverrides, TaskRecord, TaskStatus } from '../manifest.js';
+
+/**
+ * `events.ndjson`: a run's append-only log of what happened, one `RunEvent` per line. It is the
+ * run's source of truth: `manifest.json` is folded from it (`reduce.ts`), and `resume` rebuilds
+ * the run's state by folding it again. This zod schema is the log's single source of truth; bump
+ * `RUN_EVENT_VERSION` (and keep reading the old one) when a change is not purely additive.
+ *
+ * Status changes have their own kinds (the transitions of the state diagram in `reduce.ts`); the
+ * `*-data` kinds carry what a task, an attempt or the run learnt on the way (a branch, usage,
+ * artifacts) and never a status.
+ */
+
+export const RUN_EVENT_VERSION = 1;
+
+/** Task fields a `task-data` event may set or unset: everything but what the transitions own. */
+const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides'] as const;
+export const TaskData = TaskRecord.omit(Object.fromEntries(TASK_OWNED.map((k) => [k, true])) as { [K in (typeof TASK_OWNED)[number]]: true }).partial();
+export type TaskData = z.infer<typeof TaskData>;
+export const TASK_DATA_KEYS = Object.keys(TaskData.shape) as (keyof TaskData)[];
+
+/** Run fields a `run-data` event may set or unset. */
+const RUN_OWNED = ['schemaVersion', 'runId', 'status', 'reason', 'message', 'tasks', 'counts', 'events'] as const;
+export const RunData = Manifest.omit(Object.fromEntries(RUN_OWNED.map((k) => [k, true])) as { [K in (typeof RUN_OWNED)[number]]: true }).partial();
+export type RunData = z.infer<typeof RunData>;
+
+/** Attempt fields an `attempt-data` event may set. */
+export const AttemptData = Attempt.pick({ threadId: true, usage: true, codexUsage: true, agentUsage: true }).partial();
+export type AttemptData = z.infer<typeof AttemptData>;
+
+const task = z.string();
+const unset = <T extends z.ZodRawShape>(shape: T) => z.array(z.enum(Object.keys(shape) as [string, ...string[]])).optional();
+
+const envelope = { v: z.literal(RUN_EVENT_VERSION), seq: z.number().int().positive(), at: z.string() };
+const ev = <S extends z.ZodRawShape>(shape: S) => z.object({ ...envelope, ...shape });
+
+export const RunEvent = z.discriminatedUnion('kind', [
+  /** The run's state as a whole: the first event of a run (`start`), or of a run recorded before the log existed, when a command first changes it (`import`). */
+  ev({ kind: z.literal('snapshot'), from: z.enum(['start', 'import']), manifest: Manifest }),
+  /** A `resume` took the run over. */
+  ev({ kind: z.literal('run-resumed'), from: RunStatus, pid: z.number().int(), hostname: z.string() }),
+  /** Only gates are left and the run waits for their reviewers. */
+  ev({ kind: z.literal('run-waiting'), message: z.string() }),
+  /** A decision at a gate set work going again. */
+  ev({ kind: z.literal('run-busy') }),
+  /** The run ended (this session): its status, and why. */
+  ev({ kind: z.literal('run-finished'), status: RunStatus, reason: RunFailureReason.optional(), message: z.string().optional() }),
+  /** A run that ended at gates settled after a decision made outside a live session. */
+  ev({ kind: z.literal('run-settled'), status: RunStatus, reason: RunFailureReason.optional(), message: z.string().optional(), waitEnded: z.boolean().optional() }),
+  ev({ kind: z.literal('budget-reached') }),
+  ev({ kind: z.literal('integration-built'), integration: Manifest.shape.integration.unwrap() }),
+  /** An attempt of a task started (its follow-up, when it continues the task's thread). */
+  ev({ kind: z.literal('attempt-started'), task, n: z.number().int().positive(), followUp: FollowUp.optional() }),
+  /**
+   * An attempt ended, with its outcome and the one decided next step: `retry` and `fix` keep the
+   * task running (with the follow-up the next attempt sends), `end` settles it (`status`).
+   */
+  ev({
+    kind: z.literal('attempt-finished'),
+    task,
+    n: z.number().int().positive(),
+    outcome: Attempt.pick({ status: true, reason: true, message: true, retryable: true, class: true, verdict: true }),
+    next: z.enum(['retry', 'fix', 'end']),
+    /** The task's status afterwards: `running` for a retry or a fix. */
+    status: TaskStatus,
+    followUp: FollowUp.optional(),
+    data: TaskData,
+    unset: unset(TaskData.shape),
+  }),
+  /** The session running an attempt ended during it (found by `resume`). */
+  ev({ kind: z.literal('attempt-interrupted'), task, n: z.number().int().positive(), message: z.string() }),
+  /** A task runs again: `resume` reopened it, a dependency it was skipped for runs again, or `retry` asked for it. */
+  ev({ kind: z.literal('task-reopened'), task, why: z.enum(['resume', 'dependency-again', 'retry']), overrides: TaskOverrides.optional() }),
+  ev({ kind: z.literal('task-skipped'), task, reason: TaskFailureReason, message: z.string() }),
+  /** A stop, the run timeout or the budget caught a task before it started (or between attempts). */
+  ev({ kind: z.literal('task-cancelled'), task, reason: TaskFailureReason, message: z.string() }),
+  /** The scheduler declined the fix an attempt asked for (the run was held or stopped meanwhile). */
+  ev({ kind: z.literal('fix-declined'), task }),
+  ev({ kind: z.literal('gate-waiting'), task }),
+  /** A reviewer approved or rejected a task (with the digests they saw). */
+  ev({ kind: z.literal('decided'), task, review: Review, status: TaskStatus, followUp: FollowUp.optional() }),
+  /** A follow-up waits for the task's next attempt (`send`, or a resume continuing a thread). */
+  ev({ kind: z.literal('follow-up-requested'), task, followUp: FollowUp }),
+  ev({ kind: z.literal('task-data'), task, data: TaskData, unset: unset(TaskData.shape) }),
+  ev({ kind: z.literal('attempt-data'), task, n: z.number().int().positive(), data: AttemptData }),
+  ev({ kind: z.literal('run-data'), data: RunData, unset: unset(RunData.shape) }),
+]);
+export type RunEvent = z.infer<typeof RunEvent>;
+export type RunEventKind = RunEvent['kind'];
+
+/** An event as its writer gives it: the envelope (`v`, `seq`, `at`) is the log's to add; `at` may be given. */
+export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'v' | 'seq' | 'at'> & { at?: string | undefined } : never) : never;
+
+export function runEventJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://codex-orchestrator.dev/schema/run-event-v1.json',
+    title: 'codex-orchestrator run event (one line of events.ndjson)',
+    ...(z.toJSONSchema(RunEvent, { target: 'draft-2020-12' }) as Record<string, unknown>),
+  };
+}
