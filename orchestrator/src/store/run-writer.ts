@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
 import { describeLockOwner, type LockLoss, type RunLock } from './run-lock.js';
-import { Manifest, type TaskRecord } from './manifest.js';
+import { Manifest, MANIFEST_SCHEMA_VERSION, type TaskRecord } from './manifest.js';
 import { EventLogFile, readEventLog } from './events/event-log.js';
 import { apply } from './events/reduce.js';
 import { AttemptData, RUN_EVENT_VERSION, RunData, TASK_DATA_KEYS, type RunEvent, type RunEventInput, type TaskData } from './events/run-event.js';
@@ -96,7 +96,7 @@ export class RunWriter {
       await sweepRunTemps(runDir);
       await writeRunFileAtomic(runDir, at(RunLayout.graphCopy(runDir)), writer.redactor.text(graphSource), writer.write);
       writer.events = await EventLogFile.open(runDir, 'truncate', 0);
-      writer.apply({ kind: 'snapshot', from: 'start', manifest: structuredClone(manifest) });
+      writer.apply({ kind: 'snapshot', from: 'start', manifest: { ...structuredClone(manifest), schemaVersion: MANIFEST_SCHEMA_VERSION } });
     });
   }
 
@@ -118,7 +118,7 @@ export class RunWriter {
       if (!read.ok) throw new Error(`Internal error: the run's log changed while the run was locked: ${renderReadFailure(read.error)}`);
       writer.events = await EventLogFile.open(runDir, 'append', log?.events.at(-1)?.seq ?? 0, log?.torn ? log.validBytes : undefined);
       writer.tornTail = log?.torn;
-      if (!log || log.events.length === 0) writer.apply({ kind: 'snapshot', from: 'import', manifest: structuredClone({ ...manifest, schemaVersion: 2 } as Manifest) });
+      if (!log || log.events.length === 0) writer.apply({ kind: 'snapshot', from: 'import', manifest: { ...structuredClone(manifest), schemaVersion: MANIFEST_SCHEMA_VERSION } });
     });
   }
 
@@ -226,11 +226,14 @@ export class RunWriter {
       try {
         this.events.append(JSON.stringify(this.redactor.json(event)));
         this.events.seq = seq;
+        if (KILL_AFTER?.(event)) process.kill(process.pid, 'SIGKILL');
       } catch (e) {
         if (!this.noteWriteError(e, this.events.file)) throw e;
       }
     }
     if (event.kind !== 'snapshot') apply(this.current, event);
+    // A manifest folded from a log is of the version that has one.
+    this.current.schemaVersion = MANIFEST_SCHEMA_VERSION;
     this.current.events = { seq };
     // While the writer opens, its first manifest write follows (`begin`).
     if (this.logFd !== undefined) this.schedule();
@@ -386,6 +389,20 @@ function diffFields(before: object, after: object, compared: (key: string) => bo
     else data[key] = a[key];
   }
   return { data, unset };
+}
+
+/**
+ * Fault injection for the reliability battery: `CODEX_ORCHESTRATOR_KILL_AFTER_EVENT=<kind>[:<n>]`
+ * kills the process (SIGKILL) right after it appended the n-th event of that kind (default the
+ * first), before any manifest reflects it: the window between the log and the manifest.
+ */
+const KILL_AFTER = killAfter(process.env['CODEX_ORCHESTRATOR_KILL_AFTER_EVENT']);
+
+function killAfter(spec: string | undefined): ((e: RunEvent) => boolean) | undefined {
+  if (!spec) return undefined;
+  const [kind, nth] = spec.split(':');
+  let left = Number(nth ?? '1');
+  return (e) => e.kind === kind && --left === 0;
 }
 
 function lockLost(loss: LockLoss): StoreFailure {

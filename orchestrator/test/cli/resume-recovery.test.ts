@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, processesHolding } from '../../src/core/process-tree.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { shellTask } from '../helpers/busy-run.js';
+import { editEventLog } from '../helpers/manifests.js';
 import { cli } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
 import { repoWithGraph, runGraph, task, worktreesOf } from '../helpers/run.js';
@@ -45,6 +46,12 @@ describe('resume finishes a run its last session left unfinished', () => {
     m.process = { ...m.process, pid: deadPid() };
     m.heartbeatAt = new Date(Date.now() - 60_000).toISOString();
     writeFileSync(path.join(runDir, 'manifest.json'), JSON.stringify(m, null, 2));
+    // The log as the kill left it: no integration, no end; the process that wrote it is gone.
+    editEventLog(runDir, (events) =>
+      events
+        .filter((e) => e.kind !== 'integration-built' && e.kind !== 'run-finished')
+        .map((e) => (e.kind === 'snapshot' ? { ...e, manifest: { ...e.manifest, process: m.process } } : e)),
+    );
     git(repo, 'branch', '-D', done.integration?.branch as string);
     rmSync(path.join(runDir, 'seal.dsse.json'));
     const env = { CODEX_ORCHESTRATOR_KEYS_DIR: path.join(repo, '..', 'keys') };

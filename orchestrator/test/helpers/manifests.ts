@@ -1,6 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { countTasks, type Manifest, type TaskRecord } from '../../src/store/manifest.js';
 import { RunWriter } from '../../src/store/run-writer.js';
+import type { RunEvent } from '../../src/store/events/run-event.js';
 import { tempDir } from './temp.js';
 
 /** Manifests for store tests: a valid run, a writer on it, and a loop that keeps rewriting it. */
@@ -55,15 +57,12 @@ export async function createRunWriter(): Promise<{ writer: RunWriter; runsDir: s
 }
 
 /**
- * Change `n` of a churning manifest: a new heartbeat (so readers can tell versions apart), a
- * message and a task list whose lengths vary, so consecutive files differ in size.
+ * Change `n` of a churning run: an event whose message length varies, so consecutive manifests
+ * differ in size, and a new heartbeat (so readers can tell versions apart).
  */
-export function churnStep(m: Manifest, n: number): void {
-  m.heartbeatAt = new Date(Date.parse(m.startedAt) + n * 1000).toISOString();
-  m.message = `update ${n} ${'x'.repeat((n * 37) % 500)}`;
-  m.tasks = tasksOf(1 + ((n * 7) % 40));
-  const first = m.tasks[0] as TaskRecord;
-  first.status = n % 2 === 0 ? 'running' : 'succeeded';
+export function churnStep(writer: RunWriter, n: number): void {
+  writer.apply({ kind: 'run-settled', status: 'running', message: `update ${n} ${'x'.repeat((n * 37) % 500)}` });
+  writer.beat(new Date(Date.parse(writer.manifest.startedAt) + n * 1000).toISOString());
 }
 
 /**
@@ -78,7 +77,7 @@ export function churn(writer: RunWriter, options: { waitForDisk?: boolean } = {}
   const loop = (async () => {
     while (!stopped) {
       const n = ++updates;
-      writer.update((m) => churnStep(m, n));
+      churnStep(writer, n);
       if (options.waitForDisk) await writer.flush();
       else await new Promise<void>((r) => setImmediate(r));
     }
@@ -91,4 +90,16 @@ export function churn(writer: RunWriter, options: { waitForDisk?: boolean } = {}
       return updates;
     },
   };
+}
+
+/**
+ * Rewrites a run's event log (`events.ndjson`) as `edit` says: how tests make the state a kill
+ * leaves (events cut off the end, a dead process's pid). Sequence numbers are made consecutive again.
+ */
+export function editEventLog(runDir: string, edit: (events: RunEvent[]) => RunEvent[]): RunEvent[] {
+  const file = path.join(runDir, 'events.ndjson');
+  const events = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RunEvent);
+  const edited = edit(events).map((e, i) => ({ ...e, seq: i + 1 }));
+  writeFileSync(file, edited.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  return edited;
 }

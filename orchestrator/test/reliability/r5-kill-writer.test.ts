@@ -16,7 +16,7 @@ const KILLS = scaled({ ci: 20, full: 200 });
 /** Kills land at a random moment up to this long after the writer started its loop. */
 const MAX_KILL_DELAY_MS = 60;
 /** What a run folder of this test holds when nothing was left behind. */
-const RUN_FILES = ['graph.yaml', 'manifest.json', 'runner.log'];
+const RUN_FILES = ['events.ndjson', 'graph.yaml', 'manifest.json', 'runner.log'];
 
 describe('R5 kill -9 mid-write', () => {
   it(`${KILLS} kills of a writer leave 0 corrupt manifests and 0 temp files after the next start`, { timeout: 60_000 + KILLS * 1000 }, async (context) => {

@@ -71,7 +71,7 @@ describe('approve and reject', () => {
     expect(normal(log.at(-1) ?? '', p)).toBe('<time> task make-file approved by ada (attempt 1, was succeeded): looks right');
 
     const verify = JSON.parse((await co(p, 'verify', p.runId, '--json')).stdout);
-    expect(verify).toMatchObject({ status: 'intact', intact: true, event: 'approved', files: 14, changed: [], deleted: [], added: [] });
+    expect(verify).toMatchObject({ status: 'intact', intact: true, event: 'approved', files: 15, changed: [], deleted: [], added: [] });
   });
 
   it('repeating an approval changes nothing', async () => {
@@ -268,7 +268,7 @@ describe('tampering is detected by verify and blocks approval', () => {
     const p = copyProject(base);
     const intact = await co(p, 'verify', p.runId);
     expect(intact.code).toBe(0);
-    expect(normal(intact.stdout, p).replace(/key [0-9a-f]{16}/, 'key <key>')).toBe('run <run>: intact, 14 files match the seal signed <time> (key <key>)\n');
+    expect(normal(intact.stdout, p).replace(/key [0-9a-f]{16}/, 'key <key>')).toBe('run <run>: intact, 15 files match the seal signed <time> (key <key>)\n');
     rmSync(path.join(p.runDir, 'seal.dsse.json'));
     const unsealed = await co(p, 'verify', p.runId);
     expect(unsealed.code).toBe(1);
@@ -299,7 +299,9 @@ describe('decide() in process', () => {
     diff.sha256 = recorded;
     const done = await decide({ manifest: m, runDir: p.runDir, projectRoot: p.repo, request, now: new Date('2026-11-22T08:00:00.000Z') });
     expect(done.ok && done.value).toMatchObject({ kind: 'recorded', taskId: 'make-file', from: 'succeeded', to: 'approved', checklist: { file: LIST, line: 3, changed: true } });
-    expect(m.tasks[0]?.reviews?.[0]?.at).toBe('2026-11-22T08:00:00.000Z');
+    // The decision is an event for the caller's writer; the state it was given is left as it was.
+    expect(done.ok && done.value.kind === 'recorded' && done.value.event).toMatchObject({ kind: 'decided', task: 'make-file', status: 'approved', review: { at: '2026-11-22T08:00:00.000Z' } });
+    expect(m.tasks[0]?.reviews).toBeUndefined();
     expect(read(p, `.runs/${p.runId}/manifest.json`)).toBe(manifestText);
     // The caller has not sealed yet, and nothing else changed in the run.
     expect((await co(p, 'verify', p.runId)).code).toBe(0);

@@ -33,7 +33,7 @@ describe('review', () => {
     expect(r.stderr).toBe('');
     expect(normal(r.stdout, p)).toBe(`run <run>  FAILED  graph <graph>
 1 succeeded, 1 failed, 1 awaiting approval
-seal: intact, 14 files signed <time> (key <key>)
+seal: intact, 15 files signed <time> (key <key>)
 manifest:   .runs/<run>/manifest.json
 runner log: .runs/<run>/runner.log
 
@@ -87,7 +87,7 @@ broken
       runId: p.runId,
       status: 'failed',
       manifest: path.join(p.runDir, 'manifest.json'),
-      seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 14, problem: null },
+      seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 15, problem: null },
     });
     expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts', 'triage', 'sandboxDenials', 'fixAttempts', 'tokens', 'workMs', 'waitMs']);
     expect(doc.tasks[0]).toMatchObject({

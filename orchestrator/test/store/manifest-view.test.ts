@@ -80,7 +80,7 @@ describe("poll's view of a manifest", () => {
 
   it("refuses what the schema refuses in the fields poll shows, with the schema's own message", async () => {
     const breakages: [string, (m: Record<string, any>) => void][] = [
-      ['a newer schema version', (m) => (m['schemaVersion'] = 2)],
+      ['a newer schema version', (m) => (m['schemaVersion'] = 3)],
       ['an unknown run state', (m) => (m['status'] = 'done')],
       ['a count missing', (m) => delete m['counts']['ready']],
       ['a count of another state', (m) => (m['counts']['paused'] = 0)],

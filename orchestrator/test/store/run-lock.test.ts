@@ -152,11 +152,12 @@ describe('a lost run lock (fencing)', () => {
     const writer = created.value;
     const failures: StoreFailure[] = [];
     writer.onStoreFailure((f) => failures.push(f));
-    writer.update((m) => (m.message = 'before'));
+    writer.apply({ kind: 'run-settled', status: 'running', message: 'before' });
     writer.log('before');
     await writer.flush();
     const manifest = readFileSync(RunLayout.manifest(runDir), 'utf8');
     const log = readFileSync(RunLayout.runnerLog(runDir), 'utf8');
+    const events = readFileSync(path.join(runDir, 'events.ndjson'), 'utf8');
 
     // Another process takes the run: its lock, taken on a scratch folder, replaces ours in one
     // synchronous step, so our refresh cannot see the run unlocked in between.
@@ -166,12 +167,13 @@ describe('a lost run lock (fencing)', () => {
     rmSync(runLockPath(runDir), { recursive: true });
     renameSync(runLockPath(scratch), runLockPath(runDir));
     try {
-      writer.update((m) => (m.message = 'after'));
+      writer.apply({ kind: 'run-settled', status: 'running', message: 'after' });
       writer.log('after');
       await writer.flush();
       await expect(writer.replaceFile(path.join(runDir, 'checks.json'), '{}')).rejects.toThrow('lost the run lock');
       expect(readFileSync(RunLayout.manifest(runDir), 'utf8')).toBe(manifest);
       expect(readFileSync(RunLayout.runnerLog(runDir), 'utf8')).toBe(log);
+      expect(readFileSync(path.join(runDir, 'events.ndjson'), 'utf8')).toBe(events);
       expect(existsSync(path.join(runDir, 'checks.json'))).toBe(false);
       expect(failures).toHaveLength(1);
       const failure = failures[0] as StoreFailure;

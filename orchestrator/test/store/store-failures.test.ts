@@ -49,12 +49,12 @@ describe('a full disk while the run writes', () => {
     const { writer, runsDir, runDir } = await create(disk.write);
     const failures: StoreFailure[] = [];
     writer.onStoreFailure((f) => failures.push(f));
-    writer.update((m) => (m.heartbeatAt = '2026-11-21T10:04:07.000Z'));
+    writer.beat('2026-11-21T10:04:07.000Z');
     await writer.flush();
     const good = readFileSync(RunLayout.manifest(runDir), 'utf8');
 
     disk.failWith = 'ENOSPC';
-    writer.updateTask('task-0', (t) => (t.status = 'running'));
+    writer.apply({ kind: 'attempt-started', task: 'task-0', n: 1 });
     await writer.flush(); // resolves: a full disk is not a bug
     expect(failures).toEqual([{ reason: 'disk-full', file: RunLayout.manifest(runDir) }]);
     expect(writer.failure).toEqual(failures[0]);
@@ -64,7 +64,7 @@ describe('a full disk while the run writes', () => {
     // Space comes back: the writer still leaves the manifest alone (resume starts from it).
     disk.failWith = undefined;
     const writes = disk.writes;
-    writer.update((m) => (m.status = 'succeeded'));
+    writer.apply({ kind: 'run-finished', status: 'succeeded' });
     await writer.flush();
     expect(disk.writes).toBe(writes);
     expect(readFileSync(RunLayout.manifest(runDir), 'utf8')).toBe(good);

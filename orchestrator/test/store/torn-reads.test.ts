@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RunLayout } from '../../src/store/layout.js';
 import { Manifest } from '../../src/store/manifest.js';
 import { readRunIndex } from '../../src/store/run-index.js';
-import { churn, createRunWriter, FIXTURE_RUN_ID, tasksOf } from '../helpers/manifests.js';
+import { churn, createRunWriter, FIXTURE_RUN_ID } from '../helpers/manifests.js';
 
 describe('RunWriter', () => {
   it('never lets a concurrent reader see a torn manifest', async () => {
@@ -55,24 +55,18 @@ describe('RunWriter', () => {
   it('flush() leaves the latest state on disk and in the index', async () => {
     const { writer, runsDir, runDir } = await createRunWriter();
     for (let i = 1; i <= 50; i++) {
-      writer.update((m) => {
-        m.heartbeatAt = new Date(Date.parse(m.startedAt) + i * 1000).toISOString();
-        m.tasks = tasksOf(i % 7 + 1);
-      });
+      writer.beat(new Date(Date.parse(writer.manifest.startedAt) + i * 1000).toISOString());
+      writer.updateTask(`task-${i % 3}`, (t) => (t.branch = `branch-${i}`));
     }
-    writer.updateTask('task-0', (t) => {
-      t.status = 'succeeded';
-      t.attempts = [{ n: 1, status: 'succeeded', startedAt: '2026-11-21T10:04:06.000Z', finishedAt: '2026-11-21T10:04:09.000Z' }];
-    });
-    writer.update((m) => {
-      m.status = 'succeeded';
-      m.finishedAt = '2026-11-21T10:05:00.000Z';
-    });
+    writer.apply({ kind: 'attempt-started', at: '2026-11-21T10:04:06.000Z', task: 'task-0', n: 1 });
+    writer.apply({ kind: 'attempt-finished', at: '2026-11-21T10:04:09.000Z', task: 'task-0', n: 1, outcome: { status: 'succeeded' }, next: 'end', status: 'succeeded', data: { artifacts: {} } });
+    writer.apply({ kind: 'run-finished', at: '2026-11-21T10:05:00.000Z', status: 'succeeded' });
     await writer.flush();
 
     const onDisk = Manifest.parse(JSON.parse(await readFile(RunLayout.manifest(runDir), 'utf8')));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(writer.manifest)));
-    expect(onDisk.tasks).toHaveLength((50 % 7) + 1);
+    expect(onDisk.tasks.map((t) => t.branch)).toEqual(['branch-48', 'branch-49', 'branch-50']);
+    expect(onDisk.tasks[0]?.attempts).toEqual([{ n: 1, status: 'succeeded', startedAt: '2026-11-21T10:04:06.000Z', finishedAt: '2026-11-21T10:04:09.000Z' }]);
     expect(onDisk.tasks[0]?.status).toBe('succeeded');
     expect(onDisk.counts.succeeded).toBe(1);
     expect(onDisk.counts.pending).toBe(onDisk.tasks.length - 1);
@@ -85,9 +79,7 @@ describe('RunWriter', () => {
   it('flush() reports a manifest that no longer matches its schema', async () => {
     const { writer, runDir } = await createRunWriter();
     const before = await readFile(RunLayout.manifest(runDir), 'utf8');
-    writer.update((m) => {
-      (m as { status: string }).status = 'not-a-status';
-    });
+    writer.updateTask('task-0', (t) => ((t as { branch: unknown }).branch = 42));
     await expect(writer.flush()).rejects.toThrow(/does not match its schema/);
     expect(await readFile(RunLayout.manifest(runDir), 'utf8')).toBe(before);
   });

@@ -134,7 +134,8 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const choice = chooseModel(env, { kind: manifest.model.kind, by: "the run's model is" });
     if (!choice.ok) return err({ reason: 'model-unavailable', message: choice.error });
 
-    const from = effectiveStatus(manifest);
+    // Held under its lock, a run its state says is running has lost its process: it died.
+    const from = manifest.status === 'running' ? 'died' : effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
     const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
     // Skipped tasks whose failed dependency has come to succeed or runs again (send, retry): the

@@ -91,7 +91,9 @@ const datasync = promisify(fdatasync);
 
 /** The writer's end of the log: appends lines, and makes them durable on demand. */
 export class EventLogFile {
-  private unsynced = false;
+  /** Lines appended, and of them, lines known to be on disk. */
+  private appended = 0;
+  private synced = 0;
   private syncing: Promise<void> | undefined;
 
   private constructor(
@@ -112,17 +114,25 @@ export class EventLogFile {
   append(line: string): void {
     if (this.fd === undefined) throw new Error('Internal error: the event log is closed');
     writeAllSync(this.fd, Buffer.from(`${line}\n`, 'utf8'), this.file);
-    this.unsynced = true;
+    this.appended++;
   }
 
-  /** Resolves when every line appended so far is on disk. */
+  /**
+   * Resolves when every line appended before the call is on disk. Lines appended meanwhile wait
+   * for a later call, so a steady stream of events never holds a manifest write back.
+   */
   async sync(): Promise<void> {
-    while (this.unsynced || this.syncing) {
+    const target = this.appended;
+    while (this.synced < target) {
       if (!this.syncing) {
-        this.unsynced = false;
         const fd = this.fd;
         if (fd === undefined) return;
-        this.syncing = datasync(fd).finally(() => (this.syncing = undefined));
+        const covers = this.appended;
+        this.syncing = datasync(fd)
+          .then(() => {
+            this.synced = Math.max(this.synced, covers);
+          })
+          .finally(() => (this.syncing = undefined));
       }
       await this.syncing;
     }

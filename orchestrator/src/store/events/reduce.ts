@@ -1,5 +1,5 @@
 import { assertNever } from '../../core/result.js';
-import { countTasks, type Manifest, type TaskRecord } from '../manifest.js';
+import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest, type TaskRecord } from '../manifest.js';
 import { endRunWait } from '../timings.js';
 import type { RunEvent } from './run-event.js';
 
@@ -44,6 +44,7 @@ export function fold(events: readonly RunEvent[]): Manifest | undefined {
     if (e.kind === 'snapshot') state = structuredClone(e.manifest) as Manifest;
     else if (state) apply(state, e);
     else throw new Error(`Internal error: event ${e.seq} (${e.kind}) comes before the log's snapshot`);
+    state.schemaVersion = MANIFEST_SCHEMA_VERSION;
     state.events = { seq: e.seq };
   }
   return state;

@@ -12,7 +12,6 @@ const current = await readManifest(runDir);
 if (!current.ok) {
   process.send({ type: 'error', message: JSON.stringify(current.error) }, () => process.exit(1));
 } else {
-  const template = current.value.tasks[0];
   const created = await RunWriter.create(runsDir, runDir, current.value, 'graph source\n');
   if (!created.ok) {
     process.send({ type: 'error', message: JSON.stringify(created.error) }, () => process.exit(1));
@@ -21,12 +20,9 @@ if (!current.ok) {
   const writer = created.value;
   process.send({ type: 'writing' });
   for (let n = 1; ; n++) {
-    // A new heartbeat, and a message and task list whose lengths change: every file differs in size.
-    writer.update((m) => {
-      m.heartbeatAt = new Date().toISOString();
-      m.message = `write ${n} by ${process.pid} ${'x'.repeat((n * 37) % 500)}`;
-      m.tasks = Array.from({ length: 1 + ((n * 7) % 40) }, (_, i) => ({ ...template, id: `task-${i}` }));
-    });
+    // A new heartbeat, and an event whose message length changes: every file differs in size.
+    writer.apply({ kind: 'run-settled', status: 'running', message: `write ${n} by ${process.pid} ${'x'.repeat((n * 37) % 500)}` });
+    writer.beat();
     await writer.flush();
   }
 }
