@@ -31,7 +31,7 @@ export interface Workspace {
   readonly baseCommit: string;
 }
 
-export type Prepared = { readonly ok: true; readonly workspace: Workspace } | { readonly ok: false; readonly workspace: Workspace | undefined; readonly failure: Failure };
+export type Prepared = { readonly ok: true; readonly workspace: Workspace } | { readonly ok: false; readonly failure: Failure };
 
 /** A follow-up continues its thread where it left off: in the same folder, from the task's last result. */
 export function startPreparing(p: PreparePort, task: AnalyzedTask, attempt: number, plan: TurnPlan): Promise<Settled<Result<PreparedWorktree, MergeConflict>>> {
@@ -48,15 +48,23 @@ export async function prepare(
   p: PreparePort,
   task: AnalyzedTask,
   preparing: Promise<Settled<Result<PreparedWorktree, MergeConflict>>>,
-  at: { readonly taskDir: string; readonly log: TaskLog; readonly signal: AbortSignal; readonly clock: AttemptClock | undefined },
+  at: {
+    readonly taskDir: string;
+    readonly log: TaskLog;
+    readonly signal: AbortSignal;
+    readonly clock: AttemptClock | undefined;
+    /** Told the worktree's folder as soon as it exists (it is parked at the end whatever happens after). */
+    readonly onWorktree: (worktree: string) => void;
+  },
 ): Promise<Prepared> {
   const { log } = at;
   const prepared = unsettle(await preparing);
   if (!prepared.ok) {
     log.line(`# could not prepare the worktree: ${prepared.error.message}`);
-    return { ok: false, workspace: undefined, failure: { reason: 'merge-conflict', message: prepared.error.message, retryable: false } };
+    return { ok: false, failure: { reason: 'merge-conflict', message: prepared.error.message, retryable: false } };
   }
   const { path: worktree, baseCommit, branch } = prepared.value;
+  at.onWorktree(worktree);
   recordWorktree(p.writer, task.id, { branch, baseCommit });
   const cwd = task.cwd ? path.join(worktree, task.cwd) : worktree;
   const environments = p.setup.environments;
@@ -72,7 +80,7 @@ export async function prepare(
   const settingUp = (): ReturnType<typeof setUpWorktree> => setUpWorktree(p.setup, task, { worktree, cwd, taskDir: at.taskDir }, log, at.signal);
   const setupDone = await (at.clock ? at.clock.outside(settingUp) : settingUp());
   recordSetup(p.writer, task.id, setupDone.record);
-  if (setupDone.failure) return { ok: false, workspace, failure: setupDone.failure };
+  if (setupDone.failure) return { ok: false, failure: setupDone.failure };
   return { ok: true, workspace };
 }
 

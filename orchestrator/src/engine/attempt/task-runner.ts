@@ -1,6 +1,7 @@
 import { unsettle, type Settled } from '../../core/result.js';
 import type { AgentBackend } from '../../backends/backend.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
+import type { CheckEvidence } from '../../roles/verdict.js';
 import type { AttemptClock, AttemptResult } from '../../scheduler/scheduler.js';
 import { RunLayout } from '../../store/layout.js';
 import { checkCounts, type CheckResult, type SandboxDenial } from '../../store/manifest.js';
@@ -13,7 +14,6 @@ import type { Budget } from '../live/budget.js';
 import type { EngineObserver } from '../run/events.js';
 import type { RoleAgents } from '../session/role-agents.js';
 import { shelvePreviousAttempt } from './artifacts.js';
-import type { CheckEvidence } from '../../roles/verdict.js';
 import { commitAndDiff, verify } from './checks.js';
 import { fixesUsed } from './fix-loop.js';
 import { closeAttempt, parkWorktree } from './finish.js';
@@ -141,8 +141,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   // Artifact files written while the attempt goes on; all on disk before they are digested.
   const writing: Promise<Settled<void>>[] = [];
   try {
-    const prepared = await prepare(ctx, task, preparing, { taskDir, log, signal, clock: setup.clock });
-    found.worktree = prepared.workspace?.worktree;
+    const onWorktree = (worktree: string): void => void (found.worktree = worktree);
+    const prepared = await prepare(ctx, task, preparing, { taskDir, log, signal, clock: setup.clock, onWorktree });
     if (!prepared.ok) found.failure = prepared.failure;
     else {
       const where = prepared.workspace;
@@ -194,7 +194,20 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   const closed = await closeAttempt(ctx, task, attempt, next, { taskDir, log, usage, evidence: found.evidence });
   // A file cut short is never recorded as the task's result: the run stops (a store failure), nothing is sealed.
   if (closed.short && next.kind === 'end' && next.status === 'succeeded') next = decide({ reason: 'workspace-error', message: describeStoreFailure(closed.short), retryable: false });
-  recordAttemptEnd(writer, task.id, { ...found, next, attempt, startedAt, finishedAt, followUp: plan.followUp, triage: closed.triage, artifacts: closed.artifacts });
+  recordAttemptEnd(writer, task.id, {
+    next,
+    attempt,
+    startedAt,
+    finishedAt,
+    followUp: plan.followUp,
+    verdict: found.verdict,
+    triage: closed.triage,
+    resultCommit: found.resultCommit,
+    stat: found.stat,
+    checks: found.checks,
+    denials: found.denials,
+    artifacts: closed.artifacts,
+  });
   recordSessionUsage(ctx, task.id, usage);
   announce(ctx, task, attempt, next, found, finishedAt.getTime() - startedAt.getTime());
   await parkWorktree({ ...ports, keepWorktrees: ctx.keepWorktrees }, found.worktree, found.resultCommit, next);
