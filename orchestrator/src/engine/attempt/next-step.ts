@@ -9,18 +9,16 @@ import type { Failure } from './task-failure.js';
  * The scheduler follows the decision (it only declines to start anything new while the run is
  * stopped or held), the attempt's record writes it, and the log and observers say it.
  *
- *   attempt ─► succeeded ───────────────────────────────────────────► end (succeeded)
- *      └─► failed ─► retryable, retry k of `retries` left, not stopped?
- *                      ├─ yes, budget left ──────────────────────────► retry
- *                      ├─ yes, budget spent ─────────────────────────► end (failed; "not retried")
- *                      └─ no ─► builder, verify or verdict failed, a result, not stopped?
- *                                 ├─ yes, fix k of `maxFixAttempts` left, budget left ─► fix (follow-up)
- *                                 ├─ yes, fix left, budget spent ──► end (failed; "no fix attempt")
- *                                 ├─ yes, fixes used up ───────────► end (failed; "after k fix attempts")
- *                                 └─ no ───────────────────────────► end (failed | cancelled)
+ *   attempt ─► succeeded ─────────────────────────────────────────────► end (succeeded)
+ *      └─► failed ─► retryable, retry k of `retries` left, not stopped, budget left? ─► retry
+ *             └─► a builder's verify or verdict failed, with a result, not stopped?
+ *                   ├─ fix k of `maxFixAttempts` left, budget left ─► fix (a follow-up on its thread)
+ *                   ├─ fix left, budget spent ──────────────────────► end (failed; "no fix attempt: …")
+ *                   ├─ fixes used up (k > 0) ───────────────────────► end (failed; "after k fix attempts")
+ *                   └─ otherwise ───► end (failed | cancelled; "not retried: …" when only the budget held a retry)
  *
  * A task's timeout is a failure (`timeout`, fatal) like any other: it ends the task. A stop or the
- * run's timeout is `cancelled`. Retries count this session's attempts (`attempt`); fixes count the
+ * run's timeout is `cancelled`. Retries count this session's attempts (`local`); fixes count the
  * fix follow-ups in a row (a rework or `send` starts over).
  */
 export type NextStep =
