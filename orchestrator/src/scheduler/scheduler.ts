@@ -86,6 +86,7 @@ export class AttemptClock {
   }
 }
 
+/** `T`: the caller's own kind of task, handed back to its hooks as it was given. */
 export interface SchedulerHooks<T extends SchedulableTask = SchedulableTask> {
   /**
    * Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop;
