@@ -7,7 +7,9 @@ import type { Role } from '../graph/schema.js';
  * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
  * the ready set, runs ready tasks through one p-queue pool per role, skips the
  * dependents of tasks that did not succeed while independent branches go on, holds dependents of
- * gates, retries retryable failures up to a bound with backoff, and enforces per-task timeouts. A
+ * gates, runs the next attempt an attempt asks for (a retry after a backoff, a fix at once; the
+ * attempt decides which, the scheduler only declines while the run is stopped or held), and
+ * enforces per-task timeouts. A
  * skipped task runs after all when the dependency that failed is reopened (retried, sent a
  * follow-up, reworked) and no other dependency failed. Queued tasks
  * start longest remaining chain first (so the critical path is never stuck behind independent
@@ -20,17 +22,17 @@ export interface SchedulableTask {
   readonly role: Role;
   readonly deps: readonly TaskId[];
   readonly timeoutMs: number;
-  readonly retries: number;
 }
 
-/** What one attempt of a task came to. */
+/** What one attempt of a task came to, and what it decided comes next. */
 export type AttemptResult =
   | { readonly status: 'succeeded' }
   /**
-   * `followUp`: the caller wants another attempt at once that is not a retry (a builder's fix loop):
-   * it does not count against `retries`, and gets a timeout of its own.
+   * `next`: `retry`: the attempt again after the backoff, as the next attempt of this session (the
+   * number retries are counted by); `fix`: another attempt at once that is not a retry (a builder's
+   * fix loop), with a timeout of its own; `end`: the task failed.
    */
-  | { readonly status: 'failed'; readonly retryable: boolean; readonly followUp?: boolean }
+  | { readonly status: 'failed'; readonly next: 'retry' | 'fix' | 'end' }
   /** Stopped by the run's signal. */
   | { readonly status: 'cancelled' };
 
@@ -84,24 +86,25 @@ export class AttemptClock {
   }
 }
 
-export interface SchedulerHooks {
+/** `T`: the caller's own kind of task, handed back to its hooks as it was given. */
+export interface SchedulerHooks<T extends SchedulableTask = SchedulableTask> {
   /**
    * Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop;
    * `clock` leaves work out of the timeout (a worktree's setup, which has a timeout of its own).
    */
-  execute(task: SchedulableTask, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult>;
+  execute(task: T, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult>;
   /** A dependency did not succeed, so this task will not run. */
-  onSkipped(task: SchedulableTask, blockedBy: TaskId): void;
+  onSkipped(task: T, blockedBy: TaskId): void;
   /** A gate is ready and waits for a reviewer. */
-  onAwaitingApproval(task: SchedulableTask): void;
+  onAwaitingApproval(task: T): void;
   /** Called just before an attempt starts (after it left the queue). */
-  onStart?(task: SchedulableTask, attempt: number): void;
-  /** A retryable failure will be tried again after `delayMs`. */
-  onRetry?(task: SchedulableTask, attempt: number, delayMs: number): void;
+  onStart?(task: T, attempt: number): void;
+  /** The attempt asked for a retry: it runs again after `delayMs`. */
+  onRetry?(task: T, attempt: number, delayMs: number): void;
   /** A skipped task may run after all: the dependency that failed was reopened (retry, send, rework). */
-  onReleased?(task: SchedulableTask): void;
-  /** The task's limits for its next attempt, when they may change while the schedule runs (`retry --reload`). */
-  limitsOf?(task: SchedulableTask): Pick<SchedulableTask, 'timeoutMs' | 'retries'>;
+  onReleased?(task: T): void;
+  /** The task's timeout for its next attempt, when it may change while the schedule runs (`retry --reload`). */
+  limitsOf?(task: T): Pick<SchedulableTask, 'timeoutMs'>;
 }
 
 export interface ScheduleOptions {
@@ -149,12 +152,7 @@ export interface ScheduleOutcome {
   readonly states: ReadonlyMap<TaskId, ScheduleState>;
 }
 
-/** Whether a failed attempt is tried again: the one rule, shared by the scheduler and the task runner's records. */
-export function retryDue(retryable: boolean, attempt: number, retries: number, signal: AbortSignal): boolean {
-  return retryable && attempt <= retries && !signal.aborted;
-}
-
-export async function schedule(tasks: readonly SchedulableTask[], hooks: SchedulerHooks, options: ScheduleOptions): Promise<ScheduleOutcome> {
+export async function schedule<T extends SchedulableTask>(tasks: readonly T[], hooks: SchedulerHooks<T>, options: ScheduleOptions): Promise<ScheduleOutcome> {
   const states = new Map<TaskId, ScheduleState>(tasks.map((t) => [t.id, options.initial?.get(t.id) ?? 'pending']));
   const pools = {
     builder: new PQueue({ concurrency: options.concurrency.builder }),
@@ -166,8 +164,8 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
   let wake: (() => void) | undefined;
 
   const held = (): boolean => options.hold?.() === true;
-  const runTask = async (task: SchedulableTask): Promise<void> => {
-    // `attempt` counts the attempts retries are counted against; follow-up attempts do not add to it.
+  const runTask = async (task: T): Promise<void> => {
+    // `attempt` counts this session's attempts, fixes left out: what the attempt counts its retries by.
     for (let attempt = 1; ; ) {
       if (options.signal.aborted || (attempt === 1 && held())) {
         states.set(task.id, 'cancelled');
@@ -184,8 +182,9 @@ export async function schedule(tasks: readonly SchedulableTask[], hooks: Schedul
         clock.stop();
         dispose();
       }
-      if (result.status === 'failed' && result.followUp === true && !options.signal.aborted && !held()) continue;
-      if (result.status === 'failed' && retryDue(result.retryable, attempt, (hooks.limitsOf?.(task) ?? task).retries, options.signal) && !held()) {
+      // The attempt decided what comes next; while the run is stopped or held nothing new starts.
+      if (result.status === 'failed' && result.next !== 'end' && !options.signal.aborted && !held()) {
+        if (result.next === 'fix') continue;
         const delay = options.retryDelayMs?.(attempt) ?? 0;
         hooks.onRetry?.(task, attempt, delay);
         await sleep(delay, options.signal);

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckResult, SetupRecord } from '../store/manifest.js';
-import { git, runGitChecked } from './git.js';
+import { git } from './git.js';
+import { changedPaths, copyPath, isDependencyFile, selfReference } from './setup-files.js';
+
+export { isDependencyFile } from './setup-files.js';
 
 /**
  * A task worktree's environment: its `setup` commands (dependency installs) run once per
@@ -26,6 +28,9 @@ import { git, runGitChecked } from './git.js';
  *   file, an absolute link into the worktree) would point the copy at the first worktree: those
  *   are not shared, and each worktree runs its setup.
  * - **Once per worktree.** A fix or follow-up that continues in the same worktree reuses it.
+ *
+ * What it reads and copies on disk (dependency files, git's view of the outputs, the self-reference
+ * search, `cp`) is in `setup-files.ts`.
  */
 
 /** Runs setup commands in the worktree's `cwd` (the engine's: output files, redaction, the log). */
@@ -52,40 +57,6 @@ export type SetupCacheMode = 'copy' | 'link' | 'off';
 /** The setup cache's folder in the run's worktrees folder. */
 export const SETUP_CACHE = '.setup-cache';
 const CACHE = SETUP_CACHE;
-
-/** Files whose contents decide what a dependency install installs. */
-const DEPENDENCY_FILES = new Set([
-  'package.json',
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  'pnpm-lock.yaml',
-  'pnpm-workspace.yaml',
-  'yarn.lock',
-  '.npmrc',
-  '.yarnrc.yml',
-  'bun.lockb',
-  'bun.lock',
-  'pyproject.toml',
-  'uv.lock',
-  'poetry.lock',
-  'Pipfile',
-  'Pipfile.lock',
-  'setup.py',
-  'setup.cfg',
-  'go.mod',
-  'go.sum',
-  'Cargo.toml',
-  'Cargo.lock',
-  'Gemfile',
-  'Gemfile.lock',
-  'composer.json',
-  'composer.lock',
-]);
-
-export function isDependencyFile(file: string): boolean {
-  const name = path.posix.basename(file);
-  return DEPENDENCY_FILES.has(name) || /^requirements.*\.(txt|in)$/.test(name) || /^constraints.*\.txt$/.test(name);
-}
 
 /** The setup cache's record of one key, beside its tree. */
 interface CacheEntry {
@@ -294,100 +265,6 @@ export class TaskEnvironments {
   private async copyIn(key: string, entry: CacheEntry, worktree: string): Promise<void> {
     const tree = path.join(this.dir, CACHE, key, 'tree');
     for (const output of entry.outputs) await copyPath(path.join(tree, output), path.join(worktree, output), this.mode === 'link' ? 'link' : 'copy');
-  }
-}
-
-/** Untracked and ignored paths (what setup made) and changed tracked files, as git sees them. */
-async function changedPaths(worktree: string): Promise<{ made: string[]; tracked: string[] }> {
-  const out = (await runGitChecked(worktree, ['status', '--porcelain=v1', '-z', '--ignored=matching', '--untracked-files=normal'])).stdout;
-  const made: string[] = [];
-  const tracked: string[] = [];
-  const entries = out.split('\0');
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i] as string;
-    if (entry.length < 4) continue;
-    const code = entry.slice(0, 2);
-    const file = entry.slice(3);
-    if (code === '??' || code === '!!') made.push(file.replace(/\/$/, ''));
-    else tracked.push(file);
-    // A rename's entry is followed by its source.
-    if (code[0] === 'R' || code[0] === 'C') i++;
-  }
-  return { made: made.sort(), tracked: tracked.sort() };
-}
-
-/**
- * Why outputs cannot be copied to another worktree, if they cannot: a file naming the worktree's
- * own path, or an absolute link into it. Files are searched with `grep -F` (fast on hundreds of
- * megabytes); links are read one by one.
- */
-async function selfReference(worktree: string, outputs: readonly string[]): Promise<string | undefined> {
-  if (outputs.length === 0) return undefined;
-  const roots = [...new Set([worktree, realpath(worktree)])];
-  for (const output of outputs) {
-    const link = await absoluteLinkInto(path.join(worktree, output), roots);
-    if (link) return `${path.relative(worktree, link)} links to a path of this worktree`;
-  }
-  for (const root of roots) {
-    const found = await grepFirst(root, worktree, outputs);
-    if (found) return `${found} names this worktree's path`;
-  }
-  return undefined;
-}
-
-async function absoluteLinkInto(start: string, roots: readonly string[]): Promise<string | undefined> {
-  const stack = [start];
-  while (stack.length > 0) {
-    const p = stack.pop() as string;
-    const info = await lstat(p).catch(() => undefined);
-    if (!info) continue;
-    if (info.isSymbolicLink()) {
-      const target = await readlink(p);
-      if (path.isAbsolute(target) && roots.some((r) => target === r || target.startsWith(r + path.sep))) return p;
-    } else if (info.isDirectory()) {
-      for (const name of await readdir(p)) stack.push(path.join(p, name));
-    }
-  }
-  return undefined;
-}
-
-/** The first file below `outputs` of `worktree` that contains `needle` (relative), or undefined. */
-function grepFirst(needle: string, worktree: string, outputs: readonly string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn('grep', ['-r', '-l', '-F', '-m', '1', '--no-messages', '--', needle, ...outputs], { cwd: worktree, stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('\n')) child.kill();
-    });
-    child.on('error', () => resolve(undefined));
-    child.on('close', () => resolve(out.split('\n')[0] || undefined));
-  });
-}
-
-/** `cp -a` (reflinked where the file system can) or `cp -al` (hard links) of a file or folder. */
-async function copyPath(from: string, to: string, how: 'copy' | 'link'): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true });
-  const info = await lstat(from);
-  const args = info.isDirectory() && !info.isSymbolicLink() ? [`${from}/.`, to] : [from, to];
-  if (info.isDirectory()) await mkdir(to, { recursive: true });
-  const flags = how === 'link' ? ['-a', '-l'] : ['-a', '--reflink=auto'];
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('cp', [...flags, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cp ${args.join(' ')} failed: ${stderr.trim() || `exit ${code}`}`))));
-  });
-}
-
-function realpath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
   }
 }
 

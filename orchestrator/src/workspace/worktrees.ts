@@ -2,13 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunId, TaskId } from '../core/ids.js';
-import { err, ok, type Result } from '../core/result.js';
+import { ok, type Result } from '../core/result.js';
 import { git, GitError, parseNumstat, runGit, runGitChecked, type DiffStat } from './git.js';
+import { integrate, type IntegrationResult } from './integration.js';
+import { FULL_ID, mergeResults, PARALLEL_CHECKOUT, retryingRaces } from './worktree-git.js';
+
+export type { IntegrationResult } from './integration.js';
 
 /**
  * One git worktree and branch per task. A task starts from the run's base commit merged with its
  * dependencies' results, so parallel builders never touch each other's files and a tester sees
  * what it tests. The user's own checkout is never touched: we only add worktrees and refs.
+ * The git commands behind it (merging dependencies, retried races) are in `worktree-git.ts`; the
+ * run's integration branch in `integration.ts`.
  */
 
 /** A dependency's finished work, as a commit on its task branch. */
@@ -45,13 +51,6 @@ export interface MergeConflict {
   readonly tasks: readonly TaskId[];
   readonly files: readonly string[];
   readonly message: string;
-}
-
-export interface IntegrationResult {
-  readonly branch: string;
-  readonly commit: string;
-  readonly merged: readonly TaskId[];
-  readonly skipped: readonly { readonly taskId: TaskId; readonly reason: string }[];
 }
 
 export class Worktrees {
@@ -230,37 +229,15 @@ export class Worktrees {
     // A folder left by a session that ended abruptly (its task had not been recorded as started).
     if (existsSync(worktree)) await this.remove(worktree);
     const branch = this.branchOf(taskId);
-    const [first, ...rest] = deps;
-    const start = first?.commit ?? this.baseCommit;
+    const start = deps[0]?.commit ?? this.baseCommit;
     // -B: a retried attempt starts the branch again from its base.
     const unparked = await this.unpark(worktree, start, branch);
     if (!unparked) await this.add(worktree, start, branch);
     const from = unparked ? { reusedFrom: unparked.path } : {};
-    const merged: DepResult[] = first ? [first] : [];
-    for (const dep of rest) {
-      const result = await runGit(worktree, ['merge', '--no-ff', '--no-edit', '-m', `Merge results of task ${dep.taskId}`, dep.commit]);
-      if (result.code !== 0) {
-        const files = (await git(worktree, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
-        await runGit(worktree, ['merge', '--abort']);
-        const culprits: TaskId[] = [];
-        for (const earlier of merged) {
-          const touched = (await git(this.repoRoot, ['diff', '--name-only', this.baseCommit, earlier.commit])).split('\n');
-          if (files.some((f) => touched.includes(f))) culprits.push(earlier.taskId);
-        }
-        const others = culprits.length > 0 ? culprits : merged.map((m) => m.taskId);
-        const tasks = [...others, dep.taskId];
-        const names = tasks.map((t) => `"${t}"`).join(' and ');
-        return err({
-          reason: 'merge-conflict',
-          tasks,
-          files,
-          message: `the results of tasks ${names} conflict in ${files.join(', ') || 'some files'}; both results are kept on their branches. Make one task depend on the other, or split the work so they edit different lines`,
-        });
-      }
-      merged.push(dep);
-    }
+    const merged = await mergeResults(worktree, this.repoRoot, this.baseCommit, deps);
+    if (!merged.ok) return merged;
     // Without merges the worktree starts at `start` itself: no need to ask git.
-    const baseCommit = merged.length <= 1 && FULL_ID.test(start) ? start : await git(worktree, ['rev-parse', 'HEAD']);
+    const baseCommit = merged.value.length <= 1 && FULL_ID.test(start) ? start : await git(worktree, ['rev-parse', 'HEAD']);
     return ok({ path: worktree, branch, baseCommit, reused: false, ...from });
   }
 
@@ -342,109 +319,10 @@ export class Worktrees {
 
   /**
    * Builds `codex-orchestrator/<run-id>`: the base commit with every given result merged in the
-   * given (graph) order. A result that conflicts is left out and reported, never forced.
-   *
-   * Merged in git's object store alone (`merge-tree --write-tree`, then `commit-tree`): no
-   * checkout of the repository, whose cost grows with its size, not with what the tasks changed.
-   * A git without `--write-tree` (before 2.38) merges in a scratch worktree instead.
+   * given (graph) order; a result that conflicts is left out and reported (`integration.ts`).
    */
-  async integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
-    const inStore = await this.integrateInStore(results);
-    if (inStore) {
-      await git(this.repoRoot, ['branch', '--force', this.integrationBranch, inStore.commit]);
-      return inStore;
-    }
-    return this.integrateInWorktree(results);
-  }
-
-  /** The integration made with `merge-tree`, or undefined when this git cannot. */
-  private async integrateInStore(results: readonly DepResult[]): Promise<IntegrationResult | undefined> {
-    let head = this.baseCommit;
-    const merged: TaskId[] = [];
-    const skipped: { taskId: TaskId; reason: string }[] = [];
-    for (const r of results) {
-      if ((await runGit(this.repoRoot, ['merge-base', '--is-ancestor', r.commit, head])).code === 0) {
-        merged.push(r.taskId);
-        continue;
-      }
-      // As `git merge` does: a result that holds everything merged so far is fast-forwarded to.
-      if ((await runGit(this.repoRoot, ['merge-base', '--is-ancestor', head, r.commit])).code === 0) {
-        head = r.commit;
-        merged.push(r.taskId);
-        continue;
-      }
-      const m = await runGit(this.repoRoot, ['merge-tree', '--write-tree', '--name-only', '--no-messages', head, r.commit]);
-      const lines = m.stdout.split('\n').filter(Boolean);
-      if (m.code === 0 && lines[0]) {
-        head = await git(this.repoRoot, ['commit-tree', lines[0], '-p', head, '-p', r.commit, '-m', `Merge results of task ${r.taskId}`]);
-        merged.push(r.taskId);
-      } else if (m.code === 1 && lines[0]) {
-        skipped.push({ taskId: r.taskId, reason: `conflicts with earlier results in ${[...new Set(lines.slice(1))].join(', ')}` });
-      } else if (merged.length === 0 && skipped.length === 0) {
-        return undefined;
-      } else {
-        throw new GitError(['merge-tree', '--write-tree', head, r.commit], m);
-      }
-    }
-    return { branch: this.integrationBranch, commit: head, merged, skipped };
-  }
-
-  private async integrateInWorktree(results: readonly DepResult[]): Promise<IntegrationResult> {
-    const scratch = path.join(this.dir, '_integration');
-    await this.add(scratch, this.baseCommit);
-    const merged: TaskId[] = [];
-    const skipped: { taskId: TaskId; reason: string }[] = [];
-    try {
-      for (const r of results) {
-        const contained = await runGit(scratch, ['merge-base', '--is-ancestor', r.commit, 'HEAD']);
-        if (contained.code === 0) {
-          merged.push(r.taskId);
-          continue;
-        }
-        const m = await runGit(scratch, ['merge', '--no-edit', '-m', `Merge results of task ${r.taskId}`, r.commit]);
-        if (m.code === 0) {
-          merged.push(r.taskId);
-        } else {
-          const files = (await git(scratch, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
-          await runGit(scratch, ['merge', '--abort']);
-          skipped.push({ taskId: r.taskId, reason: `conflicts with earlier results in ${files.join(', ')}` });
-        }
-      }
-      const commit = await git(scratch, ['rev-parse', 'HEAD']);
-      await git(this.repoRoot, ['branch', '--force', this.integrationBranch, commit]);
-      return { branch: this.integrationBranch, commit, merged, skipped };
-    } finally {
-      await this.remove(scratch);
-    }
+  integrate(results: readonly DepResult[]): Promise<IntegrationResult> {
+    const at = { repoRoot: this.repoRoot, baseCommit: this.baseCommit, branch: this.integrationBranch, scratch: path.join(this.dir, '_integration') };
+    return integrate(at, results, { add: (worktree, start) => this.add(worktree, start), remove: (worktree) => this.remove(worktree) });
   }
 }
-
-/**
- * `git worktree add/remove/prune` on one repository race when run in parallel: a command that
- * lists `.git/worktrees/` while another is half-written fails with "failed to read
- * .../commondir" (so does `checkout -B`, which checks the branch is not checked out elsewhere).
- * This run's worktree commands are queued (`admin`); others (the checkouts, another run on the
- * same repository) may still race with them, so that one error is retried.
- */
-async function retryingRaces(cwd: string, args: readonly string[], tries = 10): Promise<string> {
-  for (let n = 1; ; n++) {
-    const result = await runGit(cwd, args);
-    if (result.code === 0) return result.stdout.trim();
-    if (n >= tries || !RACE.test(result.stderr)) throw new GitError(args, result);
-    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * n));
-  }
-}
-
-/**
- * `git checkout` writing files with 8 worker processes (for 100 files or more; git 2.32 and later,
- * older ones ignore it). Measured on 2 shared cores, ext4, worktrees of 5,000 files (80 MB): one
- * alone 7.6-11 s without, 4.6 s with 4 workers; 4 at once 8-14 s without, 4.9-5.5 s with 2
- * workers, 2.6-4.3 s with 8 (1.8-3.0 s from a packed repository). Most of the time without is
- * the kernel's, not git's.
- */
-const PARALLEL_CHECKOUT = ['-c', 'checkout.workers=8'];
-
-/** A whole object id (SHA-1 or SHA-256), as opposed to a ref name or an abbreviation. */
-const FULL_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-
-const RACE = /failed to read .*\/(commondir|gitdir)|could not lock|unable to create '[^']*\.lock'/;

@@ -14,7 +14,7 @@ import type { AgentEvent } from '../../src/core/events.js';
 import { packageRoot } from '../../src/core/package-info.js';
 import { mcpServerMissing } from '../../src/engine/session/codex-session.js';
 import { classifyTurnError } from '../../src/engine/attempt/failure-class.js';
-import { crossCheckDiff } from '../../src/engine/attempt/task-runner.js';
+import { crossCheckDiff } from '../../src/engine/attempt/checks.js';
 import { descendantsOf } from '../../src/core/process-tree.js';
 import { startOfflineModel, type OfflineModelServer } from '../../src/model-server/server.js';
 import { backendsHere, describeWithMcpServer, makeBackend } from '../helpers/codex-here.js';

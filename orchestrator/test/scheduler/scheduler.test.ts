@@ -31,7 +31,7 @@ async function settle(): Promise<void> {
 }
 
 function task(id: string, deps: string[] = [], extra: Partial<Omit<SchedulableTask, 'id' | 'deps'>> & { role?: Role } = {}): SchedulableTask {
-  return { id: toTaskId(id), role: 'builder', deps: deps.map(toTaskId), timeoutMs: 60_000, retries: 0, ...extra };
+  return { id: toTaskId(id), role: 'builder', deps: deps.map(toTaskId), timeoutMs: 60_000, ...extra };
 }
 
 const SUCCEEDED: AttemptResult = { status: 'succeeded' };
@@ -229,7 +229,7 @@ describe('schedule', () => {
     const run = schedule(tasks, h.hooks, options());
 
     await Promise.all([h.started('a'), h.started('d')]);
-    h.finish('a', { status: 'failed', retryable: false });
+    h.finish('a', { status: 'failed', next: 'end' });
     await settle();
     expect(h.skipped).toEqual([
       ['b', 'a'],
@@ -246,7 +246,7 @@ describe('schedule', () => {
 
   it('skips a task when any one of several deps fails', async () => {
     const tasks = [task('ok'), task('bad'), task('both', ['ok', 'bad'])];
-    const h = new Harness(async (t) => (t.id === 'bad' ? { status: 'failed', retryable: false } : SUCCEEDED));
+    const h = new Harness(async (t) => (t.id === 'bad' ? { status: 'failed', next: 'end' } : SUCCEEDED));
     const outcome = await schedule(tasks, h.hooks, options());
     expect(h.skipped).toEqual([['both', 'bad']]);
     expect(outcome.states.get(toTaskId('both'))).toBe('skipped');
@@ -259,7 +259,7 @@ describe('schedule', () => {
       await untilAbort(signal);
       reason = signal.reason;
       expect(abortTag(signal)).toEqual({ kind: 'task-timeout', timeoutMs: 50 });
-      return { status: 'failed', retryable: false };
+      return { status: 'failed', next: 'end' };
     });
     const outcome = await schedule([task('slow', [], { timeoutMs: 50 }), task('after', ['slow'])], h.hooks, options());
 
@@ -325,9 +325,9 @@ describe('schedule', () => {
     const stop = new AbortController();
     const h = new Harness(async (_t, _attempt, signal) => {
       await untilAbort(signal);
-      return { status: 'failed', retryable: true };
+      return { status: 'failed', next: 'retry' };
     });
-    const run = schedule([task('a', [], { retries: 3 })], h.hooks, options({ signal: stop.signal }));
+    const run = schedule([task('a')], h.hooks, options({ signal: stop.signal }));
     await h.started('a');
     stop.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGTERM' }));
     const outcome = await run;
@@ -348,7 +348,7 @@ describe('schedule', () => {
 
   it('does not hold a gate whose dependency failed: it is skipped', async () => {
     const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('after', ['gate'])];
-    const h = new Harness(async () => ({ status: 'failed', retryable: false }));
+    const h = new Harness(async () => ({ status: 'failed', next: 'end' }));
     const outcome = await schedule(tasks, h.hooks, options());
     expect(h.awaiting).toEqual([]);
     expect(h.skipped).toEqual([
@@ -404,7 +404,7 @@ describe('schedule', () => {
     // `gate` keeps the schedule live while `a` is retried.
     const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('x'), task('d', ['a', 'x']), task('gate', [], { role: 'gate' })];
     let failA = true;
-    const h = new Harness(async (t) => (t.id === 'x' || (t.id === 'a' && failA) ? { status: 'failed', retryable: false } : SUCCEEDED));
+    const h = new Harness(async (t) => (t.id === 'x' || (t.id === 'a' && failA) ? { status: 'failed', next: 'end' } : SUCCEEDED));
     const released: string[] = [];
     let deliver: ((d: GateDecision) => void) | undefined;
     const done = schedule(tasks, { ...h.hooks, onReleased: (t) => released.push(t.id) }, options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => undefined) } }));
@@ -430,17 +430,17 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded' });
   });
 
-  it('takes each attempt\'s timeout and retries from limitsOf when given (a retry may change them)', async () => {
-    let limits = { timeoutMs: 60_000, retries: 0 };
+  it('takes each attempt\'s timeout from limitsOf when given (a retry may change it)', async () => {
+    let limits = { timeoutMs: 60_000 };
     const signals: AbortSignal[] = [];
     const h = new Harness(async (_t, _n, signal) => {
       signals.push(signal);
       if (signals.length === 1) {
-        limits = { timeoutMs: 5, retries: 1 };
-        return { status: 'failed', retryable: true };
+        limits = { timeoutMs: 5 };
+        return { status: 'failed', next: 'retry' };
       }
       await untilAbort(signal);
-      return { status: 'failed', retryable: false };
+      return { status: 'failed', next: 'end' };
     });
     const outcome = await schedule([task('t')], { ...h.hooks, limitsOf: () => limits }, options());
     expect(h.calls.map((c) => c.attempt)).toEqual([1, 2]);
@@ -459,18 +459,28 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ gate: 'awaiting-approval', after: 'cancelled' });
   });
 
-  it('retries a retryable failure up to `retries` times', async () => {
-    const h = new Harness(async () => ({ status: 'failed', retryable: true }));
+  it('follows the retry an attempt decides on: after the backoff, as the next attempt of the session', async () => {
+    // The attempt decides (`nextStep`); here it asks for two retries, then ends.
+    const h = new Harness(async (_t, attempt) => ({ status: 'failed', next: attempt <= 2 ? 'retry' : 'end' }));
     const attempts: number[] = [];
-    const outcome = await schedule([task('flaky', [], { retries: 2 })], { ...h.hooks, onStart: (_t, n) => attempts.push(n) }, options());
+    const retries: [string, number, number][] = [];
+    const outcome = await schedule(
+      [task('flaky')],
+      { ...h.hooks, onStart: (_t, n) => attempts.push(n), onRetry: (t, n, delayMs) => retries.push([t.id, n, delayMs]) },
+      options({ retryDelayMs: (retry) => retry * 2 }),
+    );
     expect(h.calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(attempts).toEqual([1, 2, 3]);
+    expect(retries).toEqual([
+      ['flaky', 1, 2],
+      ['flaky', 2, 4],
+    ]);
     expect(outcome.states.get(toTaskId('flaky'))).toBe('failed');
   });
 
-  it('stops retrying once an attempt succeeds', async () => {
-    const h = new Harness(async (t, attempt) => (t.id === 'flaky' && attempt < 2 ? { status: 'failed', retryable: true } : SUCCEEDED));
-    const outcome = await schedule([task('flaky', [], { retries: 5 }), task('next', ['flaky'])], h.hooks, options());
+  it('stops once a retried attempt succeeds', async () => {
+    const h = new Harness(async (t, attempt) => (t.id === 'flaky' && attempt < 2 ? { status: 'failed', next: 'retry' } : SUCCEEDED));
+    const outcome = await schedule([task('flaky'), task('next', ['flaky'])], h.hooks, options());
     expect(h.calls).toEqual([
       { id: 'flaky', attempt: 1 },
       { id: 'flaky', attempt: 2 },
@@ -479,9 +489,9 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ flaky: 'succeeded', next: 'succeeded' });
   });
 
-  it('does not retry a non-retryable failure, nor a retryable one with retries 0', async () => {
-    const h = new Harness(async (t) => ({ status: 'failed', retryable: t.id === 'zero' }));
-    const outcome = await schedule([task('fatal', [], { retries: 3 }), task('zero', [], { retries: 0 })], h.hooks, options());
+  it('ends a task whose attempt decides the end, and decides no retry itself', async () => {
+    const h = new Harness(async () => ({ status: 'failed', next: 'end' }));
+    const outcome = await schedule([task('fatal'), task('zero')], h.hooks, options());
     expect(h.calls).toEqual([
       { id: 'fatal', attempt: 1 },
       { id: 'zero', attempt: 1 },
@@ -489,20 +499,20 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ fatal: 'failed', zero: 'failed' });
   });
 
-  it('runs follow-up attempts at once without counting them against retries, each with its own timeout', async () => {
+  it('runs fix attempts at once without counting them as retries, each with its own timeout', async () => {
     const signals: AbortSignal[] = [];
-    // Two follow-ups, then a retryable failure (retried once), then a follow-up that succeeds.
+    // Two fixes, then a retry, then an attempt that succeeds.
     const results: AttemptResult[] = [
-      { status: 'failed', retryable: false, followUp: true },
-      { status: 'failed', retryable: false, followUp: true },
-      { status: 'failed', retryable: true },
+      { status: 'failed', next: 'fix' },
+      { status: 'failed', next: 'fix' },
+      { status: 'failed', next: 'retry' },
       SUCCEEDED,
     ];
     const h = new Harness(async (_t, _attempt, signal) => {
       signals.push(signal);
-      return results.shift() ?? { status: 'failed', retryable: false };
+      return results.shift() ?? { status: 'failed', next: 'end' };
     });
-    const outcome = await schedule([task('build', [], { retries: 1 })], h.hooks, options());
+    const outcome = await schedule([task('build')], h.hooks, options());
     expect(h.calls.map((c) => c.attempt)).toEqual([1, 1, 1, 2]);
     expect(new Set(signals).size).toBe(4);
     expect(outcome.states.get(toTaskId('build'))).toBe('succeeded');
@@ -513,12 +523,12 @@ describe('schedule', () => {
     const h = new Harness(async (t) => {
       if (t.id === 'running') {
         hold = true;
-        return { status: 'failed', retryable: true };
+        return { status: 'failed', next: 'retry' };
       }
       return SUCCEEDED;
     });
     // `queued` waits in the pool (concurrency 1) while `running` runs.
-    const tasks = [task('running', [], { retries: 3 }), task('queued'), task('dependent', ['running'])];
+    const tasks = [task('running'), task('queued'), task('dependent', ['running'])];
     const outcome = await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 }, hold: () => hold }));
     expect(h.calls).toEqual([{ id: 'running', attempt: 1 }]);
     // A dependent of the failed task is skipped as ever; what was ready but not started is cancelled.
@@ -529,7 +539,7 @@ describe('schedule', () => {
     let hold = false;
     const h = new Harness(async () => {
       hold = true;
-      return { status: 'failed', retryable: false, followUp: true };
+      return { status: 'failed', next: 'fix' };
     });
     const outcome = await schedule([task('fixing')], h.hooks, options({ hold: () => hold }));
     expect(h.calls).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { countTasks, Manifest, MANIFEST_SCHEMA_VERSION, manifestJsonSchema } from '../../src/store/manifest.js';
+import { countTasks, Manifest, manifestJsonSchema } from '../../src/store/manifest.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../../.runs/manifest.schema.json', import.meta.url));
 const V1_FIXTURE = fileURLToPath(new URL('../fixtures/manifest-v1.json', import.meta.url));

@@ -14,12 +14,15 @@ import { fenced } from './check-evidence.js';
  *   attempt ─► checks, verdict ─► pass ─► succeeded
  *                    └─► fail ─► fix k of max left? ─► yes: follow-up (from: fix, fix: k) ─► attempt …
  *                                                 └─► no: failed (triage)
+ *
+ * Whether a fix follows is decided with retries and the end in one place: `nextStep()`
+ * (`next-step.ts`).
  */
 
 /** Failures a fix may mend: the work was done but did not pass. */
 const FIXABLE: ReadonlySet<TaskFailureReason> = new Set(['verify-failed', 'verdict-failed']);
 
-export function fixable(task: AnalyzedTask, reason: TaskFailureReason): boolean {
+export function fixable(task: Pick<AnalyzedTask, 'role'>, reason: TaskFailureReason): boolean {
   return task.role === 'builder' && FIXABLE.has(reason);
 }
 
@@ -29,7 +32,7 @@ export function fixesUsed(followUp: FollowUp | undefined): number {
 }
 
 export interface FixRequest {
-  readonly task: AnalyzedTask;
+  readonly task: Pick<AnalyzedTask, 'id' | 'maxFixAttempts' | 'fix'>;
   /** The attempt that failed. */
   readonly attempt: number;
   /** The fix this follow-up is (1 for the first). */

@@ -6,6 +6,7 @@ import type { FollowUp } from '../../store/manifest.js';
 import { abortFailure, classifyTurnFailure, roleTurnFailure, type Failure } from './task-failure.js';
 import type { SandboxEvents } from './sandbox-events.js';
 import type { TaskLog } from './task-log.js';
+import { recordThread } from './record.js';
 import type { TaskRunContext } from './task-runner.js';
 import type { AttemptUsage } from './task-usage.js';
 
@@ -26,8 +27,11 @@ export interface TurnPlan {
   readonly continueFrom: { readonly worktreeAttempt: number; readonly commit: string; readonly base: string } | undefined;
 }
 
+/** What the work needs of the session: its agents, Codex, the record and the observers. */
+export type WorkPort = Pick<TaskRunContext, 'agents' | 'backendFor' | 'threadStarted' | 'instructions' | 'writer' | 'observer'>;
+
 export interface WorkRequest {
-  readonly ctx: TaskRunContext;
+  readonly ctx: WorkPort;
   readonly task: AnalyzedTask;
   readonly plan: TurnPlan;
   /** Where Codex works: the worktree, or the task's `cwd` in it. */
@@ -78,12 +82,7 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
     if (event?.type === 'thread-started') {
       thread.current = event.threadId;
       ctx.threadStarted(event.threadId);
-      ctx.writer.updateTask(task.id, (t) => {
-        t.threadId = event.threadId;
-        // Known on the attempt at once: a resume after a crash continues this thread.
-        const running = t.attempts.at(-1);
-        if (running?.status === 'running') running.threadId ??= event.threadId;
-      });
+      recordThread(ctx.writer, task.id, event.threadId, true);
     }
     if (event?.type === 'usage') {
       w.usage.codexReported(thread.current, event.usage);
