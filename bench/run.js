@@ -174,7 +174,7 @@ function statFields(pid) {
 function liveChildTicks() {
   let ticks = 0;
   for (const tid of readdirSync('/proc/self/task')) {
-    let children = '';
+    let children;
     try {
       children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
     } catch {

@@ -20,7 +20,7 @@ function readStat(pid) {
 
 function childPids(pid) {
   const pids = [];
-  let tids = [];
+  let tids;
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {

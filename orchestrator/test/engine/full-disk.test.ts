@@ -20,7 +20,7 @@ function mountSmallDisk(dir: string, size: string): void {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (e) {
-    throw new Error(`this test needs to mount a small tmpfs (run it as root): ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e)}`);
+    throw new Error(`this test needs to mount a small tmpfs (run it as root): ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e)}`, { cause: e });
   }
   mounted.push(dir);
 }
