@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { FOLLOW_UP_SOURCES, RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
+import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
+import { Artifact, CheckResult, DiffStat, FollowUp, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
+
+export { Artifact, CheckResult, DiffStat, FollowUp, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
 
 export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
 
@@ -78,85 +81,6 @@ export const TaskFailureReason = z.enum([
 ]);
 export type TaskFailureReason = z.infer<typeof TaskFailureReason>;
 
-export const Usage = z.object({
-  input: z.number().int().nonnegative(),
-  cachedInput: z.number().int().nonnegative(),
-  output: z.number().int().nonnegative(),
-  reasoning: z.number().int().nonnegative(),
-  total: z.number().int().nonnegative(),
-});
-export type Usage = z.infer<typeof Usage>;
-
-/** A file in the run folder with its digest at the time it was finished. */
-export const Artifact = z.object({
-  /** Relative to the run folder, with `/` separators. */
-  path: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
-});
-export type Artifact = z.infer<typeof Artifact>;
-
-export const CheckResult = z.object({
-  command: z.string(),
-  /** null when the command was killed (timeout, stop). */
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  timedOut: z.boolean(),
-  durationMs: z.number().nonnegative(),
-  /** Combined stdout and stderr, relative to the run folder. */
-  outputPath: z.string(),
-});
-export type CheckResult = z.infer<typeof CheckResult>;
-
-export const DiffStat = z.object({
-  files: z.number().int().nonnegative(),
-  insertions: z.number().int().nonnegative(),
-  deletions: z.number().int().nonnegative(),
-});
-export type DiffStat = z.infer<typeof DiffStat>;
-
-/**
- * A follow-up for a task's Codex thread: a reviewer's rejection (rework), a prompt from `send`, or
- * the orchestrator's own after a builder's work failed verification (`fix`: the failing output
- * and findings). Pending on the task until an attempt takes it; then kept on that attempt.
- */
-export const FollowUp = z.object({
-  /** `resume`: the session running the task's turn ended; the next attempt continues its thread. */
-  from: z.enum(FOLLOW_UP_SOURCES),
-  prompt: z.string(),
-  /** For a resume: the commit of what the interrupted attempt had done (the next attempt's worktree starts from it). */
-  commit: z.string().optional(),
-  /** The reviewer, for a rejection. */
-  by: z.string().optional(),
-  /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`. */
-  fix: z.number().int().positive().optional(),
-  requestedAt: z.string(),
-});
-export type FollowUp = z.infer<typeof FollowUp>;
-
-/** A tester agent's verdict, in short (the whole of it is the task's `verdict.json`). */
-export const VerdictSummary = z.object({
-  verdict: z.enum(['pass', 'fail']),
-  summary: z.string(),
-  /** How many findings the verdict lists. */
-  findings: z.number().int().nonnegative(),
-  /** True when the tester said `pass` and failed checks, or checks that ran no tests, made it `fail` (rules code enforces). */
-  overridden: z.boolean(),
-});
-export type VerdictSummary = z.infer<typeof VerdictSummary>;
-
-/** The manager's diagnosis of a failed task, for the reviewer. */
-export const TriageRecord = z.object({
-  probableCause: z.string(),
-  nextStep: z.string(),
-  /** `manager`: the manager agent answered; `rules`: the built-in rules did (agents off, or the agent failed). */
-  by: z.enum(['manager', 'rules']),
-  at: z.string(),
-  /** The attempt whose failure it is about. */
-  attempt: z.number().int().nonnegative(),
-});
-export type TriageRecord = z.infer<typeof TriageRecord>;
-
 export const Attempt = z.object({
   n: z.number().int().positive(),
   /** Set when the attempt continued the task's Codex thread with a follow-up instead of starting from the task's prompt. */
@@ -217,38 +141,6 @@ export const TaskOverrides = z.object({
   expectChanges: z.boolean().optional(),
 });
 export type TaskOverrides = z.infer<typeof TaskOverrides>;
-
-/** A write Codex's sandbox refused during a task's turn, as the command's output said it. */
-export const SandboxDenial = z.object({
-  /** The command (its first line), or `apply_patch` for a patch. */
-  command: z.string(),
-  /** The path refused, absolute, when the message names one. */
-  path: z.string().optional(),
-  /** `Read-only file system`, `Permission denied` or `Operation not permitted`. */
-  message: z.string(),
-});
-export type SandboxDenial = z.infer<typeof SandboxDenial>;
-
-/**
- * How the latest attempt's worktree was set up (`setup`): its commands `ran` there, what an
- * identical setup installed elsewhere in the run was `copied` (or `linked`) in, or the worktree had
- * been set up already (`reused`: a fix or follow-up in the same worktree).
- */
-export const SetupRecord = z.object({
-  how: z.enum(['ran', 'copied', 'linked', 'reused']),
-  /** What the setup installed is keyed by: the commands, the `cwd` and the dependency files' contents. */
-  key: z.string(),
-  durationMs: z.number().nonnegative(),
-  /** Of `durationMs`, the time spent waiting for another worktree of the run to finish the same setup. */
-  waitedMs: z.number().nonnegative().optional(),
-  /** The commands as they ran (output in `tasks/<id>/setup/<n>.log`); absent when nothing ran. */
-  commands: z.array(CheckResult).optional(),
-  /** Files and folders setup made (relative to the worktree): never part of the task's commit. */
-  outputs: z.array(z.string()),
-  /** Why what setup installed is not shared with other worktrees of the run, when it is not. */
-  notShared: z.string().optional(),
-});
-export type SetupRecord = z.infer<typeof SetupRecord>;
 
 export const TaskRecord = z.object({
   id: z.string(),

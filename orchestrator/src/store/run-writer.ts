@@ -9,6 +9,8 @@ import { EventLogFile, readEventLog } from './events/event-log.js';
 import { apply } from './events/reduce.js';
 import { AttemptData, RUN_EVENT_VERSION, RunData, TASK_DATA_KEYS, type RunEvent, type RunEventInput, type TaskData } from './events/run-event.js';
 import { renderReadFailure } from './read-failure.js';
+import { diffFields } from './events/data-diff.js';
+import { KILL_AFTER } from './events/fault.js';
 import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files.js';
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
@@ -375,35 +377,6 @@ export class RunWriter {
 
 const RUN_DATA_KEYS: readonly string[] = Object.keys(RunData.shape);
 const ATTEMPT_DATA_KEYS: readonly string[] = Object.keys(AttemptData.shape);
-
-/** The fields of `after` that differ from `before` (set, or unset), among those `compared`; one outside `allowed` is a bug. */
-function diffFields(before: object, after: object, compared: (key: string) => boolean, allowed: readonly string[], what: string): { data: Record<string, unknown>; unset: string[] } {
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  const data: Record<string, unknown> = {};
-  const unset: string[] = [];
-  for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
-    if (!compared(key) || JSON.stringify(b[key]) === JSON.stringify(a[key])) continue;
-    if (!allowed.includes(key)) throw new Error(`Internal error: ${what}: ${key} changes only through its events`);
-    if (a[key] === undefined) unset.push(key);
-    else data[key] = a[key];
-  }
-  return { data, unset };
-}
-
-/**
- * Fault injection for the reliability battery: `CODEX_ORCHESTRATOR_KILL_AFTER_EVENT=<kind>[:<n>]`
- * kills the process (SIGKILL) right after it appended the n-th event of that kind (default the
- * first), before any manifest reflects it: the window between the log and the manifest.
- */
-const KILL_AFTER = killAfter(process.env['CODEX_ORCHESTRATOR_KILL_AFTER_EVENT']);
-
-function killAfter(spec: string | undefined): ((e: RunEvent) => boolean) | undefined {
-  if (!spec) return undefined;
-  const [kind, nth] = spec.split(':');
-  let left = Number(nth ?? '1');
-  return (e) => e.kind === kind && --left === 0;
-}
 
 function lockLost(loss: LockLoss): StoreFailure {
   return { reason: 'lock-lost', file: loss.lockDir, holder: loss.owner ? describeLockOwner(loss.owner) : undefined };
