@@ -196,12 +196,12 @@ function taskFieldDiagnostics(task: TaskSketch, name: () => string, positions: G
   return out;
 }
 
-/** Task fields that only some roles take: the fix loop is a builder's, a verdict needs an agent. */
+/** Task fields that only some roles take: the fix loop is a builder's and a tester's (its builders rework its findings), a verdict needs an agent. */
 const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Role[]; readonly hint: string }[] = [
   { key: 'judge', roles: ['builder', 'tester'], hint: 'remove "judge"; a gate is decided by a reviewer, not by the tester agent' },
-  { key: 'maxFixAttempts', roles: ['builder'], hint: 'remove "maxFixAttempts"; only builders fix their own work (a failing tester reports, and its task fails)' },
+  { key: 'maxFixAttempts', roles: ['builder', 'tester'], hint: 'remove "maxFixAttempts"; a gate is decided by a reviewer and fixes nothing' },
   { key: 'setup', roles: ['builder', 'tester'], hint: 'remove "setup"; a gate has no worktree to set up' },
-  { key: 'fix', roles: ['builder'], hint: 'remove "fix"; only builders fix their own work (a failing tester reports, and its task fails)' },
+  { key: 'fix', roles: ['builder', 'tester'], hint: 'remove "fix"; a gate is decided by a reviewer and fixes nothing' },
   { key: 'expectChanges', roles: ['builder'], hint: 'remove "expectChanges"; only a builder is expected to change files' },
 ];
 
@@ -330,7 +330,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       timeoutMs: timeout === undefined ? DEFAULT_TASK_TIMEOUT_MS : durationMs(timeout),
       retries: task.retries ?? settings.retries ?? 0,
       judge: task.role === 'gate' ? false : (task.judge ?? task.role === 'tester'),
-      maxFixAttempts: task.role === 'builder' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
+      maxFixAttempts: task.role !== 'gate' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
       fix: task.fix,
       expectChanges: task.role === 'builder' && task.expectChanges !== false,
       index,

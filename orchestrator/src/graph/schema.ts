@@ -88,12 +88,15 @@ export const Task = z
     judge: z.boolean().optional(),
     /**
      * Builders: how many fix attempts follow a failed verification (checks, or the verdict of a
-     * judged builder), each a follow-up in the task's own Codex thread. Default: the setting, else 2.
+     * judged builder), each a follow-up in the task's own Codex thread. Testers: how many rounds of
+     * rework their failed checks or `fail` verdict send to the builders they depend on (each gets the
+     * findings on its own thread; the tester runs again after them). Default: the setting, else 2.
      */
     maxFixAttempts: z.number().int().min(0).max(10).optional(),
     /**
      * Builders: what to tell the agent when its work fails verification, after the failing output
-     * and findings the orchestrator writes into the fix follow-up itself.
+     * and findings the orchestrator writes into the fix follow-up itself. Testers: what to tell
+     * the builders they depend on, after the tester's findings.
      */
     fix: z.string().optional(),
     /**
@@ -164,7 +167,7 @@ export const Settings = z
      * sign-in if there is one, else offline. `run --model` overrides it.
      */
     model: z.enum(['offline', 'openai', 'codex-login']).optional(),
-    /** Default `maxFixAttempts` of builders (default 2). */
+    /** Default `maxFixAttempts` of builders and testers (default 2). */
     maxFixAttempts: z.number().int().min(0).max(10).optional(),
     /**
      * The run's token budget (Codex and the agents together, every task): once it is reached no

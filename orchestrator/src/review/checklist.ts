@@ -49,7 +49,8 @@ export interface ChecklistItem {
 
 /** The note a decision leaves on an item. */
 export interface DecisionNote {
-  readonly decision: 'approved' | 'rejected';
+  /** `withdrawn`: the orchestrator took an approval back because the work it approved changed since. */
+  readonly decision: 'approved' | 'rejected' | 'withdrawn';
   readonly reviewer: string;
   /** The run's manifest, relative to the project root. */
   readonly evidence: string;
@@ -58,7 +59,7 @@ export interface DecisionNote {
 
 const ITEM = /^(\s*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[([ xX])\](?:([ \t]+)(.*))?$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-const NOTE = / — (approved|rejected) by (.+?), evidence: (\S+)(?:, reason: (.*))?$/;
+const NOTE = / — (approved|rejected|withdrawn) by (.+?), evidence: (\S+)(?:, reason: (.*))?$/;
 
 /** One line of a file, split from its ending, so a file can be put back together byte for byte. */
 interface Line {
@@ -100,7 +101,7 @@ function splitNote(full: string): { text: string; note: DecisionNote | undefined
   if (!m || m.index === undefined) return { text: full.trimEnd(), note: undefined };
   return {
     text: full.slice(0, m.index).trimEnd(),
-    note: { decision: m[1] as 'approved' | 'rejected', reviewer: m[2] as string, evidence: m[3] as string, reason: m[4] },
+    note: { decision: m[1] as DecisionNote['decision'], reviewer: m[2] as string, evidence: m[3] as string, reason: m[4] },
   };
 }
 
@@ -130,7 +131,7 @@ export function findItem(source: string, key: string): Result<ChecklistItem, Fin
 /** The note a decision writes, without the leading ` — `. Line breaks in a reason become spaces. */
 export function formatNote(note: DecisionNote): string {
   const base = `${note.decision} by ${oneLine(note.reviewer)}, evidence: ${note.evidence}`;
-  return note.decision === 'rejected' ? `${base}, reason: ${oneLine(note.reason ?? '')}` : base;
+  return note.decision === 'approved' ? base : `${base}, reason: ${oneLine(note.reason ?? '')}`;
 }
 
 function oneLine(text: string): string {
@@ -138,7 +139,7 @@ function oneLine(text: string): string {
 }
 
 /**
- * The checklist with the item at `line` ticked (approved) or unticked (rejected) and its note
+ * The checklist with the item at `line` ticked (approved) or unticked (rejected, withdrawn) and its note
  * set; every other byte unchanged. Returns the same string when the line already says so.
  */
 export function applyDecision(source: string, line: number, note: DecisionNote): string {

@@ -5,7 +5,7 @@ import { RunLayout } from '../store/layout.js';
 import type { Manifest, Review, TaskRecord, TaskStatus } from '../store/manifest.js';
 import type { RunEventInput } from '../store/events/run-event.js';
 import { readChecklist, type ChecklistReadFailure } from './checklist-file.js';
-import { applyDecision, findItem, parseChecklistRef, type ChecklistItem } from './checklist.js';
+import { applyDecision, findItem, parseChecklistRef, type ChecklistItem, type DecisionNote } from './checklist.js';
 import { keysDirFor, projectRelative } from './project.js';
 import { readRunGraph } from './run-graph.js';
 import { listRunFiles } from './run-files.js';
@@ -175,7 +175,7 @@ function artifactMismatch(task: TaskRecord, digests: ReadonlyMap<string, string>
   return undefined;
 }
 
-interface ChecklistEdit {
+export interface ChecklistEdit {
   readonly file: string;
   readonly absolute: string;
   readonly line: number;
@@ -185,6 +185,13 @@ interface ChecklistEdit {
 
 /** The task's checklist item with the decision applied (not yet written), or undefined when it links none. */
 async function checklistEdit(input: DecideInput, task: TaskRecord, evidence: string): Promise<Result<ChecklistEdit | undefined, DecisionFailure>> {
+  const r = input.request;
+  return editChecklist(input, task.id, { decision: r.decision, reviewer: r.reviewer, evidence, reason: r.decision === 'rejected' ? r.reason : undefined });
+}
+
+/** The checklist item a task links with `note` applied (not yet written), or undefined when it links none. */
+export async function editChecklist(input: Pick<DecideInput, 'manifest' | 'runDir' | 'projectRoot'>, taskId: string, note: DecisionNote): Promise<Result<ChecklistEdit | undefined, DecisionFailure>> {
+  const task = { id: taskId };
   const graph = await readRunGraph(input.manifest, input.runDir);
   if (!graph.ok) return err({ reason: 'graph-unreadable', ...graph.error });
   const raw = graph.value.tasks.find((t) => t.id === task.id)?.checklist;
@@ -200,13 +207,7 @@ async function checklistEdit(input: DecideInput, task: TaskRecord, evidence: str
       ? err({ reason: 'checklist-item-missing', ref: raw, file, key, candidates: found.error.candidates })
       : err({ reason: 'checklist-item-ambiguous', ref: raw, file, key, matches: found.error.matches });
   }
-  const r = input.request;
-  const text = applyDecision(read.value.text, found.value.line, {
-    decision: r.decision,
-    reviewer: r.reviewer,
-    evidence,
-    reason: r.decision === 'rejected' ? r.reason : undefined,
-  });
+  const text = applyDecision(read.value.text, found.value.line, note);
   return ok({ file, absolute: read.value.absolute, line: found.value.line, text, changed: text !== read.value.text });
 }
 

@@ -30,9 +30,10 @@ export type AttemptResult =
   /**
    * `next`: `retry`: the attempt again after the backoff, as the next attempt of this session (the
    * number retries are counted by); `fix`: another attempt at once that is not a retry (a builder's
-   * fix loop), with a timeout of its own; `end`: the task failed.
+   * fix loop), with a timeout of its own; `rework`: the task waits again (pending) for its
+   * dependencies, which the caller reopened (a tester's findings go to its builders); `end`: the task failed.
    */
-  | { readonly status: 'failed'; readonly next: 'retry' | 'fix' | 'end' }
+  | { readonly status: 'failed'; readonly next: 'retry' | 'fix' | 'rework' | 'end' }
   /** Stopped by the run's signal. */
   | { readonly status: 'cancelled' };
 
@@ -185,6 +186,10 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
       // The attempt decided what comes next; while the run is stopped or held nothing new starts.
       if (result.status === 'failed' && result.next !== 'end' && !options.signal.aborted && !held()) {
         if (result.next === 'fix') continue;
+        if (result.next === 'rework') {
+          states.set(task.id, 'pending');
+          return;
+        }
         const delay = options.retryDelayMs?.(attempt) ?? 0;
         hooks.onRetry?.(task, attempt, delay);
         await sleep(delay, options.signal);

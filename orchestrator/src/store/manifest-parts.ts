@@ -51,9 +51,9 @@ export const FollowUp = z.object({
   prompt: z.string(),
   /** For a resume: the commit of what the interrupted attempt had done (the next attempt's worktree starts from it). */
   commit: z.string().optional(),
-  /** The reviewer, for a rejection. */
+  /** The reviewer, for a rejection; the tester, for its findings. */
   by: z.string().optional(),
-  /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`. */
+  /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`; for a tester's findings, the tester's round. */
   fix: z.number().int().positive().optional(),
   requestedAt: z.string(),
 });

@@ -24,7 +24,7 @@ export const TASK_STATUSES = [
 ] as const;
 
 /** Where a follow-up on a task's thread comes from (`FollowUp` in `manifest.ts`). */
-export const FOLLOW_UP_SOURCES = ['reject', 'send', 'fix', 'resume'] as const;
+export const FOLLOW_UP_SOURCES = ['reject', 'send', 'fix', 'resume', 'tester'] as const;
 
 /** How many of a task's checks passed (exit 0) and failed (anything else, killed included). */
 export function checkCounts(checks: readonly Pick<CheckResult, 'exitCode'>[]): { passed: number; failed: number; total: number } {

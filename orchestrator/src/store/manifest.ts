@@ -120,6 +120,8 @@ export const Review = z.object({
   note: z.string().optional(),
   /** Why it was rejected; meant for the task's agent when the task runs again. */
   reason: z.string().optional(),
+  /** Set when the orchestrator took an approval back: what it approved changed since (a dependency's rework). */
+  withdrawn: z.object({ at: z.string(), reason: z.string() }).optional(),
   /** The attempt number reviewed; 0 for a gate, which has no attempts. */
   attempt: z.number().int().nonnegative(),
   /** The task's files as reviewed: path relative to the run folder → sha256. */
@@ -192,6 +194,12 @@ export const TaskRecord = z.object({
   }),
   /** Reviewers' decisions, newest last; absent until the first one. */
   reviews: z.array(Review).optional(),
+  /**
+   * Set when the task runs again because a dependency's result changed after it ran (`stale`): which
+   * ones, and when. Its last verdict was for the old work, so it is no longer the task's (its
+   * attempt keeps it); cleared when the next attempt starts.
+   */
+  stale: z.object({ because: z.array(z.string()), at: z.string() }).optional(),
   /** A follow-up waiting for its attempt (the live orchestrator, or `resume`, runs it). */
   followUp: FollowUp.optional(),
   /** Settings `retry --reload` changed for this task (see TaskOverrides). */

@@ -15,16 +15,18 @@ const cancelled: Failure = { reason: 'cancelled', message: 'the run was stopped'
 const auth: Failure = { reason: 'auth-failed', message: 'unauthorized', retryable: false };
 
 function outcome(o: Partial<AttemptOutcome>): AttemptOutcome {
-  return { task: builder, failure: undefined, attempt: 1, local: 1, fixesUsed: 0, hasResult: true, stopped: false, held: false, evidence: [], verdict: undefined, now: NOW, ...o };
+  return { task: builder, failure: undefined, attempt: 1, local: 1, fixesUsed: 0, builders: [], roundsUsed: 0, hasResult: true, stopped: false, held: false, evidence: [], verdict: undefined, now: NOW, ...o };
 }
 
 /** A decision without its fix prompt (pinned on its own below). */
 function shape(n: NextStep): unknown {
   if (n.kind === 'fix') return { kind: 'fix', failure: n.failure, fix: n.followUp.fix, from: n.followUp.from, requestedAt: n.followUp.requestedAt };
+  if (n.kind === 'rework') return { kind: 'rework', failure: n.failure, builders: n.builders, round: n.followUp.fix, from: n.followUp.from, by: n.followUp.by };
   return n;
 }
 
 const end = (failure: Failure, note = ''): NextStep => ({ kind: 'end', status: failure.reason === 'cancelled' ? 'cancelled' : 'failed', failure: { ...failure, message: failure.message + note } });
+const rework = (failure: Failure, builders: string[], round: number) => ({ kind: 'rework', failure, builders, round, from: 'tester', by: 'test' });
 const fix = (failure: Failure, k: number) => ({ kind: 'fix', failure, fix: k, from: 'fix', requestedAt: NOW.toISOString() });
 
 describe('nextStep', () => {
@@ -50,7 +52,15 @@ describe('nextStep', () => {
     ['held with the fixes used up: after k fix attempts', { failure: verify, held: true, fixesUsed: 2 }, end(verify, '; after 2 fix attempts')],
     ['no result committed: nothing to fix', { failure: verify, hasResult: false }, end(verify)],
     ['stopped: no fix', { failure: verify, stopped: true }, end(verify)],
-    ['a tester does not fix: it reports', { failure: verify, task: tester }, end(verify)],
+    ['a tester without builders to send to does not fix: it reports', { failure: verify, task: tester }, end(verify)],
+    ["a tester's failed checks go to its builders, who rework them", { failure: verify, task: tester, builders: ['a', 'b'] }, rework(verify, ['a', 'b'], 1)],
+    ["a tester's fail verdict goes to its builders", { failure: verdict, task: tester, builders: ['a'] }, rework(verdict, ['a'], 1)],
+    ['the second round follows the first', { failure: verdict, task: tester, builders: ['a'], roundsUsed: 1, attempt: 2 }, rework(verdict, ['a'], 2)],
+    ['rounds used up: failed, after k rounds of rework', { failure: verdict, task: tester, builders: ['a'], roundsUsed: 2, attempt: 3 }, end(verdict, '; after 2 rounds of rework')],
+    ['a tester held by the budget: no rework, and the message says so', { failure: verify, task: tester, builders: ['a'], held: true }, end(verify, '; no rework: the run reached its token budget')],
+    ['a stopped tester: no rework', { failure: verify, task: tester, builders: ['a'], stopped: true }, end(verify)],
+    ['a tester whose failure is not a failed check: no rework', { failure: auth, task: tester, builders: ['a'] }, end(auth)],
+    ['a tester with maxFixAttempts 0: no rework, no note', { failure: verify, task: { ...tester, maxFixAttempts: 0 }, builders: ['a'] }, end(verify)],
     ['a failure that is not a failed check is not fixed', { failure: auth, fixesUsed: 1 }, end(auth)],
     ["the task's timeout ends it failed (fatal, never fixed)", { failure: timeout, stopped: true }, end(timeout)],
     ['a stop or the run timeout ends it cancelled', { failure: cancelled, stopped: true }, end(cancelled)],

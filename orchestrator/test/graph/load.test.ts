@@ -99,7 +99,7 @@ describe('loadGraph', () => {
       index: 0,
     });
     expect(api).toMatchObject({ title: 'Build the API', timeoutMs: 90_000, retries: 3, index: 1 });
-    expect(test).toMatchObject({ deps: ['api', 'docs'], verify: ['npm test'], judge: true, maxFixAttempts: 0, index: 2 });
+    expect(test).toMatchObject({ deps: ['api', 'docs'], verify: ['npm test'], judge: true, maxFixAttempts: 2, index: 2 });
     expect(ship).toMatchObject({ prompt: undefined, deps: ['test'], judge: false, maxFixAttempts: 0, index: 3 });
   });
 
@@ -228,7 +228,7 @@ describe('analyzeGraphSource', () => {
       setupCache: 'link',
       worktreeRoot: '/virtual/wt',
     });
-    expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check', judge: true, maxFixAttempts: 0, fix: undefined });
+    expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check', judge: true, maxFixAttempts: 1, fix: undefined });
     expect(graph.tasks[1]).toMatchObject({ judge: true, maxFixAttempts: 1, fix: 'Fix it.' });
     expect(graph.tasks[2]).toMatchObject({ judge: false, maxFixAttempts: 0, setup: [] });
     expect(graph.tasks[1]).toMatchObject({ setup: ['npm ci'] });

@@ -284,28 +284,25 @@ tasks/bad.yaml:18:5: error: gate task "ship" has no agent, so "instructions" wou
       '    role: gate',
       '    deps: [test]',
       '    judge: true',
+      '    maxFixAttempts: 1',
     );
+    // A tester's maxFixAttempts and fix are its builders' rounds of rework: fine; a gate fixes nothing.
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:6:10: error: task "build" has an empty "fix"
     6 |     fix: "  "
       |          ^^^^
   hint: say what a fix attempt should do, or remove the key
-
-tasks/bad.yaml:11:5: error: tester task "test" cannot have "maxFixAttempts" (builder only)
-   11 |     maxFixAttempts: 1
-      |     ^^^^^^^^^^^^^^
-  hint: remove "maxFixAttempts"; only builders fix their own work (a failing tester reports, and its task fails)
-
-tasks/bad.yaml:12:5: error: tester task "test" cannot have "fix" (builder only)
-   12 |     fix: Fix the tests.
-      |     ^^^
-  hint: remove "fix"; only builders fix their own work (a failing tester reports, and its task fails)
 
 tasks/bad.yaml:16:5: error: gate task "ship" cannot have "judge" (builder and tester only)
    16 |     judge: true
       |     ^^^^^
   hint: remove "judge"; a gate is decided by a reviewer, not by the tester agent
 
-4 problems in tasks/bad.yaml`);
+tasks/bad.yaml:17:5: error: gate task "ship" cannot have "maxFixAttempts" (builder and tester only)
+   17 |     maxFixAttempts: 1
+      |     ^^^^^^^^^^^^^^
+  hint: remove "maxFixAttempts"; a gate is decided by a reviewer and fixes nothing
+
+3 problems in tasks/bad.yaml`);
   });
   it('takes expectChanges on builders only', () => {
     const source = lines('tasks:', '  - id: look', '    role: builder', '    prompt: Look', '    expectChanges: false', '  - id: test', '    role: tester', '    prompt: Test it', '    expectChanges: false');

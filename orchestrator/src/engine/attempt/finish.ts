@@ -62,6 +62,8 @@ function resultLine(next: NextStep, task: AnalyzedTask): string {
       return `failed (${next.failure.reason}): ${next.failure.message} (to be retried)`;
     case 'fix':
       return `failed (${next.failure.reason}): ${next.failure.message} (fix ${next.followUp.fix} of ${task.maxFixAttempts} follows)`;
+    case 'rework':
+      return `failed (${next.failure.reason}): ${next.failure.message} (its findings go to ${next.builders.join(', ')}: round ${next.followUp.fix} of ${task.maxFixAttempts})`;
     case 'end':
       return next.status === 'succeeded' ? 'succeeded' : `failed (${next.failure.reason}): ${next.failure.message}`;
   }

@@ -49,10 +49,25 @@ export interface FixRequest {
  */
 export function fixPrompt(r: FixRequest): string {
   const { task } = r;
-  const failed = r.evidence.filter((c) => !checkPassed(c));
-  const lines: string[] = [
+  return evidencePrompt(r, [
     `The work on task "${task.id}" did not pass verification after attempt ${r.attempt}, so this is fix ${r.fix} of ${task.maxFixAttempts}: change it in this same worktree so that it passes. The orchestrator runs the task's checks again afterwards.`,
-  ];
+  ]);
+}
+
+/**
+ * What a tester's findings say to each builder it depends on: the tester's failed checks and
+ * verdict, as a fix does (`fixPrompt`), for round `fix` of the tester's `maxFixAttempts`.
+ */
+export function findingsPrompt(r: FixRequest): string {
+  const { task } = r;
+  return evidencePrompt(r, [
+    `The tester "${task.id}", which checks your work together with that of the other tasks it depends on, found problems in attempt ${r.attempt} (round ${r.fix} of ${task.maxFixAttempts}). Change your work in this same worktree so that what it found is mended; the tester runs again once you and the other tasks it depends on are done.`,
+  ]);
+}
+
+function evidencePrompt(r: FixRequest, lines: string[]): string {
+  const { task } = r;
+  const failed = r.evidence.filter((c) => !checkPassed(c));
   if (failed.length > 0) {
     lines.push('', '## Failed checks');
     for (const c of failed) {

@@ -1,7 +1,7 @@
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { CheckEvidence, Verdict } from '../../roles/verdict.js';
 import type { FollowUp } from '../../store/manifest.js';
-import { fixable, fixPrompt } from './fix-loop.js';
+import { findingsPrompt, fixable, fixPrompt } from './fix-loop.js';
 import type { Failure } from './task-failure.js';
 
 /**
@@ -16,6 +16,10 @@ import type { Failure } from './task-failure.js';
  *                   ├─ fix left, budget spent ──────────────────────► end (failed; "no fix attempt: …")
  *                   ├─ fixes used up (k > 0) ───────────────────────► end (failed; "after k fix attempts")
  *                   └─ otherwise ───► end (failed | cancelled; "not retried: …" when only the budget held a retry)
+ *             └─► a tester's checks or verdict failed, builders among its dependencies, not stopped?
+ *                   ├─ round k of `maxFixAttempts` left, budget left ─► rework (the findings go to each
+ *                   │      builder's thread; the tester waits for them, pending, and runs again)
+ *                   └─ rounds used up (k > 0) ─────────────────────────► end (failed; "after k rounds of rework")
  *
  * A task's timeout is a failure (`timeout`, fatal) like any other: it ends the task. A stop or the
  * run's timeout is `cancelled`. Retries count this session's attempts (`local`); fixes count the
@@ -26,6 +30,8 @@ export type NextStep =
   | { readonly kind: 'retry'; readonly failure: Failure; readonly retry: number; readonly of: number }
   /** A builder's work failed its checks or verdict: `followUp` goes to the task's own thread at once. */
   | { readonly kind: 'fix'; readonly failure: Failure; readonly followUp: FollowUp }
+  /** A tester found problems: `followUp` (its findings) goes to each of `builders`; the tester runs again after them. */
+  | { readonly kind: 'rework'; readonly failure: Failure; readonly builders: readonly string[]; readonly followUp: FollowUp }
   /** The task is done for this session. */
   | { readonly kind: 'end'; readonly status: 'succeeded' }
   /** The task is done for this session; `failure.message` says why nothing more was tried when that is not plain. */
@@ -42,6 +48,10 @@ export interface AttemptOutcome {
   readonly local: number;
   /** The fix this attempt was (0 when it was not one). */
   readonly fixesUsed: number;
+  /** For a tester: the builders among its dependencies that have a result (its findings go to them). */
+  readonly builders: readonly string[];
+  /** For a tester: the rounds of rework its findings caused in a row before this attempt. */
+  readonly roundsUsed: number;
   /** Whether the attempt committed a result (a fix continues from it). */
   readonly hasResult: boolean;
   /** The attempt's signal fired (a stop, the run's or the task's timeout). */
@@ -68,6 +78,14 @@ export function nextStep(o: AttemptOutcome): NextStep {
     const prompt = fixPrompt({ task, attempt: o.attempt, fix: used + 1, evidence: o.evidence, verdict: o.verdict });
     return { kind: 'fix', failure, followUp: { from: 'fix', fix: used + 1, prompt, requestedAt: o.now.toISOString() } };
   }
+  const reworkDue = task.role === 'tester' && fixable({ role: 'builder' }, failure.reason) && o.builders.length > 0 && !o.stopped;
+  if (reworkDue && o.roundsUsed < task.maxFixAttempts) {
+    if (o.held) return end({ ...failure, message: `${failure.message}; no rework: the run reached its token budget` });
+    const round = o.roundsUsed + 1;
+    const prompt = findingsPrompt({ task, attempt: o.attempt, fix: round, evidence: o.evidence, verdict: o.verdict });
+    return { kind: 'rework', failure, builders: o.builders, followUp: { from: 'tester', by: task.id, fix: round, prompt, requestedAt: o.now.toISOString() } };
+  }
+  if (reworkDue && o.roundsUsed > 0) return end({ ...failure, message: `${failure.message}; after ${o.roundsUsed} round${o.roundsUsed === 1 ? '' : 's'} of rework` });
   if (fixDue && used > 0) return end({ ...failure, message: `${failure.message}; after ${used} fix attempt${used === 1 ? '' : 's'}` });
   if (retryLeft) return end({ ...failure, message: `${failure.message}; not retried: the run reached its token budget` });
   return end(failure);

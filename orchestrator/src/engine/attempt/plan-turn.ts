@@ -13,6 +13,8 @@ export function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
       return `${f.from}${f.by ? ` by ${f.by}` : ''}`;
     case 'resume':
       return 'continued after the session running it ended';
+    case 'tester':
+      return `findings of tester ${f.by ?? '?'}`;
   }
 }
 

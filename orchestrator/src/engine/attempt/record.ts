@@ -100,8 +100,8 @@ export function recordAttemptEnd(w: RecordPort, taskId: string, e: AttemptEnd): 
       ...(e.verdict ? { verdict: e.verdict.summary } : {}),
     },
     next: next.kind,
-    // A task that goes on (a retry, a fix) stays running.
-    status: next.kind === 'end' ? status : 'running',
+    // A task that goes on (a retry, a fix) stays running; a tester whose builders rework its findings waits for them.
+    status: next.kind === 'end' ? status : next.kind === 'rework' ? 'pending' : 'running',
     // A retry sends the same follow-up again; a fix sends its own.
     ...(next.kind === 'fix' ? { followUp: next.followUp } : next.kind === 'retry' && e.followUp ? { followUp: e.followUp } : {}),
     data: {
@@ -119,4 +119,6 @@ export function recordAttemptEnd(w: RecordPort, taskId: string, e: AttemptEnd): 
     },
     ...(e.denials.length > 0 ? {} : { unset: ['sandboxDenials'] }),
   });
+  // The tester's findings wait on each builder's thread for its next attempt.
+  if (next.kind === 'rework') for (const b of next.builders) w.apply({ kind: 'follow-up-requested', at, task: b, followUp: next.followUp });
 }

@@ -1,10 +1,11 @@
+import type { TaskId } from '../../core/ids.js';
 import { unsettle, type Settled } from '../../core/result.js';
 import type { AgentBackend } from '../../backends/backend.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { CheckEvidence } from '../../roles/verdict.js';
 import type { AttemptClock, AttemptResult } from '../../scheduler/scheduler.js';
 import { RunLayout } from '../../store/layout.js';
-import { checkCounts, type CheckResult, type SandboxDenial } from '../../store/manifest.js';
+import { checkCounts, type CheckResult, type SandboxDenial, type TaskRecord } from '../../store/manifest.js';
 import type { RunWriter } from '../../store/run-writer.js';
 import { describeStoreFailure, storeFailureOf } from '../../store/store-failure.js';
 import type { DiffStat } from '../../workspace/git.js';
@@ -66,6 +67,8 @@ export interface TaskRunContext {
   readonly budget: Budget;
   /** The session's signal (a stop, the run's timeout), for work that outlives a task's own (triage). */
   readonly runSignal: AbortSignal;
+  /** Runs a finished task once more in this session (a builder given a tester's findings). */
+  readonly reopen: (taskId: TaskId) => void;
 }
 
 /** An attempt's number in the task's history (`n`) and within this session of the run (`local`, what retries count). */
@@ -182,6 +185,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       attempt,
       local: number.local,
       fixesUsed: fixesUsed(plan.followUp),
+      builders: task.role === 'tester' ? task.deps.filter((d) => { const dep = writer.task(d); return dep.role === 'builder' && dep.resultCommit !== undefined && dep.threadId !== undefined; }) : [],
+      roundsUsed: reworkRounds(writer.task(task.id), attempt),
       hasResult: found.resultCommit !== undefined,
       stopped: signal.aborted,
       held: ctx.budget.reached,
@@ -209,6 +214,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     artifacts: closed.artifacts,
   });
   recordSessionUsage(ctx, task.id, usage);
+  if (next.kind === 'rework') for (const b of next.builders) ctx.reopen(b as TaskId);
   announce(ctx, task, attempt, next, found, finishedAt.getTime() - startedAt.getTime());
   await parkWorktree({ ...ports, keepWorktrees: ctx.keepWorktrees }, found.worktree, found.resultCommit, next);
   return resultFor(next);
@@ -220,8 +226,9 @@ function announce(ctx: TaskRunContext, task: AnalyzedTask, attempt: number, next
   const failure = next.kind === 'end' && next.status === 'succeeded' ? undefined : next.failure;
   const { verdict, stat, checks } = found;
   const fix = next.kind === 'fix' ? next.followUp : undefined;
+  const rework = next.kind === 'rework' ? `; its findings go to ${next.builders.join(', ')}: round ${next.followUp.fix} of ${task.maxFixAttempts}, then it runs again` : '';
   ctx.writer.log(
-    `task ${task.id}: attempt ${attempt} ${status}${failure ? ` (${failure.reason}): ${failure.message}` : ''}${verdict ? `; verdict ${verdict.summary.verdict}` : ''}${fix ? `; fix ${fix.fix} of ${task.maxFixAttempts} follows` : ''}`,
+    `task ${task.id}: attempt ${attempt} ${status}${failure ? ` (${failure.reason}): ${failure.message}` : ''}${verdict ? `; verdict ${verdict.summary.verdict}` : ''}${fix ? `; fix ${fix.fix} of ${task.maxFixAttempts} follows` : ''}${rework}`,
   );
   ctx.observer({
     type: 'task-finished',
@@ -236,6 +243,19 @@ function announce(ctx: TaskRunContext, task: AnalyzedTask, attempt: number, next
     ...(fix ? { willFix: true } : {}),
     ...(verdict ? { verdict: verdict.summary.verdict } : {}),
   });
+}
+
+/**
+ * The rounds of rework a tester's findings caused in a row before `attempt`: its attempts before it
+ * that failed their checks or verdict, back to the last one that did not (a retry starts over).
+ */
+function reworkRounds(t: TaskRecord, attempt: number): number {
+  let rounds = 0;
+  for (const a of t.attempts.filter((x) => x.n < attempt).reverse()) {
+    if (a.status !== 'failed' || (a.reason !== 'verify-failed' && a.reason !== 'verdict-failed')) break;
+    rounds++;
+  }
+  return rounds;
 }
 
 /** What the scheduler is told: the attempt's status and the step the attempt decided on. */

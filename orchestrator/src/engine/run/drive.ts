@@ -10,7 +10,7 @@ import { CodexExecBackend } from '../../backends/codex-exec.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../../graph/analyzed.js';
 import { effectiveTask } from '../../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { backoffMs, schedule, type GateDecisions, type ScheduleState } from '../../scheduler/scheduler.js';
+import { backoffMs, schedule, type GateDecision, type GateDecisions, type ScheduleState } from '../../scheduler/scheduler.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
 import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../../store/manifest.js';
 import { parseRoleText, sectionFor } from '../../roles/instructions.js';
@@ -29,6 +29,7 @@ import { watchInbox } from '../live/live-requests.js';
 import type { ModelSession } from '../session/model-access.js';
 import { RoleAgents } from '../session/role-agents.js';
 import { runTaskAttempt, type TaskRunContext } from '../attempt/task-runner.js';
+import { reopenStaleDependents } from './stale.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -108,9 +109,13 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   beat(true);
   const keys = projectKeys(writer.runsDir, o.env);
   let stopInbox: (() => Promise<void>) | undefined;
+  /** The scheduler's door for decisions: also how this session runs a finished task again. */
+  let redeliver: ((d: GateDecision) => void) | undefined;
+  const reopen = (taskId: TaskId): void => redeliver?.({ taskId, decision: 'reopen' });
   const gates: GateDecisions = {
     wait: o.waitAtGates,
     subscribe: (deliver) => {
+      redeliver = deliver;
       stopInbox = watchInbox({ writer, keys, deliver });
       return () => undefined;
     },
@@ -187,12 +192,18 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       agents,
       budget,
       runSignal: signal,
+      reopen,
     };
     const outcome = await schedule(
       graph.tasks,
       {
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
-        execute: (task, attempt, signal, clock) => runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock),
+        execute: async (task, attempt, signal, clock) => {
+          const result = await runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock);
+          // A changed result makes what ran on the old one stale: it runs again.
+          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen, observer }, task.id);
+          return result;
+        },
         limitsOf: (task) => current(task.id),
         onReleased: (task) => {
           writer.apply({ kind: 'task-reopened', task: task.id, why: 'dependency-again' });

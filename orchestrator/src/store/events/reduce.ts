@@ -14,8 +14,8 @@ import type { RunEvent } from './run-event.js';
  *    │  ▲                               │   ▲                               │
  *    │  │                               └───┘ attempt-finished              │ decided
  *    │  │                                  (next: retry | fix)              ▼
- *    │  │ task-reopened ◄──────────────────────────────────────────── approved | rejected
- *    │  └──── (resume, retry, a skipped task's dependency runs again)
+ *    │  │ task-reopened ◄──────────────────────────────────────────── approved | rejected | succeeded | failed
+ *    │  └──── (resume, retry, a skipped task's dependency runs again, stale: a dependency's result changed)
  *    ├── task-skipped ──► skipped          running ── attempt-interrupted (the attempt only) ──► resume
  *    ├── task-cancelled ──► cancelled      running ── fix-declined ──► failed
  *    └── gate-waiting ──► awaiting-approval ── decided ──► approved | rejected
@@ -23,6 +23,7 @@ import type { RunEvent } from './run-event.js';
  * The run:
  *
  *   snapshot ──► running ── run-waiting ──► awaiting-approval ── run-busy ──► running
+ *                   │ ▲                          │         (a tester's attempt-finished with next: rework → pending)
  *                   │ ▲                          │
  *                   │ └──── run-resumed ◄────────┤ (any ended state)
  *                   └── run-finished ──► succeeded | failed | stopped | awaiting-approval ── run-settled ──► …
@@ -114,6 +115,7 @@ export function apply(m: Manifest, e: RunEvent): void {
       // The last attempt's verdict and triage stay in its history (and files in attempt-<n>/).
       delete t.verdict;
       delete t.triage;
+      delete t.stale;
       t.attempts.push({ n: e.n, status: 'running', startedAt: e.at, ...(e.followUp ? { followUp: structuredClone(e.followUp) } : {}) });
       break;
     }
@@ -152,6 +154,18 @@ export function apply(m: Manifest, e: RunEvent): void {
         delete t.followUp;
         if (e.overrides) t.overrides = structuredClone(e.overrides);
       }
+      if (e.why === 'stale') {
+        const because = e.because ?? [];
+        t.message = `stale: ${because.join(', ')} changed after it ran; it runs again`;
+        // The verdict was for the old work: its attempt keeps it, the task no longer shows it as current.
+        delete t.verdict;
+        t.stale = { because: [...because], at: e.at };
+      }
+      break;
+    }
+    case 'approval-withdrawn': {
+      const last = taskOf(m, e.task).reviews?.at(-1);
+      if (last?.decision === 'approved') last.withdrawn = { at: e.at, reason: e.reason };
       break;
     }
     case 'task-skipped':

@@ -15,7 +15,7 @@ import { Attempt, FollowUp, Manifest, Review, RunFailureReason, RunStatus, TaskF
 export const RUN_EVENT_VERSION = 1;
 
 /** Task fields a `task-data` event may set or unset: everything but what the transitions own. */
-const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides'] as const;
+const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides', 'stale'] as const;
 export const TaskData = TaskRecord.omit(Object.fromEntries(TASK_OWNED.map((k) => [k, true])) as { [K in (typeof TASK_OWNED)[number]]: true }).partial();
 export type TaskData = z.infer<typeof TaskData>;
 export const TASK_DATA_KEYS = Object.keys(TaskData.shape) as (keyof TaskData)[];
@@ -54,15 +54,16 @@ export const RunEvent = z.discriminatedUnion('kind', [
   ev({ kind: z.literal('attempt-started'), task, n: z.number().int().positive(), followUp: FollowUp.optional() }),
   /**
    * An attempt ended, with its outcome and the one decided next step: `retry` and `fix` keep the
-   * task running (with the follow-up the next attempt sends), `end` settles it (`status`).
+   * task running (with the follow-up the next attempt sends), `rework` sends a tester back to wait
+   * for its builders (who get its findings), `end` settles it (`status`).
    */
   ev({
     kind: z.literal('attempt-finished'),
     task,
     n: z.number().int().positive(),
     outcome: Attempt.pick({ status: true, reason: true, message: true, retryable: true, class: true, verdict: true }),
-    next: z.enum(['retry', 'fix', 'end']),
-    /** The task's status afterwards: `running` for a retry or a fix. */
+    next: z.enum(['retry', 'fix', 'rework', 'end']),
+    /** The task's status afterwards: `running` for a retry or a fix, `pending` for a tester whose builders rework its findings. */
     status: TaskStatus,
     followUp: FollowUp.optional(),
     data: TaskData,
@@ -70,8 +71,19 @@ export const RunEvent = z.discriminatedUnion('kind', [
   }),
   /** The session running an attempt ended during it (found by `resume`). */
   ev({ kind: z.literal('attempt-interrupted'), task, n: z.number().int().positive(), message: z.string() }),
-  /** A task runs again: `resume` reopened it, a dependency it was skipped for runs again, or `retry` asked for it. */
-  ev({ kind: z.literal('task-reopened'), task, why: z.enum(['resume', 'dependency-again', 'retry']), overrides: TaskOverrides.optional() }),
+  /**
+   * A task runs again: `resume` reopened it, a dependency it was skipped for runs again, `retry`
+   * asked for it, or a dependency's result changed after it ran (`stale`: its verdict is no longer
+   * current, an approval of it is withdrawn).
+   */
+  ev({
+    kind: z.literal('task-reopened'),
+    task,
+    why: z.enum(['resume', 'dependency-again', 'retry', 'stale']),
+    overrides: TaskOverrides.optional(),
+    /** For `stale`: the dependencies whose result changed after the task ran. */
+    because: z.array(z.string()).optional(),
+  }),
   ev({ kind: z.literal('task-skipped'), task, reason: TaskFailureReason, message: z.string() }),
   /** A stop, the run timeout or the budget caught a task before it started (or between attempts). */
   ev({ kind: z.literal('task-cancelled'), task, reason: TaskFailureReason, message: z.string() }),
@@ -80,6 +92,8 @@ export const RunEvent = z.discriminatedUnion('kind', [
   ev({ kind: z.literal('gate-waiting'), task }),
   /** A reviewer approved or rejected a task (with the digests they saw). */
   ev({ kind: z.literal('decided'), task, review: Review, status: TaskStatus, followUp: FollowUp.optional() }),
+  /** The orchestrator took the task's approval back: what was approved changed since (`reason`). */
+  ev({ kind: z.literal('approval-withdrawn'), task, reason: z.string() }),
   /** A follow-up waits for the task's next attempt (`send`, or a resume continuing a thread). */
   ev({ kind: z.literal('follow-up-requested'), task, followUp: FollowUp }),
   ev({ kind: z.literal('task-data'), task, data: TaskData, unset: unset(TaskData.shape) }),
