@@ -5,8 +5,8 @@ import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import { taskTimes } from '../store/timings.js';
 import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
-import { readRunGraph } from './run-graph.js';
-import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
+import { readRunGraph } from '../review/run-graph.js';
+import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from '../review/seal.js';
 
 /**
  * `review`'s two views of a run: what a reviewer needs to decide on each task (status, checks,

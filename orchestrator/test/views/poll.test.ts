@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pollDocument, renderPollTable } from '../../src/cli/poll-view.js';
+import { pollDocument } from '../../src/views/poll.js';
+import { renderPollTable } from '../../src/views/poll-table.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { countTasks } from '../../src/store/manifest.js';
 
