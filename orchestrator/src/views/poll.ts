@@ -2,84 +2,20 @@ import path from 'node:path';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import { runWaitMs, taskTimes } from '../store/timings.js';
-import type { DiffStat, SandboxDenial, Usage } from '../store/manifest.js';
+import type { Usage } from '../store/manifest.js';
 import { checkCounts, TASK_STATUSES } from '../store/manifest-summary.js';
 import type { ManifestView, TaskView } from '../store/manifest-view.js';
+// Types only: the schema module loads zod, which poll's path never does.
+import type { PollDocument, PollTask, TokenCount } from './poll-schema.js';
+import { POLL_SCHEMA } from './schema-ids.js';
 
 /**
  * `poll`'s JSON document of a manifest, for scripts (the table for people is `poll-table.ts`,
  * made from this document). The shape is documented in the README; change it only additively.
  */
 
-export const POLL_SCHEMA = 'codex-orchestrator/poll@1';
-
-export interface PollTask {
-  id: string;
-  title: string;
-  role: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
-  attempts: number;
-  /** From the first attempt's start to the latest one's end (or now): working and waiting together. */
-  durationMs: number | null;
-  threadId: string | null;
-  diff: DiffStat | null;
-  checks: { passed: number; failed: number; total: number } | null;
-  /** Codex's and the role agents' tokens together, every attempt. */
-  usage: TokenCount | null;
-  artifacts: { events: string | null; log: string | null; diff: string | null; checks: string | null; verdict: string | null };
-  codexUsage: TokenCount | null;
-  agentUsage: TokenCount | null;
-  /** Attempts that were fixes (follow-ups after failed verification). */
-  fixAttempts: number;
-  /** The tester agent's verdict on the latest attempt, when the task is judged. */
-  verdict: { verdict: 'pass' | 'fail'; summary: string; findings: number; overridden: boolean; attempt: number; file: string } | null;
-  /** Why it failed and what to do next, when it failed during a run. */
-  triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
-  /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
-  sandboxDenials: SandboxDenial[];
-  /** Working time: the attempts' durations added up (a running one up to now); null when it never worked. */
-  workMs: number | null;
-  /** Time between attempts (a rework, a retry), or a gate's wait for its decision; null when it never waited. */
-  waitMs: number | null;
-}
-
-export interface TokenCount {
-  input: number;
-  output: number;
-  total: number;
-}
-
-export interface PollDocument {
-  schema: typeof POLL_SCHEMA;
-  runId: string;
-  status: string;
-  message: string | null;
-  runDir: string;
-  manifest: string;
-  graph: { path: string; name: string; sha256: string };
-  startedAt: string;
-  finishedAt: string | null;
-  heartbeatAt: string;
-  durationMs: number;
-  counts: Record<string, number>;
-  usage: TokenCount;
-  integration: { branch: string; commit: string; merged: string[]; skipped: { taskId: string; reason: string }[] } | null;
-  tasks: PollTask[];
-  /** Why a failed run failed (`tasks-failed`, `budget-exceeded`, `run-timeout`, `internal-error`); null otherwise. */
-  reason: string | null;
-  codexUsage: TokenCount;
-  agentUsage: TokenCount;
-  /** Whether builders and testers worked through their role agents. */
-  agents: boolean;
-  /** The run's token budget, when it has one. */
-  budget: { maxTokens: number; used: number; remaining: number; reached: boolean; reachedAt: string | null } | null;
-  /** How long the run waited for reviewers at gates (a wait still going on included). */
-  waitMs: number;
-  /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */
-  waiting: { gates: string[]; live: boolean; pid: number | null } | null;
-}
+export { POLL_SCHEMA };
+export type { PollDocument, PollTask, TokenCount };
 
 const tokens = (u: Usage): TokenCount => ({ input: u.input, output: u.output, total: u.total });
 const maybeTokens = (u: Usage | undefined): TokenCount | null => (u ? tokens(u) : null);
@@ -107,7 +43,7 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
     finishedAt: m.finishedAt ?? null,
     heartbeatAt: m.heartbeatAt,
     durationMs: m.durationMs ?? Math.max(0, now - new Date(m.startedAt).getTime()),
-    counts: Object.fromEntries(TASK_STATUSES.map((s) => [s, m.counts[s]])),
+    counts: Object.fromEntries(TASK_STATUSES.map((s) => [s, m.counts[s]])) as PollDocument['counts'],
     usage: tokens(m.usage),
     integration: m.integration
       ? {

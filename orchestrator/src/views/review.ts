@@ -4,9 +4,11 @@ import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import { taskTimes } from '../store/timings.js';
-import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
+import { denialList, type Manifest, type Review } from '../store/manifest.js';
 import { readRunGraph } from '../review/run-graph.js';
-import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from '../review/seal.js';
+import { short, summarizeSealFailure, verifySeal, type KeyStore } from '../review/seal.js';
+import type { ReviewDocument, ReviewTask } from './review-schema.js';
+import { REVIEW_SCHEMA } from './schema-ids.js';
 
 /**
  * `review`'s two views of a run: what a reviewer needs to decide on each task (status, checks,
@@ -14,63 +16,11 @@ import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailur
  * for people and as a stable JSON document for scripts. Change the JSON only additively.
  */
 
-export const REVIEW_SCHEMA = 'codex-orchestrator/review@1';
+export { REVIEW_SCHEMA };
+export type { ReviewDocument, ReviewTask };
+
 /** How much of a task's log `review --task` shows. */
 export const LOG_TAIL_LINES = 40;
-
-export interface ReviewTask {
-  id: string;
-  title: string;
-  role: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
-  attempts: number;
-  checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
-  diff: DiffStat | null;
-  /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
-  verdict: { file: string; content: unknown; error: string | null } | null;
-  reviews: Review[];
-  /** The task's checklist reference, from the run's graph. */
-  checklist: string | null;
-  artifacts: { log: string | null; diff: string | null; events: string | null; checks: string | null };
-  /** The manager's triage of a task that failed during the run; null otherwise. */
-  triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
-  /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
-  sandboxDenials: SandboxDenial[];
-  /** Attempts that were fixes (follow-ups after failed verification). */
-  fixAttempts: number;
-  /** Tokens of every attempt: all, Codex's, the role agents'. */
-  tokens: { total: number; codex: number; agents: number } | null;
-  /** Working time (the attempts' durations added up); null when it never worked. */
-  workMs: number | null;
-  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
-  waitMs: number | null;
-  /** Only with `--task`: the whole diff. */
-  diffText?: string | null;
-  /** Only with `--task`: the last lines of the log. */
-  logTail?: string[] | null;
-}
-
-export interface ReviewDocument {
-  schema: typeof REVIEW_SCHEMA;
-  runId: string;
-  status: string;
-  message: string | null;
-  runDir: string;
-  manifest: string;
-  runnerLog: string;
-  graph: string;
-  seal: {
-    status: 'intact' | SealFailure['reason'];
-    file: string;
-    sealedAt: string | null;
-    keyid: string | null;
-    files: number | null;
-    problem: string | null;
-  };
-  tasks: ReviewTask[];
-}
 
 export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore, onlyTask?: string): Promise<ReviewDocument> {
   const seal = await verifySeal(runDir, keys);
