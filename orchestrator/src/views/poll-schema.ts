@@ -16,6 +16,30 @@ export { POLL_SCHEMA };
 export const TokenCount = z.strictObject({ input: z.number().int(), output: z.number().int(), total: z.number().int() });
 export type TokenCount = z.infer<typeof TokenCount>;
 
+/**
+ * Why a task is not running (`views/waiting.ts` derives it from the manifest); null for a running
+ * task and for one whose work is over (succeeded, failed, approved, rejected, or cancelled by a stop).
+ */
+export const Waiting = z.discriminatedUnion('kind', [
+  /** Dependencies not done yet (not succeeded or approved): it starts after them. */
+  z.strictObject({ kind: z.literal('waiting-for'), tasks: z.array(z.string()) }),
+  /** A gate waiting for a reviewer's decision (`approve` / `reject`). */
+  z.strictObject({ kind: z.literal('gate') }),
+  /** Its dependencies are done, but its role already runs as many tasks as the run's concurrency allows. */
+  z.strictObject({ kind: z.literal('pool-full'), role: z.enum(['builder', 'tester']), running: z.number().int(), limit: z.number().int() }),
+  /** The run reached its token budget: nothing new starts (also a task cancelled for it). */
+  z.strictObject({ kind: z.literal('budget') }),
+  /** A dependency failed, was rejected or skipped: it will not run unless that one is retried. */
+  z.strictObject({ kind: z.literal('blocked'), by: z.array(z.string()) }),
+  /** Skipped: these dependencies did not succeed. */
+  z.strictObject({ kind: z.literal('skipped'), by: z.array(z.string()) }),
+  /** Nothing of its own holds it, but the run is not running (stopped, died, failed): `resume` continues it. */
+  z.strictObject({ kind: z.literal('run-not-running'), status: z.string() }),
+  /** Nothing holds it: it starts as soon as the scheduler takes it. */
+  z.strictObject({ kind: z.literal('ready') }),
+]);
+export type Waiting = z.infer<typeof Waiting>;
+
 export const PollTask = z.strictObject({
   id: z.string(),
   title: z.string(),
@@ -61,6 +85,8 @@ export const PollTask = z.strictObject({
   workMs: z.number().nullable(),
   /** Time between attempts (a rework, a retry), or a gate's wait for its decision; null when it never waited. */
   waitMs: z.number().nullable(),
+  /** Why it is not running; null when it is, or when its work is over. */
+  waiting: Waiting.nullable(),
 });
 export type PollTask = z.infer<typeof PollTask>;
 

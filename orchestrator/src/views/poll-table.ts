@@ -2,6 +2,7 @@ import { formatDuration } from '../core/abort.js';
 import { displayPath } from '../core/display-path.js';
 import { describeCounts, denialList } from '../store/manifest-summary.js';
 import type { PollDocument } from './poll.js';
+import { describeWaiting, showsWaiting } from './waiting.js';
 
 /** `poll`'s table for people, made from its JSON document (`poll.ts`). */
 
@@ -43,8 +44,11 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
   // The waiting run's message is the first line of its hint, below.
   if (doc.message && doc.message !== counts && !doc.waiting) lines.push(doc.message);
   lines.push('');
-  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'WORKED', 'WAITED', 'DIFF', 'CHECKS', 'VERDICT', 'TOKENS'];
-  const rows = doc.tasks.map((t) => [
+  const waiting = doc.tasks.map((t) => (t.waiting && showsWaiting(t.status) ? describeWaiting(t.waiting) : ''));
+  // The column only when a task still to come has a reason: a finished run's table stays as it was.
+  const withWaiting = waiting.some((w) => w !== '');
+  const header = ['TASK', 'ROLE', 'STATUS', 'ATTEMPTS', 'WORKED', 'WAITED', 'DIFF', 'CHECKS', 'VERDICT', 'TOKENS', ...(withWaiting ? ['WAITING'] : [])];
+  const rows = doc.tasks.map((t, i) => [
     t.id,
     t.role,
     t.status,
@@ -55,6 +59,7 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
     t.checks ? `${t.checks.passed}/${t.checks.total}${t.checks.failed ? ' FAILED' : ' ok'}` : '-',
     t.verdict ? (t.verdict.verdict === 'pass' ? 'pass' : 'FAIL') : '-',
     t.usage ? String(t.usage.total) : '-',
+    ...(withWaiting ? [waiting[i] ?? ''] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

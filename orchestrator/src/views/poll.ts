@@ -8,6 +8,7 @@ import type { ManifestView, TaskView } from '../store/manifest-view.js';
 // Types only: the schema module loads zod, which poll's path never does.
 import type { PollDocument, PollTask, TokenCount } from './poll-schema.js';
 import { POLL_SCHEMA } from './schema-ids.js';
+import { waitingReasons } from './waiting.js';
 
 /**
  * `poll`'s JSON document of a manifest, for scripts (the table for people is `poll-table.ts`,
@@ -31,10 +32,12 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
   // Runs from before the split counted only Codex's tokens.
   const codexUsage = m.codexUsage ?? m.usage;
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
+  const status = effectiveStatus(m, now);
+  const waits = waitingReasons(m, status);
   return {
     schema: POLL_SCHEMA,
     runId: m.runId,
-    status: effectiveStatus(m, now),
+    status,
     message: m.message ?? null,
     runDir,
     manifest: RunLayout.manifest(runDir),
@@ -53,7 +56,7 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
           skipped: m.integration.skipped.map((s) => ({ taskId: s.taskId, reason: s.reason })),
         }
       : null,
-    tasks: m.tasks.map((t) => ({
+    tasks: m.tasks.map((t, i) => ({
       id: t.id,
       title: t.title,
       role: t.role,
@@ -82,6 +85,7 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
       triage: t.triage ? { probableCause: t.triage.probableCause, nextStep: t.triage.nextStep, by: t.triage.by } : null,
       sandboxDenials: (t.sandboxDenials ?? []).map((d) => ({ command: d.command, ...(d.path === undefined ? {} : { path: d.path }), message: d.message })),
       ...taskTimes(t, now),
+      waiting: waits[i] ?? null,
     })),
     reason: m.reason ?? null,
     codexUsage: tokens(codexUsage),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DiffStat, Review, SandboxDenial } from '../store/manifest.js';
+import { Waiting } from './poll-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
 
 /**
@@ -54,6 +55,8 @@ export const ReviewTask = z.strictObject({
   workMs: z.number().nullable(),
   /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
   waitMs: z.number().nullable(),
+  /** Why it is not running (as in `poll --json`); null when it is, or when its work is over. */
+  waiting: Waiting.nullable(),
   /** Only with `--task`: the whole diff. */
   diffText: z.string().nullable().optional(),
   /** Only with `--task`: the last lines of the log. */

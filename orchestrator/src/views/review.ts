@@ -9,6 +9,7 @@ import { readRunGraph } from '../review/run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore } from '../review/seal.js';
 import type { ReviewDocument, ReviewTask } from './review-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
+import { describeWaiting, showsWaiting, waitingReasons } from './waiting.js';
 
 /**
  * `review`'s two views of a run: what a reviewer needs to decide on each task (status, checks,
@@ -27,8 +28,10 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
   const graph = await readRunGraph(m, runDir);
   const checklistOf = (id: string): string | null => (graph.ok ? (graph.value.tasks.find((t) => t.id === id)?.checklist ?? null) : null);
   const abs = (rel: string | undefined): string | null => (rel ? path.join(runDir, rel) : null);
+  const status = effectiveStatus(m);
+  const waits = waitingReasons(m, status);
   const tasks: ReviewTask[] = [];
-  for (const t of m.tasks) {
+  for (const [i, t] of m.tasks.entries()) {
     if (onlyTask !== undefined && t.id !== onlyTask) continue;
     const task: ReviewTask = {
       id: t.id,
@@ -49,6 +52,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
       ...taskTimes(t, Date.now()),
+      waiting: waits[i] ?? null,
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -60,7 +64,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
   return {
     schema: REVIEW_SCHEMA,
     runId: m.runId,
-    status: effectiveStatus(m),
+    status,
     message: m.message ?? null,
     runDir,
     manifest: RunLayout.manifest(runDir),
@@ -115,6 +119,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     const field = (name: string, value: string): void => void lines.push(`  ${(name ? `${name}:` : '').padEnd(11)}${value}`);
     const fixes = t.fixAttempts ? ` (${t.fixAttempts} fix${t.fixAttempts === 1 ? '' : 'es'})` : '';
     field('status', `${t.status} (${t.role}), ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}${fixes}${t.reason ? `, ${t.reason}` : ''}`);
+    if (t.waiting && showsWaiting(t.status)) field('waiting', describeWaiting(t.waiting));
     if (t.message) field('message', t.message);
     if (t.triage) {
       field('triage', `${t.triage.probableCause} (${t.triage.by === 'manager' ? 'the manager agent' : 'rules'})`);

@@ -93,12 +93,20 @@ describe('the documents of a real run parse with their schemas (no unknown field
 
   it('poll --json', async () => {
     const doc = PollDocument.parse(await json('poll', run.runId, '--json'));
-    expect(doc.tasks.map((t) => t.id)).toEqual(['make-file', 'sign-off', 'broken']);
+    expect(doc.tasks.map((t) => [t.id, t.waiting])).toEqual([
+      ['make-file', null],
+      ['sign-off', { kind: 'gate' }],
+      ['broken', null],
+    ]);
   });
 
   it('review --json, and with --task', async () => {
     const doc = ReviewDocument.parse(await json('review', run.runId, '--json'));
-    expect(doc.tasks.map((t) => t.id)).toEqual(['make-file', 'sign-off', 'broken']);
+    expect(doc.tasks.map((t) => [t.id, t.waiting])).toEqual([
+      ['make-file', null],
+      ['sign-off', { kind: 'gate' }],
+      ['broken', null],
+    ]);
     const one = ReviewDocument.parse(await json('review', run.runId, '--task', 'make-file', '--json'));
     expect(one.tasks[0]?.diffText).toContain('made.txt');
   });
