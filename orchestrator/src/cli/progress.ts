@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/abort.js';
-import type { EngineEvent } from '../engine/run/events.js';
+import type { EngineEvent } from '../engine/index.js';
 import { gatesAwaiting } from '../store/manifest.js';
 import type { Output } from './output.js';
 import { gateHint } from '../views/poll-table.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
-import { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOutcome } from '../../engine/run/resume.js';
+import { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOutcome } from '../../engine/index.js';
 import { RunLayout } from '../../store/layout.js';
 import { gatesAwaiting } from '../../store/manifest.js';
 import { readManifest } from '../../store/read.js';
