@@ -1,8 +1,8 @@
 import { formatDuration } from '../core/abort.js';
-import type { EngineEvent } from '../engine/run/events.js';
+import type { EngineEvent } from '../engine/index.js';
 import { gatesAwaiting } from '../store/manifest.js';
 import type { Output } from './output.js';
-import { gateHint } from './poll-view.js';
+import { gateHint } from '../views/poll-table.js';
 import { displayPath } from './runs-dir.js';
 
 /** Live progress of a foreground run, one line per event, on stderr. */

@@ -59,8 +59,4 @@ function askGit(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-/** A path for people: relative to cwd when inside it. */
-export function displayPath(file: string, cwd = process.cwd()): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
+export { displayPath } from '../core/display-path.js';

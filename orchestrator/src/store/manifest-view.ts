@@ -30,6 +30,8 @@ export type TaskView = Pick<
   TaskRecord,
   'id' | 'title' | 'role' | 'status' | 'message' | 'threadId' | 'startedAt' | 'durationMs' | 'awaitingSince' | 'diffStat' | 'usage' | 'codexUsage' | 'agentUsage' | 'verdict' | 'triage'
 > & {
+  /** What it waits for (`views/waiting.ts`). */
+  readonly deps: readonly string[];
   /** Shown as written: the view does not hold it to the list of reasons. */
   readonly reason?: Opt<string>;
   readonly attempts: readonly AttemptView[];
@@ -62,7 +64,7 @@ export type ManifestView = Pick<
   /** Shown as written: the view does not hold it to the list of reasons. */
   readonly reason?: Opt<string>;
   readonly graph: Pick<Manifest['graph'], 'path' | 'name' | 'sha256'>;
-  readonly settings: Pick<Manifest['settings'], 'agents'>;
+  readonly settings: Pick<Manifest['settings'], 'agents' | 'concurrency'>;
   readonly tasks: readonly TaskView[];
 };
 
@@ -143,6 +145,7 @@ const task = shape({
   id: str,
   title: str,
   role: oneOf(['builder', 'tester', 'gate']),
+  deps: arrayOf(str),
   status: oneOf(TASK_STATUSES),
   reason: optional(str),
   message: optional(str),
@@ -170,7 +173,7 @@ const manifest = shape({
   reason: optional(str),
   message: optional(str),
   graph: shape({ path: str, sha256: str, name: str }),
-  settings: shape({ agents: optional(bool) }),
+  settings: shape({ agents: optional(bool), concurrency: shape({ builder: int, tester: int }) }),
   process: shape({ pid: int, hostname: str }),
   startedAt: str,
   finishedAt: optional(str),

@@ -140,7 +140,7 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     ]);
     expect(polled).toMatchObject({ schema: 'codex-orchestrator/poll@1', runId: doc.runId, status: 'succeeded', manifest: path.join(repo, '.runs', doc.runId, 'manifest.json') });
     expect(Object.keys(polled.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'durationMs', 'threadId', 'diff', 'checks', 'usage', 'artifacts',
-      'codexUsage', 'agentUsage', 'fixAttempts', 'verdict', 'triage', 'sandboxDenials', 'workMs', 'waitMs',
+      'codexUsage', 'agentUsage', 'fixAttempts', 'verdict', 'triage', 'sandboxDenials', 'workMs', 'waitMs', 'waiting',
     ]);
     expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
     expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PollDocument } from '../../src/cli/poll-view.js';
+import type { PollDocument } from '../../src/views/poll.js';
 import { cli, startCli } from '../helpers/cli.js';
 import { backendsHere } from '../helpers/codex-here.js';
 import { repoWithGraph } from '../helpers/run.js';

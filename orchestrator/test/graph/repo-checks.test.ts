@@ -1,7 +1,7 @@
 import { rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckedGraph } from '../../src/cli/graph-checks.js';
+import { loadCheckedGraph } from '../../src/control/graph-checks.js';
 import { renderGraphLoadFailure } from '../../src/graph/render.js';
 import { git, tempDir, tempRepo, writeFiles } from '../helpers/temp.js';
 import { lines } from './helpers.js';

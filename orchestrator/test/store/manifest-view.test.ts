@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { pollDocument } from '../../src/cli/poll-view.js';
+import { pollDocument } from '../../src/views/poll.js';
 import { Manifest } from '../../src/store/manifest.js';
 import { isManifestView, readManifestView } from '../../src/store/manifest-view.js';
 import { readManifest } from '../../src/store/read.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertNever } from '../../core/result.js';
-import { openModelSession } from '../../engine/session/model-access.js';
+import { openModelSession } from '../../engine/index.js';
 import { planPaths, renderChecklist, titleOf } from '../../planning/plan-files.js';
 import { detectProjectCommands, type ProjectCommand } from '../../planning/project-commands.js';
 import { instantiate, loadPattern, patternDirs, type Pattern, type PatternFailure } from '../../planning/patterns.js';

@@ -5,7 +5,8 @@ import { readManifestView, type ManifestView } from '../../store/manifest-view.j
 import { renderReadFailure } from '../../store/read-failure.js';
 import { namedRun } from '../named-run.js';
 import { Exit, type Output } from '../output.js';
-import { pollDocument, renderPollTable } from '../poll-view.js';
+import { pollDocument } from '../../views/poll.js';
+import { renderPollTable } from '../../views/poll-table.js';
 
 export interface PollOptions {
   readonly runsDir: string;

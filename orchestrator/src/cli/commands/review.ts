@@ -1,5 +1,5 @@
 import { readManifest, renderReadFailure } from '../../store/read.js';
-import { reviewDocument, renderReview } from '../../review/review-view.js';
+import { reviewDocument, renderReview } from '../../views/review.js';
 import { projectKeys } from '../../review/seal.js';
 import { Exit, type Output } from '../output.js';
 import { namedRun } from '../named-run.js';

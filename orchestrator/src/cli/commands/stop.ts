@@ -1,8 +1,6 @@
-import { hostname } from 'node:os';
-import { isAlive } from '../../core/process-tree.js';
-import { effectiveStatus } from '../../store/liveness.js';
-import { readManifest, renderReadFailure } from '../../store/read.js';
-import { readRunLockOwner } from '../../store/run-lock.js';
+import { assertNever } from '../../core/result.js';
+import { stopRun } from '../../control/stop.js';
+import { renderReadFailure } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
 import { namedRun } from '../named-run.js';
 
@@ -14,47 +12,42 @@ export interface StopOptions {
   readonly waitMs: number;
 }
 
-/**
- * `stop`: asks the process working on a run to stop (SIGTERM, which the orchestrator turns into a
- * graceful stop: running Codex turns cancelled, their processes ended, the run marked `stopped`),
- * then waits for it to end.
- */
+/** `stop` (`control/stop.ts`): what happened, the `--json` document, the exit code. */
 export async function stopCommand(o: StopOptions, out: Output): Promise<number> {
   const run = await namedRun(o.runsDir, o.target, out);
   if (!run) return Exit.usage;
   const { id, runDir } = run;
-  const owner = await readRunLockOwner(runDir);
-  const before = await readManifest(runDir);
-  if (!before.ok) {
-    out.info(renderReadFailure(before.error));
-    return Exit.internal;
-  }
-  const report = (stopped: boolean, status: string, message: string): number => {
+  const json = (stopped: boolean, status: string): void => {
     if (o.json) out.data(JSON.stringify({ runId: id, stopped, status }, null, 2));
-    out.info(message);
-    return Exit.ok;
   };
-  if (!owner || (owner.hostname === hostname() && !isAlive(owner.pid))) {
-    const status = effectiveStatus(before.value);
-    const hint = status === 'died' || status === 'stopped' ? `; continue it with: codex-orchestrator resume ${id}` : '';
-    return report(false, status, `run ${id} is not running (${status}); nothing to stop${hint}`);
+  const stopped = await stopRun(runDir, o.waitMs, (pid) => out.info(`asked process ${pid} to stop run ${id}…`));
+  if (!stopped.ok) {
+    const f = stopped.error;
+    switch (f.reason) {
+      case 'manifest-unreadable':
+        out.info(renderReadFailure(f.failure));
+        return Exit.internal;
+      case 'other-host':
+        out.info(`error: run ${id} is worked on by process ${f.pid} on host ${f.hostname}\n  hint: run codex-orchestrator stop there`);
+        return Exit.usage;
+      case 'still-ending':
+        out.info(`error: process ${f.pid} is still ending run ${id} after ${Math.round(f.waitedMs / 1000)} s; check with: codex-orchestrator poll ${id}`);
+        json(false, f.status);
+        return Exit.failed;
+      default:
+        return assertNever(f, 'stop failure');
+    }
   }
-  if (owner.hostname !== hostname()) {
-    out.info(`error: run ${id} is worked on by process ${owner.pid} on host ${owner.hostname}\n  hint: run codex-orchestrator stop there`);
-    return Exit.usage;
-  }
-  process.kill(owner.pid, 'SIGTERM');
-  out.info(`asked process ${owner.pid} to stop run ${id}…`);
-  const deadline = Date.now() + o.waitMs;
-  while (isAlive(owner.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const after = await readManifest(runDir);
-  const status = after.ok ? effectiveStatus(after.value) : 'unknown';
-  if (isAlive(owner.pid)) {
-    out.info(`error: process ${owner.pid} is still ending run ${id} after ${Math.round(o.waitMs / 1000)} s; check with: codex-orchestrator poll ${id}`);
-    if (o.json) out.data(JSON.stringify({ runId: id, stopped: false, status }, null, 2));
-    return Exit.failed;
+  const s = stopped.value;
+  if (s.kind === 'not-running') {
+    const hint = s.status === 'died' || s.status === 'stopped' ? `; continue it with: codex-orchestrator resume ${id}` : '';
+    json(false, s.status);
+    out.info(`run ${id} is not running (${s.status}); nothing to stop${hint}`);
+    return Exit.ok;
   }
   // It may have ended otherwise meanwhile (its last task finished as the stop came).
-  const ended = status === 'stopped' ? `run ${id} stopped` : `run ${id} ended ${status}`;
-  return report(true, status, `${ended}; continue it with: codex-orchestrator resume ${id}`);
+  const ended = s.status === 'stopped' ? `run ${id} stopped` : `run ${id} ended ${s.status}`;
+  json(true, s.status);
+  out.info(`${ended}; continue it with: codex-orchestrator resume ${id}`);
+  return Exit.ok;
 }

@@ -1,6 +1,6 @@
 import { runCommandsHere } from '../../core/spawner.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
-import { loadCheckedGraph } from '../graph-checks.js';
+import { loadCheckedGraph } from '../../control/graph-checks.js';
 import { Exit, type Output } from '../output.js';
 import { setupAdvice } from '../setup-advice.js';
 import { displayPath } from '../runs-dir.js';

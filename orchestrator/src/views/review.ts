@@ -4,9 +4,12 @@ import { formatDuration } from '../core/abort.js';
 import { RunLayout } from '../store/layout.js';
 import { effectiveStatus } from '../store/liveness.js';
 import { taskTimes } from '../store/timings.js';
-import { denialList, type DiffStat, type Manifest, type Review, type SandboxDenial } from '../store/manifest.js';
-import { readRunGraph } from './run-graph.js';
-import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailure } from './seal.js';
+import { denialList, type Manifest, type Review } from '../store/manifest.js';
+import { readRunGraph } from '../review/run-graph.js';
+import { short, summarizeSealFailure, verifySeal, type KeyStore } from '../review/seal.js';
+import type { ReviewDocument, ReviewTask } from './review-schema.js';
+import { REVIEW_SCHEMA } from './schema-ids.js';
+import { describeWaiting, showsWaiting, waitingReasons } from './waiting.js';
 
 /**
  * `review`'s two views of a run: what a reviewer needs to decide on each task (status, checks,
@@ -14,71 +17,21 @@ import { short, summarizeSealFailure, verifySeal, type KeyStore, type SealFailur
  * for people and as a stable JSON document for scripts. Change the JSON only additively.
  */
 
-export const REVIEW_SCHEMA = 'codex-orchestrator/review@1';
+export { REVIEW_SCHEMA };
+export type { ReviewDocument, ReviewTask };
+
 /** How much of a task's log `review --task` shows. */
 export const LOG_TAIL_LINES = 40;
-
-export interface ReviewTask {
-  id: string;
-  title: string;
-  role: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
-  attempts: number;
-  checks: { command: string; exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number; output: string }[];
-  diff: DiffStat | null;
-  /** The contents of `tasks/<id>/verdict.json` (the tester agent's verdict on a judged task); null when there is none. */
-  verdict: { file: string; content: unknown; error: string | null } | null;
-  reviews: Review[];
-  /** The task's checklist reference, from the run's graph. */
-  checklist: string | null;
-  artifacts: { log: string | null; diff: string | null; events: string | null; checks: string | null };
-  /** The manager's triage of a task that failed during the run; null otherwise. */
-  triage: { probableCause: string; nextStep: string; by: 'manager' | 'rules' } | null;
-  /** Writes Codex's sandbox denied during the latest attempt (empty when none). */
-  sandboxDenials: SandboxDenial[];
-  /** Attempts that were fixes (follow-ups after failed verification). */
-  fixAttempts: number;
-  /** Tokens of every attempt: all, Codex's, the role agents'. */
-  tokens: { total: number; codex: number; agents: number } | null;
-  /** Working time (the attempts' durations added up); null when it never worked. */
-  workMs: number | null;
-  /** Time between attempts, or a gate's wait for its decision; null when it never waited. */
-  waitMs: number | null;
-  /** Only with `--task`: the whole diff. */
-  diffText?: string | null;
-  /** Only with `--task`: the last lines of the log. */
-  logTail?: string[] | null;
-}
-
-export interface ReviewDocument {
-  schema: typeof REVIEW_SCHEMA;
-  runId: string;
-  status: string;
-  message: string | null;
-  runDir: string;
-  manifest: string;
-  runnerLog: string;
-  graph: string;
-  seal: {
-    status: 'intact' | SealFailure['reason'];
-    file: string;
-    sealedAt: string | null;
-    keyid: string | null;
-    files: number | null;
-    problem: string | null;
-  };
-  tasks: ReviewTask[];
-}
 
 export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore, onlyTask?: string): Promise<ReviewDocument> {
   const seal = await verifySeal(runDir, keys);
   const graph = await readRunGraph(m, runDir);
   const checklistOf = (id: string): string | null => (graph.ok ? (graph.value.tasks.find((t) => t.id === id)?.checklist ?? null) : null);
   const abs = (rel: string | undefined): string | null => (rel ? path.join(runDir, rel) : null);
+  const status = effectiveStatus(m);
+  const waits = waitingReasons(m, status);
   const tasks: ReviewTask[] = [];
-  for (const t of m.tasks) {
+  for (const [i, t] of m.tasks.entries()) {
     if (onlyTask !== undefined && t.id !== onlyTask) continue;
     const task: ReviewTask = {
       id: t.id,
@@ -99,6 +52,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       fixAttempts: t.attempts.filter((a) => a.followUp?.from === 'fix').length,
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
       ...taskTimes(t, Date.now()),
+      waiting: waits[i] ?? null,
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -110,7 +64,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
   return {
     schema: REVIEW_SCHEMA,
     runId: m.runId,
-    status: effectiveStatus(m),
+    status,
     message: m.message ?? null,
     runDir,
     manifest: RunLayout.manifest(runDir),
@@ -165,6 +119,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     const field = (name: string, value: string): void => void lines.push(`  ${(name ? `${name}:` : '').padEnd(11)}${value}`);
     const fixes = t.fixAttempts ? ` (${t.fixAttempts} fix${t.fixAttempts === 1 ? '' : 'es'})` : '';
     field('status', `${t.status} (${t.role}), ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}${fixes}${t.reason ? `, ${t.reason}` : ''}`);
+    if (t.waiting && showsWaiting(t.status)) field('waiting', describeWaiting(t.waiting));
     if (t.message) field('message', t.message);
     if (t.triage) {
       field('triage', `${t.triage.probableCause} (${t.triage.by === 'manager' ? 'the manager agent' : 'rules'})`);

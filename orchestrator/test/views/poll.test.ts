@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pollDocument, renderPollTable } from '../../src/cli/poll-view.js';
+import { pollDocument } from '../../src/views/poll.js';
+import { renderPollTable } from '../../src/views/poll-table.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { countTasks } from '../../src/store/manifest.js';
 
@@ -178,6 +179,33 @@ describe('poll views', () => {
       '  approve: codex-orchestrator approve 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME [--note TEXT]',
       '  reject:  codex-orchestrator reject 2026-11-21T10-04-05Z-7f3a --task sign-off --reviewer NAME --reason TEXT',
       '  the run continues by itself after a decision (its orchestrator, process 4242, is waiting)',
+    ]);
+  });
+  it('says why each task still to come is not running, in a column only then', () => {
+    const now = Date.parse(at) + 10_000;
+    const pending = (id: string, deps: string[], role: 'builder' | 'tester' | 'gate' = 'builder'): Manifest['tasks'][number] => ({ id, title: id, role, deps, status: 'pending', attempts: [], artifacts: {} });
+    const running = (id: string): Manifest['tasks'][number] => ({ id, title: id, role: 'builder', deps: [], status: 'running', startedAt: at, attempts: [{ n: 1, status: 'running', startedAt: at }], artifacts: {} });
+    const ts = [running('a'), running('b'), pending('c', []), pending('d', ['a', 'b']), pending('e', ['test-failed']), { ...pending('test-failed', [], 'tester'), status: 'failed' as const }];
+    const live: Manifest = { ...manifest, status: 'running', message: undefined, finishedAt: undefined, durationMs: undefined, heartbeatAt: new Date(now).toISOString(), settings: { backend: 'codex-mcp', concurrency: { builder: 2, tester: 1 } }, tasks: ts, counts: countTasks(ts) };
+    delete live.message;
+    const doc = pollDocument(live, '/repo/.runs/x', now);
+    expect(doc.tasks.map((t) => t.waiting)).toEqual([
+      null,
+      null,
+      { kind: 'pool-full', role: 'builder', running: 2, limit: 2 },
+      { kind: 'waiting-for', tasks: ['a', 'b'] },
+      { kind: 'blocked', by: ['test-failed'] },
+      null,
+    ]);
+    const table = renderPollTable(doc, '/repo').split('\n');
+    expect(table.slice(3, 10)).toEqual([
+      'TASK         ROLE     STATUS   ATTEMPTS  WORKED  WAITED  DIFF  CHECKS  VERDICT  TOKENS  WAITING',
+      'a            builder  running  1         10s     -       -     -       -        -',
+      'b            builder  running  1         10s     -       -     -       -        -',
+      'c            builder  pending  0         -       -       -     -       -        -       pool full: builder 2/2',
+      'd            builder  pending  0         -       -       -     -       -        -       waiting for a, b',
+      'e            builder  pending  0         -       -       -     -       -        -       blocked by test-failed',
+      'test-failed  tester   failed   0         -       -       -     -       -        -',
     ]);
   });
 });
