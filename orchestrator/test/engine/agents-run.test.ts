@@ -79,6 +79,8 @@ ${sh('cat one.txt two.txt')}
 ${sh('true')}
 ${block('```offline-verdict', 'pass', '```')}
     verify: ["echo the suite fails for $AGENTS_RUN_TOKEN; exit 4"]
+    # A tester that reports only: its builders get no findings to rework.
+    maxFixAttempts: 0
   - id: instructed
     role: builder
     instructions: |
@@ -275,6 +277,7 @@ ${sh('echo two > two.txt')}
     prompt: |
 ${sh('cat two.txt')}
     verify: ["exit 2"]
+    maxFixAttempts: 0
   - id: instructed
     role: builder
     instructions: |

@@ -59,6 +59,7 @@ ${replaceLine('packages/a/index.js', "module.exports = () => 'old';", "module.ex
     setup: []
     prompt: "\`\`\`sh\\necho bare\\n\`\`\`"
     verify: ["node packages/b/test.js"]
+    maxFixAttempts: 0
   - id: add-c
     role: builder
     prompt: |
