@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { countTasks, Manifest, manifestJsonSchema } from '../../src/store/manifest.js';
+import { runEventJsonSchema } from '../../src/store/events/run-event.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../../.runs/manifest.schema.json', import.meta.url));
 const V1_FIXTURE = fileURLToPath(new URL('../fixtures/manifest-v1.json', import.meta.url));
@@ -13,6 +14,16 @@ it('.runs/manifest.schema.json is generated from the zod schema', () => {
   if (process.env['UPDATE_SCHEMA'] === '1') writeFileSync(SCHEMA_FILE, expected);
   expect(existsSync(SCHEMA_FILE), `${SCHEMA_FILE} is missing; generate it with UPDATE_SCHEMA=1`).toBe(true);
   expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(expected);
+});
+
+const EVENT_SCHEMA_FILE = fileURLToPath(new URL('../../../.runs/run-event.schema.json', import.meta.url));
+
+// The run's log, events.ndjson: one line of it matches .runs/run-event.schema.json (same command regenerates it).
+it('.runs/run-event.schema.json is generated from the zod schema', () => {
+  const expected = `${JSON.stringify(runEventJsonSchema(), null, 2)}\n`;
+  if (process.env['UPDATE_SCHEMA'] === '1') writeFileSync(EVENT_SCHEMA_FILE, expected);
+  expect(existsSync(EVENT_SCHEMA_FILE), `${EVENT_SCHEMA_FILE} is missing; generate it with UPDATE_SCHEMA=1`).toBe(true);
+  expect(readFileSync(EVENT_SCHEMA_FILE, 'utf8')).toBe(expected);
 });
 
 it('reads a manifest written by schema version 1', () => {
