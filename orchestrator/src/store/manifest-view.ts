@@ -28,7 +28,7 @@ type ArtifactRef = Opt<{ readonly path: string }>;
 /** What poll reads of a task. */
 export type TaskView = Pick<
   TaskRecord,
-  'id' | 'title' | 'role' | 'status' | 'message' | 'threadId' | 'startedAt' | 'durationMs' | 'awaitingSince' | 'diffStat' | 'usage' | 'codexUsage' | 'agentUsage' | 'verdict' | 'triage'
+  'id' | 'title' | 'role' | 'status' | 'message' | 'threadId' | 'startedAt' | 'durationMs' | 'awaitingSince' | 'diffStat' | 'usage' | 'codexUsage' | 'agentUsage' | 'verdict' | 'triage' | 'stale'
 > & {
   /** What it waits for (`views/waiting.ts`). */
   readonly deps: readonly string[];
@@ -154,6 +154,7 @@ const task = shape({
   startedAt: optional(str),
   durationMs: optional(nonNegative),
   awaitingSince: optional(str),
+  stale: optional(shape({ because: arrayOf(str), at: str })),
   diffStat: optional(shape({ files: count, insertions: count, deletions: count })),
   checks: optional(arrayOf(shape({ exitCode: (v) => v === null || int(v) }))),
   usage: optional(usage),

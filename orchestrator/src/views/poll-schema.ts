@@ -37,6 +37,8 @@ export const Waiting = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('run-not-running'), status: z.string() }),
   /** Nothing holds it: it starts as soon as the scheduler takes it. */
   z.strictObject({ kind: z.literal('ready') }),
+  /** Ready to run again: a dependency's result changed after it ran (`because`). */
+  z.strictObject({ kind: z.literal('stale'), because: z.array(z.string()) }),
 ]);
 export type Waiting = z.infer<typeof Waiting>;
 

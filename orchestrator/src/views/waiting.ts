@@ -22,6 +22,8 @@ export interface WaitingTask {
   readonly status: string;
   readonly reason?: string | undefined;
   readonly deps: readonly string[];
+  /** Set when it runs again because a dependency's result changed after it ran. */
+  readonly stale?: { readonly because: readonly string[] } | undefined;
 }
 
 /** What the rules read of a run. */
@@ -89,6 +91,7 @@ function waitingOf(
   const waitingFor = t.deps.filter(notDone);
   if (waitingFor.length > 0) return { kind: 'waiting-for', tasks: waitingFor };
   if (!live) return { kind: 'run-not-running', status: runStatus };
+  if (t.stale) return { kind: 'stale', because: [...t.stale.because] };
   if (t.role === 'gate') return { kind: 'gate' };
   if (t.role === 'builder' || t.role === 'tester') {
     const n = running[t.role];
@@ -124,6 +127,8 @@ export function describeWaiting(w: Waiting): string {
       return `run ${w.status}`;
     case 'ready':
       return 'ready to start';
+    case 'stale':
+      return `stale: ${w.because.join(', ')} changed; runs again`;
     default:
       return assertNever(w, 'waiting reason');
   }

@@ -30,6 +30,8 @@ describe('why a task is not running', () => {
     ['nor when it died', run([t('d', 'ready')]), 'died', { kind: 'run-not-running', status: 'died' }],
     ['a run waiting at gates still starts what is ready', run([t('g', 'awaiting-approval', [], 'gate'), t('d', 'pending')]), 'awaiting-approval', { kind: 'ready' }],
     ['nothing holds it', run([t('d', 'pending')]), 'running', { kind: 'ready' }],
+    ['stale: a dependency changed after it ran, and it is ready to run again', run([t('a', 'succeeded'), { ...t('d', 'pending', ['a']), stale: { because: ['a'] } }]), 'running', { kind: 'stale', because: ['a'] }],
+    ['stale, but its changed dependency is not done yet', run([t('a', 'running'), { ...t('d', 'pending', ['a']), stale: { because: ['a'] } }]), 'running', { kind: 'waiting-for', tasks: ['a'] }],
   ];
   it.each(cases)('%s', (_name, r, status, expected) => {
     expect(last(r, status)).toEqual(expected);
@@ -50,6 +52,7 @@ describe('why a task is not running', () => {
       { kind: 'skipped', by: ['a'] },
       { kind: 'run-not-running', status: 'stopped' },
       { kind: 'ready' },
+      { kind: 'stale', because: ['a'] },
     ];
     expect(all.map(describeWaiting)).toEqual([
       'waiting for a, b',
@@ -60,6 +63,7 @@ describe('why a task is not running', () => {
       'skipped: a did not succeed',
       'run stopped',
       'ready to start',
+      'stale: a changed; runs again',
     ]);
   });
 });
