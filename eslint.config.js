@@ -78,7 +78,8 @@ const VENDORS = [
   {
     packages: ['@openai/agents', '@openai/agents/**', '@openai/agents-*', '@openai/agents-*/**'],
     allowed: ['agents/'],
-    message: 'Vendor edge: @openai/agents is imported only in the top-level agents/. Instead, use what agents/index.ts exports (the engine loads it with a dynamic import, only when the agents layer is on).',
+    message:
+      'Vendor edge: @openai/agents is imported only in the top-level agents/. Instead, use what agents/index.ts exports (the engine loads it with a dynamic import, only when the agents layer is on).',
   },
   {
     packages: ['p-queue'],
@@ -163,4 +164,3 @@ export default tseslint.config(
   },
   ...layeringBlocks(),
 );
-

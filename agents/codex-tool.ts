@@ -103,7 +103,13 @@ export function codexHands(options: CodexHandsOptions): CodexHands {
     execute: async (input, _context, details) => {
       const ignored = unknownArguments(details?.toolCall?.arguments);
       if (input.prompt.trim() === '') {
-        const empty: CodexCallOutput = { status: 'failed', threadId: threadId ?? null, reason: 'empty-prompt', message: 'the prompt is empty: say what Codex should do', ...(ignored.length ? { ignored } : {}) };
+        const empty: CodexCallOutput = {
+          status: 'failed',
+          threadId: threadId ?? null,
+          reason: 'empty-prompt',
+          message: 'the prompt is empty: say what Codex should do',
+          ...(ignored.length ? { ignored } : {}),
+        };
         return JSON.stringify(empty);
       }
       const result = queue.then(() => call(input, ignored));

@@ -104,9 +104,7 @@ export async function runRoleTurn(runtime: AgentRuntime, request: RoleTurnReques
   });
   const instructions = `${sectionFor(text.value, 'Agent') ?? ''}\n\n## This task\n\nid: ${task.id}\ntitle: ${task.title}\n`;
   const agent = request.role === 'builder' ? builderAgent({ instructions, codex: hands.tool }) : testerAgent({ instructions, codex: hands.tool });
-  const input: string | AgentInputItem[] = request.continueFrom
-    ? [...(request.continueFrom.history as AgentInputItem[]), { role: 'user', content: request.continueFrom.message }]
-    : task.prompt;
+  const input: string | AgentInputItem[] = request.continueFrom ? [...(request.continueFrom.history as AgentInputItem[]), { role: 'user', content: request.continueFrom.message }] : task.prompt;
 
   const common = (history: readonly unknown[] | undefined, usage: TokenUsage): RoleTurnCommon => ({
     threadId: hands.threadId,

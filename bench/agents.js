@@ -136,7 +136,15 @@ async function turns(o, imp) {
           const before = model.responses();
           inCodex = 0;
           const started = performance.now();
-          const result = await runRoleTurn(runtime, { role: task.role, task: { id: task.id, title: task.id, prompt: task.prompt }, backend: timed, cwd: agent, timeoutMs: 60_000, signal: new AbortController().signal, onEvent: () => undefined });
+          const result = await runRoleTurn(runtime, {
+            role: task.role,
+            task: { id: task.id, title: task.id, prompt: task.prompt },
+            backend: timed,
+            cwd: agent,
+            timeoutMs: 60_000,
+            signal: new AbortController().signal,
+            onEvent: () => undefined,
+          });
           const total = performance.now() - started;
           if (result.status !== 'completed') throw new Error(`agent turn of ${task.id} failed: ${result.failure.message}`);
           return { total, own: total - inCodex, requests: model.responses() - before, report: result.finalMessage };
@@ -221,7 +229,14 @@ async function runs(o, imp) {
     const once = async (mode) => {
       const loaded = await loadGraph(path.join(repo, `${mode}.yaml`));
       if (!loaded.ok) throw new Error(`graph: ${JSON.stringify(loaded.error)}`);
-      const r = await executeRun({ graph: loaded.value, runsDir: path.join(repo, '.runs'), signal: new AbortController().signal, env, offlineLatencyMs: o.latency, codexHome: path.join(tmp, `home-${mode}-${results[mode].length}`) });
+      const r = await executeRun({
+        graph: loaded.value,
+        runsDir: path.join(repo, '.runs'),
+        signal: new AbortController().signal,
+        env,
+        offlineLatencyMs: o.latency,
+        codexHome: path.join(tmp, `home-${mode}-${results[mode].length}`),
+      });
       if (!r.ok) throw new Error(`run did not start: ${JSON.stringify(r.error)}`);
       if (r.value.status !== 'succeeded') throw new Error(`run ${mode} ${r.value.status}: ${r.value.message}`);
       return r.value;

@@ -40,7 +40,21 @@ const USAGE = `usage: npm run bench -- [options]
 // Options
 
 function parseArgs(argv) {
-  const o = { latency: 300, agents: true, backends: undefined, concurrencies: undefined, independent: undefined, chain: undefined, chainLast: false, quick: false, loop: true, xargs: true, scale: undefined, json: undefined, keep: false };
+  const o = {
+    latency: 300,
+    agents: true,
+    backends: undefined,
+    concurrencies: undefined,
+    independent: undefined,
+    chain: undefined,
+    chainLast: false,
+    quick: false,
+    loop: true,
+    xargs: true,
+    scale: undefined,
+    json: undefined,
+    keep: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -54,32 +68,65 @@ function parseArgs(argv) {
       return n;
     };
     switch (a) {
-      case '--latency': o.latency = int(value(), 0); break;
+      case '--latency':
+        o.latency = int(value(), 0);
+        break;
       case '--agents': {
         const v = value();
         if (v !== 'on' && v !== 'off') fail(`--agents: on or off, got "${v}"`);
         o.agents = v === 'on';
         break;
       }
-      case '--concurrencies': o.concurrencies = value().split(',').map((s) => int(s.trim(), 1)); break;
-      case '--independent': o.independent = int(value(), 1); break;
-      case '--chain': o.chain = int(value(), 0); break;
-      case '--chain-last': o.chainLast = true; break;
-      case '--quick': o.quick = true; break;
-      case '--no-loop': o.loop = false; break;
-      case '--no-xargs': o.xargs = false; break;
-      case '--scale': o.scale = int(value(), 0); break;
-      case '--no-scale': o.scale = 0; break;
+      case '--concurrencies':
+        o.concurrencies = value()
+          .split(',')
+          .map((s) => int(s.trim(), 1));
+        break;
+      case '--independent':
+        o.independent = int(value(), 1);
+        break;
+      case '--chain':
+        o.chain = int(value(), 0);
+        break;
+      case '--chain-last':
+        o.chainLast = true;
+        break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--no-loop':
+        o.loop = false;
+        break;
+      case '--no-xargs':
+        o.xargs = false;
+        break;
+      case '--scale':
+        o.scale = int(value(), 0);
+        break;
+      case '--no-scale':
+        o.scale = 0;
+        break;
       case '--backends': {
-        o.backends = value().split(',').map((s) => s.trim());
+        o.backends = value()
+          .split(',')
+          .map((s) => s.trim());
         const bad = o.backends.filter((b) => !BACKENDS.includes(b));
         if (bad.length) fail(`--backends: ${bad.join(', ')}: expected some of ${BACKENDS.join(', ')}`);
         break;
       }
-      case '--json': o.json = path.resolve(value()); break;
-      case '--keep': o.keep = true; break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0); break;
-      default: fail(`unknown option ${a}\n\n${USAGE}`);
+      case '--json':
+        o.json = path.resolve(value());
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${a}\n\n${USAGE}`);
     }
   }
   o.independent ??= o.quick ? 8 : 20;
@@ -163,7 +210,10 @@ function cpuSample() {
 /** The fields of `/proc/<pid>/stat` after the command name, as numbers (utime is [11]). */
 function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
 }
 
 /**
@@ -295,7 +345,10 @@ function agentModelTime(runDir) {
   const file = path.join(runDir, 'trace.jsonl');
   const byTask = new Map();
   if (!existsSync(file)) return byTask;
-  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const records = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const taskOf = new Map(records.filter((r) => r.type === 'trace' && typeof r.data?.task === 'string').map((r) => [r.traceId, r.data.task]));
   for (const r of records) {
     const task = taskOf.get(r.traceId);
@@ -426,7 +479,9 @@ function analyseRun(manifest, runsDir, concurrency, codexHome) {
       ...(manifest.status === 'succeeded' ? [] : [`run ${manifest.status}: ${manifest.message ?? ''}`]),
       ...tasks.filter((t) => t.status !== 'succeeded').map((t) => `task ${t.id} ${t.status}${t.reason ? ` (${t.reason})` : ''}${t.message ? `: ${t.message}` : ''}`),
       ...tasks.filter((t) => t.attempts > 1).map((t) => `task ${t.id} took ${t.attempts} attempts`),
-      ...tasks.filter((t) => t.status === 'succeeded' && t.responses !== undefined && t.responses !== RESPONSES_PER_TASK).map((t) => `task ${t.id}: ${t.responses} model responses, expected ${RESPONSES_PER_TASK}`),
+      ...tasks
+        .filter((t) => t.status === 'succeeded' && t.responses !== undefined && t.responses !== RESPONSES_PER_TASK)
+        .map((t) => `task ${t.id}: ${t.responses} model responses, expected ${RESPONSES_PER_TASK}`),
       ...tasks.filter((t) => t.status === 'succeeded' && !t.completed).map((t) => `task ${t.id}: no task_complete event`),
     ],
   };
@@ -636,11 +691,19 @@ async function main() {
     let scale;
     if (o.scale > 0) {
       progress(`bench: ${o.scale}-task graph, zero latency, agents off, through the CLI (codex-app-server, concurrency 8)`);
-      scale = await scaleRun({ root: ROOT, base, tasks: o.scale, concurrency: 8, env: offlineEnv(), graphYaml: (name) => graphYaml(name, { independent: o.scale, chain: 0, chainLast: false, agents: false }), git, progress });
+      scale = await scaleRun({
+        root: ROOT,
+        base,
+        tasks: o.scale,
+        concurrency: 8,
+        env: offlineEnv(),
+        graphYaml: (name) => graphYaml(name, { independent: o.scale, chain: 0, chainLast: false, agents: false }),
+        git,
+        progress,
+      });
     }
 
     report(o, machine, { results, skipped, compareAt, peers, scale }, performance.now() - benchStart);
-
   } finally {
     cleanup();
     if (o.keep) progress(`bench: kept ${base}`);
@@ -662,7 +725,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
   out.push(
     o.agents
       ? 'agents:    on (the default): each builder works through its role agent, whose model calls the codex tool (2 agent requests per task)'
-      : 'agents:    off (--agents off): each task\'s prompt goes straight to Codex',
+      : "agents:    off (--agents off): each task's prompt goes straight to Codex",
   );
   out.push(`workload:  ${o.independent} independent builders + a ${o.chain}-deep chain of builders = ${total} tasks (chain listed ${o.chainLast ? 'last' : 'first'} in the graph file);`);
   out.push(`           each task = 1 patch step + 1 shell step + final answer = ${RESPONSES_PER_TASK} model responses = ${floor} ms of pure model latency`);
@@ -691,22 +754,22 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     ),
   );
   out.push('');
-  out.push('  makespan      the manifest\'s durationMs: run start (before Codex starts) to run end (after the integration branch).');
-  out.push('  crit.path     longest dependency chain, summing the same run\'s task durationMs.');
-  out.push('  work/conc     sum of the same run\'s task durationMs / builder concurrency.');
+  out.push("  makespan      the manifest's durationMs: run start (before Codex starts) to run end (after the integration branch).");
+  out.push("  crit.path     longest dependency chain, summing the same run's task durationMs.");
+  out.push("  work/conc     sum of the same run's task durationMs / builder concurrency.");
   out.push('  lower bd      max(crit.path, work/conc): no schedule of these task durations can finish sooner.');
   out.push('  ratio         makespan / lower bd. The makespan also holds run setup and wrap-up, which no task covers.');
   out.push('  overhead/task sum over tasks of (task durationMs - time inside the Codex turn - time waiting on the role');
-  out.push('                agent\'s model) / tasks, where a task\'s durationMs runs from its attempt start to its end (queue');
-  out.push('                wait excluded), the time inside the Codex turn = last event ts - first event ts of the task\'s');
+  out.push("                agent's model) / tasks, where a task's durationMs runs from its attempt start to its end (queue");
+  out.push("                wait excluded), the time inside the Codex turn = last event ts - first event ts of the task's");
   out.push('                events.jsonl (so model latency and everything Codex does between its first and last event are');
-  out.push('                not overhead), and the agent\'s model time = its response spans in trace.jsonl (agents on).');
-  out.push('  CPU/task      CPU time of the bench\'s process tree during the run (/proc: the engine, the model server, git,');
+  out.push("                not overhead), and the agent's model time = its response spans in trace.jsonl (agents on).");
+  out.push("  CPU/task      CPU time of the bench's process tree during the run (/proc: the engine, the model server, git,");
   out.push('                every Codex process and what Codex ran), / tasks. See table 2.');
   out.push('  setup         run start to first task start (offline model server, starting the Codex servers, manifest, checkout check).');
   out.push('  wrap-up       last task end to run end (integration branch merging every task, worktree prune, manifest).');
   out.push('');
-  out.push('2. Where a task\'s time goes (means over the tasks of each run above)');
+  out.push("2. Where a task's time goes (means over the tasks of each run above)");
   out.push(
     table(
       ['backend', 'conc', 'task', 'codex turn', 'model', 'agent model', 'overhead', 'med', 'max', '= before session', '+ session start', '+ after turn', 'CPU/task', '(node)', 'ours', 'machine'],
@@ -736,16 +799,16 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
   out.push('  agent model     time the role agent waited on its own model (its requests before and after the codex tool');
   out.push('                  call; trace.jsonl response spans); - without the agents layer.');
   out.push('  overhead        as in table 1; med/max: median and largest per-task value. It splits into:');
-  out.push('  before session  attempt start to the moment Codex created the thread (session_meta timestamp in Codex\'s');
-  out.push('                  rollout file): git worktree, the agent layer, the backend\'s call into Codex and any');
-  out.push('                  queueing in Codex (without the agent\'s own model requests, counted under agent model).');
-  out.push('  session start   thread created to its first event (Codex\'s own start-up of the thread).');
+  out.push("  before session  attempt start to the moment Codex created the thread (session_meta timestamp in Codex's");
+  out.push("                  rollout file): git worktree, the agent layer, the backend's call into Codex and any");
+  out.push("                  queueing in Codex (without the agent's own model requests, counted under agent model).");
+  out.push("  session start   thread created to its first event (Codex's own start-up of the thread).");
   out.push('  after turn      last Codex event to attempt end: the agent layer, git add/commit, diff, diff.patch, log');
-  out.push('                  close, artifact digests (again without the agent\'s model requests). (Parking the worktree');
+  out.push("                  close, artifact digests (again without the agent's model requests). (Parking the worktree");
   out.push('                  comes after the attempt end: in the makespan, in no task.)');
   out.push('  CPU/task        CPU time of the bench process tree during the run (this process and every process it');
   out.push('                  reaped: git, codex, and what codex ran; plus its children still running), / tasks; from');
-  out.push('                  /proc/self/stat and /proc/<child>/stat. (node): of which the bench\'s own Node process: the');
+  out.push("                  /proc/self/stat and /proc/<child>/stat. (node): of which the bench's own Node process: the");
   out.push('                  engine, its manifest and log writes, and the model server.');
   out.push(`  ours, machine   share of all ${machine.cores} cores' time used by the bench's process tree / by anything (/proc/stat).`);
   out.push('                  Near 100% means the cores, not the schedule, are the limit; machine > ours means other load.');
@@ -782,10 +845,10 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
       ),
     );
     out.push('  wall          loop and xargs: from starting bash / xargs to its exit; orchestrator: the executeRun call, from');
-    out.push('                loading the graph to the run\'s end (worktrees, manifests, diffs and the integration branch included).');
+    out.push("                loading the graph to the run's end (worktrees, manifests, diffs and the integration branch included).");
     out.push('  / xargs       orchestrator wall / xargs wall (below 1: the orchestrator is faster).');
     out.push('  seq /         sequential loop wall / orchestrator wall (the speed-up over the loop).');
-    out.push('  lower bd ratio the independent-only run\'s makespan / its DAG lower bound.');
+    out.push("  lower bd ratio the independent-only run's makespan / its DAG lower bound.");
     out.push('  Each side has an offline model server of its own at the same latency, and a CODEX_HOME of its own.');
     out.push('');
   }
@@ -796,28 +859,30 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push(
       table(
         ['run wall', 'makespan', 'tree CPU/task', 'Codex CPU/task', 'outside Codex/task', 'node alone/task', 'peak RSS (node)', 'poll --json (median / max of 5)', 'bare node start', 'manifest'],
-        [[
-          sec(scale.wallMs),
-          num(scale.makespanMs, sec),
-          num(scale.treeCpuMs / scale.tasks, msf),
-          num(scale.codexCpuMs / scale.tasks, msf),
-          num(scale.outsideCodexCpuMs / scale.tasks, (v) => `${v.toFixed(1)} ms`),
-          num(scale.nodeCpuMs / scale.tasks, (v) => `${v.toFixed(1)} ms`),
-          num(scale.peakRssKiB, (v) => `${(v / 1024).toFixed(0)} MB`),
-          `${msf(scale.poll.medianMs)} / ${msf(scale.poll.maxMs)}`,
-          num(scale.nodeStartMs, msf),
-          num(scale.manifestBytes, (v) => `${(v / 1024).toFixed(0)} KB`),
-        ]],
+        [
+          [
+            sec(scale.wallMs),
+            num(scale.makespanMs, sec),
+            num(scale.treeCpuMs / scale.tasks, msf),
+            num(scale.codexCpuMs / scale.tasks, msf),
+            num(scale.outsideCodexCpuMs / scale.tasks, (v) => `${v.toFixed(1)} ms`),
+            num(scale.nodeCpuMs / scale.tasks, (v) => `${v.toFixed(1)} ms`),
+            num(scale.peakRssKiB, (v) => `${(v / 1024).toFixed(0)} MB`),
+            `${msf(scale.poll.medianMs)} / ${msf(scale.poll.maxMs)}`,
+            num(scale.nodeStartMs, msf),
+            num(scale.manifestBytes, (v) => `${(v / 1024).toFixed(0)} KB`),
+          ],
+        ],
       ),
     );
-    out.push('  run wall           `codex-orchestrator run` started to exited; makespan: the manifest\'s durationMs.');
+    out.push("  run wall           `codex-orchestrator run` started to exited; makespan: the manifest's durationMs.");
     out.push('  tree CPU           the CLI process and all its descendants, from /proc/<pid>/stat of each (utime + stime');
     out.push('                     + cutime + cstime), sampled every 100 ms; the last sample before the CLI exits counts.');
     out.push('  Codex CPU          of which the Codex processes (their command name starts with "codex"; with what they');
     out.push('                     reaped: the sandbox helpers and commands Codex ran).');
     out.push('  outside Codex      tree CPU - Codex CPU: the engine, the in-process offline model server, git, the helper.');
-    out.push('  node alone         the CLI\'s own Node process (utime + stime): the engine and the offline model server.');
-    out.push('  peak RSS           VmHWM of the CLI\'s Node process (/proc/<pid>/status), the last sample before it exits.');
+    out.push("  node alone         the CLI's own Node process (utime + stime): the engine and the offline model server.");
+    out.push("  peak RSS           VmHWM of the CLI's Node process (/proc/<pid>/status), the last sample before it exits.");
     out.push('  poll --json        wall time of `codex-orchestrator poll <run-id> --json` (a fresh Node process) after the run;');
     out.push('                     bare node start: `node -e 0`, the part of it no CLI can save.');
     out.push(`  cores: the CLI's tree used ${pct(scale.ownShare)} of all cores' time during the run, anything at all ${pct(scale.machineShare)} (/proc/stat).`);
@@ -829,7 +894,8 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
   const targets = [];
   for (const r of results) {
     const b = r.backend;
-    if (r.vsXargs !== undefined) targets.push([`${b}: orchestrator wall <= 0.75x xargs -P${compareAt} codex exec`, r.vsXargs <= 0.75, `${r.vsXargs.toFixed(2)}x${caveat(r.orchestrated, peers.xargs)}`]);
+    if (r.vsXargs !== undefined)
+      targets.push([`${b}: orchestrator wall <= 0.75x xargs -P${compareAt} codex exec`, r.vsXargs <= 0.75, `${r.vsXargs.toFixed(2)}x${caveat(r.orchestrated, peers.xargs)}`]);
     if (r.speedup !== undefined) targets.push([`${b}: >= 5x faster than the sequential codex exec loop`, r.speedup >= 5, `${r.speedup.toFixed(2)}x${caveat(r.orchestrated, peers.loop)}`]);
     const at = r.runs.find((x) => x.concurrency === 8);
     if (at) targets.push([`${b}: makespan <= 1.15x the DAG lower bound at concurrency 8 (full graph)`, at.ratio <= 1.15, `${at.ratio.toFixed(2)}x${caveat(at)}`]);

@@ -14,7 +14,10 @@ const POLLS = 5;
 function readStat(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return { comm, own: f[11] + f[12], reaped: f[13] + f[14] };
 }
 

@@ -35,14 +35,33 @@ function parseArgs(argv) {
     const value = () => argv[++i] ?? fail(`${a} needs a value`);
     const int = (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 ? Number(v) : fail(`${a}: expected a positive integer, got "${v}"`));
     switch (a) {
-      case '--tasks': o.tasks = int(value()); break;
-      case '--concurrency': o.concurrency = int(value()); break;
-      case '--modes': o.modes = value().split(',').map((m) => (['off', 'copy', 'link'].includes(m) ? m : fail(`--modes: off, copy or link, got "${m}"`))); break;
-      case '--quick': o.quick = true; break;
-      case '--json': o.json = path.resolve(value()); break;
-      case '--keep': o.keep = true; break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0); break;
-      default: fail(`unknown option ${a}\n\n${USAGE}`);
+      case '--tasks':
+        o.tasks = int(value());
+        break;
+      case '--concurrency':
+        o.concurrency = int(value());
+        break;
+      case '--modes':
+        o.modes = value()
+          .split(',')
+          .map((m) => (['off', 'copy', 'link'].includes(m) ? m : fail(`--modes: off, copy or link, got "${m}"`)));
+        break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--json':
+        o.json = path.resolve(value());
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${a}\n\n${USAGE}`);
     }
   }
   o.tasks ??= o.quick ? 4 : 8;
@@ -71,10 +90,13 @@ function duBytes(dir) {
 }
 
 function graphYaml(o, mode) {
-  const tasks = Array.from({ length: o.tasks }, (_, i) => `  - id: b${i + 1}
+  const tasks = Array.from(
+    { length: o.tasks },
+    (_, i) => `  - id: b${i + 1}
     role: builder
     prompt: "\`\`\`sh\\necho ${i + 1} > out-${i + 1}.txt\\n\`\`\`"
-    verify: ["node -e \\"require('zod'); require('typescript')\\""]`);
+    verify: ["node -e \\"require('zod'); require('typescript')\\""]`,
+  );
   return `name: setup-${mode}
 settings:
   agents: false
@@ -141,7 +163,10 @@ async function main() {
       const cli = spawnSync(process.execPath, [BIN, 'run', `setup-${mode}.yaml`, '--json'], { cwd: repo, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       const wallMs = performance.now() - started;
       const runs = path.join(repo, '.runs');
-      const runId = readdirSync(runs).filter((n) => n !== 'index.json' && !n.startsWith('.')).sort().at(-1);
+      const runId = readdirSync(runs)
+        .filter((n) => n !== 'index.json' && !n.startsWith('.'))
+        .sort()
+        .at(-1);
       const manifest = JSON.parse(readFileSync(path.join(runs, runId, 'manifest.json'), 'utf8'));
       const setups = manifest.tasks.map((t) => t.setup).filter(Boolean);
       const times = setups.map((s) => s.durationMs);
@@ -175,7 +200,9 @@ function report(o, project, results) {
   const off = results.find((r) => r.mode === 'off');
   const lines = [];
   lines.push(`Task environments: ${o.tasks} builders (one worktree each) at concurrency ${o.concurrency}, setup \`${SETUP}\``);
-  lines.push(`  project: ${project.packages} packages, node_modules ${(project.treeBytes / 1e6).toFixed(0)} MB; one install from a warm npm cache ${sec(project.oneInstallMs)} (first, cold: ${sec(project.warmMs)})`);
+  lines.push(
+    `  project: ${project.packages} packages, node_modules ${(project.treeBytes / 1e6).toFixed(0)} MB; one install from a warm npm cache ${sec(project.oneInstallMs)} (first, cold: ${sec(project.warmMs)})`,
+  );
   lines.push('');
   const rows = [['setupCache', 'installs', 'shared', 'setup mean', 'setup max', 'shared one', 'copy itself', 'run wall', 'vs off', 'status']];
   for (const r of results) {
@@ -196,10 +223,10 @@ function report(o, project, results) {
   for (const row of rows) lines.push(`  ${row.map((c, i) => (i === 0 || i === row.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`);
   lines.push('');
   lines.push('  installs     worktrees whose setup ran its commands; shared: worktrees given a copy (or links) of one of them');
-  lines.push('  setup        per worktree: from the attempt\'s worktree ready to its agent\'s start (waiting for a shared');
+  lines.push("  setup        per worktree: from the attempt's worktree ready to its agent's start (waiting for a shared");
   lines.push('               install included); shared one: the mean of the worktrees that got a copy or links;');
   lines.push('               copy itself: the same without the wait for the first install (`waitedMs`)');
-  lines.push('  vs off       mean setup per worktree with every worktree installing, divided by this mode\'s');
+  lines.push("  vs off       mean setup per worktree with every worktree installing, divided by this mode's");
   for (const r of results) for (const p of r.problems) lines.push(`  problem (${r.mode}): ${p}`);
   console.log(lines.join('\n'));
 }

@@ -29,12 +29,25 @@ function parseArgs(argv) {
     const value = () => argv[++i] ?? fail(`${a} needs a value`);
     const ints = (v) => v.split(',').map((s) => (Number.isInteger(Number(s)) && Number(s) >= 1 ? Number(s) : fail(`${a}: expected positive integers, got "${v}"`)));
     switch (a) {
-      case '--files': o.files = ints(value()); break;
-      case '--tasks': [o.tasks] = ints(value()); break;
-      case '--concurrencies': o.concurrencies = ints(value()); break;
-      case '--json': o.json = path.resolve(value()); break;
-      case '-h': case '--help': console.log(USAGE); process.exit(0); break;
-      default: fail(`unknown option ${a}\n\n${USAGE}`);
+      case '--files':
+        o.files = ints(value());
+        break;
+      case '--tasks':
+        [o.tasks] = ints(value());
+        break;
+      case '--concurrencies':
+        o.concurrencies = ints(value());
+        break;
+      case '--json':
+        o.json = path.resolve(value());
+        break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${a}\n\n${USAGE}`);
     }
   }
   return o;
@@ -55,13 +68,20 @@ function git(cwd, ...args) {
 function makeRepo(base, files, tasks, concurrency) {
   const repo = mkdtempSync(path.join(base, `repo-${files}-`));
   git(repo, 'init', '-q', '-b', 'main');
-  execFileSync('python3', ['-c', `
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      `
 import os
 for i in range(${files}):
     d = 'd%03d' % (i % 100)
     os.makedirs(d, exist_ok=True)
     open(f'{d}/f{i}.txt', 'w').write(os.urandom(8000).hex())
-`], { cwd: repo });
+`,
+    ],
+    { cwd: repo },
+  );
   const lines = [`settings: { agents: false, concurrency: { builder: ${concurrency} } }`, 'tasks:'];
   for (let i = 1; i <= tasks; i++) lines.push(`  - id: t${i}`, '    role: builder', `    prompt: "\`\`\`sh\\necho ${i} > out-${i}.txt\\n\`\`\`"`);
   writeFileSync(path.join(repo, 'graph.yaml'), `${lines.join('\n')}\n`);
@@ -157,7 +177,10 @@ async function runOnce(base, files, o, concurrency) {
     if (warm) return;
     const m = liveManifest(repo);
     // The first tasks to start took the pool's worktrees: once all of them ended, all were made.
-    const first = (m?.tasks ?? []).filter((t) => t.startedAt).sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).slice(0, Math.min(concurrency, o.tasks));
+    const first = (m?.tasks ?? [])
+      .filter((t) => t.startedAt)
+      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+      .slice(0, Math.min(concurrency, o.tasks));
     if (first.length < Math.min(concurrency, o.tasks) || first.some((t) => !t.finishedAt)) return;
     const written = descendants(cli.pid).reduce((sum, pid) => sum + writeBytes(pid), 0);
     warm = { written, started: m.tasks.filter((t) => t.startedAt).length };
@@ -227,9 +250,9 @@ async function main() {
   for (const row of rows) lines.push(`  ${row.map((c, i) => (i === row.length - 1 ? c : c.padStart(widths[i]))).join('  ')}`);
   lines.push(
     '',
-    '  written/task (warm): write_bytes of the run\'s process tree (/proc/<pid>/io) after its first wave of tasks ended, per task started after it;',
-    '    over tiny: less the same figure on the tiny repository (the run\'s own records: logs, manifests, Codex\'s session files)',
-    '  targets (issue): mean task <= 1.25x the tiny repository\'s; first task start <= 1.5x; written per task (warm) <= 5% of the repository',
+    "  written/task (warm): write_bytes of the run's process tree (/proc/<pid>/io) after its first wave of tasks ended, per task started after it;",
+    "    over tiny: less the same figure on the tiny repository (the run's own records: logs, manifests, Codex's session files)",
+    "  targets (issue): mean task <= 1.25x the tiny repository's; first task start <= 1.5x; written per task (warm) <= 5% of the repository",
   );
   for (const r of results.filter((x) => x.files !== 10)) {
     const tiny = results.find((t) => t.concurrency === r.concurrency && t.files === 10);

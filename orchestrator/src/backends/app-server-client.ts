@@ -17,10 +17,7 @@ const RequestId = z.union([z.string(), z.number()]);
 const ErrorBody = z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() });
 
 /** Codex's reply to one of our requests (it sends no `"jsonrpc"` field; one is accepted). */
-const Reply = z.union([
-  z.object({ id: RequestId, result: z.unknown() }).refine((m) => 'result' in m),
-  z.object({ id: RequestId, error: ErrorBody }),
-]);
+const Reply = z.union([z.object({ id: RequestId, result: z.unknown() }).refine((m) => 'result' in m), z.object({ id: RequestId, error: ErrorBody })]);
 
 /** A notification from Codex. */
 export const ServerNotification = z.object({ method: z.string(), params: z.unknown().optional() });

@@ -18,7 +18,10 @@ export const ThreadOpened = z.object({ thread: Thread }).loose();
 /** The result of `turn/start`. */
 export const TurnStarted = z.object({ turn: z.object({ id: z.string() }).loose() }).loose();
 
-const CodexErrorInfo = z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional();
+const CodexErrorInfo = z
+  .union([z.string(), z.record(z.string(), z.unknown())])
+  .nullable()
+  .optional();
 
 const TurnError = z.object({ message: z.string(), codexErrorInfo: CodexErrorInfo, additionalDetails: z.unknown().optional() }).loose();
 
@@ -29,9 +32,7 @@ const TurnCompleted = z
   })
   .loose();
 
-const ErrorNotification = z
-  .object({ error: TurnError, willRetry: z.boolean().optional(), threadId: z.string().optional(), turnId: z.string().optional() })
-  .loose();
+const ErrorNotification = z.object({ error: TurnError, willRetry: z.boolean().optional(), threadId: z.string().optional(), turnId: z.string().optional() }).loose();
 
 const Usage = z
   .object({

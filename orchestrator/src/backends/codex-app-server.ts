@@ -59,7 +59,10 @@ type TurnStop = { readonly kind: 'ended'; readonly end: TurnEnd } | { readonly k
 
 export class CodexAppServerBackend implements AgentBackend {
   readonly name = 'codex-app-server' as const;
-  private readonly connection = new LazyConnection<Connection>(() => this.open(), (c) => c.client.exitDescription !== undefined);
+  private readonly connection = new LazyConnection<Connection>(
+    () => this.open(),
+    (c) => c.client.exitDescription !== undefined,
+  );
 
   constructor(private readonly options: CodexAppServerOptions) {}
 
@@ -95,7 +98,10 @@ export class CodexAppServerBackend implements AgentBackend {
       await client.request(
         'initialize',
         // experimentalApi: `thread/backgroundTerminals/clean`, which ends a cancelled turn's commands.
-        { clientInfo: { name: 'codex-orchestrator', title: 'codex-orchestrator', version: orchestratorVersion() }, capabilities: { experimentalApi: true, requestAttestation: false } } satisfies InitializeParams,
+        {
+          clientInfo: { name: 'codex-orchestrator', title: 'codex-orchestrator', version: orchestratorVersion() },
+          capabilities: { experimentalApi: true, requestAttestation: false },
+        } satisfies InitializeParams,
         { timeoutMs: REQUEST_TIMEOUT_MS },
       );
     } catch (e) {
@@ -157,7 +163,10 @@ export class CodexAppServerBackend implements AgentBackend {
       const method = threadId === undefined ? 'thread/start' : 'thread/resume';
       let result: unknown;
       try {
-        result = await client.request(method, threadId === undefined ? threadParams : ({ threadId, ...threadParams } satisfies ThreadResumeParams), { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal });
+        result = await client.request(method, threadId === undefined ? threadParams : ({ threadId, ...threadParams } satisfies ThreadResumeParams), {
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          signal: request.signal,
+        });
       } catch (e) {
         return requestFailure(threadId === undefined ? 'could not start a thread' : `could not resume thread ${threadId}`, e);
       }
@@ -201,7 +210,13 @@ export class CodexAppServerBackend implements AgentBackend {
         const started = TurnStarted.safeParse(
           await client.request(
             'turn/start',
-            { threadId: thread, input: [{ type: 'text', text: request.prompt, text_elements: [] }], cwd: request.cwd, approvalPolicy: 'never', sandboxPolicy: this.sandboxPolicy() } satisfies TurnStartParams,
+            {
+              threadId: thread,
+              input: [{ type: 'text', text: request.prompt, text_elements: [] }],
+              cwd: request.cwd,
+              approvalPolicy: 'never',
+              sandboxPolicy: this.sandboxPolicy(),
+            } satisfies TurnStartParams,
             { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal },
           ),
         );

@@ -58,8 +58,7 @@ function offlineCatalog(): unknown {
         use_responses_lite: false,
         node_repl_auto_review_required: false,
         node_repl_disabled: true,
-        base_instructions:
-          'You are a coding agent working in a git worktree prepared for one task. Carry out the task with your tools and end with a short summary.',
+        base_instructions: 'You are a coding agent working in a git worktree prepared for one task. Carry out the task with your tools and end with a short summary.',
       },
     ],
   };

@@ -42,7 +42,10 @@ interface Connection {
 
 export class CodexMcpBackend implements AgentBackend {
   readonly name = 'codex-mcp' as const;
-  private readonly connection = new LazyConnection<Connection>(() => this.open(), (c) => c.closed);
+  private readonly connection = new LazyConnection<Connection>(
+    () => this.open(),
+    (c) => c.closed,
+  );
   private nextCall = 0;
 
   constructor(private readonly options: CodexMcpOptions) {}
@@ -173,7 +176,5 @@ export class CodexMcpBackend implements AgentBackend {
 
 function textOf(content: unknown): string {
   if (!Array.isArray(content)) return '';
-  return content
-    .map((c: unknown) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : ''))
-    .join('\n');
+  return content.map((c: unknown) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : '')).join('\n');
 }

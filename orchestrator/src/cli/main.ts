@@ -190,10 +190,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const target = one(positionals, 'run id (or "latest")');
       if (!isRunTarget(target)) return badRunTarget(target, out);
       const { pollCommand } = await import('./commands/poll.js');
-      return pollCommand(
-        { runsDir: resolveRunsDir(values['runs-dir']), target, watch: values.watch, json: values.json, intervalMs: interval * 1000 },
-        out,
-      );
+      return pollCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, watch: values.watch, json: values.json, intervalMs: interval * 1000 }, out);
     }
     case 'resume': {
       const { values, positionals } = parse(rest, {

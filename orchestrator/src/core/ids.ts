@@ -57,7 +57,10 @@ export function isRunId(raw: string): raw is RunId {
 
 /** Makes a new run id from a clock reading; the suffix keeps two runs in the same second apart. */
 export function newRunId(now: Date = new Date(), suffix: string = randomHex(2)): RunId {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
   const id = `${stamp}-${suffix}`;
   if (!isRunId(id)) throw new Error(`Internal error: bad run id ${id}`);
   return id;

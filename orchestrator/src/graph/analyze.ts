@@ -125,10 +125,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
         out.push({
           position: position(),
           message: `unknown dependency ${quoteId(dep.name)} in ${name()}`,
-          hint:
-            guess !== undefined
-              ? `did you mean ${JSON.stringify(guess)}?`
-              : 'no task has this id; add the task or remove the dependency',
+          hint: guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : 'no task has this id; add the task or remove the dependency',
         });
       } else {
         edges[i]!.push(slot.get(target)!);
@@ -245,8 +242,7 @@ function secretPatternDiagnostics(data: unknown, positions: GraphSourceMap): Dia
   });
 }
 
-const PATTERN_HINT =
-  'write a JavaScript regular expression without slashes or flags, e.g. "ghp_[A-Za-z0-9]{36}"; put a backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it as written';
+const PATTERN_HINT = 'write a JavaScript regular expression without slashes or flags, e.g. "ghp_[A-Za-z0-9]{36}"; put a backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it as written';
 
 function instructionsDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap, context: FileContext): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -270,7 +266,11 @@ function instructionsDiagnostics(task: TaskSketch, name: () => string, positions
     });
   }
   if (isBlank(text)) {
-    out.push({ position: positions.valueAt(['tasks', task.index, 'instructions']), message: `${name()} has empty "instructions"`, hint: 'write the instructions, or remove the key to use the role\'s own' });
+    out.push({
+      position: positions.valueAt(['tasks', task.index, 'instructions']),
+      message: `${name()} has empty "instructions"`,
+      hint: "write the instructions, or remove the key to use the role's own",
+    });
   }
   if (typeof file === 'string' && file.trim() !== '') {
     const position = positions.valueAt(['tasks', task.index, 'instructionsFile']);

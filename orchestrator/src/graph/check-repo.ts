@@ -146,9 +146,7 @@ const SHOWN_SCRIPTS = 20;
 function missingScript(task: TaskReferences, command: Located<string>, call: ScriptCall, file: string, names: readonly string[], at: string): Diagnostic {
   const guess = closest(call.script, names);
   const list =
-    names.length === 0
-      ? 'it has no "scripts"'
-      : `its scripts are: ${names.slice(0, SHOWN_SCRIPTS).join(', ')}${names.length > SHOWN_SCRIPTS ? ` and ${names.length - SHOWN_SCRIPTS} more` : ''}`;
+    names.length === 0 ? 'it has no "scripts"' : `its scripts are: ${names.slice(0, SHOWN_SCRIPTS).join(', ')}${names.length > SHOWN_SCRIPTS ? ` and ${names.length - SHOWN_SCRIPTS} more` : ''}`;
   return {
     position: command.position,
     message: `verify command of ${task.name} runs "${call.text}", but ${file} has no script ${JSON.stringify(call.script)} ${at}`,

@@ -99,12 +99,7 @@ export function analyzeGraphSource(file: string, source: string, files?: FilePro
  * repository, its checklists). Their problems are reported with the analyzer's, in one report:
  * the checks run whenever the file parses, also when the analyzer has found problems.
  */
-export async function checkGraphSource(
-  file: string,
-  source: string,
-  files: FileProbe | undefined,
-  checks: readonly GraphCheck[],
-): Promise<Result<AnalyzedGraph, GraphSourceFailure>> {
+export async function checkGraphSource(file: string, source: string, files: FileProbe | undefined, checks: readonly GraphCheck[]): Promise<Result<AnalyzedGraph, GraphSourceFailure>> {
   const { absolute, parsed, result } = analyzeStage(file, source, files);
   if (parsed === undefined || checks.length === 0) return result;
   const references = graphReferences(absolute, parsed);
@@ -116,11 +111,7 @@ export async function checkGraphSource(
 }
 
 /** The analyzer's answer, and the parsed file when it parses (what the checks of references read). */
-function analyzeStage(
-  file: string,
-  source: string,
-  files: FileProbe | undefined,
-): { absolute: string; parsed: ParsedGraphSource | undefined; result: Result<AnalyzedGraph, GraphSourceFailure> } {
+function analyzeStage(file: string, source: string, files: FileProbe | undefined): { absolute: string; parsed: ParsedGraphSource | undefined; result: Result<AnalyzedGraph, GraphSourceFailure> } {
   const absolute = resolve(file);
   const format = graphFormat(absolute);
   if (format === undefined) return { absolute, parsed: undefined, result: err({ reason: 'unsupported-extension', file: absolute }) };

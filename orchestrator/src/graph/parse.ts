@@ -113,12 +113,7 @@ const SYNTAX_HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   MULTIPLE_DOCS: 'a graph file is one document; remove the second "---" and what follows it',
 };
 
-function syntaxDiagnostic(
-  doc: Document.Parsed,
-  error: YAMLError,
-  at: (start: number, end: number) => SourcePosition,
-  format: GraphFormat,
-): Diagnostic {
+function syntaxDiagnostic(doc: Document.Parsed, error: YAMLError, at: (start: number, end: number) => SourcePosition, format: GraphFormat): Diagnostic {
   const [start, end] = error.pos;
   if (error.code === 'DUPLICATE_KEY') {
     const dup = findDuplicateKey(doc.contents, start);

@@ -34,11 +34,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066
  * line (`2 problems in tasks/bad.yaml`). No trailing newline. The exact format is part of the
  * product: people and tests read it.
  */
-export function renderDiagnostics(
-  diagnostics: readonly Diagnostic[],
-  sourcesByFile: ReadonlyMap<string, string>,
-  options: RenderOptions = {},
-): string {
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], sourcesByFile: ReadonlyMap<string, string>, options: RenderOptions = {}): string {
   const cwd = options.cwd ?? process.cwd();
   const linesByFile = new Map<string, readonly string[]>();
   const linesOf = (file: string): readonly string[] => {
@@ -68,17 +64,11 @@ export function renderDiagnostics(
     const shown = text.replace(/\t/g, ' ').replace(UNPRINTABLE, '\uFFFD');
     const room = Math.max(1, shown.length - column + 1);
     const marker = '^'.repeat(Math.max(1, Math.min(position.length, room)));
-    return [
-      `${String(position.line).padStart(5)} | ${shown}${cut}`.trimEnd(),
-      `${' '.repeat(5)} | ${' '.repeat(Math.max(0, column - 1))}${marker}`,
-    ];
+    return [`${String(position.line).padStart(5)} | ${shown}${cut}`.trimEnd(), `${' '.repeat(5)} | ${' '.repeat(Math.max(0, column - 1))}${marker}`];
   };
   const where = (p: SourcePosition): string => `${displayPath(p.file, cwd)}:${p.line}:${p.column}`;
 
-  const sorted = [...diagnostics].sort(
-    (a, b) =>
-      compare(a.position.file, b.position.file) || a.position.line - b.position.line || a.position.column - b.position.column,
-  );
+  const sorted = [...diagnostics].sort((a, b) => compare(a.position.file, b.position.file) || a.position.line - b.position.line || a.position.column - b.position.column);
   const blocks = sorted.map((d) => {
     const lines = [`${where(d.position)}: error: ${d.message}`, ...excerpt(d.position)];
     if (d.hint !== undefined) lines.push(`  hint: ${d.hint}`);
@@ -98,10 +88,7 @@ export function renderGraphLoadFailure(failure: GraphLoadFailure, options: Rende
     case 'not-found':
       return `error: graph file not found: ${shown}\n  hint: check the path; ${FORMATS_HINT}`;
     case 'unreadable':
-      return (
-        `error: cannot read graph file ${shown}: ${failure.message}\n` +
-        '  hint: check that it is a file (not a directory) that you may read'
-      );
+      return `error: cannot read graph file ${shown}: ${failure.message}\n` + '  hint: check that it is a file (not a directory) that you may read';
     case 'unsupported-extension':
       return `error: unsupported graph file type: ${shown}\n  hint: ${FORMATS_HINT}; rename the file or convert it`;
     case 'invalid':

@@ -9,10 +9,7 @@ import { BACKEND_NAMES } from './backend-names.js';
  */
 
 /** A duration: a number of seconds, or a string such as `90s`, `10m`, `1h`, `500ms`. */
-export const Duration = z.union([
-  z.number().positive(),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "90s", "10m" or "1h"'),
-]);
+export const Duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "90s", "10m" or "1h"')]);
 export type Duration = z.infer<typeof Duration>;
 
 /** Converts a validated Duration to milliseconds. */

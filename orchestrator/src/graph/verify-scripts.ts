@@ -42,7 +42,10 @@ export function scriptCalls(command: string): ScriptCall[] {
   if (!segments.every((s) => PLAIN.test(s))) return [];
   const calls: ScriptCall[] = [];
   for (const segment of segments) {
-    const words = segment.trim().split(/\s+/).filter((w) => w !== '');
+    const words = segment
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== '');
     while (words[0] !== undefined && ASSIGNMENT.test(words[0])) words.shift();
     const [tool, sub, name] = words;
     if (tool === undefined) continue;

@@ -98,4 +98,3 @@ function withoutKey(o: Record<string, unknown>, key: string): Record<string, unk
   const { [key]: _dropped, ...rest } = o;
   return rest;
 }
-

@@ -52,7 +52,10 @@ export function checkChecklists(projectRoot: string): GraphCheck {
           ];
         }
         const candidates = item.error.candidates;
-        const guess = closest(key, candidates.map((i) => keyOf(i.text)));
+        const guess = closest(
+          key,
+          candidates.map((i) => keyOf(i.text)),
+        );
         const rule = `an item matches when its text starts with ${JSON.stringify(key)} followed by ":", a space or the end of the line (case-sensitive)`;
         return [
           {

@@ -140,7 +140,10 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
     await writeTextAtomic(edit.absolute, edit.text);
   }
   // Rework: a rejection's reason goes to the task's own Codex thread as a follow-up (a gate has none).
-  const rework = request.decision === 'rejected' && task.role !== 'gate' ? { from: 'reject' as const, prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at } : undefined;
+  const rework =
+    request.decision === 'rejected' && task.role !== 'gate'
+      ? { from: 'reject' as const, prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at }
+      : undefined;
   const event: DecidedEvent = { kind: 'decided', task: task.id, review, status: request.decision, ...(rework ? { followUp: rework } : {}) };
   return ok({ kind: 'recorded', taskId: task.id, review, from: task.status, to: request.decision, event, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
 }

@@ -40,7 +40,9 @@ export type KeyFailure =
 
 /** The key id: sha256 (hex) of the public key's DER (SPKI) encoding. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** The signing key in `dir`, created (with the folder, 0700, and the key, 0600) when there is none yet. */

@@ -133,7 +133,9 @@ export function renderRetryFailure(f: RetryFailure, runId: string): string {
       return `error: ${f.taskId} was skipped: ${f.blockedBy.length > 0 ? `its dependency ${f.blockedBy.map((d) => `"${d}"`).join(', ')} did not succeed` : 'a dependency did not succeed'}\n  hint: retry ${f.blockedBy.length === 1 ? `that one (codex-orchestrator retry ${runId} --task ${f.blockedBy[0]})` : 'the failed dependency'}; ${f.taskId} runs once it succeeds`;
     case 'not-failed':
       return `error: ${f.taskId} is ${f.status}: retry runs a task that failed or was cancelled\n  hint: ${
-        f.status === 'succeeded' || f.status === 'approved' ? `to change its work, send it a follow-up: codex-orchestrator send ${runId} --task ${f.taskId} "<what to change>"` : `wait for it (codex-orchestrator poll ${runId} --watch)`
+        f.status === 'succeeded' || f.status === 'approved'
+          ? `to change its work, send it a follow-up: codex-orchestrator send ${runId} --task ${f.taskId} "<what to change>"`
+          : `wait for it (codex-orchestrator poll ${runId} --watch)`
       }`;
     case 'not-in-graph':
       return `error: --reload: the graph file ${f.file} has no task "${f.taskId}"\n  hint: retry without --reload to keep the task's settings as run`;

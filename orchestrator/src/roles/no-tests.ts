@@ -21,7 +21,10 @@ interface NoTestsRule {
   readonly why: string;
 }
 
-const says = (re: RegExp) => (c: CheckOutput): boolean => re.test(c.output);
+const says =
+  (re: RegExp) =>
+  (c: CheckOutput): boolean =>
+    re.test(c.output);
 
 const RULES: readonly NoTestsRule[] = [
   // vitest (exit 1, or 0 with --passWithNoTests)

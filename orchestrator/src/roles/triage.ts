@@ -124,7 +124,8 @@ export function ruleTriage(f: FailureContext): Triage {
     case 'sandbox-escape':
       return {
         probableCause: `Files outside task "${f.taskId}"'s worktree changed while it worked (its sandbox should have refused it, or something outside the sandbox made the change): ${message}`,
-        nextStep: 'Look at the named files and restore them, read the task\'s log for the command that wrote there, and change the task so it writes only inside its worktree; do not change the checkout while a run works.',
+        nextStep:
+          "Look at the named files and restore them, read the task's log for the command that wrote there, and change the task so it writes only inside its worktree; do not change the checkout while a run works.",
       };
     case 'sandbox-denied':
       return {
@@ -159,7 +160,7 @@ export function ruleTriage(f: FailureContext): Triage {
     case 'internal-error':
       return {
         probableCause: `A bug in codex-orchestrator stopped task "${f.taskId}": ${message}`,
-        nextStep: 'Report it with the run\'s runner.log and manifest.json.',
+        nextStep: "Report it with the run's runner.log and manifest.json.",
       };
     default:
       return {

@@ -28,13 +28,7 @@ export class AppendFile {
   ) {}
 
   /** Opens `file` below `root` (`append` keeps what is there, `truncate` starts empty). Never throws: a failure is reported. */
-  static async open(
-    root: string,
-    file: string,
-    mode: 'append' | 'truncate',
-    report: (error: unknown, file: string) => void,
-    io: WriteIo = nodeWriteIo,
-  ): Promise<AppendFile> {
+  static async open(root: string, file: string, mode: 'append' | 'truncate', report: (error: unknown, file: string) => void, io: WriteIo = nodeWriteIo): Promise<AppendFile> {
     try {
       return await AppendFile.create(root, file, mode, report, io);
     } catch (e) {
@@ -45,13 +39,7 @@ export class AppendFile {
   }
 
   /** `open`, except that a file that cannot be opened (a planted link) throws, a StoreError. */
-  static async create(
-    root: string,
-    file: string,
-    mode: 'append' | 'truncate',
-    report: (error: unknown, file: string) => void,
-    io: WriteIo = nodeWriteIo,
-  ): Promise<AppendFile> {
+  static async create(root: string, file: string, mode: 'append' | 'truncate', report: (error: unknown, file: string) => void, io: WriteIo = nodeWriteIo): Promise<AppendFile> {
     const handle = await openRunFile(root, file, mode);
     const start = mode === 'append' ? (await handle.stat()).size : 0;
     return new AppendFile(handle, start, file, report, io);

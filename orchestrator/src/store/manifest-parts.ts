@@ -113,4 +113,3 @@ export const SetupRecord = z.object({
   notShared: z.string().optional(),
 });
 export type SetupRecord = z.infer<typeof SetupRecord>;
-

@@ -10,18 +10,7 @@ import type { CheckResult, SandboxDenial, TaskStatus } from './manifest.js';
 export const RUN_STATUSES = ['running', 'awaiting-approval', 'succeeded', 'failed', 'stopped', 'died', 'archived'] as const;
 
 /** A task's states (the diagram is on `TaskStatus` in `manifest.ts`). */
-export const TASK_STATUSES = [
-  'pending',
-  'ready',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-  'awaiting-approval',
-  'approved',
-  'rejected',
-] as const;
+export const TASK_STATUSES = ['pending', 'ready', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'awaiting-approval', 'approved', 'rejected'] as const;
 
 /** Where a follow-up on a task's thread comes from (`FollowUp` in `manifest.ts`). */
 export const FOLLOW_UP_SOURCES = ['reject', 'send', 'fix', 'resume', 'tester'] as const;

@@ -11,7 +11,6 @@ export { renderReadFailure, type ReadFailure } from './read-failure.js';
 export { resolveRunId } from './resolve-run.js';
 export type { RunState } from './events/event-log.js';
 
-
 export async function readManifest(runDir: string): Promise<Result<Manifest, ReadFailure>> {
   const json = await readManifestJson(runDir);
   if (!json.ok) return json;

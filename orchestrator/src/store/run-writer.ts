@@ -82,13 +82,7 @@ export class RunWriter {
    * Creates the run folder with the graph copy (redacted), the runner log, the first manifest and
    * the index entry. Temp files an interrupted write left in the folder are swept first.
    */
-  static async create(
-    runsDir: string,
-    runDir: string,
-    manifest: Manifest,
-    graphSource: string,
-    options: RunWriterOptions = {},
-  ): Promise<Result<RunWriter, StoreFailure>> {
+  static async create(runsDir: string, runDir: string, manifest: Manifest, graphSource: string, options: RunWriterOptions = {}): Promise<Result<RunWriter, StoreFailure>> {
     const writer = new RunWriter(runsDir, runDir, manifest, options);
     return writer.begin('truncate', async (at) => {
       await mkdir(runsDir, { recursive: true });

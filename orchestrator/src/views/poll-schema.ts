@@ -123,9 +123,7 @@ export const PollDocument = z.strictObject({
   /** Whether builders and testers worked through their role agents. */
   agents: z.boolean(),
   /** The run's token budget, when it has one. */
-  budget: z
-    .strictObject({ maxTokens: z.number().int(), used: z.number().int(), remaining: z.number().int(), reached: z.boolean(), reachedAt: z.string().nullable() })
-    .nullable(),
+  budget: z.strictObject({ maxTokens: z.number().int(), used: z.number().int(), remaining: z.number().int(), reached: z.boolean(), reachedAt: z.string().nullable() }).nullable(),
   /** How long the run waited for reviewers at gates (a wait still going on included). */
   waitMs: z.number(),
   /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */

@@ -62,7 +62,11 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
     ...(withWaiting ? [waiting[i] ?? ''] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]): string => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (r: string[]): string =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   lines.push(fmt(header), ...rows.map(fmt));
   const notes = doc.tasks.filter((t) => t.message || t.triage || t.sandboxDenials.length > 0);
   if (notes.length > 0) {

@@ -48,9 +48,7 @@ export interface SetupRequest {
   readonly say: (line: string) => void;
 }
 
-export type SetupOutcome =
-  | { readonly ok: true; readonly record: SetupRecord }
-  | { readonly ok: false; readonly record: SetupRecord; readonly message: string; readonly timedOut: boolean };
+export type SetupOutcome = { readonly ok: true; readonly record: SetupRecord } | { readonly ok: false; readonly record: SetupRecord; readonly message: string; readonly timedOut: boolean };
 
 export type SetupCacheMode = 'copy' | 'link' | 'off';
 
@@ -233,7 +231,9 @@ export class TaskEnvironments {
       })
       .sort();
     const cwd = path.relative(r.worktree, r.cwd).split(path.sep).join('/');
-    return createHash('sha256').update(JSON.stringify({ commands: r.commands, cwd, files })).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify({ commands: r.commands, cwd, files }))
+      .digest('hex');
   }
 
   private async cached(key: string): Promise<CacheEntry | undefined> {

@@ -32,7 +32,11 @@ export function runWorktreesDir(root: string, repoRoot: string, runId: RunId): s
     // A repository that vanished keeps the path it was given.
   }
   const hash = createHash('sha256').update(real).digest('hex').slice(0, 10);
-  const name = path.basename(real).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'repo';
+  const name =
+    path
+      .basename(real)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .slice(0, 40) || 'repo';
   return path.join(root, `${name}-${hash}`, runId);
 }
 

@@ -71,7 +71,9 @@ describe('manager: triage', () => {
       logTail: 'line 1\n~~~\nline 3',
     });
     if (!result.ok) throw new Error(JSON.stringify(result.error));
-    expect(result.value.probableCause).toBe('Two of the dependencies of task "test-greeter" changed the same lines, so their results cannot be merged: add-shout and add-farewell both changed src/index.js');
+    expect(result.value.probableCause).toBe(
+      'Two of the dependencies of task "test-greeter" changed the same lines, so their results cannot be merged: add-shout and add-farewell both changed src/index.js',
+    );
     expect(result.value.nextStep).toBe('Make one of the conflicting tasks depend on the other (or merge their branches by hand), then run the graph again.');
   });
 });

@@ -27,7 +27,14 @@ const diff = 'diff --git a/src/a.js b/src/a.js\n--- a/src/a.js\n+++ b/src/a.js\n
 
 describe('judge', () => {
   it('passes when every check passed', async () => {
-    const result = await judge(runtime, { task, diff, checks: [{ command: 'node --test', exitCode: 0 }, { command: 'npm run lint', exitCode: 0 }] });
+    const result = await judge(runtime, {
+      task,
+      diff,
+      checks: [
+        { command: 'node --test', exitCode: 0 },
+        { command: 'npm run lint', exitCode: 0 },
+      ],
+    });
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.verdict).toEqual({ verdict: 'pass', summary: '2 of 2 check(s) passed.', findings: [] });
     expect(result.value.overridden).toBe(false);
@@ -35,7 +42,14 @@ describe('judge', () => {
   });
 
   it('fails with a finding per failed check', async () => {
-    const result = await judge(runtime, { task, diff, checks: [{ command: 'node --test', exitCode: 1, output: 'not ok 1 - greets\n' }, { command: 'npm run lint', exitCode: 0 }] });
+    const result = await judge(runtime, {
+      task,
+      diff,
+      checks: [
+        { command: 'node --test', exitCode: 1, output: 'not ok 1 - greets\n' },
+        { command: 'npm run lint', exitCode: 0 },
+      ],
+    });
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.verdict).toEqual({
       verdict: 'fail',

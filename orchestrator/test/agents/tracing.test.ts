@@ -82,13 +82,18 @@ describe('trace file', () => {
   it('keeps two runtimes in one process apart', async () => {
     const dir = tempDir();
     const [a, b] = await Promise.all(['a', 'b'].map((n) => openAgentRuntime({ access: { kind: 'offline', baseUrl: model.baseUrl }, traceFile: path.join(dir, `${n}.jsonl`) })));
-    await Promise.all([
-      triage(a!, { taskId: 'in-a', role: 'builder', reason: 'timeout', message: 'x' }),
-      judge(b!, { task: { id: 'in-b', title: 'B', prompt: 'p' }, diff: '', checks: [] }),
-    ]);
+    await Promise.all([triage(a!, { taskId: 'in-a', role: 'builder', reason: 'timeout', message: 'x' }), judge(b!, { task: { id: 'in-b', title: 'B', prompt: 'p' }, diff: '', checks: [] })]);
     await Promise.all([a!.close(), b!.close()]);
-    expect(records(path.join(dir, 'a.jsonl')).filter((r) => r.type === 'agent').map((r) => r.name)).toEqual(['manager']);
-    expect(records(path.join(dir, 'b.jsonl')).filter((r) => r.type === 'agent').map((r) => r.name)).toEqual(['tester']);
+    expect(
+      records(path.join(dir, 'a.jsonl'))
+        .filter((r) => r.type === 'agent')
+        .map((r) => r.name),
+    ).toEqual(['manager']);
+    expect(
+      records(path.join(dir, 'b.jsonl'))
+        .filter((r) => r.type === 'agent')
+        .map((r) => r.name),
+    ).toEqual(['tester']);
   });
 
   it('puts the agent runs of one task in one trace named for it, written by the caller’s writer', async () => {

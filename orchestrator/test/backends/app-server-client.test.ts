@@ -27,7 +27,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 }
 
 function client(file: string): AppServerClient {
-  return new AppServerClient({ command: process.execPath, args: [file], env: { ...process.env } as Record<string, string>, onNotification: () => undefined, onServerRequest: () => ({ error: { code: -32601, message: 'no' } }) });
+  return new AppServerClient({
+    command: process.execPath,
+    args: [file],
+    env: { ...process.env } as Record<string, string>,
+    onNotification: () => undefined,
+    onServerRequest: () => ({ error: { code: -32601, message: 'no' } }),
+  });
 }
 
 describe('the app-server client', () => {

@@ -80,8 +80,19 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     expect(validate.code).toBe(2);
     expect(validate.stderr).toBe(expected);
     const json = await cli(['validate', 'graph.yaml', '--json'], repo);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, reason: 'invalid', problems: [{ line: 4, column: 10 }, { line: 11, column: 24 }, { line: 12, column: 16 }] });
-    for (const args of [['run', 'graph.yaml'], ['run', 'graph.yaml', '--detach', '--json']]) {
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: false,
+      reason: 'invalid',
+      problems: [
+        { line: 4, column: 10 },
+        { line: 11, column: 24 },
+        { line: 12, column: 16 },
+      ],
+    });
+    for (const args of [
+      ['run', 'graph.yaml'],
+      ['run', 'graph.yaml', '--detach', '--json'],
+    ]) {
       const run = await cli(args, repo);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toBe(expected);
@@ -92,7 +103,15 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
 
   it('bad usage exits 2 with a hint and no stack trace', async () => {
     const { repo } = repoWithGraph(GRAPH);
-    for (const args of [['frobnicate'], ['run'], ['run', 'graph.yaml', '--concurrency', '0'], ['run', 'graph.yaml', '--backend', 'x'], ['poll', 'not-a-run'], ['poll', 'latest'], ['run', 'missing.yaml']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['run'],
+      ['run', 'graph.yaml', '--concurrency', '0'],
+      ['run', 'graph.yaml', '--backend', 'x'],
+      ['poll', 'not-a-run'],
+      ['poll', 'latest'],
+      ['run', 'missing.yaml'],
+    ]) {
       const r = await cli(args, repo);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^error: /m);
@@ -135,12 +154,53 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
     expect(poll.code).toBe(0);
     const polled = JSON.parse(poll.stdout);
     expect(Object.keys(polled)).toEqual([
-      'schema', 'runId', 'status', 'message', 'runDir', 'manifest', 'graph', 'startedAt', 'finishedAt', 'heartbeatAt', 'durationMs', 'counts', 'usage', 'integration', 'tasks',
-      'reason', 'codexUsage', 'agentUsage', 'agents', 'budget', 'waitMs', 'waiting',
+      'schema',
+      'runId',
+      'status',
+      'message',
+      'runDir',
+      'manifest',
+      'graph',
+      'startedAt',
+      'finishedAt',
+      'heartbeatAt',
+      'durationMs',
+      'counts',
+      'usage',
+      'integration',
+      'tasks',
+      'reason',
+      'codexUsage',
+      'agentUsage',
+      'agents',
+      'budget',
+      'waitMs',
+      'waiting',
     ]);
     expect(polled).toMatchObject({ schema: 'codex-orchestrator/poll@1', runId: doc.runId, status: 'succeeded', manifest: path.join(repo, '.runs', doc.runId, 'manifest.json') });
-    expect(Object.keys(polled.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'durationMs', 'threadId', 'diff', 'checks', 'usage', 'artifacts',
-      'codexUsage', 'agentUsage', 'fixAttempts', 'verdict', 'triage', 'sandboxDenials', 'workMs', 'waitMs', 'waiting',
+    expect(Object.keys(polled.tasks[0])).toEqual([
+      'id',
+      'title',
+      'role',
+      'status',
+      'reason',
+      'message',
+      'attempts',
+      'durationMs',
+      'threadId',
+      'diff',
+      'checks',
+      'usage',
+      'artifacts',
+      'codexUsage',
+      'agentUsage',
+      'fixAttempts',
+      'verdict',
+      'triage',
+      'sandboxDenials',
+      'workMs',
+      'waitMs',
+      'waiting',
     ]);
     expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
     expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);
@@ -179,7 +239,10 @@ tasks:
     expect(existsSync(manifest)).toBe(true);
     const watch = await cli(['poll', runId, '--watch', '--json', '--interval', '0.2'], repo);
     expect(watch.code).toBe(0);
-    const docs = watch.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = watch.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(docs.at(-1)).toMatchObject({ runId, status: 'succeeded' });
     // The background process seals the run (making the project's key on first use) after its last
     // manifest: let it end before the repository is removed.

@@ -126,7 +126,9 @@ tasks:
     const nowhere = path.join(tempDir(), 'no-codex-home');
     const login = await cli(['run', 'graph.yaml', '--model', 'codex-login'], repo, { CODEX_HOME: nowhere });
     expect(login.code).toBe(2);
-    expect(login.stderr.trim()).toBe(`error: --model codex-login: no Codex sign-in at ${path.join(nowhere, 'auth.json')}: sign in with \`codex login\` (or point CODEX_HOME at the folder that has it)`);
+    expect(login.stderr.trim()).toBe(
+      `error: --model codex-login: no Codex sign-in at ${path.join(nowhere, 'auth.json')}: sign in with \`codex login\` (or point CODEX_HOME at the folder that has it)`,
+    );
     const openai = await cli(['run', 'graph.yaml', '--model', 'openai'], repo, { CODEX_HOME: nowhere });
     expect(openai.code).toBe(2);
     expect(openai.stderr.trim()).toBe('error: --model openai: needs OPENAI_API_KEY: set it, or choose --model codex-login (your Codex sign-in) or --model offline');
@@ -142,7 +144,11 @@ describe('reading a Codex sign-in', () => {
     const home = tempDir();
     writeFileSync(
       path.join(home, 'auth.json'),
-      JSON.stringify({ OPENAI_API_KEY: null, tokens: { id_token: 'eyJhbGciOi.id-token-canary', access_token: 'access-token-canary-123', refresh_token: 'refresh-token-canary-456', account_id: 'account-canary-789' }, last_refresh: '2026-12-01T10:00:00Z' }),
+      JSON.stringify({
+        OPENAI_API_KEY: null,
+        tokens: { id_token: 'eyJhbGciOi.id-token-canary', access_token: 'access-token-canary-123', refresh_token: 'refresh-token-canary-456', account_id: 'account-canary-789' },
+        last_refresh: '2026-12-01T10:00:00Z',
+      }),
     );
     writeFileSync(path.join(home, 'config.toml'), 'model = "gpt-5.5"  # mine\n[profiles.x]\nmodel = "other"\n');
     const login = readCodexLogin({ CODEX_HOME: home });
@@ -162,10 +168,17 @@ describe('reading a Codex sign-in', () => {
     // The sign-in is read when it is chosen, and carried to the session.
     expect(chooseModel({ CODEX_HOME: home })).toEqual({
       ok: true,
-      value: { kind: 'codex-login', why: `no OPENAI_API_KEY; signed in to Codex (${path.join(home, 'auth.json')})`, login: expect.objectContaining({ authFile: path.join(home, 'auth.json'), secrets: [{ name: 'codex-login.OPENAI_API_KEY', value: KEY }] }) },
+      value: {
+        kind: 'codex-login',
+        why: `no OPENAI_API_KEY; signed in to Codex (${path.join(home, 'auth.json')})`,
+        login: expect.objectContaining({ authFile: path.join(home, 'auth.json'), secrets: [{ name: 'codex-login.OPENAI_API_KEY', value: KEY }] }),
+      },
     });
     writeFileSync(path.join(home, 'auth.json'), '{}');
-    expect(chooseModel({ CODEX_HOME: home })).toEqual({ ok: false, error: `the Codex sign-in ${path.join(home, 'auth.json')} holds no credential: sign in again with \`codex login\`, or choose --model offline` });
+    expect(chooseModel({ CODEX_HOME: home })).toEqual({
+      ok: false,
+      error: `the Codex sign-in ${path.join(home, 'auth.json')} holds no credential: sign in again with \`codex login\`, or choose --model offline`,
+    });
     writeFileSync(path.join(home, 'auth.json'), JSON.stringify({ OPENAI_API_KEY: KEY }));
     expect(chooseModel({ CODEX_HOME: home, OPENAI_API_KEY: 'sk-x' })).toEqual({ ok: true, value: { kind: 'openai', why: 'OPENAI_API_KEY is set' } });
     expect(chooseModel({ CODEX_HOME: home, OPENAI_API_KEY: 'sk-x' }, { kind: 'offline', by: 'settings.model:' })).toEqual({ ok: true, value: { kind: 'offline', why: 'settings.model: offline' } });

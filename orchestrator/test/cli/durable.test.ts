@@ -80,7 +80,9 @@ describe('durable runs', () => {
     // … and its Codex thread continued (thread/resume from the new session), from that partial work.
     const thread = slow.attempts[0]?.threadId as string;
     expect(thread).toMatch(/\S/);
-    expect(resumed.stderr).toContain(`task slow: attempt 1 interrupted; its uncommitted work is kept on codex-orchestrator/interrupted/${run.id}/slow/attempt-1; the next attempt continues Codex thread ${thread} from it`);
+    expect(resumed.stderr).toContain(
+      `task slow: attempt 1 interrupted; its uncommitted work is kept on codex-orchestrator/interrupted/${run.id}/slow/attempt-1; the next attempt continues Codex thread ${thread} from it`,
+    );
     expect(slow.attempts[1]).toMatchObject({ threadId: thread, followUp: { from: 'resume' } });
     expect(readFileSync(path.join(run.dir, 'tasks/slow/log.txt'), 'utf8')).toContain(`follow-up (continued after the session running it ended) on thread ${thread}`);
     expect(task(m, 'after').status).toBe('succeeded');
@@ -107,7 +109,9 @@ describe('durable runs', () => {
     const t0 = Date.now();
     const refused = await cli(['resume', runId], repo);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(new RegExp(`^error: ${runId} is in use by process ${pid} on .+ \\(run, since .+\\)\\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop ${runId}\\n$`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`^error: ${runId} is in use by process ${pid} on .+ \\(run, since .+\\)\\n  hint: wait for it to finish, or stop it with: codex-orchestrator stop ${runId}\\n$`),
+    );
     expect(Date.now() - t0).toBeLessThan(5_000);
 
     const stopped = await cli(['stop', runId, '--json'], repo);

@@ -83,7 +83,12 @@ describe('codex-orchestrator plan', () => {
       pattern: 'feature',
       model: { kind: 'offline' },
       attempts: 1,
-      tasks: [{ id: 'implement', role: 'builder', deps: [], checklist: 'plans/tasks-shout.md#implement' }, { id: 'write-tests' }, { id: 'test', deps: ['implement', 'write-tests'] }, { id: 'review', role: 'gate' }],
+      tasks: [
+        { id: 'implement', role: 'builder', deps: [], checklist: 'plans/tasks-shout.md#implement' },
+        { id: 'write-tests' },
+        { id: 'test', deps: ['implement', 'write-tests'] },
+        { id: 'review', role: 'gate' },
+      ],
     });
     const again = await cli(['plan', 'Something else', '--out', 'plans/shout.yaml'], repo);
     expect(again.code).toBe(2);

@@ -48,9 +48,7 @@ describe('resume finishes a run its last session left unfinished', () => {
     writeFileSync(path.join(runDir, 'manifest.json'), JSON.stringify(m, null, 2));
     // The log as the kill left it: no integration, no end; the process that wrote it is gone.
     editEventLog(runDir, (events) =>
-      events
-        .filter((e) => e.kind !== 'integration-built' && e.kind !== 'run-finished')
-        .map((e) => (e.kind === 'snapshot' ? { ...e, manifest: { ...e.manifest, process: m.process } } : e)),
+      events.filter((e) => e.kind !== 'integration-built' && e.kind !== 'run-finished').map((e) => (e.kind === 'snapshot' ? { ...e, manifest: { ...e.manifest, process: m.process } } : e)),
     );
     git(repo, 'branch', '-D', done.integration?.branch as string);
     rmSync(path.join(runDir, 'seal.dsse.json'));
@@ -119,14 +117,11 @@ function adminDirOf(repo: string, worktree: string): string {
 }
 
 describe('resume after kill -9 recovers from stale git locks', () => {
-  it("a git command killed mid-way left index.lock and branch locks: resume removes them, keeps the partial work, and completes", { timeout: 180_000 }, async () => {
+  it('a git command killed mid-way left index.lock and branch locks: resume removes them, keeps the partial work, and completes', { timeout: 180_000 }, async () => {
     const { repo, runId, runDir, gate, marker } = await killedMidTask();
     try {
       const admin = adminDirOf(repo, path.join(worktreesOf(runDir), 'slow'));
-      const planted = [
-        path.join(admin, 'index.lock'),
-        path.join(repo, '.git', 'refs', 'heads', 'codex-orchestrator', 'tasks', runId, 'slow.lock'),
-      ];
+      const planted = [path.join(admin, 'index.lock'), path.join(repo, '.git', 'refs', 'heads', 'codex-orchestrator', 'tasks', runId, 'slow.lock')];
       for (const file of planted) writeFileSync(file, '');
       // The user's own index lock is theirs: never removed.
       const users = path.join(repo, '.git', 'index.lock');
@@ -156,7 +151,9 @@ describe('resume after kill -9 recovers from stale git locks', () => {
       await expect.poll(() => processesHolding(lock).includes(holder.pid as number), { timeout: 10_000, interval: 20 }).toBe(true);
       const refused = await cli(['resume', runId], repo);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain(`error: git's lock ${lock} is held by process ${holder.pid}, so the run's worktrees cannot be used yet\n  hint: wait for that git command to end (or end it), then resume again`);
+      expect(refused.stderr).toContain(
+        `error: git's lock ${lock} is held by process ${holder.pid}, so the run's worktrees cannot be used yet\n  hint: wait for that git command to end (or end it), then resume again`,
+      );
       expect(refused.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(existsSync(lock)).toBe(true);
       holder.kill('SIGKILL');

@@ -51,7 +51,10 @@ describe('a run from before the event log', () => {
 
     const approved = await cli(['approve', runId, '--task', 'sign-off', '--reviewer', 'carol'], repo, env);
     expect(approved.code, approved.stderr).toBe(0);
-    const log = readFileSync(path.join(runDir, 'events.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
+    const log = readFileSync(path.join(runDir, 'events.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RunEvent);
     expect(log.map((e) => e.kind)).toEqual(['snapshot', 'decided', 'run-settled']);
     expect(log[0]?.kind === 'snapshot' && log[0].from).toBe('import');
     expect(JSON.parse(readFileSync(manifestFile, 'utf8'))).toMatchObject({ schemaVersion: 2, events: { seq: 3 } });

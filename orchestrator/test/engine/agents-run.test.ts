@@ -162,7 +162,11 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     // The fixes were told the check's output, as redacted in the run's files.
     expect(t.attempts[1]?.followUp?.prompt).toContain('looking for never.txt with [REDACTED:AGENTS_RUN_TOKEN]');
     expect(JSON.stringify(run.manifest)).not.toContain(TOKEN);
-    expect(readdirSync(path.join(run.runDir, 'tasks/never')).filter((n) => n.startsWith('attempt-')).sort()).toEqual(['attempt-1', 'attempt-2']);
+    expect(
+      readdirSync(path.join(run.runDir, 'tasks/never'))
+        .filter((n) => n.startsWith('attempt-'))
+        .sort(),
+    ).toEqual(['attempt-1', 'attempt-2']);
     expect(t.triage).toMatchObject({ by: 'manager', attempt: 3 });
     expect(t.triage?.probableCause).toContain('exited 1: the change made by task "never" does not pass its own checks');
     expect(t.triage?.nextStep).toContain(`codex-orchestrator send ${run.manifest.runId} --task never`);
@@ -202,8 +206,12 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
     expect(t.verdict).toMatchObject({ verdict: 'fail', overridden: true, findings: 1 });
     const file = JSON.parse(readRunFile(run.runDir, 'tasks/lenient-tester/verdict.json'));
     expect(file.testerSaid.verdict).toBe('pass');
-    expect(file.findings[0].message).toBe("the orchestrator's checks failed (`echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4), so the verdict is fail: a tester cannot pass a task whose checks fail");
-    expect(t.triage?.probableCause).toBe('The verify command `echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4: what the dependencies of tester "lenient-tester" built does not pass its checks.');
+    expect(file.findings[0].message).toBe(
+      "the orchestrator's checks failed (`echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4), so the verdict is fail: a tester cannot pass a task whose checks fail",
+    );
+    expect(t.triage?.probableCause).toBe(
+      'The verify command `echo the suite fails for $AGENTS_RUN_TOKEN; exit 4` exited 4: what the dependencies of tester "lenient-tester" built does not pass its checks.',
+    );
   });
 
   it('keeps Codex in the task’s worktree and sandbox whatever the model asks for', () => {
@@ -225,7 +233,9 @@ ${block('```offline-tool-args', JSON.stringify({ cwd: elsewhere, sandbox: 'dange
   });
 
   it('keeps the secret out of everything it wrote, verdicts, traces and fix follow-ups included', () => {
-    const files = readdirSync(run.runDir, { recursive: true }).map(String).filter((f) => !f.startsWith('worktrees'));
+    const files = readdirSync(run.runDir, { recursive: true })
+      .map(String)
+      .filter((f) => !f.startsWith('worktrees'));
     const leaks = files.filter((f) => {
       try {
         return readFileSync(path.join(run.runDir, f), 'latin1').includes(TOKEN);

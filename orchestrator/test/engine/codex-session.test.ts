@@ -21,7 +21,7 @@ describe("a session's Codex", () => {
     expect(codexTurnsAtOnce([{ id: 'g', role: 'gate' }], { builder: 4, tester: 2 })).toBe(0);
   });
 
-  it("hands over what Codex wrote on stderr before the run log was there", async () => {
+  it('hands over what Codex wrote on stderr before the run log was there', async () => {
     const model = await openModelSession({}, 0);
     const codexHome = tempDir('co-session-');
     const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, repoRoot: codexHome, backend: 'codex-app-server', turnsAtOnce: 1 });

@@ -15,7 +15,22 @@ const cancelled: Failure = { reason: 'cancelled', message: 'the run was stopped'
 const auth: Failure = { reason: 'auth-failed', message: 'unauthorized', retryable: false };
 
 function outcome(o: Partial<AttemptOutcome>): AttemptOutcome {
-  return { task: builder, failure: undefined, attempt: 1, local: 1, fixesUsed: 0, builders: [], roundsUsed: 0, hasResult: true, stopped: false, held: false, evidence: [], verdict: undefined, now: NOW, ...o };
+  return {
+    task: builder,
+    failure: undefined,
+    attempt: 1,
+    local: 1,
+    fixesUsed: 0,
+    builders: [],
+    roundsUsed: 0,
+    hasResult: true,
+    stopped: false,
+    held: false,
+    evidence: [],
+    verdict: undefined,
+    now: NOW,
+    ...o,
+  };
 }
 
 /** A decision without its fix prompt (pinned on its own below). */

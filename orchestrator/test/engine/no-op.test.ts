@@ -143,7 +143,9 @@ tasks:
         message: 'the checks ran no tests (`node --test` ran no tests (its output says "tests 0")), so the verdict is fail: a tester cannot pass a task it did not test',
       },
     ]);
-    expect(empty.triage?.nextStep).toBe(`Give the tester \`verify\` commands that run the project's tests (or add the tests they should find), then run \`codex-orchestrator retry ${manifest.runId} --task empty-suite --reload\`.`);
+    expect(empty.triage?.nextStep).toBe(
+      `Give the tester \`verify\` commands that run the project's tests (or add the tests they should find), then run \`codex-orchestrator retry ${manifest.runId} --task empty-suite --reload\`.`,
+    );
     expect(task(manifest, 'no-checks').verdict?.summary).toBe(
       'The checks ran no tests, so the verdict is fail: the task has no verify commands and its work ran no command. The tester said: No checks to judge by; nothing failed.',
     );
@@ -172,6 +174,9 @@ tasks:
       ['report', 'succeeded', null, null],
       ['empty-suite', 'failed', 'verify-failed', 'the checks ran no tests: `node --test` ran no tests (its output says "tests 0")'],
     ]);
-    expect(task(manifest, 'empty-suite').triage).toMatchObject({ by: 'rules', probableCause: 'The checks of tester "empty-suite" ran no tests, so it tested nothing: the checks ran no tests: `node --test` ran no tests (its output says "tests 0")' });
+    expect(task(manifest, 'empty-suite').triage).toMatchObject({
+      by: 'rules',
+      probableCause: 'The checks of tester "empty-suite" ran no tests, so it tested nothing: the checks ran no tests: `node --test` ran no tests (its output says "tests 0")',
+    });
   });
 });

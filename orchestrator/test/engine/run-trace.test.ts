@@ -19,8 +19,15 @@ async function writerWithSecret(): Promise<RunWriter> {
 }
 
 const record = (error: string | null) => ({
-  type: 'function', name: 'codex', traceId: 'trace_1', spanId: 'span_1', parentId: null,
-  startedAt: '2026-11-21T10:04:05.000Z', endedAt: '2026-11-21T10:04:06.000Z', error, data: {},
+  type: 'function',
+  name: 'codex',
+  traceId: 'trace_1',
+  spanId: 'span_1',
+  parentId: null,
+  startedAt: '2026-11-21T10:04:05.000Z',
+  endedAt: '2026-11-21T10:04:06.000Z',
+  error,
+  data: {},
 });
 
 describe("the run's trace.jsonl", () => {

@@ -75,7 +75,7 @@ ${addFile('c.txt', 'gamma')}
     expect(readRunFile(runDir, 'tasks/check-both/log.txt')).toMatch(/\$ cat a\.txt b\.txt\n(?:.*\n)*?.*\(exit 0, /);
     // Artifacts exist with digests; events are JSON lines.
     for (const t of [addA, broken, tester]) {
-      for (const a of Object.values(t.artifacts)) expect(existsSync(path.join(runDir, a?.path ?? "missing"))).toBe(true);
+      for (const a of Object.values(t.artifacts)) expect(existsSync(path.join(runDir, a?.path ?? 'missing'))).toBe(true);
     }
     const firstEvent = JSON.parse(readRunFile(runDir, 'tasks/add-a/events.jsonl').split('\n')[0] ?? '{}');
     expect(firstEvent).toMatchObject({ seq: 1, source: 'codex-app-server' });

@@ -110,7 +110,9 @@ ${replaceLine('packages/b/package.json', '{"name":"b","version":"1.0.0","depende
     // Setup's output is in its own file and in the task's log; what it installed is in no commit.
     const useC = task(manifest, 'use-c');
     expect(readRunFile(runDir, useC.setup?.commands?.[0]?.outputPath ?? '')).toContain('added 3 packages');
-    expect(readRunFile(runDir, 'tasks/use-c/log.txt')).toMatch(/== setup ==\n[\s\S]*added 3 packages[\s\S]*# \$ npm ci --offline --no-audit --no-fund: exit 0 in \d+ ms \(output: tasks\/use-c\/setup\/1\.log\)/);
+    expect(readRunFile(runDir, 'tasks/use-c/log.txt')).toMatch(
+      /== setup ==\n[\s\S]*added 3 packages[\s\S]*# \$ npm ci --offline --no-audit --no-fund: exit 0 in \d+ ms \(output: tasks\/use-c\/setup\/1\.log\)/,
+    );
     expect(git(repo, 'ls-tree', '-r', '--name-only', `codex-orchestrator/${manifest.runId}`)).not.toContain('node_modules');
     expect(readRunFile(runDir, task(manifest, 'add-c').artifacts.diff?.path ?? '')).toContain('+++ b/package-lock.json');
     // The user's checkout is as it was: its own node_modules untouched.
@@ -141,7 +143,8 @@ ${replaceLine('src/mypkg/__init__.py', "def f(): return 'old'", "def f(): return
 `,
       {
         '.gitignore': '.runs/\n.venv/\nout.txt\n',
-        'pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "mypkg"\nversion = "0.1.0"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
+        'pyproject.toml':
+          '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "mypkg"\nversion = "0.1.0"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
         'src/mypkg/__init__.py': "def f(): return 'old'\n",
       },
     );
@@ -284,7 +287,8 @@ tasks:
   it('kill -9 during a setup, then resume: the setup’s commands end, the task sets up again and succeeds', async () => {
     const marker = `setup-marker-${process.pid}-${Date.now()}`;
     const state = tempDir();
-    const { repo } = repoWithGraph(`
+    const { repo } = repoWithGraph(
+      `
 settings:
   agents: false
 tasks:
@@ -292,7 +296,9 @@ tasks:
     role: builder
     setup: ["echo started >> ${state}/setups; if [ ! -f ${state}/second ]; then touch ${state}/second; sleep 60 # ${marker}\\nfi; mkdir -p deps && echo ok > deps/mark"]
     prompt: "\`\`\`sh\\ncat deps/mark > out.txt\\n\`\`\`"
-`, { '.gitignore': '.runs/\ndeps/\n' });
+`,
+      { '.gitignore': '.runs/\ndeps/\n' },
+    );
     const { child, done } = startCli(['run', 'graph.yaml', '--json'], repo);
     await expect.poll(() => processesWith(marker).length, { timeout: 90_000, interval: 100 }).toBeGreaterThan(0);
     child.kill('SIGKILL');

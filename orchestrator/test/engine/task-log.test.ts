@@ -18,7 +18,14 @@ async function logOf(feed: (log: TaskLog) => void): Promise<{ records: EventReco
   feed(log);
   await log.close();
   const raw = readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
-  return { records: raw.trim().split('\n').map((l) => JSON.parse(l) as EventRecord), text: readFileSync(path.join(dir, 'log.txt'), 'utf8'), raw };
+  return {
+    records: raw
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EventRecord),
+    text: readFileSync(path.join(dir, 'log.txt'), 'utf8'),
+    raw,
+  };
 }
 
 describe('the task log', () => {
@@ -28,17 +35,12 @@ describe('the task log', () => {
     const pieces = [0, ...cuts].map((at, i) => output.slice(at, cuts[i] ?? output.length));
     const { records, raw } = await logOf((log) => {
       for (const piece of pieces) log.event(null, { type: 'exec_command_output_delta', call_id: 'c1', stream: 'stdout', chunk: b64(piece) });
-      log.event(
-        { type: 'command-end', id: 'c1', command: 'run', exitCode: 0, output, durationMs: 5 },
-        { type: 'exec_command_end', call_id: 'c1', aggregated_output: output },
-      );
+      log.event({ type: 'command-end', id: 'c1', command: 'run', exitCode: 0, output, durationMs: 5 }, { type: 'exec_command_end', call_id: 'c1', aggregated_output: output });
     });
     const chunks = records.filter((r) => (r.raw as { type: string }).type === 'exec_command_output_delta');
     // One record per piece as it came, then the held-back end, before the command's end.
     expect(chunks.map((r) => r.heldBack ?? false)).toEqual([false, false, false, false, true]);
-    expect(chunks.map((r) => Buffer.from((r.raw as { chunk: string }).chunk, 'base64').toString()).join('')).toBe(
-      'token [REDACTED:OPENAI_API_KEY] and [REDACTED:secrets#1] done\n',
-    );
+    expect(chunks.map((r) => Buffer.from((r.raw as { chunk: string }).chunk, 'base64').toString()).join('')).toBe('token [REDACTED:OPENAI_API_KEY] and [REDACTED:secrets#1] done\n');
     expect(records.at(-1)?.raw).toEqual({ type: 'exec_command_end', call_id: 'c1', aggregated_output: 'token [REDACTED:OPENAI_API_KEY] and [REDACTED:secrets#1] done\n' });
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const s of [SECRET, b64(SECRET), 'canary-123456', ...pieces.map(b64)]) {

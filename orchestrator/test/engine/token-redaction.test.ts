@@ -35,7 +35,10 @@ tasks:
       const text = readFileSync(file, 'latin1');
       for (const form of forms) if (text.includes(form)) leaks.push(`${path.relative(runsDir, file)}: ${form}`);
     }
-    for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+    for (const [name, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
       for (const form of forms) if (text.includes(form)) leaks.push(`${name}: ${form}`);
     }
     expect(leaks).toEqual([]);

@@ -4,16 +4,7 @@ import { lines, report } from './helpers.js';
 
 describe('graph file errors: syntax and schema', () => {
   it('reports every YAML syntax error with its own position', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: @build it',
-      '  - id: test',
-      '    role: tester',
-      '    prompt: Test it',
-      '    deps: [build',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: @build it', '  - id: test', '    role: tester', '    prompt: Test it', '    deps: [build');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:4:13: error: YAML syntax error: plain value cannot start with reserved character @
     4 |     prompt: @build it
       |             ^
@@ -28,13 +19,7 @@ tasks/bad.yaml:9:1: error: YAML syntax error: flow sequence in block collection 
   });
 
   it('reports a duplicate key as a syntax error, pointing back at the first', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    role: tester',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    role: tester');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:5: error: duplicate key "role"
     5 |     role: tester
       |     ^^^^
@@ -44,13 +29,7 @@ tasks/bad.yaml:9:1: error: YAML syntax error: flow sequence in block collection 
   });
 
   it('suggests the closest key for an unknown key', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    tiemout: 10m',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    tiemout: 10m');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:5: error: unknown key "tiemout" in task "build"
     5 |     tiemout: 10m
       |     ^^^^^^^
@@ -60,13 +39,7 @@ tasks/bad.yaml:9:1: error: YAML syntax error: flow sequence in block collection 
   });
 
   it('lists the allowed keys when no key is close', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    owner: alice',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    owner: alice');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:5: error: unknown key "owner" in task "build"
     5 |     owner: alice
       |     ^^^^^
@@ -76,14 +49,7 @@ tasks/bad.yaml:9:1: error: YAML syntax error: flow sequence in block collection 
   });
 
   it('reports a value of the wrong type at the value', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    deps: test',
-      '    retries: two',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    deps: test', '    retries: two');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:11: error: "deps" must be a list (got "test")
     5 |     deps: test
       |           ^^^^
@@ -97,11 +63,7 @@ tasks/bad.yaml:6:14: error: "retries" must be a number (got "two")
   });
 
   it('reports a missing tasks list at the first key', () => {
-    const source = lines(
-      'name: empty',
-      'settings:',
-      '  baseRef: main',
-    );
+    const source = lines('name: empty', 'settings:', '  baseRef: main');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:1:1: error: missing required key "tasks" at the top level
     1 | name: empty
       | ^^^^
@@ -110,12 +72,8 @@ tasks/bad.yaml:6:14: error: "retries" must be a number (got "two")
 1 problem in tasks/bad.yaml`);
   });
 
-  it('reports a missing required task key at the task\'s first key', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    prompt: Build it',
-    );
+  it("reports a missing required task key at the task's first key", () => {
+    const source = lines('tasks:', '  - id: build', '    prompt: Build it');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:2:5: error: missing required key "role" in task "build"
     2 |   - id: build
       |     ^^
@@ -125,12 +83,7 @@ tasks/bad.yaml:6:14: error: "retries" must be a number (got "two")
   });
 
   it('reports an unknown role with a suggestion', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: bulder',
-      '    prompt: Build it',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: bulder', '    prompt: Build it');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:3:11: error: "role" must be one of builder, tester, gate (got "bulder")
     3 |     role: bulder
       |           ^^^^^^
@@ -140,15 +93,7 @@ tasks/bad.yaml:6:14: error: "retries" must be a number (got "two")
   });
 
   it('reports bad durations in settings and tasks', () => {
-    const source = lines(
-      'settings:',
-      '  timeout: 10 minutes',
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    timeout: -5',
-    );
+    const source = lines('settings:', '  timeout: 10 minutes', 'tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    timeout: -5');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:2:12: error: "settings.timeout" must be a duration such as "90s", "10m" or "1h", or a positive number of seconds (got "10 minutes")
     2 |   timeout: 10 minutes
       |            ^^^^^^^^^^
@@ -163,13 +108,7 @@ tasks/bad.yaml:7:14: error: "timeout" must be a duration such as "90s", "10m" or
   });
 
   it('reports a JSON syntax error in JSON terms', () => {
-    const source = lines(
-      '{',
-      '  "tasks": [',
-      '    { "id": "build", "role": "builder", "prompt": "Build it", },',
-      '  ]',
-      '}',
-    );
+    const source = lines('{', '  "tasks": [', '    { "id": "build", "role": "builder", "prompt": "Build it", },', '  ]', '}');
     expect(report('bad.json', source)).toBe(`tasks/bad.json:3:63: error: invalid JSON: trailing comma before "}" is not allowed in JSON
     3 |     { "id": "build", "role": "builder", "prompt": "Build it", },
       |                                                               ^
@@ -179,13 +118,7 @@ tasks/bad.yaml:7:14: error: "timeout" must be a duration such as "90s", "10m" or
   });
 
   it('reports schema errors in a JSON file at their place', () => {
-    const source = lines(
-      '{',
-      '  "tasks": [',
-      '    { "id": "build", "role": "builder", "promt": "Build it" }',
-      '  ]',
-      '}',
-    );
+    const source = lines('{', '  "tasks": [', '    { "id": "build", "role": "builder", "promt": "Build it" }', '  ]', '}');
     expect(report('bad.json', source)).toBe(`tasks/bad.json:3:30: error: builder task "build" has no prompt
     3 |     { "id": "build", "role": "builder", "promt": "Build it" }
       |                              ^^^^^^^^^
@@ -280,10 +213,7 @@ tasks/bad.yaml:15:5: error: task #4 must be a mapping (got "just a string")
   });
 
   it('reports a file that is not a mapping', () => {
-    const source = lines(
-      '- id: build',
-      '  role: builder',
-    );
+    const source = lines('- id: build', '  role: builder');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:1:1: error: the graph file must be a mapping (got a list)
     1 | - id: build
       | ^^^^^^^^^^^
@@ -293,9 +223,7 @@ tasks/bad.yaml:15:5: error: task #4 must be a mapping (got "just a string")
   });
 
   it('reports an empty task list', () => {
-    const source = lines(
-      'tasks: []',
-    );
+    const source = lines('tasks: []');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:1:8: error: "tasks" must list at least one task
     1 | tasks: []
       |        ^^
@@ -305,12 +233,7 @@ tasks/bad.yaml:15:5: error: task #4 must be a mapping (got "just a string")
   });
 
   it('shows tabs as spaces so the marker lines up', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: gate',
-      '    deps: [\tbiuld]',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: gate', '    deps: [\tbiuld]');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:4:13: error: unknown dependency "biuld" in task "build"
     4 |     deps: [ biuld]
       |             ^^^^^

@@ -108,18 +108,14 @@ describe('loadGraph', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toEqual({ reason: 'not-found', file: join(dir, 'tasks', 'nope.yaml') });
-    expect(renderGraphLoadFailure(result.error, { cwd: dir })).toBe(
-      'error: graph file not found: tasks/nope.yaml\n' +
-        '  hint: check the path; graph files are YAML (.yaml, .yml) or JSON (.json)',
-    );
+    expect(renderGraphLoadFailure(result.error, { cwd: dir })).toBe('error: graph file not found: tasks/nope.yaml\n' + '  hint: check the path; graph files are YAML (.yaml, .yml) or JSON (.json)');
   });
 
   it('shows a file outside the working directory by its absolute path', async () => {
     const result = await loadGraph(join(dir, 'elsewhere.yml'));
     if (result.ok) throw new Error('expected a failure');
     expect(renderGraphLoadFailure(result.error, { cwd: join(dir, 'tasks') })).toBe(
-      `error: graph file not found: ${join(dir, 'elsewhere.yml')}\n` +
-        '  hint: check the path; graph files are YAML (.yaml, .yml) or JSON (.json)',
+      `error: graph file not found: ${join(dir, 'elsewhere.yml')}\n` + '  hint: check the path; graph files are YAML (.yaml, .yml) or JSON (.json)',
     );
   });
 
@@ -132,8 +128,7 @@ describe('loadGraph', () => {
     const text = await loadGraph(join(dir, 'graph.txt'));
     if (text.ok) throw new Error('expected a failure');
     expect(renderGraphLoadFailure(text.error, { cwd: dir })).toBe(
-      'error: unsupported graph file type: graph.txt\n' +
-        '  hint: graph files are YAML (.yaml, .yml) or JSON (.json); rename the file or convert it',
+      'error: unsupported graph file type: graph.txt\n' + '  hint: graph files are YAML (.yaml, .yml) or JSON (.json); rename the file or convert it',
     );
   });
 
@@ -141,12 +136,7 @@ describe('loadGraph', () => {
     await mkdir(join(dir, 'roles'), { recursive: true });
     await writeFile(join(dir, 'roles', 'careful.md'), '# Careful\n');
     const file = join(dir, 'tasks', 'instructed.yaml');
-    const source = [
-      'tasks:',
-      '  - {id: a, role: builder, prompt: A, instructionsFile: ../roles/careful.md}',
-      '  - {id: b, role: tester, prompt: B, instructions: Only read.}',
-      '',
-    ].join('\n');
+    const source = ['tasks:', '  - {id: a, role: builder, prompt: A, instructionsFile: ../roles/careful.md}', '  - {id: b, role: tester, prompt: B, instructions: Only read.}', ''].join('\n');
     await writeFile(file, source);
     const loaded = await loadGraph(file);
     if (!loaded.ok) throw new Error(renderGraphLoadFailure(loaded.error));
@@ -158,7 +148,9 @@ describe('loadGraph', () => {
     await writeFile(file, source.replace('careful.md', 'missing.md'));
     const missing = await loadGraph(file);
     if (missing.ok) throw new Error('expected a failure');
-    expect(renderGraphLoadFailure(missing.error, { cwd: dir })).toBe(`tasks/instructed.yaml:2:57: error: instructions file "../roles/missing.md" of task "a" does not exist (looked for ${join(dir, 'roles', 'missing.md')})
+    expect(
+      renderGraphLoadFailure(missing.error, { cwd: dir }),
+    ).toBe(`tasks/instructed.yaml:2:57: error: instructions file "../roles/missing.md" of task "a" does not exist (looked for ${join(dir, 'roles', 'missing.md')})
     2 |   - {id: a, role: builder, prompt: A, instructionsFile: ../roles/missing.md}
       |                                                         ^^^^^^^^^^^^^^^^^^^
   hint: the path is relative to the graph file; create the file or fix the path
@@ -204,8 +196,21 @@ describe('analyzeGraphSource', () => {
   it('reads JSON graphs and takes every setting from the file', () => {
     const source = JSON.stringify({
       settings: {
-        repo: '.', baseRef: 'main', backend: 'codex-exec', concurrency: { tester: 1 }, retryBackoff: '250ms', runTimeout: '2h', secrets: ['tok_[0-9a-f]{32}'], secretEnv: ['DATABASE_URL'],
-        agents: false, maxFixAttempts: 1, maxTokens: 50_000, setup: ['npm ci'], setupTimeout: '5m', setupCache: 'link', worktreeRoot: '../wt',
+        repo: '.',
+        baseRef: 'main',
+        backend: 'codex-exec',
+        concurrency: { tester: 1 },
+        retryBackoff: '250ms',
+        runTimeout: '2h',
+        secrets: ['tok_[0-9a-f]{32}'],
+        secretEnv: ['DATABASE_URL'],
+        agents: false,
+        maxFixAttempts: 1,
+        maxTokens: 50_000,
+        setup: ['npm ci'],
+        setupTimeout: '5m',
+        setupCache: 'link',
+        worktreeRoot: '../wt',
       },
       tasks: [
         { id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' },

@@ -141,8 +141,9 @@ tasks/work.yaml:29:16: error: checklist reference "tasks/tasks-work.md" of task 
     rmSync(path.join(repo, 'api'), { recursive: true });
     const graph = lines('tasks:', '  - id: api', '    role: builder', '    prompt: Work on the API', '    cwd: api', '    verify: [npm test]');
     await accepted(repo, 'api.yaml', graph);
-    expect(await rejected(repo, 'old.yaml', lines('settings:', '  baseRef: before-api') + graph))
-      .toBe(`tasks/old.yaml:7:10: error: cwd "api" of task "api" does not exist in the base commit (before-api)
+    expect(
+      await rejected(repo, 'old.yaml', lines('settings:', '  baseRef: before-api') + graph),
+    ).toBe(`tasks/old.yaml:7:10: error: cwd "api" of task "api" does not exist in the base commit (before-api)
     7 |     cwd: api
       |          ^^^
   hint: did you mean "app"? the path is relative to the repository root
@@ -153,8 +154,9 @@ tasks/work.yaml:29:16: error: checklist reference "tasks/tasks-work.md" of task 
   it('reports a base ref that names no commit, and then checks no folder', async () => {
     const repo = project();
     const root = git(repo, 'rev-parse', '--show-toplevel');
-    expect(await rejected(repo, 'ref.yaml', lines('settings:', '  baseRef: relase', 'tasks:', '  - {id: a, role: builder, prompt: A, cwd: nowhere, checklist: tasks/tasks-work.md#nope}')))
-      .toBe(`tasks/ref.yaml:2:12: error: settings.baseRef "relase" names no commit in ${root}
+    expect(
+      await rejected(repo, 'ref.yaml', lines('settings:', '  baseRef: relase', 'tasks:', '  - {id: a, role: builder, prompt: A, cwd: nowhere, checklist: tasks/tasks-work.md#nope}')),
+    ).toBe(`tasks/ref.yaml:2:12: error: settings.baseRef "relase" names no commit in ${root}
     2 |   baseRef: relase
       |            ^^^^^^
   hint: give a branch, tag or commit that exists there (git branch, git tag and git log list them)
@@ -174,7 +176,9 @@ tasks/ref.yaml:4:64: error: no item of tasks/tasks-work.md matches "nope" (the c
     git(empty, 'init', '-q', '-b', 'main');
     writeFiles(empty, { 'graph.yaml': lines('name: first', 'tasks:', '  - {id: a, role: builder, prompt: A}') });
     const loaded = await loadCheckedGraph(path.join(empty, 'graph.yaml'), empty);
-    expect(loaded.ok ? 'accepted' : renderGraphLoadFailure(loaded.error, { cwd: empty })).toBe(`graph.yaml:1:1: error: the base ref "HEAD" (the default) names no commit in ${git(empty, 'rev-parse', '--show-toplevel')}
+    expect(
+      loaded.ok ? 'accepted' : renderGraphLoadFailure(loaded.error, { cwd: empty }),
+    ).toBe(`graph.yaml:1:1: error: the base ref "HEAD" (the default) names no commit in ${git(empty, 'rev-parse', '--show-toplevel')}
     1 | name: first
       | ^^^^
   hint: HEAD needs at least one commit: commit the project first, or set settings.baseRef to a branch, tag or commit
@@ -189,8 +193,9 @@ tasks/ref.yaml:4:64: error: no item of tasks/tasks-work.md matches "nope" (the c
     git(repo, 'update-index', '--add', '--cacheinfo', `160000,${commit},vendor/lib`);
     git(repo, 'add', 'linked');
     git(repo, 'commit', '-q', '-m', 'link and submodule');
-    expect(await rejected(repo, 'odd.yaml', lines('tasks:', '  - {id: a, role: builder, prompt: A, cwd: linked}', '  - {id: b, role: builder, prompt: B, cwd: vendor/lib}')))
-      .toBe(`tasks/odd.yaml:2:44: error: cwd "linked" of task "a" is a symbolic link in the base commit (HEAD), not a folder
+    expect(
+      await rejected(repo, 'odd.yaml', lines('tasks:', '  - {id: a, role: builder, prompt: A, cwd: linked}', '  - {id: b, role: builder, prompt: B, cwd: vendor/lib}')),
+    ).toBe(`tasks/odd.yaml:2:44: error: cwd "linked" of task "a" is a symbolic link in the base commit (HEAD), not a folder
     2 |   - {id: a, role: builder, prompt: A, cwd: linked}
       |                                            ^^^^^^
   hint: cwd names the folder the agent and the verify commands work in; name the folder the link points to
@@ -202,8 +207,9 @@ tasks/odd.yaml:3:44: error: cwd "vendor/lib" of task "b" is a submodule in the b
 
 2 problems in tasks/odd.yaml`);
     const missing = path.join(repo, 'missing');
-    expect(await rejected(repo, 'missing.yaml', lines('settings: {repo: ../missing}', 'tasks:', '  - {id: a, role: builder, prompt: A}')))
-      .toBe(`tasks/missing.yaml:1:18: error: settings.repo "../missing" does not exist (looked for ${missing})
+    expect(
+      await rejected(repo, 'missing.yaml', lines('settings: {repo: ../missing}', 'tasks:', '  - {id: a, role: builder, prompt: A}')),
+    ).toBe(`tasks/missing.yaml:1:18: error: settings.repo "../missing" does not exist (looked for ${missing})
     1 | settings: {repo: ../missing}
       |                  ^^^^^^^^^^
   hint: tasks run in git worktrees; give the folder of a git repository, relative to the graph file
@@ -235,8 +241,9 @@ tasks/odd.yaml:3:44: error: cwd "vendor/lib" of task "b" is a submodule in the b
         '    verify: [yarn run eslint, npm run lint --if-present, cd ../app && npm run anything]',
       ),
     );
-    expect(await rejected(repo, 'yarn.yaml', lines('tasks:', '  - {id: w, role: tester, prompt: W, cwd: web, verify: [yarn test]}')))
-      .toBe(`tasks/yarn.yaml:2:57: error: verify command of task "w" runs "yarn test", but web/package.json has no script "test" in the base commit (HEAD)
+    expect(
+      await rejected(repo, 'yarn.yaml', lines('tasks:', '  - {id: w, role: tester, prompt: W, cwd: web, verify: [yarn test]}')),
+    ).toBe(`tasks/yarn.yaml:2:57: error: verify command of task "w" runs "yarn test", but web/package.json has no script "test" in the base commit (HEAD)
     2 |   - {id: w, role: tester, prompt: W, cwd: web, verify: [yarn test]}
       |                                                         ^^^^^^^^^
   hint: it has no "scripts"; add the script and commit it, or fix the command

@@ -29,7 +29,9 @@ describe('settings.secrets and settings.secretEnv', () => {
 
   it('reports a variable name that cannot be one', () => {
     const source = lines('settings:', '  secretEnv: [DATABASE_URL, "my var"]', ...TASKS);
-    expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:2:29: error: "settings.secretEnv[1]" must be an environment variable name (letters, digits and "_", not starting with a digit) (got "my var")
+    expect(
+      report('bad.yaml', source),
+    ).toBe(`tasks/bad.yaml:2:29: error: "settings.secretEnv[1]" must be an environment variable name (letters, digits and "_", not starting with a digit) (got "my var")
     2 |   secretEnv: [DATABASE_URL, "my var"]
       |                             ^^^^^^^^
 

@@ -5,15 +5,7 @@ const LONG = 'a'.repeat(65);
 
 describe('graph file errors: ids, dependencies and task fields', () => {
   it('reports a duplicate task id at the second occurrence', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '  - id: build',
-      '    role: tester',
-      '    prompt: Test it',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '  - id: build', '    role: tester', '    prompt: Test it');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:9: error: duplicate task id "build"
     5 |   - id: build
       |         ^^^^^
@@ -23,16 +15,7 @@ describe('graph file errors: ids, dependencies and task fields', () => {
   });
 
   it('reports an unknown dependency with the closest id', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '  - id: test',
-      '    role: tester',
-      '    deps: [biuld]',
-      '    prompt: Test it',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '  - id: test', '    role: tester', '    deps: [biuld]', '    prompt: Test it');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:7:12: error: unknown dependency "biuld" in task "test"
     7 |     deps: [biuld]
       |            ^^^^^
@@ -42,13 +25,7 @@ describe('graph file errors: ids, dependencies and task fields', () => {
   });
 
   it('reports a task that depends on itself', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '    prompt: Build it',
-      '    deps: [build]',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '    prompt: Build it', '    deps: [build]');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:12: error: task "build" depends on itself
     5 |     deps: [build]
       |            ^^^^^
@@ -175,16 +152,7 @@ tasks/bad.yaml:10:9: error: unsafe task id "${LONG}": it is 65 characters long (
   });
 
   it('reports builders and testers without a prompt', () => {
-    const source = lines(
-      'tasks:',
-      '  - id: build',
-      '    role: builder',
-      '  - id: test',
-      '    role: tester',
-      '    prompt: "  "',
-      '  - id: review',
-      '    role: gate',
-    );
+    const source = lines('tasks:', '  - id: build', '    role: builder', '  - id: test', '    role: tester', '    prompt: "  "', '  - id: review', '    role: gate');
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:3:11: error: builder task "build" has no prompt
     3 |     role: builder
       |           ^^^^^^^
@@ -305,7 +273,17 @@ tasks/bad.yaml:17:5: error: gate task "ship" cannot have "maxFixAttempts" (build
 3 problems in tasks/bad.yaml`);
   });
   it('takes expectChanges on builders only', () => {
-    const source = lines('tasks:', '  - id: look', '    role: builder', '    prompt: Look', '    expectChanges: false', '  - id: test', '    role: tester', '    prompt: Test it', '    expectChanges: false');
+    const source = lines(
+      'tasks:',
+      '  - id: look',
+      '    role: builder',
+      '    prompt: Look',
+      '    expectChanges: false',
+      '  - id: test',
+      '    role: tester',
+      '    prompt: Test it',
+      '    expectChanges: false',
+    );
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:9:5: error: tester task "test" cannot have "expectChanges" (builder only)
     9 |     expectChanges: false
       |     ^^^^^^^^^^^^^

@@ -17,7 +17,10 @@ describe('the package scripts a verify command runs', () => {
       ['npm run lint && cd sub && npm run other', ['npm:lint']],
     ];
     for (const [command, expected] of cases) {
-      expect(scriptCalls(command).map((c) => `${c.tool}:${c.script}`), command).toEqual(expected);
+      expect(
+        scriptCalls(command).map((c) => `${c.tool}:${c.script}`),
+        command,
+      ).toEqual(expected);
     }
     expect(scriptCalls('CI=1 npm run-script lint')).toEqual([{ tool: 'npm', script: 'lint', text: 'npm run-script lint' }]);
   });

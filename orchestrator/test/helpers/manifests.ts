@@ -98,7 +98,10 @@ export function churn(writer: RunWriter, options: { waitForDisk?: boolean } = {}
  */
 export function editEventLog(runDir: string, edit: (events: RunEvent[]) => RunEvent[]): RunEvent[] {
   const file = path.join(runDir, 'events.ndjson');
-  const events = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RunEvent);
+  const events = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as RunEvent);
   const edited = edit(events).map((e, i) => ({ ...e, seq: i + 1 }));
   writeFileSync(file, edited.map((e) => `${JSON.stringify(e)}\n`).join(''));
   return edited;

@@ -62,7 +62,10 @@ export function readRunFile(runDir: string, rel: string): string {
 
 /** A patch block adding a file, for prompts. */
 export function addFile(file: string, content: string): string {
-  const lines = content.replace(/\n$/, '').split('\n').map((l) => `      +${l}`);
+  const lines = content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `      +${l}`);
   return ['      ```patch', '      *** Begin Patch', `      *** Add File: ${file}`, ...lines, '      *** End Patch', '      ```'].join('\n');
 }
 

@@ -66,6 +66,9 @@ export function fence(lang: string, body: string): string {
 
 /** An apply_patch block adding a file. */
 export function addFilePatch(file: string, content: string): string {
-  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  const lines = content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => `+${l}`);
   return fence('patch', ['*** Begin Patch', `*** Add File: ${file}`, ...lines, '*** End Patch'].join('\n'));
 }

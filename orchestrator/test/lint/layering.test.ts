@@ -64,5 +64,4 @@ describe('import layering (eslint.config.js)', () => {
     expect(await restrictions('orchestrator/src/backends/codex-mcp.ts', "import { Client } from '@modelcontextprotocol/sdk/client/index.js';\n")).toEqual([]);
     expect((await restrictions('orchestrator/src/engine/run/x.ts', "import PQueue from 'p-queue';\n"))[0]).toContain('Vendor edge: p-queue');
   });
-
 });

@@ -6,7 +6,10 @@ const ids = (): ((p: string) => string) => {
   let n = 0;
   return (p) => `${p}_${++n}`;
 };
-const tools = [{ type: 'function', name: 'exec_command' }, { type: 'custom', name: 'apply_patch' }];
+const tools = [
+  { type: 'function', name: 'exec_command' },
+  { type: 'custom', name: 'apply_patch' },
+];
 const prompt = 'Do it.\n\n```sh\nnpm test\n```\n\n```js\nconst notAStep = 1;\n```\n\n```patch\n*** Begin Patch\n*** Add File: a.txt\n+a\n*** End Patch\n```\n';
 
 describe('offline model script', () => {
@@ -31,9 +34,7 @@ describe('offline model script', () => {
     const applied = { type: 'custom_tool_call_output', call_id: 'c3', output: 'Exit code: 0\nOutput:\nSuccess.' };
     const summary = decide({ input: [context, user, first, running, poll, ended, patch, applied], tools }, ids());
     expect(summary).toMatchObject({ type: 'message' });
-    expect(summary.type === 'message' && summary.content[0]?.text).toBe(
-      'Offline model (stand-in): carried out 2 of 2 steps, 1 failed.\n1. shell `npm test`: exit 1\n2. patch (A a.txt): exit 0',
-    );
+    expect(summary.type === 'message' && summary.content[0]?.text).toBe('Offline model (stand-in): carried out 2 of 2 steps, 1 failed.\n1. shell `npm test`: exit 1\n2. patch (A a.txt): exit 0');
   });
 
   it('falls back to apply_patch through the shell when the tool is not offered', () => {

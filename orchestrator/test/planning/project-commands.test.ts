@@ -56,7 +56,9 @@ describe('detectProjectCommands', () => {
       verify: [{ command: 'python3 -m pytest', source: 'requirements-dev.txt (pytest)' }],
       setup: [{ command: 'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt -r requirements-dev.txt', source: 'requirements.txt, requirements-dev.txt' }],
     });
-    expect(commands({ 'setup.cfg': '[metadata]\nname = p\n\n[tool:pytest]\ntestpaths = tests\n', 'setup.py': '' }).verify).toEqual([{ command: 'python3 -m pytest', source: 'setup.cfg [tool:pytest]' }]);
+    expect(commands({ 'setup.cfg': '[metadata]\nname = p\n\n[tool:pytest]\ntestpaths = tests\n', 'setup.py': '' }).verify).toEqual([
+      { command: 'python3 -m pytest', source: 'setup.cfg [tool:pytest]' },
+    ]);
     expect(commands({ 'pytest.ini': '[pytest]\n' })).toEqual({ verify: [{ command: 'python3 -m pytest', source: 'pytest.ini' }], setup: [] });
     // Requirements alone, pytest nowhere: nothing to run the tests with.
     expect(commands({ 'requirements.txt': 'flask\n' }).verify).toEqual([]);

@@ -47,21 +47,77 @@ const SPECIAL = [...':{}[],"\'-#&*!|>%@`?\t\n\r\\ 0.', '\0', '\u001b', '\uFEFF',
 
 /** Lines that YAML or JSON gives a meaning to. */
 const SNIPPETS = [
-  '---', '...', '- id: x', '  - id: x', 'deps: [', '  deps: [nope]', '&anchor', '*anchor', '<<: *anchor', '!!binary aGVsbG8=', '!!js/function f',
-  '%YAML 1.2', '? complex', '"unterminated', "'", '|', '>-', '\t- tab', '{', '}', '[', ']', ',', '# comment', '//comment', '/* c */',
-  'tasks: []', 'tasks:', 'version: 2', 'version: "1"', 'role: root', 'id: ../../etc', 'timeout: -5', 'retries: 1e400', 'cwd: /etc',
+  '---',
+  '...',
+  '- id: x',
+  '  - id: x',
+  'deps: [',
+  '  deps: [nope]',
+  '&anchor',
+  '*anchor',
+  '<<: *anchor',
+  '!!binary aGVsbG8=',
+  '!!js/function f',
+  '%YAML 1.2',
+  '? complex',
+  '"unterminated',
+  "'",
+  '|',
+  '>-',
+  '\t- tab',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '# comment',
+  '//comment',
+  '/* c */',
+  'tasks: []',
+  'tasks:',
+  'version: 2',
+  'version: "1"',
+  'role: root',
+  'id: ../../etc',
+  'timeout: -5',
+  'retries: 1e400',
+  'cwd: /etc',
 ];
 
 /** Values of the wrong type, or of the right type and wrong in some other way. */
 const VALUES: readonly unknown[] = [
-  null, true, false, 0, -1, 1.5, 2 ** 53 + 2, -0, 1e308, '', ' ', '0', 'x'.repeat(10_000), [], [null], [[[]]], {}, { a: 1 }, ['a', 1, null],
-  'builder', 'gate', '10m', '-1s', '1e3s', 'codex-mcp', '..', '/abs', 'a\0b',
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53 + 2,
+  -0,
+  1e308,
+  '',
+  ' ',
+  '0',
+  'x'.repeat(10_000),
+  [],
+  [null],
+  [[[]]],
+  {},
+  { a: 1 },
+  ['a', 1, null],
+  'builder',
+  'gate',
+  '10m',
+  '-1s',
+  '1e3s',
+  'codex-mcp',
+  '..',
+  '/abs',
+  'a\0b',
 ];
 
 /** Stand-ins in serialized data for text that cannot be written as data. */
-const RAW_VALUES = [
-  '1e400', '-1e400', '123456789012345678901234567890', '0x1F', '0o17', '.inf', '-.inf', '.nan', '1_000', '~', 'NaN', 'Infinity', '-0',
-];
+const RAW_VALUES = ['1e400', '-1e400', '123456789012345678901234567890', '0x1F', '0o17', '.inf', '-.inf', '.nan', '1_000', '~', 'NaN', 'Infinity', '-0'];
 
 type Data = Record<string, unknown>;
 
@@ -325,11 +381,17 @@ const SPECIALS: readonly { readonly name: string; make(rng: Random, base: Base):
       const shape = rng.int(0, 4);
       const tasks = Array.from({ length: n }, (_, i) => {
         const deps =
-          shape === 0 ? (i > 0 ? [`task-${i - 1}`] : []) // a long chain
-          : shape === 1 ? [`task-${(i + 1) % n}`] // one big cycle
-          : shape === 2 ? [`tsak-${i}`] // a typo in every dependency
-          : shape === 3 ? Array.from({ length: 5 }, () => `task-${rng.int(0, n - 1)}`) // random, cycles likely
-          : [`task-${i}`]; // every task depends on itself
+          shape === 0
+            ? i > 0
+              ? [`task-${i - 1}`]
+              : [] // a long chain
+            : shape === 1
+              ? [`task-${(i + 1) % n}`] // one big cycle
+              : shape === 2
+                ? [`tsak-${i}`] // a typo in every dependency
+                : shape === 3
+                  ? Array.from({ length: 5 }, () => `task-${rng.int(0, n - 1)}`) // random, cycles likely
+                  : [`task-${i}`]; // every task depends on itself
         return { id: `task-${i}`, role: 'builder', prompt: `do ${i}`, deps };
       });
       return { text: serialize({ tasks }, base.ext), ext: base.ext };

@@ -63,7 +63,9 @@ function orderViolations(m: Manifest): string[] {
 }
 
 describe('R1 kill -9 and resume', () => {
-  it(`${RUNS} run(s) of ${LAYERS * WIDTH} tasks, killed ${KILLS} time(s) each at random moments: nothing finished lost or re-run, order kept, one result`, { timeout: 120_000 * RUNS }, async (context) => {
+  it(`${RUNS} run(s) of ${LAYERS * WIDTH} tasks, killed ${KILLS} time(s) each at random moments: nothing finished lost or re-run, order kept, one result`, {
+    timeout: 120_000 * RUNS,
+  }, async (context) => {
     const seed = seedFor('R1');
     const rng = random(seed);
     const { yaml, tasks } = layeredGraph();

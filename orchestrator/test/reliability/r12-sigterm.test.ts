@@ -38,7 +38,10 @@ function runState(runsDir: string): { manifest: Manifest | undefined; commandsBe
   for (let i = 1; i <= 4; i++) {
     const events = path.join(runDir, 'tasks', `busy-${i}`, 'events.jsonl');
     if (!existsSync(events)) continue;
-    const records = readFileSync(events, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as EventRecord);
+    const records = readFileSync(events, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'))
+      .map((l) => JSON.parse(l) as EventRecord);
     if (records.some((r) => r.event?.type === 'command-begin')) commandsBegun++;
   }
   return { manifest: manifest.success ? manifest.data : undefined, commandsBegun };

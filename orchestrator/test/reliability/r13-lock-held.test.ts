@@ -23,11 +23,7 @@ const GATES = scaled({ ci: 3, full: 6 });
 const HOGS = 2;
 
 function graphYaml(release: string, marker: string): string {
-  const work = [
-    '  - id: work',
-    '    role: builder',
-    `    prompt: ${JSON.stringify(`\`\`\`sh\nuntil [ -f ${release} ]; do sleep 0.1; done; echo ${marker} > work.txt\n\`\`\``)}`,
-  ];
+  const work = ['  - id: work', '    role: builder', `    prompt: ${JSON.stringify(`\`\`\`sh\nuntil [ -f ${release} ]; do sleep 0.1; done; echo ${marker} > work.txt\n\`\`\``)}`];
   const gates = Array.from({ length: GATES }, (_, i) => [`  - id: gate-${i + 1}`, '    role: gate'].join('\n'));
   return `tasks:\n${[work.join('\n'), ...gates].join('\n')}\n`;
 }

@@ -38,7 +38,9 @@ function inWindow(m: Manifest | undefined): boolean {
 }
 
 describe('R14 kill -9 in the finalization window', () => {
-  it(`${RUNS} run(s) of ${WIDTH} tasks killed once every task has finished: one resume finishes each (status, integration, seal, cleanup), nothing run again`, { timeout: 120_000 * RUNS }, async (context) => {
+  it(`${RUNS} run(s) of ${WIDTH} tasks killed once every task has finished: one resume finishes each (status, integration, seal, cleanup), nothing run again`, {
+    timeout: 120_000 * RUNS,
+  }, async (context) => {
     let landed = 0;
     let missed = 0;
     const stuck: string[] = [];
@@ -82,7 +84,7 @@ describe('R14 kill -9 in the finalization window', () => {
       `R14 kill -9 in the finalization window: ${RUNS} run(s) × ${WIDTH} tasks, ${landed} kill(s) landed in the window (${missed} after the run had ended); ${stuck.length} run(s) left unfinished by one resume, ${problems.length} problem(s)`,
     );
     expect(stuck).toEqual([]);
-    expect(problems.join("\n")).toBe("");
+    expect(problems.join('\n')).toBe('');
     expect(landed).toBeGreaterThan(0);
   });
 });

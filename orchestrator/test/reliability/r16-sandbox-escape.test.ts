@@ -52,13 +52,16 @@ describe('R16 sandbox escape', () => {
       strays.push(slashTmp);
       const { repo, graph, runsDir } = repoWithGraph('');
       expect(repo.startsWith(tmpdir())).toBe(true);
-      writeFileSync(graph, shellGraph([
-        `echo escaped > ${path.join(repo, 'README.md')}`,
-        `echo escaped > ${path.join(repo, '.git', 'hooks', 'pre-commit')}`,
-        `echo escaped > ${path.join(runsDir, 'escape-run.txt')}`,
-        `echo escaped > ${slashTmp}`,
-        `echo escaped > ${userTmpFile}`,
-      ]));
+      writeFileSync(
+        graph,
+        shellGraph([
+          `echo escaped > ${path.join(repo, 'README.md')}`,
+          `echo escaped > ${path.join(repo, '.git', 'hooks', 'pre-commit')}`,
+          `echo escaped > ${path.join(runsDir, 'escape-run.txt')}`,
+          `echo escaped > ${slashTmp}`,
+          `echo escaped > ${userTmpFile}`,
+        ]),
+      );
       tally.attempted += 5;
       const readmeBefore = readFileSync(path.join(repo, 'README.md'), 'utf8');
       const { manifest } = await runGraph(graph, runsDir, { backend, env: { TMPDIR: userTmp } });
@@ -67,7 +70,10 @@ describe('R16 sandbox escape', () => {
 
       const denied = (esc.sandboxDenials ?? []).map((d) => d.path);
       tally.denied += denied.length;
-      const changed = [readFileSync(path.join(repo, 'README.md'), 'utf8') !== readmeBefore, ...[path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runsDir, 'escape-run.txt'), slashTmp, userTmpFile].map(existsSync)];
+      const changed = [
+        readFileSync(path.join(repo, 'README.md'), 'utf8') !== readmeBefore,
+        ...[path.join(repo, '.git', 'hooks', 'pre-commit'), path.join(runsDir, 'escape-run.txt'), slashTmp, userTmpFile].map(existsSync),
+      ];
       tally.escaped += changed.filter(Boolean).length;
 
       expect(changed).toEqual([false, false, false, false, false]);
@@ -125,7 +131,10 @@ describe('R16 sandbox escape', () => {
   }
 
   it('figure', (context) => {
-    figure(context, `R16 sandbox escape: ${tally.attempted} writes outside the worktree attempted (${BACKENDS.length} backends, project under ${tmpdir()}), ${tally.denied} denied by the sandbox, ${tally.detected} detected by the orchestrator, ${tally.escaped} escaped`);
+    figure(
+      context,
+      `R16 sandbox escape: ${tally.attempted} writes outside the worktree attempted (${BACKENDS.length} backends, project under ${tmpdir()}), ${tally.denied} denied by the sandbox, ${tally.detected} detected by the orchestrator, ${tally.escaped} escaped`,
+    );
     expect(tally.escaped).toBe(0);
   });
 });

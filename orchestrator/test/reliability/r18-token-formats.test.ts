@@ -47,12 +47,7 @@ describe('R18 token formats redacted by default', () => {
       const values = Object.values(drawn);
       const bearer = `Authorization: Bearer ${drawn['bearer']}`;
       const shown = values.filter((v) => v !== drawn['bearer']);
-      const commands = [
-        `echo ${shown.join(' ')}`,
-        `echo '${bearer}'`,
-        `printf '%s' '${shown.join(',')}' | base64 -w0`,
-        `echo ${shown.slice(0, 4).join(' ')} >&2`,
-      ];
+      const commands = [`echo ${shown.join(' ')}`, `echo '${bearer}'`, `printf '%s' '${shown.join(',')}' | base64 -w0`, `echo ${shown.slice(0, 4).join(' ')} >&2`];
       const { repo, runsDir } = repoWithGraph(`
 tasks:
   - id: leak
@@ -73,7 +68,10 @@ tasks:
         const text = readFileSync(file, 'latin1');
         for (const form of looked) if (text.includes(form)) leaks.push(`run ${n}: ${path.relative(runsDir, file)}: ${form.slice(0, 12)}…`);
       }
-      for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+      for (const [name, text] of [
+        ['stdout', result.stdout],
+        ['stderr', result.stderr],
+      ] as const) {
         for (const form of looked) if (text.includes(form)) leaks.push(`run ${n}: ${name}: ${form.slice(0, 12)}…`);
       }
     }

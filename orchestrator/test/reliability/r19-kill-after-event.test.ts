@@ -34,7 +34,9 @@ const events = (runDir: string): RunEvent[] =>
 const manifest = (runDir: string): Manifest => JSON.parse(readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
 
 describe('R19 kill -9 between an event and its manifest', () => {
-  it(`killed right after the attempt-finished event ${KILLS.join(', ')}: the manifest is behind the log, and resume keeps the finished attempt`, { timeout: 90_000 * KILLS.length }, async (context) => {
+  it(`killed right after the attempt-finished event ${KILLS.join(', ')}: the manifest is behind the log, and resume keeps the finished attempt`, {
+    timeout: 90_000 * KILLS.length,
+  }, async (context) => {
     const behind: number[] = [];
     for (const nth of KILLS) {
       const { repo, runsDir } = repoWithGraph(graph());
@@ -76,6 +78,9 @@ describe('R19 kill -9 between an event and its manifest', () => {
       const verified = await cli(['verify', runId], repo, env);
       expect(verified.code, verified.stdout).toBe(0);
     }
-    figure(context, `R19 kill -9 between an event and its manifest: ${KILLS.length} run(s) killed after attempt-finished ${KILLS.join(', ')}; the manifest was ${behind.join(', ')} event(s) behind the log; every finished attempt kept by resume, none run again`);
+    figure(
+      context,
+      `R19 kill -9 between an event and its manifest: ${KILLS.length} run(s) killed after attempt-finished ${KILLS.join(', ')}; the manifest was ${behind.join(', ')} event(s) behind the log; every finished attempt kept by resume, none run again`,
+    );
   });
 });

@@ -107,7 +107,7 @@ describe('finding the linked item', () => {
         'error: cannot approve add-shout: 2 items of tasks/t.md match "add-shout" (from "tasks/t.md#add-shout"):',
         '    tasks/t.md:2: [ ] add-shout: one',
         '    tasks/t.md:3: [x] add-shout two',
-        '  hint: make the item keys unique, or use a longer key in the task\'s checklist reference',
+        "  hint: make the item keys unique, or use a longer key in the task's checklist reference",
       ].join('\n'),
     );
   });

@@ -147,7 +147,12 @@ describe('approve and reject', () => {
     expect(again).toMatchObject({ recorded: false, status: 'approved', reason: null, review: { reviewer: 'ada' } });
     const refused = await co(p, 'approve', p.runId, '--task', 'broken', '--reviewer', 'ada', '--json');
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ recorded: false, status: 'failed', reason: 'not-approvable', message: expect.stringMatching(/^error: cannot approve broken: its status is failed/) });
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      recorded: false,
+      status: 'failed',
+      reason: 'not-approvable',
+      message: expect.stringMatching(/^error: cannot approve broken: its status is failed/),
+    });
   });
 
   it('bad usage and unknown tasks exit 2 with what to do', async () => {
@@ -158,7 +163,10 @@ describe('approve and reject', () => {
       [['approve', p.runId, '--reviewer', 'ada'], 'error: missing --task (the task to decide on)\n  hint: see: codex-orchestrator --help\n'],
       [['reject', p.runId, '--task', 'make-file', '--reviewer', 'ada'], 'error: missing --reason (why the task is rejected)\n  hint: see: codex-orchestrator --help\n'],
       [['approve', p.runId, '--task', 'make-file', '--reviewer', 'ada', '--reason', 'x'], 'error: approve takes --note, not --reason\n  hint: to refuse a task, use: codex-orchestrator reject\n'],
-      [['approve', 'not-a-run', '--task', 'make-file', '--reviewer', 'ada'], 'error: "not-a-run" is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run\n'],
+      [
+        ['approve', 'not-a-run', '--task', 'make-file', '--reviewer', 'ada'],
+        'error: "not-a-run" is not a run id\n  hint: run ids look like 2026-11-21T10-04-05Z-7f3a; use "latest" for the newest run\n',
+      ],
     ];
     // No reviewer name from git either (no global or system config, none in the project).
     const noGitName = { CODEX_ORCHESTRATOR_KEYS_DIR: '', GIT_CONFIG_GLOBAL: path.join(p.repo, '..', 'no-gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
@@ -201,7 +209,10 @@ describe('approve and reject', () => {
     );
     rmSync(listFile);
     const gone = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada');
-    expect(gone).toMatchObject({ code: 2, stderr: `error: cannot approve make-file: its checklist ${LIST} (from "${LIST}#make-file") does not exist\n  hint: create it, or fix the task's checklist reference\n` });
+    expect(gone).toMatchObject({
+      code: 2,
+      stderr: `error: cannot approve make-file: its checklist ${LIST} (from "${LIST}#make-file") does not exist\n  hint: create it, or fix the task's checklist reference\n`,
+    });
     expect((await manifestOf(p)).tasks.find((x) => x.id === 'make-file')?.status).toBe('succeeded');
     expect(sealBytes(p)).toBe(sealBefore);
   });

@@ -90,7 +90,28 @@ broken
       manifest: path.join(p.runDir, 'manifest.json'),
       seal: { status: 'intact', file: path.join(p.runDir, 'seal.dsse.json'), files: 15, problem: null },
     });
-    expect(Object.keys(doc.tasks[0])).toEqual(['id', 'title', 'role', 'status', 'reason', 'message', 'attempts', 'checks', 'diff', 'verdict', 'reviews', 'checklist', 'artifacts', 'triage', 'sandboxDenials', 'fixAttempts', 'tokens', 'workMs', 'waitMs', 'waiting']);
+    expect(Object.keys(doc.tasks[0])).toEqual([
+      'id',
+      'title',
+      'role',
+      'status',
+      'reason',
+      'message',
+      'attempts',
+      'checks',
+      'diff',
+      'verdict',
+      'reviews',
+      'checklist',
+      'artifacts',
+      'triage',
+      'sandboxDenials',
+      'fixAttempts',
+      'tokens',
+      'workMs',
+      'waitMs',
+      'waiting',
+    ]);
     expect(doc.tasks[0]).toMatchObject({
       id: 'make-file',
       status: 'succeeded',

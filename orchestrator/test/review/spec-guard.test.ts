@@ -22,7 +22,11 @@ const edit = (p: Project, rel: string, change: (text: string) => string): void =
 
 function script(p: Project): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', [path.join(BIN, '../../scripts/spec-guard.sh')], { cwd: p.repo, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, CODEX_ORCHESTRATOR_RUNS_DIR: '', CODEX_ORCHESTRATOR_KEYS_DIR: '' } });
+    const child = spawn('bash', [path.join(BIN, '../../scripts/spec-guard.sh')], {
+      cwd: p.repo,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, CODEX_ORCHESTRATOR_RUNS_DIR: '', CODEX_ORCHESTRATOR_KEYS_DIR: '' },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('close', (code) => resolve({ code, out }));

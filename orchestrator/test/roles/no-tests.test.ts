@@ -7,7 +7,8 @@ import { enforceTestsRan, type Verdict } from '../../src/roles/verdict.js';
 
 const NODE_TAP_EMPTY = 'TAP version 13\n1..0\n# tests 0\n# suites 0\n# pass 0\n# fail 0\n# cancelled 0\n# skipped 0\n# todo 0\n# duration_ms 7.18\n';
 const NODE_SPEC_EMPTY = '\u001b[34mℹ tests 0\u001b[39m\n\u001b[34mℹ suites 0\u001b[39m\n\u001b[34mℹ pass 0\u001b[39m\n';
-const PYTEST_EMPTY = '============================= test session starts ==============================\nplatform linux -- Python 3.11.7, pytest-9.0.3, pluggy-1.6.0\nrootdir: /w\ncollected 0 items\n\n============================ no tests ran in 0.80s =============================\n';
+const PYTEST_EMPTY =
+  '============================= test session starts ==============================\nplatform linux -- Python 3.11.7, pytest-9.0.3, pluggy-1.6.0\nrootdir: /w\ncollected 0 items\n\n============================ no tests ran in 0.80s =============================\n';
 const VITEST_EMPTY = '\n RUN  v4.1.12 /w\n\nNo test files found, exiting with code 0\n\ninclude: **/*.{test,spec}.?(c|m)[jt]s?(x)\n';
 
 describe('checks that ran no tests', () => {

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { abortTag, TaggedAbort } from '../../src/core/abort.js';
 import { toTaskId, type TaskId } from '../../src/core/ids.js';
 import type { Role } from '../../src/graph/schema.js';
-import {
-  schedule,
-  type AttemptResult,
-  type GateDecision,
-  type ScheduleOptions,
-  type ScheduleState,
-  type SchedulableTask,
-  type SchedulerHooks,
-} from '../../src/scheduler/scheduler.js';
+import { schedule, type AttemptResult, type GateDecision, type ScheduleOptions, type ScheduleState, type SchedulableTask, type SchedulerHooks } from '../../src/scheduler/scheduler.js';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -430,7 +422,7 @@ describe('schedule', () => {
     expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded' });
   });
 
-  it('takes each attempt\'s timeout from limitsOf when given (a retry may change it)', async () => {
+  it("takes each attempt's timeout from limitsOf when given (a retry may change it)", async () => {
     let limits = { timeoutMs: 60_000 };
     const signals: AbortSignal[] = [];
     const h = new Harness(async (_t, _n, signal) => {
@@ -502,12 +494,7 @@ describe('schedule', () => {
   it('runs fix attempts at once without counting them as retries, each with its own timeout', async () => {
     const signals: AbortSignal[] = [];
     // Two fixes, then a retry, then an attempt that succeeds.
-    const results: AttemptResult[] = [
-      { status: 'failed', next: 'fix' },
-      { status: 'failed', next: 'fix' },
-      { status: 'failed', next: 'retry' },
-      SUCCEEDED,
-    ];
+    const results: AttemptResult[] = [{ status: 'failed', next: 'fix' }, { status: 'failed', next: 'fix' }, { status: 'failed', next: 'retry' }, SUCCEEDED];
     const h = new Harness(async (_t, _attempt, signal) => {
       signals.push(signal);
       return results.shift() ?? { status: 'failed', next: 'end' };

@@ -25,7 +25,13 @@ function richManifest(): Record<string, unknown> {
     extra: 'not in the schema',
     attempts: [
       { n: 1, status: 'failed', startedAt: '2026-11-21T10:04:06.000Z', finishedAt: '2026-11-21T10:04:16.000Z', reason: 'verify-failed' },
-      { status: 'failed', n: 2, startedAt: '2026-11-21T10:04:20.000Z', finishedAt: '2026-11-21T10:04:30.000Z', followUp: { from: 'fix', prompt: 'fix it', fix: 1, requestedAt: '2026-11-21T10:04:17.000Z' } },
+      {
+        status: 'failed',
+        n: 2,
+        startedAt: '2026-11-21T10:04:20.000Z',
+        finishedAt: '2026-11-21T10:04:30.000Z',
+        followUp: { from: 'fix', prompt: 'fix it', fix: 1, requestedAt: '2026-11-21T10:04:17.000Z' },
+      },
     ],
     threadId: 'thread-1',
     startedAt: '2026-11-21T10:04:06.000Z',
@@ -37,7 +43,10 @@ function richManifest(): Record<string, unknown> {
     codexUsage: usage,
     verdict: { verdict: 'fail', summary: 'no test', findings: 1, overridden: true, attempt: 2, path: 'tasks/task-0/verdict.json' },
     triage: { probableCause: 'the test fails', nextStep: 'retry', by: 'rules', at: '2026-11-21T10:04:31.000Z', attempt: 2 },
-    sandboxDenials: [{ message: 'Read-only file system', command: 'touch /x', path: '/x' }, { command: 'curl x', message: 'Operation not permitted' }],
+    sandboxDenials: [
+      { message: 'Read-only file system', command: 'touch /x', path: '/x' },
+      { command: 'curl x', message: 'Operation not permitted' },
+    ],
     artifacts: { log: { path: 'tasks/task-0/log.txt', sha256: digest, bytes: 3 }, diff: { path: 'tasks/task-0/../task-0/diff.patch', sha256: digest, bytes: 4 } },
   });
   Object.assign(tasks[2] as object, { role: 'gate', status: 'awaiting-approval', awaitingSince: '2026-11-21T10:05:00.000Z' });

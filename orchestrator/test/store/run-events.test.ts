@@ -57,11 +57,11 @@ function history(tasks: readonly TaskRecord[], choices: readonly number[]): RunE
 }
 
 /** Random graphs: each task depends on some of the tasks before it. */
-const graphs = fc.integer({ min: 1, max: 8 }).chain((n) =>
-  fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `task-${j}`)))).map((depsOf) =>
-    tasksOf(n).map((t, i) => ({ ...t, deps: depsOf[i] as string[] })),
-  ),
-);
+const graphs = fc
+  .integer({ min: 1, max: 8 })
+  .chain((n) =>
+    fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `task-${j}`)))).map((depsOf) => tasksOf(n).map((t, i) => ({ ...t, deps: depsOf[i] as string[] }))),
+  );
 
 describe('reduce: the one transition function', () => {
   it('folds random legal histories keeping the invariants: counts match, one status each, deps before dependents, attempts numbered in order', () => {

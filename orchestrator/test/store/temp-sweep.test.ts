@@ -83,15 +83,7 @@ describe('sweeping temp files of interrupted atomic writes', () => {
     await upsertIndexEntry(runsDir, { id: RUN, graph: '/g.yaml', status: 'awaiting-approval', startedAt: '2026-11-21T10:04:05.000Z', counts: countTasks([]) });
     const removed = await sweepAbandonedTemps(runsDir, settledRuns(await readRunIndex(runsDir)));
     expect(removed.map((f) => path.relative(runsDir, f))).toEqual([path.join(RUN, 'manifest.json.111')]);
-    expect(tree(runsDir)).toEqual([
-      settled,
-      `${settled}/manifest.json.444`,
-      RUN,
-      `${RUN}/manifest.json.222`,
-      'index.json',
-      'not-a-run',
-      'not-a-run/manifest.json.333',
-    ]);
+    expect(tree(runsDir)).toEqual([settled, `${settled}/manifest.json.444`, RUN, `${RUN}/manifest.json.222`, 'index.json', 'not-a-run', 'not-a-run/manifest.json.333']);
   });
 
   it('sweeps index temp files while holding the index lock', async () => {

@@ -15,7 +15,10 @@ const filesUnder = (dir: string): string[] =>
 /** The modules a source file imports (statically: `import … from`, `export … from`), resolved to src paths. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1] as string).filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s));
+  return [...text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)]
+    .map((m) => m[1] as string)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => path.resolve(path.dirname(file), s));
 }
 
 const inFolder = (file: string, folder: string): boolean => file.startsWith(path.join(SRC, folder) + path.sep);

@@ -7,27 +7,61 @@ import { countTasks } from '../../src/store/manifest.js';
 const at = '2026-11-21T10:04:05.000Z';
 const tasks: Manifest['tasks'] = [
   {
-    id: 'build', title: 'Build', role: 'builder', deps: [], status: 'succeeded', attempts: [{ n: 1, status: 'succeeded', startedAt: at }],
-    durationMs: 3200, diffStat: { files: 2, insertions: 12, deletions: 3 },
+    id: 'build',
+    title: 'Build',
+    role: 'builder',
+    deps: [],
+    status: 'succeeded',
+    attempts: [{ n: 1, status: 'succeeded', startedAt: at }],
+    durationMs: 3200,
+    diffStat: { files: 2, insertions: 12, deletions: 3 },
     checks: [{ command: 'npm test', exitCode: 0, signal: null, timedOut: false, durationMs: 900, outputPath: 'tasks/build/checks/1.log' }],
     artifacts: { diff: { path: 'tasks/build/diff.patch', sha256: 'a'.repeat(64), bytes: 10 } },
   },
   {
-    id: 'test', title: 'Test', role: 'tester', deps: ['build'], status: 'failed', reason: 'verify-failed', message: 'verify failed: `npm test` exited 1',
-    attempts: [{ n: 1, status: 'failed', startedAt: at }], durationMs: 65_000,
+    id: 'test',
+    title: 'Test',
+    role: 'tester',
+    deps: ['build'],
+    status: 'failed',
+    reason: 'verify-failed',
+    message: 'verify failed: `npm test` exited 1',
+    attempts: [{ n: 1, status: 'failed', startedAt: at }],
+    durationMs: 65_000,
     checks: [{ command: 'npm test', exitCode: 1, signal: null, timedOut: false, durationMs: 900, outputPath: 'tasks/test/checks/1.log' }],
     artifacts: {},
   },
-  { id: 'docs', title: 'Docs', role: 'builder', deps: ['test'], status: 'skipped', reason: 'dependency-failed', message: 'not run: dependency "test" did not succeed (failed)', attempts: [], artifacts: {} },
+  {
+    id: 'docs',
+    title: 'Docs',
+    role: 'builder',
+    deps: ['test'],
+    status: 'skipped',
+    reason: 'dependency-failed',
+    message: 'not run: dependency "test" did not succeed (failed)',
+    attempts: [],
+    artifacts: {},
+  },
 ];
 const manifest: Manifest = {
-  schemaVersion: 1, runId: '2026-11-21T10-04-05Z-7f3a', status: 'failed', message: '1 succeeded, 1 failed, 1 skipped',
+  schemaVersion: 1,
+  runId: '2026-11-21T10-04-05Z-7f3a',
+  status: 'failed',
+  message: '1 succeeded, 1 failed, 1 skipped',
   graph: { path: '/repo/tasks/demo.yaml', sha256: 'b'.repeat(64), name: 'demo', copy: 'graph.yaml' },
   repo: { root: '/repo', baseRef: 'HEAD', baseCommit: 'c'.repeat(40) },
   settings: { backend: 'codex-mcp', concurrency: { builder: 4, tester: 2 } },
-  model: { kind: 'offline', name: 'offline-stand-in' }, tools: { orchestrator: '0.1.0', codex: '0.153.4', node: '20.20.2' },
-  process: { pid: 1, hostname: 'h' }, startedAt: at, finishedAt: '2026-11-21T10:05:15.000Z', heartbeatAt: at, durationMs: 70_000,
-  counts: countTasks(tasks), usage: { input: 100, cachedInput: 0, output: 20, reasoning: 0, total: 120 }, runnerLog: 'runner.log', tasks,
+  model: { kind: 'offline', name: 'offline-stand-in' },
+  tools: { orchestrator: '0.1.0', codex: '0.153.4', node: '20.20.2' },
+  process: { pid: 1, hostname: 'h' },
+  startedAt: at,
+  finishedAt: '2026-11-21T10:05:15.000Z',
+  heartbeatAt: at,
+  durationMs: 70_000,
+  counts: countTasks(tasks),
+  usage: { input: 100, cachedInput: 0, output: 20, reasoning: 0, total: 120 },
+  runnerLog: 'runner.log',
+  tasks,
 };
 
 describe('poll views', () => {
@@ -74,11 +108,15 @@ describe('poll views', () => {
             { n: 1, status: 'failed', reason: 'verify-failed', startedAt: at },
             { n: 2, status: 'succeeded', startedAt: at, followUp: { from: 'fix', fix: 1, prompt: 'fix it', requestedAt: at } },
           ],
-          usage: u(3000), codexUsage: u(2500), agentUsage: u(500),
+          usage: u(3000),
+          codexUsage: u(2500),
+          agentUsage: u(500),
         },
         {
           ...tasks[1]!,
-          usage: u(2200), codexUsage: u(1500), agentUsage: u(700),
+          usage: u(2200),
+          codexUsage: u(1500),
+          agentUsage: u(700),
           verdict: { verdict: 'fail', summary: '0 of 1 check(s) passed.', findings: 1, overridden: false, attempt: 1, path: 'tasks/test/verdict.json' },
           triage: { probableCause: 'The verify command `npm test` exited 1.', nextStep: 'Read the output.', by: 'manager', at, attempt: 1 },
           artifacts: { verdict: { path: 'tasks/test/verdict.json', sha256: 'd'.repeat(64), bytes: 10 } },
@@ -134,18 +172,37 @@ describe('poll views', () => {
     const review = { decision: 'rejected' as const, reviewer: 'ada', at: t(254), reason: 'again', attempt: 1, digests: {} };
     const reworked: Manifest['tasks'] = [
       {
-        ...tasks[0]!, startedAt: t(0), finishedAt: t(255), durationMs: 255_000,
+        ...tasks[0]!,
+        startedAt: t(0),
+        finishedAt: t(255),
+        durationMs: 255_000,
         attempts: [
           { n: 1, status: 'succeeded', startedAt: t(0), finishedAt: t(14) },
           { n: 2, status: 'succeeded', startedAt: t(254), finishedAt: t(255), followUp: { from: 'reject', by: 'ada', prompt: 'again', requestedAt: t(254) } },
         ],
         reviews: [review],
       },
-      { id: 'sign-off', title: 'Sign-off', role: 'gate', deps: ['build'], status: 'approved', attempts: [], artifacts: {}, awaitingSince: t(14), reviews: [{ ...review, decision: 'approved', at: t(260), attempt: 0 }] },
+      {
+        id: 'sign-off',
+        title: 'Sign-off',
+        role: 'gate',
+        deps: ['build'],
+        status: 'approved',
+        attempts: [],
+        artifacts: {},
+        awaitingSince: t(14),
+        reviews: [{ ...review, decision: 'approved', at: t(260), attempt: 0 }],
+      },
     ];
     const m: Manifest = {
-      ...manifest, status: 'succeeded', message: undefined, finishedAt: t(262), durationMs: 262_000, waitMs: 246_000,
-      tasks: reworked, counts: countTasks(reworked),
+      ...manifest,
+      status: 'succeeded',
+      message: undefined,
+      finishedAt: t(262),
+      durationMs: 262_000,
+      waitMs: 246_000,
+      tasks: reworked,
+      counts: countTasks(reworked),
     } as Manifest;
     delete m.message;
     const doc = pollDocument(m, '/repo/.runs/x');
@@ -183,10 +240,37 @@ describe('poll views', () => {
   });
   it('says why each task still to come is not running, in a column only then', () => {
     const now = Date.parse(at) + 10_000;
-    const pending = (id: string, deps: string[], role: 'builder' | 'tester' | 'gate' = 'builder'): Manifest['tasks'][number] => ({ id, title: id, role, deps, status: 'pending', attempts: [], artifacts: {} });
-    const running = (id: string): Manifest['tasks'][number] => ({ id, title: id, role: 'builder', deps: [], status: 'running', startedAt: at, attempts: [{ n: 1, status: 'running', startedAt: at }], artifacts: {} });
+    const pending = (id: string, deps: string[], role: 'builder' | 'tester' | 'gate' = 'builder'): Manifest['tasks'][number] => ({
+      id,
+      title: id,
+      role,
+      deps,
+      status: 'pending',
+      attempts: [],
+      artifacts: {},
+    });
+    const running = (id: string): Manifest['tasks'][number] => ({
+      id,
+      title: id,
+      role: 'builder',
+      deps: [],
+      status: 'running',
+      startedAt: at,
+      attempts: [{ n: 1, status: 'running', startedAt: at }],
+      artifacts: {},
+    });
     const ts = [running('a'), running('b'), pending('c', []), pending('d', ['a', 'b']), pending('e', ['test-failed']), { ...pending('test-failed', [], 'tester'), status: 'failed' as const }];
-    const live: Manifest = { ...manifest, status: 'running', message: undefined, finishedAt: undefined, durationMs: undefined, heartbeatAt: new Date(now).toISOString(), settings: { backend: 'codex-mcp', concurrency: { builder: 2, tester: 1 } }, tasks: ts, counts: countTasks(ts) };
+    const live: Manifest = {
+      ...manifest,
+      status: 'running',
+      message: undefined,
+      finishedAt: undefined,
+      durationMs: undefined,
+      heartbeatAt: new Date(now).toISOString(),
+      settings: { backend: 'codex-mcp', concurrency: { builder: 2, tester: 1 } },
+      tasks: ts,
+      counts: countTasks(ts),
+    };
     delete live.message;
     const doc = pollDocument(live, '/repo/.runs/x', now);
     expect(doc.tasks.map((t) => t.waiting)).toEqual([

@@ -69,13 +69,7 @@ describe('the JSON Schemas of the --json documents', () => {
   it('sees a removed field, a field made optional and a changed type', () => {
     const v1 = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' }, c: { anyOf: [{ type: 'string' }, { type: 'null' }] } }, required: ['a', 'b', 'c'] };
     const now = { type: 'object', properties: { b: { type: 'string' }, c: { type: 'string' }, d: { type: 'string' } }, required: ['b'] };
-    expect(removals(v1, now)).toEqual([
-      '$.a: removed',
-      '$.b/type: "number" became "string"',
-      '$.c: "anyOf" removed',
-      '$.a: no longer required',
-      '$.c: no longer required',
-    ]);
+    expect(removals(v1, now)).toEqual(['$.a: removed', '$.b/type: "number" became "string"', '$.c: "anyOf" removed', '$.a: no longer required', '$.c: no longer required']);
     expect(removals(v1, { ...v1, properties: { ...v1.properties, d: { type: 'string' } }, required: [...v1.required, 'd'] })).toEqual([]);
   });
 });

@@ -23,14 +23,29 @@ describe('why a task is not running', () => {
     ['the budget was reached earlier', run([t('b', 'pending')], { budget: { maxTokens: 1000, reachedAt: 'x' } }), 'running', { kind: 'budget' }],
     ['a budget not reached holds nothing', run([t('b', 'pending')], { budget: { maxTokens: 101 } }), 'running', { kind: 'ready' }],
     ['cancelled for the budget', run([t('b', 'cancelled', [], 'builder', 'budget-exceeded')], { budget: { maxTokens: 100 } }), 'failed', { kind: 'budget' }],
-    ['a dependency failed or was rejected', run([t('a', 'failed'), t('g', 'rejected', [], 'gate'), t('c', 'running'), t('d', 'pending', ['a', 'g', 'c'])]), 'running', { kind: 'blocked', by: ['a', 'g'] }],
+    [
+      'a dependency failed or was rejected',
+      run([t('a', 'failed'), t('g', 'rejected', [], 'gate'), t('c', 'running'), t('d', 'pending', ['a', 'g', 'c'])]),
+      'running',
+      { kind: 'blocked', by: ['a', 'g'] },
+    ],
     ['blocked comes before the budget', run([t('a', 'skipped'), t('d', 'pending', ['a'])], { budget: { maxTokens: 1 } }), 'running', { kind: 'blocked', by: ['a'] }],
-    ['skipped, by the dependencies that did not succeed', run([t('a', 'failed'), t('b', 'succeeded'), t('d', 'skipped', ['a', 'b'], 'builder', 'dependency-failed')]), 'failed', { kind: 'skipped', by: ['a'] }],
+    [
+      'skipped, by the dependencies that did not succeed',
+      run([t('a', 'failed'), t('b', 'succeeded'), t('d', 'skipped', ['a', 'b'], 'builder', 'dependency-failed')]),
+      'failed',
+      { kind: 'skipped', by: ['a'] },
+    ],
     ['the run is not running', run([t('a', 'succeeded'), t('d', 'pending', ['a'])]), 'stopped', { kind: 'run-not-running', status: 'stopped' }],
     ['nor when it died', run([t('d', 'ready')]), 'died', { kind: 'run-not-running', status: 'died' }],
     ['a run waiting at gates still starts what is ready', run([t('g', 'awaiting-approval', [], 'gate'), t('d', 'pending')]), 'awaiting-approval', { kind: 'ready' }],
     ['nothing holds it', run([t('d', 'pending')]), 'running', { kind: 'ready' }],
-    ['stale: a dependency changed after it ran, and it is ready to run again', run([t('a', 'succeeded'), { ...t('d', 'pending', ['a']), stale: { because: ['a'] } }]), 'running', { kind: 'stale', because: ['a'] }],
+    [
+      'stale: a dependency changed after it ran, and it is ready to run again',
+      run([t('a', 'succeeded'), { ...t('d', 'pending', ['a']), stale: { because: ['a'] } }]),
+      'running',
+      { kind: 'stale', because: ['a'] },
+    ],
     ['stale, but its changed dependency is not done yet', run([t('a', 'running'), { ...t('d', 'pending', ['a']), stale: { because: ['a'] } }]), 'running', { kind: 'waiting-for', tasks: ['a'] }],
   ];
   it.each(cases)('%s', (_name, r, status, expected) => {

@@ -163,7 +163,11 @@ it('warms a pool at the base for the first attempts: one worktree each, never tw
   // Two attempts took the pool's two worktrees, one each; the third made its own.
   expect(new Set(pooled)).toEqual(new Set([path.join(w.dir, '_parked-1'), path.join(w.dir, '_parked-2')]));
   expect(readdirSync(w.dir).sort()).toEqual(['one', 'three', 'two']);
-  for (const [name, p] of [['one', one], ['two', two], ['three', three]] as const) {
+  for (const [name, p] of [
+    ['one', one],
+    ['two', two],
+    ['three', three],
+  ] as const) {
     expect(git(p.value.path, 'branch', '--show-current')).toBe(w.branchOf(id(name)));
     expect(p.value.baseCommit).toBe(base);
     expect(git(p.value.path, 'status', '--porcelain', '--ignored')).toBe('');
@@ -172,7 +176,11 @@ it('warms a pool at the base for the first attempts: one worktree each, never tw
 
   // Each leaves a result, a file it did not commit and an ignored one; then its worktree is parked.
   const results: { taskId: TaskId; commit: string }[] = [];
-  for (const [name, p] of [['one', one], ['two', two], ['three', three]] as const) {
+  for (const [name, p] of [
+    ['one', one],
+    ['two', two],
+    ['three', three],
+  ] as const) {
     writeFileSync(path.join(p.value.path, `${name}.txt`), `${name}\n`);
     if (name === 'one') writeFileSync(path.join(p.value.path, 'a.txt'), 'a by one\n');
     results.push({ taskId: id(name), commit: await w.commitResult(p.value.path, name) });

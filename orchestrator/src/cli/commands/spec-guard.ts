@@ -22,17 +22,15 @@ export async function specGuardCommand(o: SpecGuardCommandOptions, out: Output):
   const result = await specGuard({ projectRoot, keys: projectKeys(o.runsDir), ...(o.now ? { now: o.now } : {}) });
   if (!result.ok) {
     const f = result.error;
-    out.info(
-      f.reason === 'invalid'
-        ? renderDiagnostics(f.diagnostics, new Map([[f.file, f.source]]))
-        : `error: cannot read ${displayPath(f.file)}: ${f.message}`,
-    );
+    out.info(f.reason === 'invalid' ? renderDiagnostics(f.diagnostics, new Map([[f.file, f.source]])) : `error: cannot read ${displayPath(f.file)}: ${f.message}`);
     return Exit.usage;
   }
   const r = result.value;
   const lines = r.offences.map(renderOffence);
   if (o.json) {
-    out.data(JSON.stringify({ schema: SPEC_GUARD_SCHEMA, ok: r.offences.length === 0, projectRoot, offences: r.offences, checklists: r.checklists, tickedItems: r.tickedItems, specs: r.specs }, null, 2));
+    out.data(
+      JSON.stringify({ schema: SPEC_GUARD_SCHEMA, ok: r.offences.length === 0, projectRoot, offences: r.offences, checklists: r.checklists, tickedItems: r.tickedItems, specs: r.specs }, null, 2),
+    );
   } else if (lines.length > 0) {
     out.data(lines.join('\n'));
   }

@@ -13,9 +13,7 @@ export async function validateCommand(file: string, projectRoot: string, json: b
   if (!loaded.ok) {
     if (json) {
       const f = loaded.error;
-      const problems = f.reason === 'invalid'
-        ? f.diagnostics.map((d) => ({ file: d.position.file, line: d.position.line, column: d.position.column, message: d.message, hint: d.hint ?? null }))
-        : [];
+      const problems = f.reason === 'invalid' ? f.diagnostics.map((d) => ({ file: d.position.file, line: d.position.line, column: d.position.column, message: d.message, hint: d.hint ?? null })) : [];
       out.data(JSON.stringify({ valid: false, reason: f.reason, problems }, null, 2));
     }
     out.info(renderGraphLoadFailure(loaded.error));

@@ -20,7 +20,10 @@ const RULES: readonly (readonly [RegExp, FailureClass])[] = [
   [/\b429\b|too many requests|rate.?limit/i, { reason: 'model-rate-limited', retryable: true }],
   [/\b40[13]\b|unauthori[sz]ed|forbidden|invalid api key|incorrect api key|missing .*api.?key|OPENAI_API_KEY|not logged in|authenticat/i, { reason: 'auth-failed', retryable: false }],
   [/\b5\d\d\b|internal server error|service unavailable|bad gateway|gateway timeout|overloaded|high demand|server_error/i, { reason: 'model-unavailable', retryable: true }],
-  [/stream disconnected|transport error|network error|connection (refused|reset|closed|aborted)|error sending request|broken pipe|timed? ?out|ECONNRESET|ECONNREFUSED|EPIPE/i, { reason: 'transport-error', retryable: true }],
+  [
+    /stream disconnected|transport error|network error|connection (refused|reset|closed|aborted)|error sending request|broken pipe|timed? ?out|ECONNRESET|ECONNREFUSED|EPIPE/i,
+    { reason: 'transport-error', retryable: true },
+  ],
   [/sandbox|seccomp|landlock|operation not permitted|permission denied/i, { reason: 'sandbox-denied', retryable: false }],
   [/config|unknown model|model .*not (found|supported)|invalid (value|argument|request)|\b400\b|bad request/i, { reason: 'bad-config', retryable: false }],
 ];

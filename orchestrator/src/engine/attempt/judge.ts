@@ -38,7 +38,14 @@ export async function judge(
   p: JudgePort,
   task: AnalyzedTask,
   attempt: number,
-  checked: { readonly diffText: string; readonly stat: DiffStat; readonly checks: readonly CheckResult[]; readonly evidence: readonly CheckEvidence[]; readonly commandsEnded: number; readonly work: WorkResult },
+  checked: {
+    readonly diffText: string;
+    readonly stat: DiffStat;
+    readonly checks: readonly CheckResult[];
+    readonly evidence: readonly CheckEvidence[];
+    readonly commandsEnded: number;
+    readonly work: WorkResult;
+  },
   at: { readonly taskDir: string; readonly signal: AbortSignal; readonly log: TaskLog; readonly usage: AttemptUsage; readonly onUsage: () => void },
 ): Promise<Judged> {
   const { checks, evidence } = checked;

@@ -59,7 +59,9 @@ function appServerPieceOf(raw: Json): Piece | undefined {
   };
 }
 
-const putTop = (field: Piece['field']) => (shape: Json, value: unknown): Json => ({ ...shape, [field]: value });
+const putTop =
+  (field: Piece['field']) =>
+  (shape: Json, value: unknown): Json => ({ ...shape, [field]: value });
 
 function pieceOf(raw: unknown): Piece | undefined {
   if (isObject(raw) && 'method' in raw) return appServerPieceOf(raw);
@@ -69,9 +71,26 @@ function pieceOf(raw: unknown): Piece | undefined {
   const part = String(raw['stream'] ?? raw['summary_index'] ?? raw['content_index'] ?? '');
   const key = `${type}\u0000${owner}\u0000${part}`;
   const { chunk, delta, ...rest } = raw;
-  if (typeof chunk === 'string') return { key, owner, field: 'chunk', encoding: 'base64', text: Buffer.from(chunk, 'base64').toString('latin1'), rest: { ...rest, ...(delta === undefined ? {} : { delta }) }, put: putTop('chunk') };
+  if (typeof chunk === 'string')
+    return {
+      key,
+      owner,
+      field: 'chunk',
+      encoding: 'base64',
+      text: Buffer.from(chunk, 'base64').toString('latin1'),
+      rest: { ...rest, ...(delta === undefined ? {} : { delta }) },
+      put: putTop('chunk'),
+    };
   if (Array.isArray(chunk) && chunk.every((b) => typeof b === 'number')) {
-    return { key, owner, field: 'chunk', encoding: 'byte-array', text: Buffer.from(chunk as number[]).toString('latin1'), rest: { ...rest, ...(delta === undefined ? {} : { delta }) }, put: putTop('chunk') };
+    return {
+      key,
+      owner,
+      field: 'chunk',
+      encoding: 'byte-array',
+      text: Buffer.from(chunk as number[]).toString('latin1'),
+      rest: { ...rest, ...(delta === undefined ? {} : { delta }) },
+      put: putTop('chunk'),
+    };
   }
   if (typeof delta === 'string') return { key, owner, field: 'delta', encoding: 'text', text: delta, rest: { ...rest, ...(chunk === undefined ? {} : { chunk }) }, put: putTop('delta') };
   return undefined;

@@ -55,9 +55,7 @@ export class TaskLog {
     } catch (e) {
       report(e, options.dir);
     }
-    const [events, text] = await Promise.all(
-      ['events.jsonl', 'log.txt'].map((name) => AppendFile.open(options.runDir, path.join(options.dir, name), 'append', report)),
-    );
+    const [events, text] = await Promise.all(['events.jsonl', 'log.txt'].map((name) => AppendFile.open(options.runDir, path.join(options.dir, name), 'append', report)));
     return new TaskLog(options, events as AppendFile, text as AppendFile);
   }
 

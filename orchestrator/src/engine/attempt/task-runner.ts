@@ -185,7 +185,13 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
       attempt,
       local: number.local,
       fixesUsed: fixesUsed(plan.followUp),
-      builders: task.role === 'tester' ? task.deps.filter((d) => { const dep = writer.task(d); return dep.role === 'builder' && dep.resultCommit !== undefined && dep.threadId !== undefined; }) : [],
+      builders:
+        task.role === 'tester'
+          ? task.deps.filter((d) => {
+              const dep = writer.task(d);
+              return dep.role === 'builder' && dep.resultCommit !== undefined && dep.threadId !== undefined;
+            })
+          : [],
       roundsUsed: reworkRounds(writer.task(task.id), attempt),
       hasResult: found.resultCommit !== undefined,
       stopped: signal.aborted,

@@ -53,7 +53,8 @@ export async function setUpWorktree(
         tee: (text) => log.output(text),
       }),
   });
-  for (const c of outcome.record.commands ?? []) log.line(`# $ ${c.command}: ${c.timedOut ? 'killed (timeout or stop)' : `exit ${c.exitCode ?? c.signal}`} in ${c.durationMs} ms (output: ${c.outputPath})`);
+  for (const c of outcome.record.commands ?? [])
+    log.line(`# $ ${c.command}: ${c.timedOut ? 'killed (timeout or stop)' : `exit ${c.exitCode ?? c.signal}`} in ${c.durationMs} ms (output: ${c.outputPath})`);
   if (outcome.ok) return { record: outcome.record, failure: undefined };
   if (signal.aborted) return { record: outcome.record, failure: abortFailure(signal) };
   log.line(`# ${outcome.message}`);

@@ -98,7 +98,13 @@ async function codexWork(w: WorkRequest): Promise<WorkResult> {
   let developerInstructions = ctx.instructions(task.role);
   if (task.instructions && task.role !== 'gate') {
     const text = await taskInstructions(task.role, task.instructions);
-    if (!text.ok) return { failure: { reason: 'agent-failed', message: `cannot read the instructions of task "${task.id}" (${text.error.file}): ${text.error.message}`, retryable: false }, threadId: plan.threadId, report: undefined, testerVerdict: undefined };
+    if (!text.ok)
+      return {
+        failure: { reason: 'agent-failed', message: `cannot read the instructions of task "${task.id}" (${text.error.file}): ${text.error.message}`, retryable: false },
+        threadId: plan.threadId,
+        report: undefined,
+        testerVerdict: undefined,
+      };
     developerInstructions = sectionFor(text.value, 'Codex');
   }
   log.section('agent');

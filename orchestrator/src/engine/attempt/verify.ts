@@ -34,14 +34,7 @@ export interface CheckOptions {
 /** After the command exits, how long to wait for output from processes it left running. */
 const OUTPUT_GRACE_MS = 500;
 
-export async function runChecks(
-  commands: readonly string[],
-  cwd: string,
-  taskDir: string,
-  runDir: string,
-  signal: AbortSignal,
-  options: CheckOptions = {},
-): Promise<CheckResult[]> {
+export async function runChecks(commands: readonly string[], cwd: string, taskDir: string, runDir: string, signal: AbortSignal, options: CheckOptions = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   if (commands.length === 0) return results;
   const folder = options.folder ?? 'checks';
@@ -59,15 +52,7 @@ export async function runChecks(
   return results;
 }
 
-async function runOne(
-  command: string,
-  cwd: string,
-  runDir: string,
-  outputFile: string,
-  outputPath: string,
-  signal: AbortSignal,
-  options: CheckOptions,
-): Promise<CheckResult> {
+async function runOne(command: string, cwd: string, runDir: string, outputFile: string, outputPath: string, signal: AbortSignal, options: CheckOptions): Promise<CheckResult> {
   const out = await AppendFile.create(runDir, outputFile, 'truncate', (e, file) => options.onWriteError?.(e, file));
   // Bytes as latin1 (one character each): output is kept exactly, whatever its encoding.
   const redact = (options.redactor ?? Redactor.none).bytes().stream();

@@ -155,8 +155,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   // The run stops when it can no longer keep its records; the last good manifest stays.
   writer.onStoreFailure((f) => session.abort(new TaggedAbort({ kind: 'store-failed', message: describeStoreFailure(f) })));
   const runTimeoutMs = graph.settings.runTimeoutMs;
-  const runTimer =
-    runTimeoutMs === undefined ? undefined : setTimeout(() => session.abort(new TaggedAbort({ kind: 'run-timeout', timeoutMs: runTimeoutMs })), Math.min(runTimeoutMs, 2 ** 31 - 1));
+  const runTimer = runTimeoutMs === undefined ? undefined : setTimeout(() => session.abort(new TaggedAbort({ kind: 'run-timeout', timeoutMs: runTimeoutMs })), Math.min(runTimeoutMs, 2 ** 31 - 1));
   const signal = session.signal;
 
   let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
@@ -255,7 +254,10 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     // was lost, only this process's own: the run's worktrees may be another's now.
     const left = processesWorkingIn(worktreesDir);
     const own = new Set(writer.failure?.reason === 'lock-lost' ? descendantsOf(process.pid) : left);
-    await terminate(left.filter((pid) => own.has(pid)), 300);
+    await terminate(
+      left.filter((pid) => own.has(pid)),
+      300,
+    );
   }
 
   if (writer.failure) {
@@ -298,7 +300,9 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
       writer.apply({ kind: 'integration-built', integration: { ...integration, merged: [...integration.merged], skipped: [...integration.skipped] } });
-      writer.log(`integration branch ${integration.branch} at ${integration.commit}: ${integration.merged.length} task(s) merged${integration.skipped.length ? `, ${integration.skipped.length} left out` : ''}`);
+      writer.log(
+        `integration branch ${integration.branch} at ${integration.commit}: ${integration.merged.length} task(s) merged${integration.skipped.length ? `, ${integration.skipped.length} left out` : ''}`,
+      );
     } catch (e) {
       writer.log(`could not build the integration branch: ${(e as Error).message}`);
     }

@@ -172,7 +172,17 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   writer.log(
     `model: ${model.kind} (${model.name}; ${model.why}); backend: ${backendName}; concurrency builder ${concurrency.builder}, tester ${concurrency.tester}${manifest.budget ? `; token budget ${manifest.budget.maxTokens}` : ''}`,
   );
-  observer({ type: 'run-started', runId, runDir, manifest: RunLayout.manifest(runDir), tasks: graph.tasks.length, model: `${model.kind} (${model.name}; ${model.why})`, backend: backendName, agents: manifest.settings.agents === true, maxTokens: manifest.budget?.maxTokens });
+  observer({
+    type: 'run-started',
+    runId,
+    runDir,
+    manifest: RunLayout.manifest(runDir),
+    tasks: graph.tasks.length,
+    model: `${model.kind} (${model.name}; ${model.why})`,
+    backend: backendName,
+    agents: manifest.settings.agents === true,
+    maxTokens: manifest.budget?.maxTokens,
+  });
   writer.log(`worktrees: ${worktreesDir}`);
   if (isInside(worktreesDir, repoRoot)) {
     const message = `the run's worktrees are inside the repository (${worktreesDir}), so what the checkout installed (node_modules, a virtualenv) can be found from them; a worktreeRoot outside ${repoRoot} keeps each task to its own`;

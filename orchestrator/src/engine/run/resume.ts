@@ -168,7 +168,10 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes, events));
     if (!kept.ok) return err(kept.error);
     events.push({ kind: 'run-resumed', at: now, from, pid: process.pid, hostname: hostname() });
-    if (read.value.torn) notes.push(`the run's log (events.ndjson) ended in a line cut off by the crash (line ${read.value.torn.line}, ${read.value.torn.bytes} bytes): dropped; the run continues from the event before it`);
+    if (read.value.torn)
+      notes.push(
+        `the run's log (events.ndjson) ended in a line cut off by the crash (line ${read.value.torn.line}, ${read.value.torn.bytes} bytes): dropped; the run continues from the event before it`,
+      );
 
     const succeeded = new Set(manifest.tasks.filter((t) => t.status === 'succeeded').map((t) => t.id));
     // The first attempts' worktrees are checked out while Codex starts.
@@ -246,7 +249,6 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
   }
 }
 
-
 /**
  * Turns the tasks to run again back to `pending`: an attempt the last session left running is
  * marked interrupted and its uncommitted work kept on a ref; then the leftover worktrees go.
@@ -269,7 +271,9 @@ async function reopenTasks(worktrees: Worktrees, manifest: Manifest, reopen: rea
           events.push(...continueThread(t, last.threadId, kept.commit, now));
           notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt continues Codex thread ${last.threadId} from it`);
         } else {
-          notes.push(`task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt starts over from the task's prompt (${last.threadId ? 'its worktree was gone' : 'no Codex thread had started'})`);
+          notes.push(
+            `task ${t.id}: attempt ${last.n} interrupted${keptOn}; the next attempt starts over from the task's prompt (${last.threadId ? 'its worktree was gone' : 'no Codex thread had started'})`,
+          );
         }
       }
     }

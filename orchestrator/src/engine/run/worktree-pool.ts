@@ -9,11 +9,7 @@ import type { Manifest } from '../../store/manifest.js';
  * small costs time and one too large costs a whole checkout for nothing: a chain of builders gets
  * one, not a worktree per concurrency slot.
  */
-export function firstWaveWorktrees(
-  tasks: readonly Pick<AnalyzedTask, 'id' | 'role' | 'deps'>[],
-  concurrency: Manifest['settings']['concurrency'],
-  succeeded: ReadonlySet<string> = new Set(),
-): number {
+export function firstWaveWorktrees(tasks: readonly Pick<AnalyzedTask, 'id' | 'role' | 'deps'>[], concurrency: Manifest['settings']['concurrency'], succeeded: ReadonlySet<string> = new Set()): number {
   const ready = (role: 'builder' | 'tester'): number => tasks.filter((t) => t.role === role && !succeeded.has(t.id) && t.deps.every((d) => succeeded.has(d))).length;
   return Math.min(concurrency.builder, ready('builder')) + Math.min(concurrency.tester, ready('tester'));
 }

@@ -16,9 +16,7 @@ import { startOfflineModel, type OfflineModelServer } from '../../model-server/s
 export type ModelKind = 'offline' | 'openai' | 'codex-login';
 
 /** A model chosen, and why; a sign-in is read once, when it is chosen. */
-export type ModelChoice =
-  | { readonly kind: 'offline' | 'openai'; readonly why: string }
-  | { readonly kind: 'codex-login'; readonly why: string; readonly login: CodexLogin };
+export type ModelChoice = { readonly kind: 'offline' | 'openai'; readonly why: string } | { readonly kind: 'codex-login'; readonly why: string; readonly login: CodexLogin };
 
 export interface ModelSession {
   readonly access: ModelAccess;

@@ -62,7 +62,11 @@ export async function readEventLog(runDir: string): Promise<Result<EventLogRead 
     }
     const expected = (events.at(-1)?.seq ?? 0) + 1;
     if (parsed.data.seq !== expected) {
-      return err({ reason: 'manifest-unreadable', file: `${file}:${line}`, message: `event ${parsed.data.seq} where event ${expected} was expected\n  hint: the run's log is damaged; its manifest.json is the last state written` });
+      return err({
+        reason: 'manifest-unreadable',
+        file: `${file}:${line}`,
+        message: `event ${parsed.data.seq} where event ${expected} was expected\n  hint: the run's log is damaged; its manifest.json is the last state written`,
+      });
     }
     events.push(parsed.data);
     offset = end + 1;

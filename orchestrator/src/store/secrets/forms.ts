@@ -25,7 +25,9 @@ export function secretForms(value: string): string[] {
  * i of an encoding covers bits [6i, 6i+6); the secret covers bits [8·shift, 8·(shift+n)).
  */
 export function base64Fragment(bytes: Buffer, shift: number): string {
-  const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+  const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+    .toString('base64')
+    .replace(/=+$/, '');
   const first = Math.ceil((8 * shift) / 6);
   const end = Math.floor((8 * (shift + bytes.length)) / 6);
   return end > first ? encoded.slice(first, end) : '';

@@ -67,10 +67,7 @@ export class Redactor {
    */
   bytes(): Redactor {
     if (this.empty) return this;
-    this.bytesVariant ??= new Redactor(
-      new Map([...this.literals].map(([form, name]) => [Buffer.from(form, 'utf8').toString('latin1'), name])),
-      this.patterns,
-    );
+    this.bytesVariant ??= new Redactor(new Map([...this.literals].map(([form, name]) => [Buffer.from(form, 'utf8').toString('latin1'), name])), this.patterns);
     return this.bytesVariant;
   }
 

@@ -46,7 +46,12 @@ export interface SecretSettings {
 /** Collects the secrets of a run from its environment and the graph's settings. */
 export function collectSecrets(env: NodeJS.ProcessEnv, settings: SecretSettings = {}): SecretSources {
   const named = new Set(settings.envNames ?? []);
-  const names = ['OPENAI_API_KEY', ...Object.keys(env).filter((n) => n !== 'OPENAI_API_KEY').sort()];
+  const names = [
+    'OPENAI_API_KEY',
+    ...Object.keys(env)
+      .filter((n) => n !== 'OPENAI_API_KEY')
+      .sort(),
+  ];
   const values: SecretValue[] = [];
   const seen = new Set<string>();
   for (const name of names) {
