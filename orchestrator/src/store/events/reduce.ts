@@ -1,5 +1,5 @@
 import { assertNever } from '../../core/result.js';
-import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest, type TaskRecord } from '../manifest.js';
+import { countTasks, MANIFEST_SCHEMA_VERSION, type Attempt, type Manifest, type TaskRecord } from '../manifest.js';
 import { endRunWait } from '../timings.js';
 import type { RunEvent } from './run-event.js';
 
@@ -137,7 +137,7 @@ export function apply(m: Manifest, e: RunEvent): void {
       break;
     }
     case 'attempt-interrupted': {
-      const a = taskOf(m, e.task).attempts.find((x) => x.n === e.n);
+      const a = attemptOf(m, e.task, e.n);
       if (a) {
         a.status = 'interrupted';
         a.finishedAt = e.at;
@@ -203,7 +203,7 @@ export function apply(m: Manifest, e: RunEvent): void {
       patch(taskOf(m, e.task), e.data, e.unset);
       break;
     case 'attempt-data': {
-      const a = taskOf(m, e.task).attempts.find((x) => x.n === e.n);
+      const a = attemptOf(m, e.task, e.n);
       if (a) Object.assign(a, structuredClone(withoutUndefined(e.data)));
       break;
     }
@@ -220,6 +220,11 @@ function taskOf(m: Manifest, id: string): TaskRecord {
   const t = m.tasks.find((x) => x.id === id);
   if (!t) throw new Error(`Internal error: an event names task ${id}, which the run does not have`);
   return t;
+}
+
+/** A task's attempt by its number; undefined when the log names one the state does not have (nothing to change). */
+function attemptOf(m: Manifest, task: string, n: number): Attempt | undefined {
+  return taskOf(m, task).attempts.find((x) => x.n === n);
 }
 
 function patch(target: object, data: object, unset: readonly string[] | undefined): void {
