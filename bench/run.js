@@ -858,7 +858,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push(`4. ${scale.tasks} independent tasks, zero model latency, agents off, through the CLI (${scale.backend}, concurrency ${scale.concurrency})`);
     out.push(
       table(
-        ['run wall', 'makespan', 'tree CPU/task', 'Codex CPU/task', 'outside Codex/task', 'node alone/task', 'peak RSS (node)', 'poll --json (median / max of 5)', 'bare node start', 'manifest'],
+        ['run wall', 'makespan', 'tree CPU/task', 'Codex CPU/task', 'outside Codex/task', 'node alone/task', 'peak RSS (node)', 'poll --json (median / max of 5)', 'bare node start', 'manifest', 'event log/task', 'written/task'],
         [
           [
             sec(scale.wallMs),
@@ -871,6 +871,8 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
             `${msf(scale.poll.medianMs)} / ${msf(scale.poll.maxMs)}`,
             num(scale.nodeStartMs, msf),
             num(scale.manifestBytes, (v) => `${(v / 1024).toFixed(0)} KB`),
+            num(scale.eventLogBytes / scale.tasks, (v) => `${(v / 1024).toFixed(1)} KB`),
+            num(scale.writtenBytes / scale.tasks, (v) => `${(v / 1024).toFixed(0)} KB`),
           ],
         ],
       ),
@@ -885,6 +887,9 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push("  peak RSS           VmHWM of the CLI's Node process (/proc/<pid>/status), the last sample before it exits.");
     out.push('  poll --json        wall time of `codex-orchestrator poll <run-id> --json` (a fresh Node process) after the run;');
     out.push('                     bare node start: `node -e 0`, the part of it no CLI can save.');
+    out.push("  event log          events.ndjson's size at the end, per task (the run's source of truth; the manifest is folded from it).");
+    out.push("  written            bytes the CLI's Node process wrote (/proc/<pid>/io wchar: manifests, event log, task logs, pipes), per task;");
+    out.push('                     linear in the tasks when it stays the same per task at 100 and 1,000 tasks (--scale N).');
     out.push(`  cores: the CLI's tree used ${pct(scale.ownShare)} of all cores' time during the run, anything at all ${pct(scale.machineShare)} (/proc/stat).`);
     out.push(`  ${scale.codexProcesses} Codex process(es) were seen; their time after the last look (every 100 ms) counts outside Codex.`);
     out.push('');

@@ -65,13 +65,17 @@ function sampleTree(root) {
   };
   walk(root, undefined);
   let hwmKiB = NaN;
+  let writtenBytes = NaN;
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${root}/status`, 'utf8'));
     if (m) hwmKiB = Number(m[1]);
+    // Bytes the CLI's own process handed to write(2) and friends: its files (manifest, event log, logs) and pipes.
+    const w = /^wchar:\s+(\d+)/m.exec(readFileSync(`/proc/${root}/io`, 'utf8'));
+    if (w) writtenBytes = Number(w[1]);
   } catch {
     // ended meanwhile
   }
-  return { total, codex, rootOwn, hwmKiB };
+  return { total, codex, rootOwn, hwmKiB, writtenBytes };
 }
 
 /** All cores' time (/proc/stat, clock ticks): busy with anything, and in all. */
@@ -173,8 +177,10 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
   const toMs = 1000 / (await ticksPerSecond());
   const codexTicks = [...codexSeen.values()].reduce((a, b) => a + b, 0);
   let manifestBytes = NaN;
+  let eventLogBytes = NaN;
   try {
     manifestBytes = statSync(poll.manifest).size;
+    eventLogBytes = statSync(path.join(path.dirname(poll.manifest), 'events.ndjson')).size;
   } catch {
     // no run
   }
@@ -196,6 +202,8 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
     ownShare: last && machine1 ? last.total / (machine1.total - machine0.total) : NaN,
     machineShare: machine0 && machine1 ? (machine1.busy - machine0.busy) / (machine1.total - machine0.total) : NaN,
     manifestBytes,
+    eventLogBytes,
+    writtenBytes: last ? last.writtenBytes : NaN,
     poll: { timesMs: pollTimes, medianMs: sorted[sorted.length >> 1] ?? NaN, maxMs: sorted.at(-1) ?? NaN },
     nodeStartMs: [...nodeStart].sort((a, b) => a - b)[nodeStart.length >> 1],
     problems,
