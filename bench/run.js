@@ -858,7 +858,20 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push(`4. ${scale.tasks} independent tasks, zero model latency, agents off, through the CLI (${scale.backend}, concurrency ${scale.concurrency})`);
     out.push(
       table(
-        ['run wall', 'makespan', 'tree CPU/task', 'Codex CPU/task', 'outside Codex/task', 'node alone/task', 'peak RSS (node)', 'poll --json (median / max of 5)', 'bare node start', 'manifest', 'event log/task', 'written/task'],
+        [
+          'run wall',
+          'makespan',
+          'tree CPU/task',
+          'Codex CPU/task',
+          'outside Codex/task',
+          'node alone/task',
+          'peak RSS (node)',
+          'poll --json (median / max of 5)',
+          'bare node start',
+          'manifest',
+          'event log/task',
+          'written/task',
+        ],
         [
           [
             sec(scale.wallMs),
