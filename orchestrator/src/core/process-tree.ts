@@ -38,16 +38,24 @@ function listProcesses(): ProcInfo[] {
 
 /** Every live descendant of `pid` (not `pid` itself), parents before children. */
 export function descendantsOf(pid: number): number[] {
+  return below([pid]);
+}
+
+/** Every live descendant of any of `roots` (not the roots themselves), from one look at /proc. */
+function below(roots: Iterable<number>): number[] {
   const byParent = new Map<number, number[]>();
   for (const p of listProcesses()) {
     const list = byParent.get(p.ppid) ?? [];
     list.push(p.pid);
     byParent.set(p.ppid, list);
   }
+  const seen = new Set(roots);
   const out: number[] = [];
-  const queue = [...(byParent.get(pid) ?? [])];
+  const queue = [...seen].flatMap((r) => byParent.get(r) ?? []);
   while (queue.length > 0) {
     const next = queue.shift() as number;
+    if (seen.has(next)) continue;
+    seen.add(next);
     out.push(next);
     queue.push(...(byParent.get(next) ?? []));
   }
@@ -165,16 +173,38 @@ export async function terminate(pids: readonly number[], graceMs = 500): Promise
   while (Date.now() < hardDeadline && pids.some(isAlive)) await sleep(10);
 }
 
-/** Ends a process and everything below it: group and tree, children first seen, then the root. */
+/**
+ * Ends a process and everything below it: group and tree, then the root. While the tree is given
+ * its grace, its new children are looked for again and again and join it, so a command started
+ * just before the end (and orphaned when its parent dies) is still found by its lineage.
+ */
 export async function terminateTree(rootPid: number, graceMs = 500): Promise<void> {
-  const tree = [...descendantsOf(rootPid), rootPid];
+  const tree = new Set([...descendantsOf(rootPid), rootPid]);
+  const grow = (): void => {
+    for (const pid of below([...tree].filter(isAlive))) tree.add(pid);
+  };
   try {
     process.kill(-rootPid, 'SIGTERM');
   } catch {
     // Not a group leader, or gone.
   }
-  await terminate(tree, graceMs);
-  // Anything spawned while we were terminating.
-  const late = descendantsOf(rootPid);
-  if (late.length > 0) await terminate(late, 100);
+  signal([...tree], 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    grow();
+    if (![...tree].some(isAlive)) return;
+    await sleep(25);
+  }
+  // Stop what is left before killing it: a stopped process cannot fork, and nothing has died
+  // yet, so every descendant is still below a process we know.
+  for (let round = 0; round < 10; round++) {
+    const before = tree.size;
+    signal([...tree].filter(isAlive), 'SIGSTOP');
+    grow();
+    if (tree.size === before) break;
+  }
+  const left = [...tree].filter(isAlive);
+  signal(left, 'SIGKILL');
+  const hardDeadline = Date.now() + 1000;
+  while (Date.now() < hardDeadline && left.some(isAlive)) await sleep(10);
 }

@@ -3,6 +3,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach } from 'vitest';
+import type { RunId } from '../../src/core/ids.js';
+import { isAlive, processesWorkingIn } from '../../src/core/process-tree.js';
+import { runWorktreesDir, worktreeRoot } from '../../src/workspace/worktree-root.js';
 
 const perTest: string[] = [];
 const perFile: string[] = [];
@@ -27,11 +30,38 @@ export function endAfterTest(end: () => Promise<void>): void {
   enders.push(end);
 }
 
+/**
+ * Kills every process still working in `dirs` or in the worktrees of runs started there, whoever
+ * its parent is now: a command whose parent died while it forked is found by where it works, not
+ * by its lineage. Repeats until a look finds nothing, so a process forked meanwhile goes too.
+ */
+async function sweep(dirs: readonly string[]): Promise<void> {
+  const root = worktreeRoot(undefined);
+  const places = dirs.flatMap((dir) => [dir, path.dirname(runWorktreesDir(root, dir, 'run' as RunId))]);
+  for (let round = 0; round < 20; round++) {
+    const left = places.flatMap(processesWorkingIn);
+    if (left.length === 0) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline && left.some(isAlive)) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 afterEach(async () => {
   for (const end of enders.splice(0).reverse()) await end();
+  await sweep(perTest);
   remove(perTest);
 });
-afterAll(() => remove(perFile));
+afterAll(async () => {
+  await sweep(perFile);
+  remove(perFile);
+});
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
