@@ -1,6 +1,6 @@
 import { ok, type Result } from '../core/result.js';
 import type { DecisionReplyData } from '../engine/index.js';
-import { decide, decisionLogLine, type DecisionEffect, type DecisionRequest } from '../review/decide.js';
+import { decide, type DecisionEffect, type DecisionRequest } from '../review/decide.js';
 import { projectRootOf } from '../review/project.js';
 import { projectKeys, sealRun, type SealWriteFailure } from '../review/seal.js';
 import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest } from '../store/manifest.js';
@@ -51,11 +51,11 @@ export async function decideOnRun(runsDir: string, runDir: string, request: Deci
     apply: async (manifest) => {
       before = statusOf(manifest);
       const decided = await decide({ manifest, runDir, projectRoot: projectRootOf(runsDir), request, keys });
-      if (!decided.ok) return ok({ line: undefined, value: { reply: { failure: decided.error } } });
+      if (!decided.ok) return ok({ events: [], value: { reply: { failure: decided.error } } });
       const effect = decided.value;
-      if (effect.kind === 'unchanged') return ok({ line: undefined, value: { reply: { effect, seal: null } } });
+      if (effect.kind === 'unchanged') return ok({ events: [], value: { reply: { effect, seal: null } } });
       const settled = noteOnEndedRun(reduce(manifest, { ...effect.event, v: RUN_EVENT_VERSION, seq: (manifest.events?.seq ?? 0) + 1, at: effect.review.at }), effect, before);
-      return ok({ line: decisionLogLine(effect), events: [effect.event, ...(settled ? [settled] : [])], value: { reply: { effect, seal: null } } });
+      return ok({ events: [effect.event, ...(settled ? [settled] : [])], value: { reply: { effect, seal: null } } });
     },
     afterRecord: async (value) => {
       if (!('effect' in value.reply) || value.reply.effect.kind !== 'recorded') return value;

@@ -62,10 +62,9 @@ export async function retryTask(runsDir: string, runDir: string, taskId: string,
     purpose: 'retry',
     request: { kind: 'retry', taskId, ...(plan.overrides ? { overrides: plan.overrides } : {}) },
     apply: async (manifest) => {
-      const requested = requestRetry(manifest, taskId, plan.overrides);
+      const requested = requestRetry(manifest, taskId, plan.overrides, plan.changes);
       if (!requested.ok) return requested;
-      const note = plan.changes.length > 0 ? ` (${plan.changes.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ')})` : '';
-      return ok({ line: `task ${taskId}: retry requested${note}`, events: [requested.value], value: undefined });
+      return ok({ events: [requested.value], value: undefined });
     },
   });
   if (!changed.ok) return changed;

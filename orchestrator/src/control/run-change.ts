@@ -21,10 +21,10 @@ export interface RunChange<A, F> {
   /** The request for a live run. */
   readonly request: LiveRequest;
   /**
-   * Under the run lock, given the run's state (its log folded): the change as events, and what to
-   * log in `runner.log` (`line`; none: nothing changed, nothing is written), or why not.
+   * Under the run lock, given the run's state (its log folded): the change as events (none:
+   * nothing changed, nothing is written; `runner.log` tells each event), or why not.
    */
-  apply(manifest: Readonly<Manifest>): Promise<Result<{ readonly line: string | undefined; readonly events?: readonly RunEventInput[]; readonly value: A }, F>>;
+  apply(manifest: Readonly<Manifest>): Promise<Result<{ readonly events: readonly RunEventInput[]; readonly value: A }, F>>;
   /** Still under the lock, once the change is recorded (a decision seals the run again). */
   afterRecord?(value: A): Promise<A>;
 }
@@ -62,9 +62,9 @@ export async function changeRun<A, F>(runsDir: string, runDir: string, change: R
     if (!read.ok) return err({ reason: 'manifest-unreadable', failure: read.error });
     const applied = await change.apply(read.value.manifest);
     if (!applied.ok) return err({ reason: 'refused', refusal: applied.error });
-    const { line, value } = applied.value;
-    if (line === undefined) return ok({ kind: 'applied', value, recorded: false });
-    const recorded = await RunWriter.record(runsDir, runDir, read.value.manifest, applied.value.events ?? [], line, lock.value);
+    const { events, value } = applied.value;
+    if (events.length === 0) return ok({ kind: 'applied', value, recorded: false });
+    const recorded = await RunWriter.record(runsDir, runDir, read.value.manifest, events, lock.value);
     if (!recorded.ok) return err({ reason: 'store-failed', failure: recorded.error });
     return ok({ kind: 'applied', value: change.afterRecord ? await change.afterRecord(value) : value, recorded: true });
   } finally {

@@ -21,7 +21,7 @@ export async function sendFollowUp(runsDir: string, runDir: string, taskId: stri
     request: { kind: 'send', taskId, prompt },
     apply: async (manifest) => {
       const sent = requestFollowUp(manifest, taskId, prompt);
-      return sent.ok ? ok({ line: `task ${taskId}: follow-up received (send)`, events: [sent.value.event], value: { threadId: sent.value.threadId } }) : sent;
+      return sent.ok ? ok({ events: [sent.value.event], value: { threadId: sent.value.threadId } }) : sent;
     },
   });
   if (!changed.ok) return changed;

@@ -153,14 +153,6 @@ export function reworkPrompt(reviewer: string, reason: string): string {
   return `A reviewer (${reviewer}) rejected your change. Their reason:\n\n${reason}\n\nRework the change in this worktree so that it addresses the reason, then summarise what you changed.`;
 }
 
-/** The `runner.log` line that records a decision (without the timestamp the log adds). */
-export function decisionLogLine(effect: Extract<DecisionEffect, { kind: 'recorded' }>): string {
-  const r = effect.review;
-  const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
-  const said = r.decision === 'approved' ? (r.note ? `: ${oneLine(r.note)}` : '') : `: ${oneLine(r.reason ?? '')}`;
-  return `task ${effect.taskId} ${r.decision} by ${r.reviewer} (attempt ${r.attempt}, was ${effect.from})${said}`;
-}
-
 function requestProblem(r: DecisionRequest): string | undefined {
   if (r.reviewer.trim() === '') return 'the reviewer name is empty';
   if (/[\r\n]/.test(r.reviewer)) return 'the reviewer name must be one line';

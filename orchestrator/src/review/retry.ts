@@ -77,14 +77,20 @@ export function planRetry(manifest: Manifest, asRun: AnalyzedTask, fromFile: Ana
 }
 
 /** The event that sends the task to run again from its prompt (`pending`), with the settings the retry changed. */
-export function requestRetry(manifest: Readonly<Manifest>, taskId: string, overrides: TaskOverrides | undefined): Result<RunEventInput, RetryFailure> {
+export function requestRetry(manifest: Readonly<Manifest>, taskId: string, overrides: TaskOverrides | undefined, changes: readonly SettingChange[] = []): Result<RunEventInput, RetryFailure> {
   const checked = retryable(manifest, taskId);
   if (!checked.ok) return checked;
-  return ok(retryEvent(taskId, overrides));
+  return ok(retryEvent(taskId, overrides, changes));
 }
 
-export function retryEvent(taskId: string, overrides: TaskOverrides | undefined): RunEventInput {
-  return { kind: 'task-reopened', task: taskId, why: 'retry', ...(overrides ? { overrides } : {}) };
+export function retryEvent(taskId: string, overrides: TaskOverrides | undefined, changes: readonly SettingChange[] = []): RunEventInput {
+  return {
+    kind: 'task-reopened',
+    task: taskId,
+    why: 'retry',
+    ...(overrides ? { overrides } : {}),
+    ...(changes.length > 0 ? { changes: changes.map((c) => `${c.setting} ${c.from} → ${c.to}`) } : {}),
+  };
 }
 
 /** Whether the task may be retried now. */

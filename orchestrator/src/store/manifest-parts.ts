@@ -55,6 +55,8 @@ export const FollowUp = z.object({
   by: z.string().optional(),
   /** For a fix: which one (1 for the first) of the task's `maxFixAttempts`; for a tester's findings, the tester's round. */
   fix: z.number().int().positive().optional(),
+  /** With `fix`: how many the task may have (its `maxFixAttempts`; the tester's, for its findings). */
+  of: z.number().int().positive().optional(),
   requestedAt: z.string(),
 });
 export type FollowUp = z.infer<typeof FollowUp>;

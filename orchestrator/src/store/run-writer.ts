@@ -4,8 +4,9 @@ import { err, ok, type Result } from '../core/result.js';
 import { atomicWrite, type AtomicWrite } from './atomic.js';
 import { RunLayout } from './layout.js';
 import { describeLockOwner, type LockLoss, type RunLock } from './run-lock.js';
-import { Manifest, MANIFEST_SCHEMA_VERSION, type TaskRecord } from './manifest.js';
+import { Manifest, MANIFEST_SCHEMA_VERSION, type TaskRecord, type TaskStatus } from './manifest.js';
 import { EventLogFile, readEventLog } from './events/event-log.js';
+import { narrate } from './events/narrate.js';
 import { apply } from './events/reduce.js';
 import { AttemptData, RUN_EVENT_VERSION, RunData, TASK_DATA_KEYS, type RunEvent, type RunEventInput, type TaskData } from './events/run-event.js';
 import { renderReadFailure } from './read-failure.js';
@@ -17,6 +18,9 @@ import { Redactor } from './secrets/redactor.js';
 import { StoreError, storeFailureOf, type StoreFailure } from './store-failure.js';
 import { sweepRunTemps } from './temp-sweep.js';
 import { writeAllSync } from './write-all.js';
+
+/** Told each recorded event, the state it made, and the status its task had before. */
+export type EventListener = (event: RunEvent, state: Readonly<Manifest>, was: TaskStatus | undefined) => void;
 
 /**
  * The one writer of a run. Every change is an event (`events/run-event.ts`): appended to the
@@ -54,6 +58,7 @@ export class RunWriter {
   private bug: Error | undefined;
   private storeFailure: StoreFailure | undefined;
   private readonly listeners: ((failure: StoreFailure) => void)[] = [];
+  private readonly applied: EventListener[] = [];
   private logFd: number | undefined;
   private events: EventLogFile | undefined;
   /** A last line of the log cut off by a crash, dropped when the writer opened the log. */
@@ -120,15 +125,14 @@ export class RunWriter {
 
   /**
    * Records a change made under the run lock by a command that holds the run only for a moment
-   * (`approve`, `reject`, `send`, `retry`): its events, the manifest and its index entry, and one
-   * line in `runner.log`, through the store like every other write (atomic, never through a link).
+   * (`approve`, `reject`, `send`, `retry`): its events, the manifest and its index entry, and the
+   * events' lines in `runner.log`, through the store like every other write (atomic, never through a link).
    */
-  static async record(runsDir: string, runDir: string, state: Manifest, events: readonly RunEventInput[], line: string, lock: RunLock): Promise<Result<Manifest, StoreFailure>> {
+  static async record(runsDir: string, runDir: string, state: Manifest, events: readonly RunEventInput[], lock: RunLock): Promise<Result<Manifest, StoreFailure>> {
     const opened = await RunWriter.open(runsDir, runDir, state, { lock });
     if (!opened.ok) return opened;
     const writer = opened.value;
     for (const e of events) writer.apply(e);
-    writer.log(line);
     await writer.flush();
     writer.close();
     return writer.failure ? err(writer.failure) : ok(writer.current);
@@ -166,6 +170,11 @@ export class RunWriter {
   }
 
   /** Called once, with the first StoreFailure. */
+  /** Tells `listener` every event recorded from now on, with the state it made (the engine's observers follow the run this way). */
+  onEvent(listener: EventListener): void {
+    this.applied.push(listener);
+  }
+
   onStoreFailure(listener: (failure: StoreFailure) => void): void {
     this.listeners.push(listener);
   }
@@ -210,9 +219,10 @@ export class RunWriter {
   }
 
   /**
-   * Records an event: appended to the log (redacted), folded into the state by `reduce`, and the
-   * manifest written behind. After a StoreFailure nothing more is appended (the log and the last
-   * good manifest stay as they are); the state in memory still follows, for the session's end.
+   * Records an event: appended to the log (redacted), folded into the state by `reduce`, told in
+   * `runner.log` (`narrate`) and to the `onEvent` listeners, and the manifest written behind.
+   * After a StoreFailure nothing more is appended (the log and the last good manifest stay as
+   * they are); the state in memory still follows, for the session's end.
    */
   apply(input: RunEventInput): void {
     const { at, ...body } = input;
@@ -227,10 +237,13 @@ export class RunWriter {
         if (!this.noteWriteError(e, this.events.file)) throw e;
       }
     }
+    const was = 'task' in event ? this.current.tasks.find((t) => t.id === event.task)?.status : undefined;
     if (event.kind !== 'snapshot') apply(this.current, event);
     // A manifest folded from a log is of the version that has one.
     this.current.schemaVersion = MANIFEST_SCHEMA_VERSION;
     this.current.events = { seq };
+    for (const line of narrate(event, this.current, was)) this.log(line);
+    for (const listener of this.applied) listener(event, this.current, was);
     // While the writer opens, its first manifest write follows (`begin`).
     if (this.logFd !== undefined) this.schedule();
   }

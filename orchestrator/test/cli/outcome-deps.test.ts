@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/store/manifest.js';
 import type { RunEvent } from '../../src/store/events/run-event.js';
 import { cli } from '../helpers/cli.js';
+import { expectLogTellsEvents } from '../helpers/narration.js';
 import { repoWithGraph, task } from '../helpers/run.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -78,6 +79,8 @@ tasks:
     expect(at('attempt-started', 'a', 2)).toBeGreaterThan(at('attempt-finished', 'check', 1));
     expect(at('attempt-started', 'check', 2)).toBeGreaterThan(Math.max(at('attempt-finished', 'a', 2), at('attempt-finished', 'b', 2)));
     expect(readFileSync(path.join(repo, '.runs', id, 'runner.log'), 'utf8')).toContain('its findings go to a, b: round 1 of 2');
+    // The log tells every event of the run (its rework included), in their order.
+    expect(expectLogTellsEvents(path.join(repo, '.runs', id))).toBeGreaterThan(10);
   });
 
   it('is bounded by its maxFixAttempts: after that many rounds it fails, saying so', { timeout: 120_000 }, async () => {
@@ -148,5 +151,10 @@ tasks:
     expect(unticked.split('\n')[3]).toMatch(/^- \[ \] docs: Document it — withdrawn by codex-orchestrator, evidence: \.runs\/.+\/manifest\.json, reason: build changed after the approval$/);
     expect(unticked.replace(/\n- \[ \] docs:.*\n/, '\n')).toBe(ticked.replace(/\n- \[x\] docs:.*\n/, '\n'));
     expect((await cli(['verify', id], repo, env)).code).toBe(0);
+    // The decisions, the withdrawal and the stale tasks are told in the log like the attempts.
+    const log = readFileSync(path.join(repo, '.runs', id, 'runner.log'), 'utf8');
+    expect(log).toMatch(/task docs approved by .+ \(attempt 1, was succeeded\)/);
+    expect(log).toContain('task docs: approval withdrawn: build changed after the approval');
+    expect(expectLogTellsEvents(path.join(repo, '.runs', id))).toBeGreaterThan(10);
   });
 });

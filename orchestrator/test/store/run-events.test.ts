@@ -183,7 +183,7 @@ describe('events.ndjson', () => {
     if (!state.ok) throw new Error('unreadable');
     expect(state.value.seq).toBe(0);
     expect(state.value.manifest.schemaVersion).toBe(1);
-    const recorded = await RunWriter.record(runsDir, runDir, state.value.manifest, [{ kind: 'task-reopened', task: 'task-0', why: 'retry' }], 'retry', undefined as never);
+    const recorded = await RunWriter.record(runsDir, runDir, state.value.manifest, [{ kind: 'task-reopened', task: 'task-0', why: 'retry' }], undefined as never);
     expect(recorded.ok).toBe(true);
     const read = await readEventLog(runDir);
     if (!read.ok || !read.value) throw new Error('no log');

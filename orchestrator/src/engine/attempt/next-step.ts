@@ -76,14 +76,14 @@ export function nextStep(o: AttemptOutcome): NextStep {
   if (fixDue && used < task.maxFixAttempts) {
     if (o.held) return end({ ...failure, message: `${failure.message}; no fix attempt: the run reached its token budget` });
     const prompt = fixPrompt({ task, attempt: o.attempt, fix: used + 1, evidence: o.evidence, verdict: o.verdict });
-    return { kind: 'fix', failure, followUp: { from: 'fix', fix: used + 1, prompt, requestedAt: o.now.toISOString() } };
+    return { kind: 'fix', failure, followUp: { from: 'fix', fix: used + 1, of: task.maxFixAttempts, prompt, requestedAt: o.now.toISOString() } };
   }
   const reworkDue = task.role === 'tester' && fixable({ role: 'builder' }, failure.reason) && o.builders.length > 0 && !o.stopped;
   if (reworkDue && o.roundsUsed < task.maxFixAttempts) {
     if (o.held) return end({ ...failure, message: `${failure.message}; no rework: the run reached its token budget` });
     const round = o.roundsUsed + 1;
     const prompt = findingsPrompt({ task, attempt: o.attempt, fix: round, evidence: o.evidence, verdict: o.verdict });
-    return { kind: 'rework', failure, builders: o.builders, followUp: { from: 'tester', by: task.id, fix: round, prompt, requestedAt: o.now.toISOString() } };
+    return { kind: 'rework', failure, builders: o.builders, followUp: { from: 'tester', by: task.id, fix: round, of: task.maxFixAttempts, prompt, requestedAt: o.now.toISOString() } };
   }
   if (reworkDue && o.roundsUsed > 0) return end({ ...failure, message: `${failure.message}; after ${o.roundsUsed} round${o.roundsUsed === 1 ? '' : 's'} of rework` });
   if (fixDue && used > 0) return end({ ...failure, message: `${failure.message}; after ${used} fix attempt${used === 1 ? '' : 's'}` });

@@ -1,22 +1,8 @@
 import type { AnalyzedTask } from '../../graph/analyzed.js';
-import type { FollowUp, TaskRecord } from '../../store/manifest.js';
+import type { TaskRecord } from '../../store/manifest.js';
 import type { TurnPlan } from './task-work.js';
 
 /** What an attempt's turn is: the task's prompt, or a follow-up on the task's own thread, and where it continues. */
-
-export function describeFollowUp(f: FollowUp, task: AnalyzedTask): string {
-  switch (f.from) {
-    case 'fix':
-      return `fix ${f.fix ?? 1} of ${task.maxFixAttempts}`;
-    case 'reject':
-    case 'send':
-      return `${f.from}${f.by ? ` by ${f.by}` : ''}`;
-    case 'resume':
-      return 'continued after the session running it ended';
-    case 'tester':
-      return `findings of tester ${f.by ?? '?'}`;
-  }
-}
 
 /**
  * What a resumed attempt says on the thread of the turn the session that ended cut off; the

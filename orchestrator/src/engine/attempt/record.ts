@@ -104,6 +104,7 @@ export function recordAttemptEnd(w: RecordPort, taskId: string, e: AttemptEnd): 
     status: next.kind === 'end' ? status : next.kind === 'rework' ? 'pending' : 'running',
     // A retry sends the same follow-up again; a fix sends its own.
     ...(next.kind === 'fix' ? { followUp: next.followUp } : next.kind === 'retry' && e.followUp ? { followUp: e.followUp } : {}),
+    ...(next.kind === 'rework' ? { rework: { to: [...next.builders], round: next.followUp.fix ?? 1, of: next.followUp.of ?? next.followUp.fix ?? 1 } } : {}),
     data: {
       ...(e.verdict ? { verdict: { ...e.verdict.summary, attempt: e.attempt, path: e.verdict.path } } : {}),
       ...(e.triage ? { triage: e.triage } : {}),

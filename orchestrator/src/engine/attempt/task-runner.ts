@@ -5,7 +5,7 @@ import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { CheckEvidence } from '../../roles/verdict.js';
 import type { AttemptClock, AttemptResult } from '../../scheduler/scheduler.js';
 import { RunLayout } from '../../store/layout.js';
-import { checkCounts, type CheckResult, type SandboxDenial, type TaskRecord } from '../../store/manifest.js';
+import { type CheckResult, type SandboxDenial, type TaskRecord } from '../../store/manifest.js';
 import type { RunWriter } from '../../store/run-writer.js';
 import { describeStoreFailure, storeFailureOf } from '../../store/store-failure.js';
 import type { DiffStat } from '../../workspace/git.js';
@@ -20,7 +20,8 @@ import { fixesUsed } from './fix-loop.js';
 import { closeAttempt, parkWorktree } from './finish.js';
 import { judge, type GivenVerdict } from './judge.js';
 import { nextStep, type NextStep } from './next-step.js';
-import { describeFollowUp, planTurn } from './plan-turn.js';
+import { planTurn } from './plan-turn.js';
+import { describeFollowUp } from '../../store/events/narrate.js';
 import { prepare, startPreparing } from './prepare.js';
 import { attemptStatus, recordAttemptEnd, recordAttemptStart, recordUsage } from './record.js';
 import { escapeFailure, type Failure } from './task-failure.js';
@@ -93,8 +94,6 @@ export async function runTaskAttempt(ctx: TaskRunContext, task: AnalyzedTask, nu
   const plan = planTurn(writer.task(task.id), task);
   const usage = new AttemptUsage(writer.task(task.id));
   recordAttemptStart(writer, task.id, { n: attempt, startedAt, followUp: plan.followUp });
-  writer.log(`task ${task.id}: attempt ${attempt} started${plan.followUp ? ` (${describeFollowUp(plan.followUp, task)})` : ''}`);
-  ctx.observer({ type: 'task-started', taskId: task.id, role: task.role, attempt, ...(plan.followUp?.from === 'fix' ? { fix: { n: fixesUsed(plan.followUp), of: task.maxFixAttempts } } : {}) });
 
   const body = (): Promise<AttemptResult> => attemptBody(ctx, task, number, signal, { plan, usage, taskDir, startedAt, clock });
   return ctx.agents ? ctx.agents.inTask(task.id, attempt, body) : body();
@@ -149,7 +148,7 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     if (!prepared.ok) found.failure = prepared.failure;
     else {
       const where = prepared.workspace;
-      log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp, task)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
+      log.section(plan.followUp ? `follow-up (${describeFollowUp(plan.followUp)}) on thread ${plan.threadId ?? 'new'}` : 'prompt');
       log.line(plan.prompt);
       const watched = await watchedWork(ctx, task, plan, where, { signal, log, usage, onUsage });
       found.denials = watched.denials;
@@ -221,34 +220,8 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
   });
   recordSessionUsage(ctx, task.id, usage);
   if (next.kind === 'rework') for (const b of next.builders) ctx.reopen(b as TaskId);
-  announce(ctx, task, attempt, next, found, finishedAt.getTime() - startedAt.getTime());
   await parkWorktree({ ...ports, keepWorktrees: ctx.keepWorktrees }, found.worktree, found.resultCommit, next);
   return resultFor(next);
-}
-
-/** The attempt's end in the runner log and to the observers. */
-function announce(ctx: TaskRunContext, task: AnalyzedTask, attempt: number, next: NextStep, found: Findings, durationMs: number): void {
-  const status = attemptStatus(next);
-  const failure = next.kind === 'end' && next.status === 'succeeded' ? undefined : next.failure;
-  const { verdict, stat, checks } = found;
-  const fix = next.kind === 'fix' ? next.followUp : undefined;
-  const rework = next.kind === 'rework' ? `; its findings go to ${next.builders.join(', ')}: round ${next.followUp.fix} of ${task.maxFixAttempts}, then it runs again` : '';
-  ctx.writer.log(
-    `task ${task.id}: attempt ${attempt} ${status}${failure ? ` (${failure.reason}): ${failure.message}` : ''}${verdict ? `; verdict ${verdict.summary.verdict}` : ''}${fix ? `; fix ${fix.fix} of ${task.maxFixAttempts} follows` : ''}${rework}`,
-  );
-  ctx.observer({
-    type: 'task-finished',
-    taskId: task.id,
-    status,
-    reason: failure?.reason,
-    message: failure?.message,
-    durationMs,
-    diff: stat,
-    checks: checks ? checkCounts(checks) : undefined,
-    willRetry: next.kind === 'retry',
-    ...(fix ? { willFix: true } : {}),
-    ...(verdict ? { verdict: verdict.summary.verdict } : {}),
-  });
 }
 
 /**

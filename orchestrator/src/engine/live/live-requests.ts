@@ -1,5 +1,5 @@
 import type { TaskId } from '../../core/ids.js';
-import { decide, decisionLogLine, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
+import { decide, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
 import { requestFollowUp, renderSendFailure, type SendFailure } from '../../review/follow-up.js';
 import { renderRetryFailure, retryable, retryEvent, type RetryFailure } from '../../review/retry.js';
 import { projectRootOf } from '../../review/project.js';
@@ -70,7 +70,6 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
   if (effect.kind === 'unchanged') return { ok: true, message: 'unchanged', data: { effect, seal: null } };
   const before = writer.task(effect.taskId).status;
   writer.apply(effect.event);
-  writer.log(decisionLogLine(effect));
   await writer.flush();
   const unrecorded = stopped();
   if (unrecorded) return unrecorded;
@@ -90,7 +89,6 @@ async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promi
   const sent = requestFollowUp(ctx.writer.manifest, request.taskId, request.prompt ?? '');
   if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error), data: { failure: sent.error } };
   ctx.writer.apply(sent.value.event);
-  ctx.writer.log(`task ${request.taskId}: follow-up received (send)`);
   ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
   return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
 }
@@ -102,7 +100,6 @@ async function handleRetry(ctx: LiveRequestContext, request: InboxRequest): Prom
   const checked = retryable(ctx.writer.manifest, request.taskId);
   if (!checked.ok) return { ok: false, message: renderRetryFailure(checked.error, ctx.writer.manifest.runId), data: { failure: checked.error } };
   ctx.writer.apply(retryEvent(request.taskId, request.overrides));
-  ctx.writer.log(`task ${request.taskId}: retry requested`);
   ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
   return { ok: true, message: 'queued', data: { queued: true } };
 }

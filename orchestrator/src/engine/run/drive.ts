@@ -30,6 +30,7 @@ import type { ModelSession } from '../session/model-access.js';
 import { RoleAgents } from '../session/role-agents.js';
 import { runTaskAttempt, type TaskRunContext } from '../attempt/task-runner.js';
 import { reopenStaleDependents } from './stale.js';
+import { told } from './tell.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -95,6 +96,10 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const m = writer.manifest;
   const runDir = writer.runDir;
   const worktreesDir = worktreesOf(m, runDir);
+  // The observers follow the run's events (the events say it in runner.log themselves).
+  writer.onEvent((event, state, was) => {
+    for (const e of told(event, state, was, process.pid)) observer(e);
+  });
   // The heartbeat pauses while the run waits for reviewers, so the manifest stays as sealed.
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = (on: boolean): void => {
@@ -122,9 +127,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     onIdle: (awaiting) => {
       beat(false);
       const message = `waiting for a reviewer: ${gatesAwaiting(awaiting)}`;
-      writer.apply({ kind: 'run-waiting', message });
-      writer.log(message);
-      observer({ type: 'run-waiting', runId: m.runId, awaiting: [...awaiting], pid: process.pid });
+      writer.apply({ kind: 'run-waiting', message, awaiting: [...awaiting] });
       void writer
         .flush()
         // A writer that stopped (a full disk, a lost lock) leaves the run as it is: no seal.
@@ -200,30 +203,23 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         execute: async (task, attempt, signal, clock) => {
           const result = await runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock);
           // A changed result makes what ran on the old one stale: it runs again.
-          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen, observer }, task.id);
+          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen }, task.id);
           return result;
         },
         limitsOf: (task) => current(task.id),
         onReleased: (task) => {
           writer.apply({ kind: 'task-reopened', task: task.id, why: 'dependency-again' });
-          const message = `task ${task.id}: no longer skipped: the dependency that did not succeed runs again`;
-          writer.log(message);
-          observer({ type: 'notice', message });
         },
         onSkipped: (task, blockedBy) => {
           const blocker = writer.task(blockedBy);
           const message = `not run: dependency "${blockedBy}" ${blocker.status === 'skipped' ? 'was skipped' : `did not succeed (${blocker.status})`}`;
-          writer.apply({ kind: 'task-skipped', task: task.id, reason: 'dependency-failed', message });
-          writer.log(`task ${task.id}: skipped, ${message}`);
-          observer({ type: 'task-skipped', taskId: task.id, blockedBy });
+          writer.apply({ kind: 'task-skipped', task: task.id, reason: 'dependency-failed', message, blockedBy });
         },
         onRetry: (task, attempt, delayMs) => {
           writer.log(`task ${task.id}: retrying in ${formatDuration(delayMs)} (retry ${attempt} of ${task.retries})`);
         },
         onAwaitingApproval: (task) => {
           writer.apply({ kind: 'gate-waiting', task: task.id });
-          writer.log(`task ${task.id}: gate awaits approval`);
-          observer({ type: 'task-awaiting-approval', taskId: task.id });
         },
       },
       {
@@ -300,9 +296,6 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     try {
       const integration = await worktrees.integrate(succeeded.map((t) => ({ taskId: t.id as TaskId, commit: t.resultCommit as string })));
       writer.apply({ kind: 'integration-built', integration: { ...integration, merged: [...integration.merged], skipped: [...integration.skipped] } });
-      writer.log(
-        `integration branch ${integration.branch} at ${integration.commit}: ${integration.merged.length} task(s) merged${integration.skipped.length ? `, ${integration.skipped.length} left out` : ''}`,
-      );
     } catch (e) {
       writer.log(`could not build the integration branch: ${(e as Error).message}`);
     }
@@ -312,7 +305,6 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
 
   const { status, reason, message } = finalStatus(writer.manifest, signal, internalError, budget.reached ? budget.summary(notStarted) : undefined);
   writer.apply({ kind: 'run-finished', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
-  writer.log(`run ${m.runId} ${status}${message ? `: ${message}` : ''}`);
   try {
     await writer.flush();
     // Tamper evidence: every artifact's digest, signed with the project's key (`verify` checks it).

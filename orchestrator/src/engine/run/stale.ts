@@ -5,7 +5,6 @@ import { renderDecisionFailure } from '../../review/decide.js';
 import { withdrawApproval } from '../../review/withdraw.js';
 import type { TaskStatus } from '../../store/manifest.js';
 import type { RunWriter } from '../../store/run-writer.js';
-import type { EngineObserver } from './events.js';
 
 /**
  * Outcome-aware dependencies: when a task's result changes after other tasks used it (its rework
@@ -26,7 +25,6 @@ export interface StalePort {
   readonly graph: AnalyzedGraph;
   /** Runs a finished task once more in this session. */
   readonly reopen: (taskId: TaskId) => void;
-  readonly observer: EngineObserver;
 }
 
 /** After `taskId` succeeded: withdraws its own approval of its old work, and reopens what ran on its old result, transitively. */
@@ -47,9 +45,6 @@ export async function reopenStaleDependents(p: StalePort, taskId: TaskId): Promi
     const was = t.status;
     if (was === 'approved') await withdraw(p, id, `${because.join(', ')} changed after the approval`);
     writer.apply({ kind: 'task-reopened', task: id, why: 'stale', because });
-    const message = `task ${id}: stale (was ${was}): ${because.join(', ')} changed after it ran; it runs again`;
-    writer.log(message);
-    p.observer({ type: 'notice', message });
     p.reopen(id as TaskId);
   }
 }
@@ -59,7 +54,6 @@ async function withdraw(p: StalePort, id: string, reason: string): Promise<void>
   const { writer } = p;
   const edit = await withdrawApproval({ manifest: writer.manifest, runDir: writer.runDir, projectRoot: projectRootOf(writer.runsDir), taskId: id, reason });
   writer.apply({ kind: 'approval-withdrawn', task: id, reason });
-  writer.log(`task ${id}: approval withdrawn: ${reason}`);
   if (!edit.ok) writer.log(`task ${id}: its checklist item could not be unticked: ${renderDecisionFailure(edit.error, { decision: 'rejected', taskId: id, reviewer: 'codex-orchestrator', reason })}`);
   else if (edit.value?.changed) writer.log(`task ${id}: checklist item ${edit.value.file}:${edit.value.line} unticked`);
 }

@@ -41,7 +41,7 @@ export const RunEvent = z.discriminatedUnion('kind', [
   /** A `resume` took the run over. */
   ev({ kind: z.literal('run-resumed'), from: RunStatus, pid: z.number().int(), hostname: z.string() }),
   /** Only gates are left and the run waits for their reviewers. */
-  ev({ kind: z.literal('run-waiting'), message: z.string() }),
+  ev({ kind: z.literal('run-waiting'), message: z.string(), /** The gates the run waits at. */ awaiting: z.array(z.string()).optional() }),
   /** A decision at a gate set work going again. */
   ev({ kind: z.literal('run-busy') }),
   /** The run ended (this session): its status, and why. */
@@ -66,6 +66,8 @@ export const RunEvent = z.discriminatedUnion('kind', [
     /** The task's status afterwards: `running` for a retry or a fix, `pending` for a tester whose builders rework its findings. */
     status: TaskStatus,
     followUp: FollowUp.optional(),
+    /** For `rework`: the builders the tester's findings go to, and its round of rework. */
+    rework: z.object({ to: z.array(z.string()), round: z.number().int().positive(), of: z.number().int().positive() }).optional(),
     data: TaskData,
     unset: unset(TaskData.shape),
   }),
@@ -83,8 +85,10 @@ export const RunEvent = z.discriminatedUnion('kind', [
     overrides: TaskOverrides.optional(),
     /** For `stale`: the dependencies whose result changed after the task ran. */
     because: z.array(z.string()).optional(),
+    /** For `retry`: what its overrides change, in words (`timeout 1.0s → 2m`). */
+    changes: z.array(z.string()).optional(),
   }),
-  ev({ kind: z.literal('task-skipped'), task, reason: TaskFailureReason, message: z.string() }),
+  ev({ kind: z.literal('task-skipped'), task, reason: TaskFailureReason, message: z.string(), /** The dependency it was skipped for. */ blockedBy: z.string().optional() }),
   /** A stop, the run timeout or the budget caught a task before it started (or between attempts). */
   ev({ kind: z.literal('task-cancelled'), task, reason: TaskFailureReason, message: z.string() }),
   /** The scheduler declined the fix an attempt asked for (the run was held or stopped meanwhile). */
