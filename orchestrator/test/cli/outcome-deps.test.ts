@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/store/manifest.js';
@@ -6,7 +6,7 @@ import type { RunEvent } from '../../src/store/events/run-event.js';
 import { cli } from '../helpers/cli.js';
 import { expectLogTellsEvents } from '../helpers/narration.js';
 import { repoWithGraph, task } from '../helpers/run.js';
-import { tempDir } from '../helpers/temp.js';
+import { fence, tempDir } from '../helpers/temp.js';
 
 // Outcome-aware dependencies: a failing tester's findings go to the builders it depends on, which
 // rework them on their own threads, and the tester runs again (bounded by its maxFixAttempts); a
@@ -98,6 +98,50 @@ tasks:
 });
 
 describe('a result that changes after others used it', () => {
+  it('makes a task still running on the old result run again when its attempt ends, before anything uses what it made', { timeout: 180_000 }, async () => {
+    // The tester's first attempt waits for the test's word, so the builder's rework (a `send`) ends while it runs.
+    const release = path.join(tempDir(), 'release');
+    const { repo, env, manifest, events } = setup(`
+tasks:
+  - id: a
+    role: builder
+    prompt: ${sh('echo v1 > a.out')}
+  - id: t
+    role: tester
+    deps: [a]
+    prompt: ${sh(`while [ ! -f ${release} ]; do sleep 0.1; done; cat a.out`)}
+    verify: ["test -s a.out"]
+  - id: after
+    role: builder
+    deps: [t]
+    prompt: ${sh('cat a.out > after.out')}
+`);
+    const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo, env);
+    expect(started.code, started.stderr).toBe(0);
+    const id = runIdOf(started.stdout);
+    await expect.poll(() => task(manifest(id), 't').status, { timeout: 90_000, interval: 100 }).toBe('running');
+    const sent = await cli(['send', id, '--task', 'a', `Make it v2.\n\n${fence('sh', 'echo v2 > a.out')}`], repo, env);
+    expect(sent.code, sent.stderr).toBe(0);
+    await expect.poll(() => task(manifest(id), 'a').attempts.at(-1)?.status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
+    expect(task(manifest(id), 'a').attempts).toHaveLength(2);
+    writeFileSync(release, '');
+    await expect.poll(() => manifest(id).status, { timeout: 90_000, interval: 200 }).toBe('succeeded');
+    const m = manifest(id);
+    const t = task(m, 't');
+    expect(t.attempts.map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+    const log = events(id);
+    const at = (pred: (e: RunEvent) => boolean): number => log.findIndex(pred);
+    const reopened = at((e) => e.kind === 'task-reopened' && e.task === 't' && e.why === 'stale');
+    expect(log[reopened]).toMatchObject({ because: ['a'] });
+    expect(reopened).toBeGreaterThan(at((e) => e.kind === 'attempt-finished' && e.task === 't' && e.n === 1));
+    expect(at((e) => e.kind === 'attempt-started' && e.task === 't' && e.n === 2)).toBeGreaterThan(at((e) => e.kind === 'attempt-finished' && e.task === 'a' && e.n === 2));
+    // What came after the tester ran once, on the new result.
+    expect(task(m, 'after').attempts).toHaveLength(1);
+    expect(at((e) => e.kind === 'attempt-started' && e.task === 'after')).toBeGreaterThan(at((e) => e.kind === 'attempt-finished' && e.task === 't' && e.n === 2));
+    expect(readFileSync(path.join(repo, '.runs', id, 'tasks', 't', 'log.txt'), 'utf8')).toContain('v2');
+    expectLogTellsEvents(path.join(repo, '.runs', id));
+  });
+
   const CHECKLIST = `# Release
 
 - [ ] build: Build it

@@ -152,6 +152,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.
   const current = (id: TaskId): AnalyzedTask => effectiveTask(byId.get(id) as AnalyzedTask, writer.task(id).overrides);
   const instructions = roleInstructions();
+  const staleOnEnd = new Map<string, string[]>();
 
   // This session's limit, if the graph sets one: tagged, so tasks and the final status can say so.
   const { controller: session, dispose } = childController(o.signal);
@@ -202,8 +203,16 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
         execute: async (task, attempt, signal, clock) => {
           const result = await runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock);
+          const ended = result.status !== 'failed' || result.next === 'end' || result.next === 'rework';
+          const because = ended ? staleOnEnd.get(task.id) : undefined;
+          if (ended) staleOnEnd.delete(task.id);
+          // It ran on a result that changed meanwhile: it runs again (as a tester does after its builders' rework), before anything runs on what it made.
+          if (because && result.status !== 'cancelled' && !(result.status === 'failed' && result.next === 'rework') && !signal.aborted && !budget.reached) {
+            writer.apply({ kind: 'task-reopened', task: task.id, why: 'stale', because });
+            return { status: 'failed', next: 'rework' };
+          }
           // A changed result makes what ran on the old one stale: it runs again.
-          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen }, task.id);
+          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen, staleOnEnd }, task.id);
           return result;
         },
         limitsOf: (task) => current(task.id),

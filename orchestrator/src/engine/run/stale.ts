@@ -11,7 +11,9 @@ import type { RunWriter } from '../../store/run-writer.js';
  * after a rejection, a `send`, a tester's findings), everything downstream that ran on the old
  * result is stale. Each such task runs again (`task-reopened`, `why: stale`): its verdict is no
  * longer shown as current, an approval of it is withdrawn (and its checklist item unticked, with
- * a note). Tasks not yet run, skipped or waiting need nothing: they run on the new result anyway.
+ * a note). A task still running on the old result is stale when its attempt ends
+ * (`staleOnEnd`: the session reopens it then, before anything runs on what it made). Tasks not
+ * yet run, skipped or waiting need nothing: they run on the new result anyway.
  */
 
 /** Follow-ups whose attempt changes a result other tasks may already have used. */
@@ -25,6 +27,8 @@ export interface StalePort {
   readonly graph: AnalyzedGraph;
   /** Runs a finished task once more in this session. */
   readonly reopen: (taskId: TaskId) => void;
+  /** Tasks running on an old result, with the dependencies that changed: reopened when their attempt ends. */
+  readonly staleOnEnd: Map<string, string[]>;
 }
 
 /** After `taskId` succeeded: withdraws its own approval of its old work, and reopens what ran on its old result, transitively. */
@@ -40,7 +44,13 @@ export async function reopenStaleDependents(p: StalePort, taskId: TaskId): Promi
   for (const id of p.graph.order) {
     const t = writer.task(id);
     const because = t.deps.filter((d) => changed.has(d));
-    if (because.length === 0 || !RAN.has(t.status)) continue;
+    if (because.length === 0) continue;
+    if (t.status === 'running') {
+      changed.add(id);
+      p.staleOnEnd.set(id, [...new Set([...(p.staleOnEnd.get(id) ?? []), ...because])]);
+      continue;
+    }
+    if (!RAN.has(t.status)) continue;
     changed.add(id);
     const was = t.status;
     if (was === 'approved') await withdraw(p, id, `${because.join(', ')} changed after the approval`);
