@@ -13,6 +13,8 @@ import { checkSize, nodeWriteIo, writeAll, type WriteIo } from './write-all.js';
 export class AppendFile {
   private failed = false;
   private queue: Promise<void> = Promise.resolve();
+  /** Texts given since the queued write took its batch. */
+  private pending: Buffer[] = [];
   private produced = 0;
   /** Bytes of the writes that reached the file whole, after `start`. */
   private whole = 0;
@@ -45,20 +47,37 @@ export class AppendFile {
     return new AppendFile(handle, start, file, report, io);
   }
 
-  /** Queues `text` (latin1: one byte per character, for raw output). */
+  /**
+   * Queues `text` (latin1: one byte per character, for raw output). Texts that arrive while a
+   * write is under way go out together in the next one: one system call for a burst of events.
+   */
   write(text: string, encoding: 'utf8' | 'latin1' = 'utf8'): void {
     if (this.failed || !this.handle || this.closing || text.length === 0) return;
     const bytes = Buffer.from(text, encoding);
-    const handle = this.handle;
     this.produced += bytes.length;
+    this.pending.push(bytes);
+    if (this.pending.length > 1) return;
+    const handle = this.handle;
     this.queue = this.queue.then(async () => {
+      const chunks = this.pending;
+      this.pending = [];
       if (this.failed) return;
+      const batch = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       try {
-        await writeAll(handle, bytes, this.file, this.io);
-        this.whole += bytes.length;
+        await writeAll(handle, batch, this.file, this.io);
+        this.whole += batch.length;
       } catch (e) {
-        // A write cut off part-way (a full disk) leaves half a line: the file goes back to its last
-        // whole write, so a JSONL file still parses line by line. Truncating frees space; it works on a full disk.
+        // A write cut off part-way (a full disk) leaves half a text: the file goes back to the end
+        // of the last text that reached it whole, so a JSONL file still parses line by line.
+        // Truncating frees space; it works on a full disk.
+        const onDisk = await handle.stat().then(
+          (st) => st.size - this.start,
+          () => this.whole,
+        );
+        for (const c of chunks) {
+          if (this.whole + c.length > onDisk) break;
+          this.whole += c.length;
+        }
         await handle.truncate(this.start + this.whole).catch(() => undefined);
         this.fail(e);
       }

@@ -16,6 +16,7 @@ import { checkNoLinks, openRunDescriptor, writeRunFileAtomic } from './run-files
 import { indexEntryOf, upsertIndexEntry } from './run-index.js';
 import { Redactor } from './secrets/redactor.js';
 import { StoreError, storeFailureOf, type StoreFailure } from './store-failure.js';
+import { SpacedWrites } from './spaced-writes.js';
 import { sweepRunTemps } from './temp-sweep.js';
 import { writeAllSync } from './write-all.js';
 
@@ -51,11 +52,9 @@ export interface RunWriterOptions {
 
 export class RunWriter {
   private current: Manifest;
-  private writing: Promise<void> | undefined;
-  private dirty = false;
+  /** The manifest's writes, coalesced and spaced (`SpacedWrites`). */
+  private readonly manifestWrites = new SpacedWrites(() => this.writeManifest());
   private indexStatus: string;
-  /** A bug (the manifest does not match its schema, an unexpected error): thrown by `flush`. */
-  private bug: Error | undefined;
   private storeFailure: StoreFailure | undefined;
   private readonly listeners: ((failure: StoreFailure) => void)[] = [];
   private readonly applied: EventListener[] = [];
@@ -245,13 +244,13 @@ export class RunWriter {
     for (const line of narrate(event, this.current, was)) this.log(line);
     for (const listener of this.applied) listener(event, this.current, was);
     // While the writer opens, its first manifest write follows (`begin`).
-    if (this.logFd !== undefined) this.schedule();
+    if (this.logFd !== undefined) this.manifestWrites.schedule();
   }
 
   /** The liveness field: refreshed on the manifest without an event (it is not part of the run's state). */
   beat(at: string = new Date().toISOString()): void {
     this.current.heartbeatAt = at;
-    this.schedule();
+    this.manifestWrites.schedule();
   }
 
   /**
@@ -266,7 +265,7 @@ export class RunWriter {
     const { data, unset } = diffFields(rest, draft, (key) => key !== 'tasks' && key !== 'heartbeatAt', RUN_DATA_KEYS, 'the run');
     if ('heartbeatAt' in draft && draft.heartbeatAt !== rest.heartbeatAt) this.current.heartbeatAt = draft.heartbeatAt;
     if (Object.keys(data).length > 0 || unset.length > 0) this.apply({ kind: 'run-data', data: data as RunData, ...(unset.length ? { unset } : {}) });
-    else this.schedule();
+    else this.manifestWrites.schedule();
   }
 
   /**
@@ -319,11 +318,7 @@ export class RunWriter {
    * StoreFailure it resolves without writing (see `failure`); it throws only for bugs.
    */
   async flush(): Promise<void> {
-    while (this.writing || this.dirty) {
-      if (!this.writing) this.schedule();
-      await this.writing;
-    }
-    if (this.bug) throw this.bug;
+    await this.manifestWrites.flush();
     if (this.storeFailure || !this.fenced()) return;
     if (this.current.status !== this.indexStatus || this.current.finishedAt) {
       this.indexStatus = this.current.status;
@@ -337,7 +332,11 @@ export class RunWriter {
 
   /** Closes the runner log and the event log. Idempotent. */
   close(): void {
+    const held = this.manifestWrites.held;
+    this.manifestWrites.cancel();
     this.events?.close();
+    // A write held back goes out now (callers `flush` first; this is for those that do not).
+    if (held) this.manifestWrites.schedule();
     if (this.logFd === undefined) return;
     const fd = this.logFd;
     this.logFd = undefined;
@@ -346,22 +345,6 @@ export class RunWriter {
     } catch {
       // Already closed.
     }
-  }
-
-  private schedule(): void {
-    if (this.writing) {
-      this.dirty = true;
-      return;
-    }
-    this.dirty = false;
-    this.writing = this.writeManifest()
-      .catch((e: unknown) => {
-        this.bug = e instanceof Error ? e : new Error(String(e));
-      })
-      .finally(() => {
-        this.writing = undefined;
-        if (this.dirty) this.schedule();
-      });
   }
 
   private async writeManifest(): Promise<void> {

@@ -93,9 +93,13 @@ describe('R17 short writes', () => {
     for (let k = 0; k < 20; k++) {
       const logFile = path.join(dir, `log-${k}.txt`);
       const errors: unknown[] = [];
-      const log = await AppendFile.open(dir, logFile, 'append', (e) => errors.push(e), disk(0.0005));
+      const log = await AppendFile.open(dir, logFile, 'append', (e) => errors.push(e), disk(0.03));
       const lines = Array.from({ length: APPENDS / 20 }, (_, j) => `line ${j} ${'y'.repeat(rnd.int(0, 300))}\n`);
-      for (const l of lines) log.write(l);
+      // Lines come in bursts, as a turn's events do: each burst goes out as one write.
+      for (const l of lines) {
+        log.write(l);
+        if (rnd.chance(0.2)) await new Promise((r) => setImmediate(r));
+      }
       const size = await log.close();
       const text = readFileSync(logFile, 'utf8');
       if (errors.length === 0 && size === Buffer.byteLength(text) && text === lines.join('')) appendsWhole++;

@@ -22,6 +22,10 @@ import { StreamRedactor } from './stream.js';
  */
 export const PATTERN_WINDOW = 4096;
 
+/** How many redactions of JSON strings a redactor remembers, and how long such a string may be. */
+const REMEMBERED = 50_000;
+const REMEMBERED_LENGTH = 2048;
+
 export class Redactor {
   /** Redacts nothing. */
   static readonly none = new Redactor(new Map(), []);
@@ -78,18 +82,35 @@ export class Redactor {
     return applyRedactions(text, this.find(text), text.length);
   }
 
-  /** A copy of a JSON-like value with every string (and object key) redacted. */
+  /**
+   * A copy of a JSON-like value with every string (and object key) redacted. The strings of a
+   * run's manifest come back write after write, so their redactions are remembered (short ones,
+   * up to `REMEMBERED` of them; redaction depends on the text alone).
+   */
   json<T>(value: T): T {
     if (this.empty) return value;
     const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') return this.text(v);
+      if (typeof v === 'string') return this.remembered(v);
       if (Array.isArray(v)) return v.map(walk);
       if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(k), walk(x)]));
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.remembered(k), walk(x)]));
       }
       return v;
     };
     return walk(value) as T;
+  }
+
+  private readonly memo = new Map<string, string>();
+
+  private remembered(text: string): string {
+    if (text.length > REMEMBERED_LENGTH) return this.text(text);
+    let out = this.memo.get(text);
+    if (out === undefined) {
+      out = this.text(text);
+      if (this.memo.size >= REMEMBERED) this.memo.clear();
+      this.memo.set(text, out);
+    }
+    return out;
   }
 
   /** A redactor for one stream of text cut into chunks anywhere (see `StreamRedactor`). */

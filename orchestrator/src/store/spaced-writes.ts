@@ -1,0 +1,66 @@
+/**
+ * Coalesced writes of one file that is rewritten whole (a run's manifest): a write asked for
+ * while one is under way or held back waits for it, then for `spacing` times as long as it took
+ * (at most `maxGapMs`), and takes in every change asked for meanwhile. So writing costs a bounded
+ * share of the time however large the file grows, and the bytes written grow with how long the
+ * writer works, not with its square. `flush` writes at once.
+ */
+export class SpacedWrites {
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private later: NodeJS.Timeout | undefined;
+  /** A write that threw (a bug: expected failures are the writer's to record): `flush` throws it. */
+  private bug: Error | undefined;
+
+  constructor(
+    private readonly write: () => Promise<void>,
+    private readonly spacing = 3,
+    private readonly maxGapMs = 1000,
+  ) {}
+
+  /** A write soon: at once when none is under way or held back. */
+  schedule(): void {
+    if (this.writing || this.later) {
+      this.dirty = true;
+      return;
+    }
+    this.start();
+  }
+
+  /** Resolves once every change asked for so far is written; throws a write's bug. */
+  async flush(): Promise<void> {
+    while (this.writing || this.dirty) {
+      if (!this.writing) this.start();
+      await this.writing;
+    }
+    if (this.bug) throw this.bug;
+  }
+
+  /** Whether a write is held back. */
+  get held(): boolean {
+    return this.later !== undefined;
+  }
+
+  /** Stops a held-back write from going out by itself (the caller writes it with `schedule` or `flush`, or not at all). */
+  cancel(): void {
+    if (this.later) clearTimeout(this.later);
+    this.later = undefined;
+  }
+
+  private start(): void {
+    this.cancel();
+    this.dirty = false;
+    const started = performance.now();
+    this.writing = this.write()
+      .catch((e: unknown) => {
+        this.bug = e instanceof Error ? e : new Error(String(e));
+      })
+      .finally(() => {
+        this.writing = undefined;
+        if (!this.dirty) return;
+        const gap = Math.min(this.maxGapMs, this.spacing * (performance.now() - started));
+        if (gap < 1) this.start();
+        else this.later = setTimeout(() => this.start(), gap);
+      });
+  }
+}
