@@ -47,13 +47,18 @@ async function integrateInStore(at: IntegrationPlace, results: readonly DepResul
   let head = at.baseCommit;
   const merged: TaskId[] = [];
   const skipped: { taskId: TaskId; reason: string }[] = [];
+  const ancestry = await Ancestry.load(
+    at.repoRoot,
+    at.baseCommit,
+    results.map((r) => r.commit),
+  );
   for (const r of results) {
-    if ((await runGit(at.repoRoot, ['merge-base', '--is-ancestor', r.commit, head])).code === 0) {
+    if (await ancestry.contains(head, r.commit)) {
       merged.push(r.taskId);
       continue;
     }
     // As `git merge` does: a result that holds everything merged so far is fast-forwarded to.
-    if ((await runGit(at.repoRoot, ['merge-base', '--is-ancestor', head, r.commit])).code === 0) {
+    if (await ancestry.contains(r.commit, head)) {
       head = r.commit;
       merged.push(r.taskId);
       continue;
@@ -61,7 +66,9 @@ async function integrateInStore(at: IntegrationPlace, results: readonly DepResul
     const m = await runGit(at.repoRoot, ['merge-tree', '--write-tree', '--name-only', '--no-messages', head, r.commit]);
     const lines = m.stdout.split('\n').filter(Boolean);
     if (m.code === 0 && lines[0]) {
+      const parents = [head, r.commit];
       head = await git(at.repoRoot, ['commit-tree', lines[0], '-p', head, '-p', r.commit, '-m', `Merge results of task ${r.taskId}`]);
+      ancestry.add(head, parents);
       merged.push(r.taskId);
     } else if (m.code === 1 && lines[0]) {
       skipped.push({ taskId: r.taskId, reason: `conflicts with earlier results in ${[...new Set(lines.slice(1))].join(', ')}` });
@@ -72,6 +79,57 @@ async function integrateInStore(at: IntegrationPlace, results: readonly DepResul
     }
   }
   return { branch: at.branch, commit: head, merged, skipped };
+}
+
+/**
+ * Which commits hold which: the commits above the run's base that the results are made of, with
+ * their parents, read with one `git rev-list` instead of a `merge-base` per result. A commit that
+ * is not above the base (none of the run's results, normally) is asked of git.
+ */
+class Ancestry {
+  private readonly parents = new Map<string, readonly string[]>();
+
+  private constructor(
+    private readonly repoRoot: string,
+    private readonly base: string,
+  ) {}
+
+  static async load(repoRoot: string, base: string, commits: readonly string[]): Promise<Ancestry> {
+    const a = new Ancestry(repoRoot, base);
+    const tips = [...new Set(commits)].filter((c) => c !== base);
+    if (tips.length === 0) return a;
+    const listed = await git(repoRoot, ['rev-list', '--parents', ...tips, `^${base}`]);
+    for (const line of listed.split('\n')) {
+      const [commit, ...parents] = line.split(' ');
+      if (commit) a.parents.set(commit, parents);
+    }
+    return a;
+  }
+
+  /** A commit made meanwhile (a merge), with its parents. */
+  add(commit: string, parents: readonly string[]): void {
+    this.parents.set(commit, parents);
+  }
+
+  /** Whether `ancestor` is `commit` or one of its ancestors (`merge-base --is-ancestor`). */
+  async contains(commit: string, ancestor: string): Promise<boolean> {
+    if (ancestor === commit || ancestor === this.base) return true;
+    // A commit above the base is not one of the base's ancestors.
+    if (commit === this.base && this.parents.has(ancestor)) return false;
+    if (!this.parents.has(ancestor) || !this.parents.has(commit)) {
+      return (await runGit(this.repoRoot, ['merge-base', '--is-ancestor', ancestor, commit])).code === 0;
+    }
+    const seen = new Set<string>();
+    const queue = [commit];
+    while (queue.length > 0) {
+      const c = queue.pop() as string;
+      if (c === ancestor) return true;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      for (const p of this.parents.get(c) ?? []) queue.push(p);
+    }
+    return false;
+  }
 }
 
 async function integrateInWorktree(at: IntegrationPlace, results: readonly DepResult[], worktrees: ScratchWorktrees): Promise<IntegrationResult> {
