@@ -871,6 +871,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
           'manifest',
           'event log/task',
           'written/task',
+          'to files/task',
         ],
         [
           [
@@ -886,6 +887,7 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
             num(scale.manifestBytes, (v) => `${(v / 1024).toFixed(0)} KB`),
             num(scale.eventLogBytes / scale.tasks, (v) => `${(v / 1024).toFixed(1)} KB`),
             num(scale.writtenBytes / scale.tasks, (v) => `${(v / 1024).toFixed(0)} KB`),
+            num(scale.diskBytes / scale.tasks, (v) => `${(v / 1024).toFixed(0)} KB`),
           ],
         ],
       ),
@@ -901,8 +903,10 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push('  poll --json        wall time of `codex-orchestrator poll <run-id> --json` (a fresh Node process) after the run;');
     out.push('                     bare node start: `node -e 0`, the part of it no CLI can save.');
     out.push("  event log          events.ndjson's size at the end, per task (the run's source of truth; the manifest is folded from it).");
-    out.push("  written            bytes the CLI's Node process wrote (/proc/<pid>/io wchar: manifests, event log, task logs, pipes), per task;");
-    out.push('                     linear in the tasks when it stays the same per task at 100 and 1,000 tasks (--scale N).');
+    out.push("  written            bytes the CLI's Node process wrote (/proc/<pid>/io wchar: manifests, event log, task logs, pipes");
+    out.push("                     and sockets: Codex's JSON-RPC, the offline model's answers, the git helper), per task; to files:");
+    out.push('                     of them, what went to files (write_bytes: manifests, logs). Linear in the tasks when it stays');
+    out.push('                     about the same per task at 100 and 1,000 tasks (--scale N).');
     out.push(`  cores: the CLI's tree used ${pct(scale.ownShare)} of all cores' time during the run, anything at all ${pct(scale.machineShare)} (/proc/stat).`);
     out.push(`  ${scale.codexProcesses} Codex process(es) were seen; their time after the last look (every 100 ms) counts outside Codex.`);
     out.push('');

@@ -66,16 +66,21 @@ function sampleTree(root) {
   walk(root, undefined);
   let hwmKiB = NaN;
   let writtenBytes = NaN;
+  let diskBytes = NaN;
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${root}/status`, 'utf8'));
     if (m) hwmKiB = Number(m[1]);
     // Bytes the CLI's own process handed to write(2) and friends: its files (manifest, event log, logs) and pipes.
-    const w = /^wchar:\s+(\d+)/m.exec(readFileSync(`/proc/${root}/io`, 'utf8'));
+    const io = readFileSync(`/proc/${root}/io`, 'utf8');
+    const w = /^wchar:\s+(\d+)/m.exec(io);
     if (w) writtenBytes = Number(w[1]);
+    // Of them, what went to files (the page cache and the disk): the manifests, the logs; no pipes or sockets.
+    const d = /^write_bytes:\s+(\d+)/m.exec(io);
+    if (d) diskBytes = Number(d[1]);
   } catch {
     // ended meanwhile
   }
-  return { total, codex, rootOwn, hwmKiB, writtenBytes };
+  return { total, codex, rootOwn, hwmKiB, writtenBytes, diskBytes };
 }
 
 /** All cores' time (/proc/stat, clock ticks): busy with anything, and in all. */
@@ -204,6 +209,7 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
     manifestBytes,
     eventLogBytes,
     writtenBytes: last ? last.writtenBytes : NaN,
+    diskBytes: last ? last.diskBytes : NaN,
     poll: { timesMs: pollTimes, medianMs: sorted[sorted.length >> 1] ?? NaN, maxMs: sorted.at(-1) ?? NaN },
     nodeStartMs: [...nodeStart].sort((a, b) => a - b)[nodeStart.length >> 1],
     problems,

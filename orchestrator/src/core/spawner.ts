@@ -27,10 +27,14 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-interface Request extends ExecOptions {
+interface Request {
   readonly id: number;
   readonly file: string;
   readonly args: readonly string[];
+  readonly cwd: string;
+  readonly maxBuffer: number;
+  /** Left out when it is the one the request before had (the helper keeps it): git's is the same every time. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 interface Reply extends ExecResult {
@@ -41,8 +45,10 @@ interface Reply extends ExecResult {
 const HELPER = `
 const { execFile } = require('node:child_process');
 const running = new Set();
+let env = process.env;
 process.on('message', (m) => {
-  const child = execFile(m.file, m.args, { cwd: m.cwd, env: m.env, maxBuffer: m.maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
+  if (m.env) env = m.env;
+  const child = execFile(m.file, m.args, { cwd: m.cwd, env, maxBuffer: m.maxBuffer, encoding: 'utf8' }, (error, stdout, stderr) => {
     running.delete(child);
     const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
     if (process.connected) process.send({ id: m.id, code, stdout, stderr });
@@ -84,6 +90,7 @@ function start(): ChildProcess | undefined {
   });
   child.on('exit', () => {
     if (helper === child) helper = undefined;
+    sentEnv = undefined;
     const lost = [...pending.values()];
     pending.clear();
     for (const p of lost) p.reject(new Error('the helper process that runs git ended unexpectedly'));
@@ -91,6 +98,7 @@ function start(): ChildProcess | undefined {
   child.unref();
   child.channel?.unref();
   helper = child;
+  sentEnv = undefined;
   return child;
 }
 
@@ -112,13 +120,29 @@ export function execCommand(file: string, args: readonly string[], options: Exec
     const id = nextId++;
     pending.set(id, { resolve, reject });
     child.channel?.ref();
-    const request: Request = { id, file, args, cwd: options.cwd, env: options.env, maxBuffer: options.maxBuffer };
+    const same = sentEnv !== undefined && sameEnv(sentEnv, options.env);
+    if (!same) sentEnv = options.env;
+    const request: Request = { id, file, args, cwd: options.cwd, maxBuffer: options.maxBuffer, ...(same ? {} : { env: options.env }) };
     child.send(request, (error) => {
-      if (!error || !pending.delete(id)) return;
+      if (!error) return;
+      // The helper may not have the environment this request carried: the next one carries it again.
+      sentEnv = undefined;
+      if (!pending.delete(id)) return;
       if (pending.size === 0) child.channel?.unref();
       execHere(file, args, options).then(resolve, reject);
     });
   });
+}
+
+/** The environment the helper has from the last request that carried one. */
+let sentEnv: NodeJS.ProcessEnv | undefined;
+
+function sameEnv(a: NodeJS.ProcessEnv, b: NodeJS.ProcessEnv): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function execHere(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {

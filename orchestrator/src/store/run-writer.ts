@@ -347,21 +347,27 @@ export class RunWriter {
     }
   }
 
-  private async writeManifest(): Promise<void> {
+  /** Writes the manifest; resolves to what it cost this process (checking, redacting, serialising), in ms. */
+  private async writeManifest(): Promise<number | undefined> {
     // After a failure the last good manifest stays as it is: resume starts from it.
-    if (this.storeFailure || !this.fenced()) return;
+    if (this.storeFailure || !this.fenced()) return undefined;
+    const started = performance.now();
     const parsed = Manifest.safeParse(this.current);
     if (!parsed.success) {
       throw new Error(`Internal error: the manifest does not match its schema: ${parsed.error.message}`);
     }
+    const text = `${JSON.stringify(this.redactor.json(this.current), null, 2)}\n`;
+    const cost = performance.now() - started;
     const file = RunLayout.manifest(this.runDir);
     try {
-      // Never ahead of the log: the events this manifest reflects are on disk first.
+      // Never ahead of the log: the events this manifest reflects (all appended before it was
+      // made) are on disk first.
       await this.events?.sync();
-      await writeRunFileAtomic(this.runDir, file, `${JSON.stringify(this.redactor.json(this.current), null, 2)}\n`, this.write);
+      await writeRunFileAtomic(this.runDir, file, text, this.write);
     } catch (e) {
       if (!this.noteWriteError(e, file)) throw e;
     }
+    return cost;
   }
 }
 

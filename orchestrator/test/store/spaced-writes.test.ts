@@ -9,11 +9,16 @@ describe('SpacedWrites', () => {
   it('takes a burst of changes into few writes, spaced by what a write costs, and flush writes the last state', async () => {
     let value = 0;
     const written: number[] = [];
-    const writes = new SpacedWrites(async () => {
-      const v = value;
-      await sleep(10);
-      written.push(v);
-    });
+    const writes = new SpacedWrites(
+      async () => {
+        const v = value;
+        await sleep(10);
+        written.push(v);
+      },
+      3,
+      1000,
+      0,
+    );
     const until = Date.now() + 300;
     while (Date.now() < until) {
       value++;
@@ -38,6 +43,7 @@ describe('SpacedWrites', () => {
       },
       50,
       10_000,
+      0,
     );
     writes.schedule();
     expect(times).toHaveLength(1);
