@@ -122,8 +122,8 @@ tasks:
     await expect.poll(() => task(manifest(id), 't').status, { timeout: 90_000, interval: 100 }).toBe('running');
     const sent = await cli(['send', id, '--task', 'a', `Make it v2.\n\n${fence('sh', 'echo v2 > a.out')}`], repo, env);
     expect(sent.code, sent.stderr).toBe(0);
-    await expect.poll(() => task(manifest(id), 'a').attempts.at(-1)?.status, { timeout: 90_000, interval: 100 }).toBe('succeeded');
-    expect(task(manifest(id), 'a').attempts).toHaveLength(2);
+    // The builder's second attempt, once it is done (the manifest follows the run a moment behind).
+    await expect.poll(() => task(manifest(id), 'a').attempts.map((x) => x.status), { timeout: 90_000, interval: 100 }).toEqual(['succeeded', 'succeeded']);
     writeFileSync(release, '');
     await expect.poll(() => manifest(id).status, { timeout: 90_000, interval: 200 }).toBe('succeeded');
     const m = manifest(id);
