@@ -37,14 +37,16 @@ describe('spec-guard', () => {
   it('passes a clean tree: nothing ticked, then an item ticked by approve', async () => {
     const p = copyProject(base);
     expect(await co(p, 'spec-guard')).toMatchObject({ code: 0, stdout: '', stderr: 'spec-guard: ok (1 checklist(s), 0 ticked item(s), 1 spec(s))\n' });
-    expect((await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada')).code).toBe(0);
+    const approved = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada');
+    expect(approved.code, approved.stderr).toBe(0);
     expect(await co(p, 'spec-guard')).toMatchObject({ code: 0, stdout: '', stderr: 'spec-guard: ok (1 checklist(s), 1 ticked item(s), 1 spec(s))\n' });
     expect(await script(p)).toEqual({ code: 0, out: '' });
   });
 
   it('flags every ticked item without an approved, intact run behind it, one line each with file:line', async () => {
     const p = copyProject(base);
-    expect((await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada')).code).toBe(0);
+    const approved = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada');
+    expect(approved.code, approved.stderr).toBe(0);
     const evidence = `.runs/${p.runId}/manifest.json`;
     const gone = '.runs/2020-01-01T00-00-00Z-abcd/manifest.json';
     writeFileSync(
@@ -95,7 +97,8 @@ describe('spec-guard', () => {
 
   it('flags an approval whose run no longer matches its seal', async () => {
     const p = copyProject(base);
-    expect((await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada')).code).toBe(0);
+    const approved = await co(p, 'approve', p.runId, '--task', 'make-file', '--reviewer', 'ada');
+    expect(approved.code, approved.stderr).toBe(0);
     edit(p, `.runs/${p.runId}/tasks/make-file/diff.patch`, (t) => t.replace('+made', '+MADE'));
     const r = await co(p, 'spec-guard');
     expect(r.code).toBe(1);
