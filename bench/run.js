@@ -905,8 +905,9 @@ function report(o, machine, { results, skipped, compareAt, peers, scale }, bench
     out.push("  event log          events.ndjson's size at the end, per task (the run's source of truth; the manifest is folded from it).");
     out.push("  written            bytes the CLI's Node process wrote (/proc/<pid>/io wchar: manifests, event log, task logs, pipes");
     out.push("                     and sockets: Codex's JSON-RPC, the offline model's answers, the git helper), per task; to files:");
-    out.push('                     of them, what went to files (write_bytes: manifests, logs). Linear in the tasks when it stays');
-    out.push('                     about the same per task at 100 and 1,000 tasks (--scale N).');
+    out.push('                     of them, what went to files (write_bytes: manifests, logs). Both as last seen while Codex ran');
+    out.push("                     (the counts take in a child once it is reaped: Codex's own databases would follow). Linear in");
+    out.push('                     the tasks when it stays about the same per task at 100 and 1,000 tasks (--scale N).');
     out.push(`  cores: the CLI's tree used ${pct(scale.ownShare)} of all cores' time during the run, anything at all ${pct(scale.machineShare)} (/proc/stat).`);
     out.push(`  ${scale.codexProcesses} Codex process(es) were seen; their time after the last look (every 100 ms) counts outside Codex.`);
     out.push('');

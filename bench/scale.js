@@ -74,7 +74,8 @@ function sampleTree(root) {
     const io = readFileSync(`/proc/${root}/io`, 'utf8');
     const w = /^wchar:\s+(\d+)/m.exec(io);
     if (w) writtenBytes = Number(w[1]);
-    // Of them, what went to files (the page cache and the disk): the manifests, the logs; no pipes or sockets.
+    // Of them, what went to files (the page cache and the disk): the manifests, the logs; no pipes or
+    // sockets. Both counts take in the children the CLI has reaped (Codex's databases, once it ended).
     const d = /^write_bytes:\s+(\d+)/m.exec(io);
     if (d) diskBytes = Number(d[1]);
   } catch {
@@ -132,6 +133,8 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
 
   const runEnv = { ...env, GIT_TERMINAL_PROMPT: '0' };
   let last;
+  // The last look while Codex still ran: the CLI's own writes, before it reaped Codex's.
+  let whileCodex;
   let peakKiB = NaN;
   // The Codex processes' time as last seen alive: the run ends its Codex servers before it exits,
   // and after that their time is in the CLI's own reaped time (so counted outside Codex, not lost).
@@ -145,6 +148,7 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
       timer = setInterval(() => {
         const s = sampleTree(child.pid);
         if (Number.isFinite(s.rootOwn)) last = s;
+        if (Number.isFinite(s.rootOwn) && s.codex.size > 0) whileCodex = s;
         for (const [pid, ticks] of s.codex) codexSeen.set(pid, Math.max(codexSeen.get(pid) ?? 0, ticks));
         if (Number.isFinite(s.hwmKiB)) peakKiB = Number.isFinite(peakKiB) ? Math.max(peakKiB, s.hwmKiB) : s.hwmKiB;
       }, SAMPLE_EVERY_MS);
@@ -208,8 +212,8 @@ export async function scaleRun({ root, base, tasks, concurrency, env, graphYaml,
     machineShare: machine0 && machine1 ? (machine1.busy - machine0.busy) / (machine1.total - machine0.total) : NaN,
     manifestBytes,
     eventLogBytes,
-    writtenBytes: last ? last.writtenBytes : NaN,
-    diskBytes: last ? last.diskBytes : NaN,
+    writtenBytes: whileCodex ? whileCodex.writtenBytes : NaN,
+    diskBytes: whileCodex ? whileCodex.diskBytes : NaN,
     poll: { timesMs: pollTimes, medianMs: sorted[sorted.length >> 1] ?? NaN, maxMs: sorted.at(-1) ?? NaN },
     nodeStartMs: [...nodeStart].sort((a, b) => a - b)[nodeStart.length >> 1],
     problems,

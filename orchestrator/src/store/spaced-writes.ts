@@ -11,6 +11,8 @@ export class SpacedWrites {
   private writing: Promise<void> | undefined;
   private dirty = false;
   private later: NodeJS.Timeout | undefined;
+  /** When the next write may start (`performance.now()`): the last one's end plus its gap. */
+  private nextAt = 0;
   /** A write that threw (a bug: expected failures are the writer's to record): `flush` throws it. */
   private bug: Error | undefined;
 
@@ -21,10 +23,16 @@ export class SpacedWrites {
     private readonly minGapMs = 250,
   ) {}
 
-  /** A write soon: at once when none is under way or held back. */
+  /** A write soon: at once when none is under way, held back or due to wait after the last one. */
   schedule(): void {
     if (this.writing || this.later) {
       this.dirty = true;
+      return;
+    }
+    const wait = this.nextAt - performance.now();
+    if (wait >= 1) {
+      this.dirty = true;
+      this.later = setTimeout(() => this.start(), wait);
       return;
     }
     this.start();
@@ -66,8 +74,9 @@ export class SpacedWrites {
       )
       .finally(() => {
         this.writing = undefined;
-        if (!this.dirty) return;
         const gap = Math.min(this.maxGapMs, Math.max(this.minGapMs, this.spacing * (cost ?? performance.now() - started)));
+        this.nextAt = performance.now() + gap;
+        if (!this.dirty) return;
         if (gap < 1) this.start();
         else this.later = setTimeout(() => this.start(), gap);
       });

@@ -64,3 +64,27 @@ describe('SpacedWrites', () => {
     await expect(writes.flush()).rejects.toThrow('a bug');
   });
 });
+
+describe('SpacedWrites, changes that come one by one', () => {
+  it('keeps the gap after a write even when the next change comes once it is done', async () => {
+    let writes = 0;
+    const spaced = new SpacedWrites(
+      async () => {
+        writes++;
+        return 1;
+      },
+      20,
+      5000,
+      100,
+    );
+    // A change every 10 ms, each after the write before it ended: without the gap, one write each.
+    for (let i = 0; i < 30; i++) {
+      spaced.schedule();
+      await sleep(10);
+    }
+    await spaced.flush();
+    // ~300 ms of changes with writes at least 100 ms apart: 3 or 4 writes, and the last state flushed.
+    expect(writes).toBeGreaterThanOrEqual(2);
+    expect(writes).toBeLessThanOrEqual(6);
+  });
+});
