@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codexTurnsAtOnce, mcpServerMissing, startCodex } from '../../src/engine/session/codex-session.js';
 import { openModelSession } from '../../src/engine/session/model-access.js';
@@ -23,7 +24,8 @@ describe("a session's Codex", () => {
 
   it('hands over what Codex wrote on stderr before the run log was there', async () => {
     const model = await openModelSession({}, 0);
-    const codexHome = tempDir('co-session-');
+    // Below a temporary folder: Codex's command folder (`<home>-tmp`, beside it) goes with it.
+    const codexHome = path.join(tempDir('co-session-'), 'home');
     const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: { ...process.env, RUST_LOG: 'info' }, repoRoot: codexHome, backend: 'codex-app-server', turnsAtOnce: 1 });
     try {
       // RUST_LOG=info makes `codex app-server` log its start-up on stderr.
@@ -39,7 +41,8 @@ describe("a session's Codex", () => {
 
   it(`runs codex-mcp where the installed Codex has mcp-server, and refuses it at once where not (here ${CODEX_HERE})`, async () => {
     const model = await openModelSession({}, 0);
-    const codexHome = tempDir('co-session-');
+    // Below a temporary folder: Codex's command folder (`<home>-tmp`, beside it) goes with it.
+    const codexHome = path.join(tempDir('co-session-'), 'home');
     const session = await startCodex({ runsDir: codexHome, runId: 'r', codexHome, model, env: process.env, repoRoot: codexHome, backend: 'codex-mcp', turnsAtOnce: 1 });
     try {
       const started = Date.now();
