@@ -1,8 +1,9 @@
+import { rm } from 'node:fs/promises';
 import type { AgentBackend, TurnOutcome } from '../../backends/backend.js';
 import { CodexAppServerBackend } from '../../backends/codex-app-server.js';
 import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../../backends/codex-binary.js';
 import { CodexExecBackend } from '../../backends/codex-exec.js';
-import { removeLoginCopy, writeCodexHome } from '../../backends/codex-home.js';
+import { commandTmpDir, removeLoginCopy, writeCodexHome } from '../../backends/codex-home.js';
 import { CodexMcpPool } from '../../backends/codex-mcp-pool.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { Manifest } from '../../store/manifest.js';
@@ -86,6 +87,9 @@ export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> 
       await main.close();
       // The copy of the user's sign-in lives as long as the session's Codex, no longer.
       if (o.model.access.kind === 'codex-login') await removeLoginCopy(codexHome);
+      // What the tasks' commands left in their temporary folder: nothing needs it once their Codex
+      // is gone (a resume makes it anew). Only the run's own: a folder given by the caller stays.
+      if (o.codexHome === undefined) await rm(commandTmpDir(codexHome), { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     },
   };
 }
