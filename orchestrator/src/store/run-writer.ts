@@ -332,11 +332,9 @@ export class RunWriter {
 
   /** Closes the runner log and the event log. Idempotent. */
   close(): void {
-    const held = this.manifestWrites.held;
-    this.manifestWrites.cancel();
     this.events?.close();
     // A write held back goes out now (callers `flush` first; this is for those that do not).
-    if (held) this.manifestWrites.schedule();
+    this.manifestWrites.hurry();
     if (this.logFd === undefined) return;
     const fd = this.logFd;
     this.logFd = undefined;

@@ -52,8 +52,12 @@ export class SpacedWrites {
     return this.later !== undefined;
   }
 
-  /** Stops a held-back write from going out by itself (the caller writes it with `schedule` or `flush`, or not at all). */
-  cancel(): void {
+  /** A write held back goes out now, not after its gap. */
+  hurry(): void {
+    if (this.later) this.start();
+  }
+
+  private cancel(): void {
     if (this.later) clearTimeout(this.later);
     this.later = undefined;
   }
