@@ -4,7 +4,8 @@ import type { TaskId } from '../core/ids.js';
 import type { Role } from '../graph/schema.js';
 
 /**
- * The manager's hands: a deterministic scheduler. From the graph and the task states it computes
+ * The manager's hands: a deterministic scheduler. From the graph and the run's state (read
+ * through `stateOf` each time, never copied: the run's events are the one record) it computes
  * the ready set, runs ready tasks through one p-queue pool per role, skips the
  * dependents of tasks that did not succeed while independent branches go on, holds dependents of
  * gates, runs the next attempt an attempt asks for (a retry after a backoff, a fix at once; the
@@ -90,20 +91,35 @@ export class AttemptClock {
 /** `T`: the caller's own kind of task, handed back to its hooks as it was given. */
 export interface SchedulerHooks<T extends SchedulableTask = SchedulableTask> {
   /**
+   * Where the task stands, read from the run's state each time: the scheduler keeps no copy of
+   * it. Every hook below that moves a task (and `execute`, through its attempt's start and end)
+   * records the move there before it returns, so the next read sees it. A task the scheduler
+   * holds (queued, running, waiting for its retry) counts as running to it, whatever this says.
+   */
+  stateOf(task: T): ScheduleState;
+  /**
    * Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop;
    * `clock` leaves work out of the timeout (a worktree's setup, which has a timeout of its own).
    */
   execute(task: T, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult>;
-  /** A dependency did not succeed, so this task will not run. */
+  /** A dependency did not succeed, so this task will not run: it is `skipped` now. */
   onSkipped(task: T, blockedBy: TaskId): void;
-  /** A gate is ready and waits for a reviewer. */
+  /** A gate is ready and waits for a reviewer: it is `awaiting-approval` now. */
   onAwaitingApproval(task: T): void;
+  /** A skipped task may run after all (the dependency that failed was reopened: retry, send, rework): it is `pending` now. */
+  onReleased(task: T): void;
+  /**
+   * The task was not started, or its retry was not, because the run was stopped or held: it is
+   * `cancelled` now, unless it had already ended (a finished task whose follow-up waits keeps its
+   * result; the follow-up waits for the next session).
+   */
+  onNotStarted(task: T): void;
+  /** The attempt asked for a retry or a fix, and the run was stopped or held meanwhile: the task is `failed` now. */
+  onDeclined(task: T): void;
   /** Called just before an attempt starts (after it left the queue). */
   onStart?(task: T, attempt: number): void;
   /** The attempt asked for a retry: it runs again after `delayMs`. */
   onRetry?(task: T, attempt: number, delayMs: number): void;
-  /** A skipped task may run after all: the dependency that failed was reopened (retry, send, rework). */
-  onReleased?(task: T): void;
   /** The task's timeout for its next attempt, when it may change while the schedule runs (`retry --reload`). */
   limitsOf?(task: T): Pick<SchedulableTask, 'timeoutMs'>;
 }
@@ -112,11 +128,9 @@ export interface ScheduleOptions {
   readonly concurrency: { readonly builder: number; readonly tester: number };
   /** The run's signal: when it fires, nothing new starts and running tasks are cancelled. */
   readonly signal: AbortSignal;
-  /** States from an earlier (resumed) run; everything else starts pending. */
-  readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /** Wait before retry number `retry` (1 for the first); default: none. */
   readonly retryDelayMs?: (retry: number) => number;
-  /** Reviewers' decisions on gates, delivered while the schedule runs. */
+  /** Reviewers' decisions and other commands that change the run's state while the schedule runs. */
   readonly gates?: GateDecisions;
   /**
    * Asked before anything starts (a task, a retry, a follow-up attempt): while it answers true,
@@ -126,35 +140,35 @@ export interface ScheduleOptions {
   readonly hold?: () => boolean;
 }
 
-/**
- * A reviewer's decision: `approved`/`rejected` settle a gate awaiting approval; `reopen` runs a
- * finished task once more (rework, a follow-up), whatever became of its dependents meanwhile.
- */
-export interface GateDecision {
-  readonly taskId: TaskId;
-  readonly decision: 'approved' | 'rejected' | 'reopen';
-}
-
 export interface GateDecisions {
   /**
    * Whether the schedule waits for decisions while gates await approval (until the run's signal
    * fires). When false, it ends once only gates are left.
    */
   readonly wait: boolean;
-  /** Calls `deliver` with each decision as it arrives; returns a function that stops the deliveries. */
-  subscribe(deliver: (decision: GateDecision) => void): () => void;
+  /**
+   * Calls `changed` each time something outside the schedule changed the run's state (a decision
+   * on a gate, a follow-up, a retry, a task reopened): the schedule reads the states again.
+   * Returns a function that stops the calls.
+   */
+  subscribe(changed: () => void): () => void;
   /** Called each time the schedule has nothing to do but wait for decisions on `awaiting`. */
   onIdle?(awaiting: readonly TaskId[]): void;
   /** Called when work starts again after such a wait. */
   onBusy?(): void;
 }
 
-export interface ScheduleOutcome {
-  readonly states: ReadonlyMap<TaskId, ScheduleState>;
-}
-
-export async function schedule<T extends SchedulableTask>(tasks: readonly T[], hooks: SchedulerHooks<T>, options: ScheduleOptions): Promise<ScheduleOutcome> {
-  const states = new Map<TaskId, ScheduleState>(tasks.map((t) => [t.id, options.initial?.get(t.id) ?? 'pending']));
+export async function schedule<T extends SchedulableTask>(tasks: readonly T[], hooks: SchedulerHooks<T>, options: ScheduleOptions): Promise<void> {
+  const byId = new Map<TaskId, T>(tasks.map((t) => [t.id, t]));
+  // What the scheduler knows and the run's state does not say: the tasks it holds, and those whose execute threw.
+  const holding = new Set<TaskId>();
+  const broken = new Set<TaskId>();
+  const stateOf = (id: TaskId): ScheduleState => {
+    if (holding.has(id)) return 'running';
+    if (broken.has(id)) return 'failed';
+    const task = byId.get(id);
+    return task === undefined ? 'pending' : hooks.stateOf(task);
+  };
   const pools = {
     builder: new PQueue({ concurrency: options.concurrency.builder }),
     tester: new PQueue({ concurrency: options.concurrency.tester }),
@@ -169,7 +183,7 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
     // `attempt` counts this session's attempts, fixes left out: what the attempt counts its retries by.
     for (let attempt = 1; ; ) {
       if (options.signal.aborted || (attempt === 1 && held())) {
-        states.set(task.id, 'cancelled');
+        hooks.onNotStarted(task);
         return;
       }
       hooks.onStart?.(task, attempt);
@@ -183,21 +197,17 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
         clock.stop();
         dispose();
       }
-      // The attempt decided what comes next; while the run is stopped or held nothing new starts.
-      if (result.status === 'failed' && result.next !== 'end' && !options.signal.aborted && !held()) {
-        if (result.next === 'fix') continue;
-        if (result.next === 'rework') {
-          states.set(task.id, 'pending');
-          return;
-        }
-        const delay = options.retryDelayMs?.(attempt) ?? 0;
-        hooks.onRetry?.(task, attempt, delay);
-        await sleep(delay, options.signal);
-        attempt++;
-        continue;
+      // The attempt decided what comes next (and recorded it); while the run is stopped or held nothing new starts.
+      if (result.status !== 'failed' || result.next === 'end' || result.next === 'rework') return;
+      if (options.signal.aborted || held()) {
+        hooks.onDeclined(task);
+        return;
       }
-      states.set(task.id, result.status);
-      return;
+      if (result.next === 'fix') continue;
+      const delay = options.retryDelayMs?.(attempt) ?? 0;
+      hooks.onRetry?.(task, attempt, delay);
+      await sleep(delay, options.signal);
+      attempt++;
     }
   };
 
@@ -206,6 +216,7 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
     // Queue everything that became ready before any of it starts, so priorities decide the order.
     pools.builder.pause();
     pools.tester.pause();
+    const bad = (d: TaskId): boolean => DONE_BAD.has(stateOf(d));
     let changed = true;
     while (changed) {
       changed = false;
@@ -213,35 +224,33 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
         // Once the run is stopped nothing moves: what has not started ends `cancelled`, not `skipped`.
         if (options.signal.aborted) continue;
         // Skipped for a dependency that was reopened since (retry, send, rework): it may run after all.
-        if (states.get(task.id) === 'skipped' && !task.deps.some((d) => DONE_BAD.has(states.get(d) ?? 'pending'))) {
-          states.set(task.id, 'pending');
-          hooks.onReleased?.(task);
+        if (stateOf(task.id) === 'skipped' && !task.deps.some(bad)) {
+          hooks.onReleased(task);
           changed = true;
         }
-        if (states.get(task.id) !== 'pending') continue;
-        const blocker = task.deps.find((d) => DONE_BAD.has(states.get(d) ?? 'pending'));
+        if (stateOf(task.id) !== 'pending') continue;
+        const blocker = task.deps.find(bad);
         if (blocker !== undefined) {
-          states.set(task.id, 'skipped');
           hooks.onSkipped(task, blocker);
           changed = true;
           continue;
         }
-        if (!task.deps.every((d) => DONE_OK.has(states.get(d) ?? 'pending'))) continue;
+        if (!task.deps.every((d) => DONE_OK.has(stateOf(d)))) continue;
         // Held (the budget is spent): ready tasks are not queued; they end `cancelled` below.
         if (held()) continue;
         if (task.role === 'gate') {
-          states.set(task.id, 'awaiting-approval');
           hooks.onAwaitingApproval(task);
           changed = true;
           continue;
         }
-        states.set(task.id, 'running');
+        holding.add(task.id);
         const job = pools[task.role]
           .add(
             async () => {
               try {
                 await runTask(task);
               } finally {
+                holding.delete(task.id);
                 // Hold the queues until advance() has queued what this task's end made ready.
                 pools.builder.pause();
                 pools.tester.pause();
@@ -251,7 +260,7 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
           )
           .catch((e: unknown) => {
             // execute() reports expected failures as values; a throw is a bug, surfaced after the run settles.
-            states.set(task.id, 'failed');
+            broken.add(task.id);
             bugs.push(e);
           })
           .finally(() => {
@@ -265,18 +274,8 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
     pools.tester.start();
   };
 
-  const awaiting = (): TaskId[] => tasks.filter((t) => states.get(t.id) === 'awaiting-approval').map((t) => t.id);
-  const unsubscribe = options.gates?.subscribe((d) => {
-    const state = states.get(d.taskId);
-    if (d.decision === 'reopen') {
-      if (state === undefined || !(DONE_OK.has(state) || DONE_BAD.has(state))) return;
-      states.set(d.taskId, 'pending');
-    } else {
-      if (state !== 'awaiting-approval') return;
-      states.set(d.taskId, d.decision);
-    }
-    wake?.();
-  });
+  const awaiting = (): TaskId[] => tasks.filter((t) => stateOf(t.id) === 'awaiting-approval').map((t) => t.id);
+  const unsubscribe = options.gates?.subscribe(() => wake?.());
   const onAbort = (): void => wake?.();
   options.signal.addEventListener('abort', onAbort);
   let idle = false;
@@ -305,10 +304,9 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
   }
   // Tasks never started because the run was stopped or held.
   if (options.signal.aborted || held()) {
-    for (const t of tasks) if (states.get(t.id) === 'pending') states.set(t.id, 'cancelled');
+    for (const t of tasks) if (stateOf(t.id) === 'pending') hooks.onNotStarted(t);
   }
   if (bugs.length > 0) throw bugs[0];
-  return { states };
 }
 
 /** Exponential backoff with jitter: `base`, 2×, 4×, … (±20%), at most `max`. */

@@ -207,10 +207,20 @@ export class RunWriter {
   }
 
   task(id: string): TaskRecord {
-    const t = this.current.tasks.find((x) => x.id === id);
+    const t = this.record(id);
     if (!t) throw new Error(`Internal error: no task ${id} in the manifest`);
     return t;
   }
+
+  private record(id: string): TaskRecord | undefined {
+    // Events change task records in place; a snapshot replaces the list, and with it the index.
+    const tasks = this.current.tasks;
+    if (this.byId?.tasks !== tasks) this.byId = { tasks, records: new Map(tasks.map((t) => [t.id, t])) };
+    return this.byId.records.get(id);
+  }
+
+  /** The tasks by id, for `task()` (the scheduler reads every task's state after each event). */
+  private byId: { readonly tasks: readonly TaskRecord[]; readonly records: ReadonlyMap<string, TaskRecord> } | undefined;
 
   /** A last line of the log a crash cut off, which opening the log dropped. */
   get droppedTail(): { readonly line: number; readonly bytes: number } | undefined {
@@ -236,7 +246,7 @@ export class RunWriter {
         if (!this.noteWriteError(e, this.events.file)) throw e;
       }
     }
-    const was = 'task' in event ? this.current.tasks.find((t) => t.id === event.task)?.status : undefined;
+    const was = 'task' in event ? this.record(event.task)?.status : undefined;
     if (event.kind !== 'snapshot') apply(this.current, event);
     // A manifest folded from a log is of the version that has one.
     this.current.schemaVersion = MANIFEST_SCHEMA_VERSION;

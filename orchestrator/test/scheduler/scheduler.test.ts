@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { abortTag, TaggedAbort } from '../../src/core/abort.js';
-import { toTaskId, type TaskId } from '../../src/core/ids.js';
+import { toTaskId } from '../../src/core/ids.js';
 import type { Role } from '../../src/graph/schema.js';
-import { schedule, type AttemptResult, type GateDecision, type ScheduleOptions, type ScheduleState, type SchedulableTask, type SchedulerHooks } from '../../src/scheduler/scheduler.js';
+import { schedule, type AttemptResult, type GateDecisions, type ScheduleOptions, type ScheduleState, type SchedulableTask, type SchedulerHooks } from '../../src/scheduler/scheduler.js';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -29,14 +29,19 @@ function task(id: string, deps: string[] = [], extra: Partial<Omit<SchedulableTa
 const SUCCEEDED: AttemptResult = { status: 'succeeded' };
 
 /**
- * A fake `execute` the test drives by hand: each attempt waits until the test calls `finish`
- * (or, with `untilAbort`, until its signal fires), and the harness records what happened.
+ * A fake run the test drives by hand: each attempt waits until the test calls `finish` (or, with
+ * `untilAbort`, until its signal fires), and the harness records what happened. It keeps the
+ * tasks' states the way the run's state does (the scheduler keeps none): each hook records its
+ * move, an attempt's start and end move its task, and `decide` stands for a reviewer's command.
  */
 class Harness {
   readonly log: string[] = [];
   readonly calls: { id: string; attempt: number }[] = [];
   readonly skipped: [string, string][] = [];
   readonly awaiting: string[] = [];
+  readonly released: string[] = [];
+  private readonly book = new Map<string, ScheduleState>();
+  private changed: (() => void) | undefined;
   readonly signals = new Map<string, AbortSignal>();
   running = 0;
   maxRunning = 0;
@@ -46,7 +51,77 @@ class Harness {
   constructor(private readonly behaviour: (task: SchedulableTask, attempt: number, signal: AbortSignal) => Promise<AttemptResult> | undefined = () => undefined) {}
 
   readonly hooks: SchedulerHooks = {
+    stateOf: (t) => {
+      if (!this.book.has(t.id)) this.book.set(t.id, 'pending');
+      return this.book.get(t.id) as ScheduleState;
+    },
     execute: async (t, attempt, signal) => {
+      this.book.set(t.id, 'running');
+      const result = await this.attempt(t, attempt, signal);
+      // The attempt's end, as `attempt-finished` records it.
+      this.book.set(t.id, result.status !== 'failed' ? result.status : result.next === 'end' ? 'failed' : result.next === 'rework' ? 'pending' : 'running');
+      return result;
+    },
+    onSkipped: (t, blockedBy) => {
+      this.skipped.push([t.id, blockedBy]);
+      this.book.set(t.id, 'skipped');
+    },
+    onAwaitingApproval: (t) => {
+      this.awaiting.push(t.id);
+      this.book.set(t.id, 'awaiting-approval');
+    },
+    onReleased: (t) => {
+      this.released.push(t.id);
+      this.book.set(t.id, 'pending');
+    },
+    onNotStarted: (t) => {
+      const state = this.book.get(t.id) ?? 'pending';
+      if (state === 'pending' || state === 'running') this.book.set(t.id, 'cancelled');
+    },
+    onDeclined: (t) => {
+      this.book.set(t.id, 'failed');
+    },
+  };
+
+  /** A state from an earlier session of the run. */
+  given(id: string, state: ScheduleState): this {
+    this.book.set(id, state);
+    return this;
+  }
+
+  /** A reviewer's command, as the run's control records it; the schedule is told the state changed. */
+  decide(id: string, decision: 'approved' | 'rejected' | 'reopen'): void {
+    this.book.set(id, decision === 'reopen' ? 'pending' : decision);
+    this.changed?.();
+  }
+
+  /** Decisions reach the schedule through `decide`. */
+  gates(extra: Partial<GateDecisions> = {}): GateDecisions {
+    return {
+      wait: true,
+      subscribe: (changed) => {
+        this.changed = changed;
+        return () => (this.changed = undefined);
+      },
+      ...extra,
+    };
+  }
+
+  get subscribed(): boolean {
+    return this.changed !== undefined;
+  }
+
+  /** Every task's state as the run's state has it now. */
+  states(): Record<string, ScheduleState> {
+    return Object.fromEntries(this.book);
+  }
+
+  state(id: string): ScheduleState | undefined {
+    return this.book.get(id);
+  }
+
+  private async attempt(t: SchedulableTask, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+    {
       this.calls.push({ id: t.id, attempt });
       this.signals.set(t.id, signal);
       this.log.push(`start:${t.id}`);
@@ -59,14 +134,8 @@ class Harness {
         this.running--;
         this.log.push(`finish:${t.id}`);
       }
-    },
-    onSkipped: (t, blockedBy) => {
-      this.skipped.push([t.id, blockedBy]);
-    },
-    onAwaitingApproval: (t) => {
-      this.awaiting.push(t.id);
-    },
-  };
+    }
+  }
 
   /** Resolves once `execute` was called for the task. */
   started(id: string): Promise<void> {
@@ -99,10 +168,6 @@ class Harness {
 
 function options(extra: Partial<ScheduleOptions> = {}): ScheduleOptions {
   return { concurrency: { builder: 4, tester: 2 }, signal: new AbortController().signal, ...extra };
-}
-
-function statesOf(states: ReadonlyMap<TaskId, ScheduleState>): Record<string, ScheduleState> {
-  return Object.fromEntries(states);
 }
 
 function untilAbort(signal: AbortSignal): Promise<void> {
@@ -144,11 +209,11 @@ describe('schedule', () => {
     h.finish('b');
     await h.started('d');
     h.finish('d');
-    const outcome = await run;
+    await run;
 
     expect(h.log).toEqual(['start:a', 'finish:a', 'start:b', 'start:c', 'finish:c', 'finish:b', 'start:d', 'finish:d']);
     expectDepsFinishedBeforeStart(h.log, tasks);
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', d: 'succeeded' });
+    expect(h.states()).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', d: 'succeeded' });
   });
 
   it('keeps the dependency order in a wider graph whatever the finishing order', async () => {
@@ -159,11 +224,11 @@ describe('schedule', () => {
       for (let i = 0; i < (turns[t.id] ?? 0); i++) await new Promise<void>((r) => setImmediate(r));
       return SUCCEEDED;
     });
-    const outcome = await schedule(tasks, h.hooks, options({ concurrency: { builder: 2, tester: 1 } }));
+    await schedule(tasks, h.hooks, options({ concurrency: { builder: 2, tester: 1 } }));
     expectDepsFinishedBeforeStart(h.log, tasks);
     expect(h.calls).toHaveLength(tasks.length);
     expect(h.maxRunning).toBeLessThanOrEqual(2);
-    expect([...outcome.states.values()].every((s) => s === 'succeeded')).toBe(true);
+    expect(Object.values(h.states()).every((s) => s === 'succeeded')).toBe(true);
   });
 
   it('runs independent tasks at the same time up to the pool concurrency', async () => {
@@ -230,18 +295,18 @@ describe('schedule', () => {
     h.finish('d');
     await h.started('e');
     h.finish('e');
-    const outcome = await run;
+    await run;
 
     expect(h.startedIds()).toEqual(['a', 'd', 'e']);
-    expect(statesOf(outcome.states)).toEqual({ a: 'failed', b: 'skipped', c: 'skipped', d: 'succeeded', e: 'succeeded' });
+    expect(h.states()).toEqual({ a: 'failed', b: 'skipped', c: 'skipped', d: 'succeeded', e: 'succeeded' });
   });
 
   it('skips a task when any one of several deps fails', async () => {
     const tasks = [task('ok'), task('bad'), task('both', ['ok', 'bad'])];
     const h = new Harness(async (t) => (t.id === 'bad' ? { status: 'failed', next: 'end' } : SUCCEEDED));
-    const outcome = await schedule(tasks, h.hooks, options());
+    await schedule(tasks, h.hooks, options());
     expect(h.skipped).toEqual([['both', 'bad']]);
-    expect(outcome.states.get(toTaskId('both'))).toBe('skipped');
+    expect(h.state('both')).toBe('skipped');
     expect(h.startedIds()).not.toContain('both');
   });
 
@@ -253,11 +318,11 @@ describe('schedule', () => {
       expect(abortTag(signal)).toEqual({ kind: 'task-timeout', timeoutMs: 50 });
       return { status: 'failed', next: 'end' };
     });
-    const outcome = await schedule([task('slow', [], { timeoutMs: 50 }), task('after', ['slow'])], h.hooks, options());
+    await schedule([task('slow', [], { timeoutMs: 50 }), task('after', ['slow'])], h.hooks, options());
 
     expect(reason).toBeInstanceOf(TaggedAbort);
     expect((reason as TaggedAbort).tag).toEqual({ kind: 'task-timeout', timeoutMs: 50 });
-    expect(statesOf(outcome.states)).toEqual({ slow: 'failed', after: 'skipped' });
+    expect(h.states()).toEqual({ slow: 'failed', after: 'skipped' });
     expect(h.calls).toEqual([{ id: 'slow', attempt: 1 }]);
   });
 
@@ -266,8 +331,8 @@ describe('schedule', () => {
       await untilAbort(signal);
       return SUCCEEDED;
     });
-    const outcome = await schedule([task('late', [], { timeoutMs: 20 })], h.hooks, options());
-    expect(outcome.states.get(toTaskId('late'))).toBe('succeeded');
+    await schedule([task('late', [], { timeoutMs: 20 })], h.hooks, options());
+    expect(h.state('late')).toBe('succeeded');
   });
 
   it('does not fire a timeout longer than a timer can hold right away', async () => {
@@ -278,9 +343,9 @@ describe('schedule', () => {
       abortedEarly = signal.aborted;
       return SUCCEEDED;
     });
-    const outcome = await schedule([task('long', [], { timeoutMs: 2 ** 31 + 1000 })], h.hooks, options());
+    await schedule([task('long', [], { timeoutMs: 2 ** 31 + 1000 })], h.hooks, options());
     expect(abortedEarly).toBe(false);
-    expect(outcome.states.get(toTaskId('long'))).toBe('succeeded');
+    expect(h.state('long')).toBe('succeeded');
   });
 
   it('on a run stop cancels running tasks, starts nothing new and ends pending tasks cancelled', async () => {
@@ -295,22 +360,22 @@ describe('schedule', () => {
 
     await Promise.all([h.started('a'), h.started('b')]);
     stop.abort(new TaggedAbort({ kind: 'stop', signal: 'request' }));
-    const outcome = await run;
+    await run;
 
     expect(h.startedIds()).toEqual(['a', 'b']);
     expect(started).toEqual(['a', 'b']);
     expect(abortTag(h.signals.get('a') as AbortSignal)).toEqual({ kind: 'stop', signal: 'request' });
     expect(h.skipped).toEqual([]);
-    expect(statesOf(outcome.states)).toEqual({ a: 'cancelled', b: 'cancelled', queued: 'cancelled', dep: 'cancelled', dep2: 'cancelled' });
+    expect(h.states()).toEqual({ a: 'cancelled', b: 'cancelled', queued: 'cancelled', dep: 'cancelled', dep2: 'cancelled' });
   });
 
   it('starts nothing when the run is already stopped', async () => {
     const stop = new AbortController();
     stop.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
     const h = new Harness();
-    const outcome = await schedule([task('a'), task('b', ['a'])], h.hooks, options({ signal: stop.signal }));
+    await schedule([task('a'), task('b', ['a'])], h.hooks, options({ signal: stop.signal }));
     expect(h.calls).toEqual([]);
-    expect(statesOf(outcome.states)).toEqual({ a: 'cancelled', b: 'cancelled' });
+    expect(h.states()).toEqual({ a: 'cancelled', b: 'cancelled' });
   });
 
   it('does not retry after a run stop', async () => {
@@ -322,74 +387,63 @@ describe('schedule', () => {
     const run = schedule([task('a')], h.hooks, options({ signal: stop.signal }));
     await h.started('a');
     stop.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGTERM' }));
-    const outcome = await run;
+    await run;
     expect(h.calls).toHaveLength(1);
-    expect(outcome.states.get(toTaskId('a'))).toBe('failed');
+    expect(h.state('a')).toBe('failed');
   });
 
   it('holds a ready gate for approval and leaves its dependents pending', async () => {
     const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('after', ['gate']), task('later', ['after']), task('free')];
     const h = new Harness(async () => SUCCEEDED);
-    const outcome = await schedule(tasks, h.hooks, options());
+    await schedule(tasks, h.hooks, options());
 
     expect(h.awaiting).toEqual(['gate']);
     expect(h.startedIds()).toEqual(['a', 'free']);
     expect(h.skipped).toEqual([]);
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', gate: 'awaiting-approval', after: 'pending', later: 'pending', free: 'succeeded' });
+    expect(h.states()).toEqual({ a: 'succeeded', gate: 'awaiting-approval', after: 'pending', later: 'pending', free: 'succeeded' });
   });
 
   it('does not hold a gate whose dependency failed: it is skipped', async () => {
     const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('after', ['gate'])];
     const h = new Harness(async () => ({ status: 'failed', next: 'end' }));
-    const outcome = await schedule(tasks, h.hooks, options());
+    await schedule(tasks, h.hooks, options());
     expect(h.awaiting).toEqual([]);
     expect(h.skipped).toEqual([
       ['gate', 'a'],
       ['after', 'gate'],
     ]);
-    expect(outcome.states.get(toTaskId('after'))).toBe('skipped');
+    expect(h.state('after')).toBe('skipped');
   });
 
   it('resumes past approved gates and skips the dependents of rejected ones', async () => {
     const tasks = [task('a'), task('ok-gate', ['a'], { role: 'gate' }), task('go', ['ok-gate']), task('no-gate', ['a'], { role: 'gate' }), task('stay', ['no-gate'])];
     const h = new Harness(async () => SUCCEEDED);
-    const initial = new Map<TaskId, ScheduleState>([
-      [toTaskId('a'), 'succeeded'],
-      [toTaskId('ok-gate'), 'approved'],
-      [toTaskId('no-gate'), 'rejected'],
-    ]);
-    const outcome = await schedule(tasks, h.hooks, options({ initial }));
+    h.given('a', 'succeeded').given('ok-gate', 'approved').given('no-gate', 'rejected');
+    await schedule(tasks, h.hooks, options());
     expect(h.startedIds()).toEqual(['go']);
     expect(h.skipped).toEqual([['stay', 'no-gate']]);
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
+    expect(h.states()).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
   });
 
   it('with a decision source, waits at gates until reviewers decide, then goes on', async () => {
     const tasks = [task('a'), task('ok-gate', ['a'], { role: 'gate' }), task('go', ['ok-gate']), task('no-gate', ['a'], { role: 'gate' }), task('stay', ['no-gate'])];
     const h = new Harness(async () => SUCCEEDED);
-    let deliver: ((d: GateDecision) => void) | undefined;
     const idle: string[][] = [];
     let busy = 0;
-    const done = schedule(
-      tasks,
-      h.hooks,
-      options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => (deliver = undefined)), onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ } }),
-    );
+    const done = schedule(tasks, h.hooks, options({ gates: h.gates({ onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ }) }));
     await settle();
     expect(idle).toEqual([['ok-gate', 'no-gate']]);
     expect(h.startedIds()).toEqual(['a']);
-    deliver?.({ taskId: toTaskId('ok-gate'), decision: 'approved' });
+    h.decide('ok-gate', 'approved');
     await settle();
     expect(h.startedIds()).toEqual(['a', 'go']);
     expect(busy).toBe(1);
     expect(idle).toEqual([['ok-gate', 'no-gate'], ['no-gate']]);
-    // A decision on something that is not an awaiting gate changes nothing.
-    deliver?.({ taskId: toTaskId('go'), decision: 'rejected' });
-    deliver?.({ taskId: toTaskId('no-gate'), decision: 'rejected' });
-    const outcome = await done;
-    expect(deliver).toBeUndefined();
+    h.decide('no-gate', 'rejected');
+    await done;
+    expect(h.subscribed).toBe(false);
     expect(h.skipped).toEqual([['stay', 'no-gate']]);
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
+    expect(h.states()).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
   });
 
   it('a skipped task runs after all once the dependency that failed is reopened and succeeds; one still blocked by another failure stays skipped', async () => {
@@ -397,29 +451,26 @@ describe('schedule', () => {
     const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('x'), task('d', ['a', 'x']), task('gate', [], { role: 'gate' })];
     let failA = true;
     const h = new Harness(async (t) => (t.id === 'x' || (t.id === 'a' && failA) ? { status: 'failed', next: 'end' } : SUCCEEDED));
-    const released: string[] = [];
-    let deliver: ((d: GateDecision) => void) | undefined;
-    const done = schedule(tasks, { ...h.hooks, onReleased: (t) => released.push(t.id) }, options({ gates: { wait: true, subscribe: (d) => ((deliver = d), () => undefined) } }));
+    const done = schedule(tasks, h.hooks, options({ gates: h.gates() }));
     await settle();
     expect(h.skipped.map(([id]) => id).sort()).toEqual(['b', 'c', 'd']);
     failA = false;
-    deliver?.({ taskId: toTaskId('a'), decision: 'reopen' });
+    h.decide('a', 'reopen');
     await settle();
-    expect(released).toEqual(['b', 'c']);
+    expect(h.released).toEqual(['b', 'c']);
     expect(h.startedIds()).toEqual(['a', 'x', 'a', 'b', 'c']);
-    deliver?.({ taskId: toTaskId('gate'), decision: 'approved' });
-    const outcome = await done;
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', x: 'failed', d: 'skipped', gate: 'approved' });
+    h.decide('gate', 'approved');
+    await done;
+    expect(h.states()).toEqual({ a: 'succeeded', b: 'succeeded', c: 'succeeded', x: 'failed', d: 'skipped', gate: 'approved' });
   });
 
   it('releases skipped tasks carried over from an earlier session whose dependency runs again', async () => {
     const tasks = [task('a'), task('b', ['a'])];
     const h = new Harness(async () => SUCCEEDED);
-    const released: string[] = [];
-    const outcome = await schedule(tasks, { ...h.hooks, onReleased: (t) => released.push(t.id) }, options({ initial: new Map([[toTaskId('b'), 'skipped']]) }));
-    expect(released).toEqual(['b']);
+    await schedule(tasks, h.given('b', 'skipped').hooks, options());
+    expect(h.released).toEqual(['b']);
     expect(h.startedIds()).toEqual(['a', 'b']);
-    expect(statesOf(outcome.states)).toEqual({ a: 'succeeded', b: 'succeeded' });
+    expect(h.states()).toEqual({ a: 'succeeded', b: 'succeeded' });
   });
 
   it("takes each attempt's timeout from limitsOf when given (a retry may change it)", async () => {
@@ -434,10 +485,10 @@ describe('schedule', () => {
       await untilAbort(signal);
       return { status: 'failed', next: 'end' };
     });
-    const outcome = await schedule([task('t')], { ...h.hooks, limitsOf: () => limits }, options());
+    await schedule([task('t')], { ...h.hooks, limitsOf: () => limits }, options());
     expect(h.calls.map((c) => c.attempt)).toEqual([1, 2]);
     expect(abortTag(signals[1] as AbortSignal)).toEqual({ kind: 'task-timeout', timeoutMs: 5 });
-    expect(outcome.states.get(toTaskId('t'))).toBe('failed');
+    expect(h.state('t')).toBe('failed');
   });
 
   it('stops waiting at gates when the run is stopped', async () => {
@@ -447,8 +498,8 @@ describe('schedule', () => {
     const done = schedule(tasks, h.hooks, options({ signal: controller.signal, gates: { wait: true, subscribe: () => () => undefined } }));
     await settle();
     controller.abort(new TaggedAbort({ kind: 'stop', signal: 'SIGINT' }));
-    const outcome = await done;
-    expect(statesOf(outcome.states)).toEqual({ gate: 'awaiting-approval', after: 'cancelled' });
+    await done;
+    expect(h.states()).toEqual({ gate: 'awaiting-approval', after: 'cancelled' });
   });
 
   it('follows the retry an attempt decides on: after the backoff, as the next attempt of the session', async () => {
@@ -456,7 +507,7 @@ describe('schedule', () => {
     const h = new Harness(async (_t, attempt) => ({ status: 'failed', next: attempt <= 2 ? 'retry' : 'end' }));
     const attempts: number[] = [];
     const retries: [string, number, number][] = [];
-    const outcome = await schedule(
+    await schedule(
       [task('flaky')],
       { ...h.hooks, onStart: (_t, n) => attempts.push(n), onRetry: (t, n, delayMs) => retries.push([t.id, n, delayMs]) },
       options({ retryDelayMs: (retry) => retry * 2 }),
@@ -467,28 +518,28 @@ describe('schedule', () => {
       ['flaky', 1, 2],
       ['flaky', 2, 4],
     ]);
-    expect(outcome.states.get(toTaskId('flaky'))).toBe('failed');
+    expect(h.state('flaky')).toBe('failed');
   });
 
   it('stops once a retried attempt succeeds', async () => {
     const h = new Harness(async (t, attempt) => (t.id === 'flaky' && attempt < 2 ? { status: 'failed', next: 'retry' } : SUCCEEDED));
-    const outcome = await schedule([task('flaky'), task('next', ['flaky'])], h.hooks, options());
+    await schedule([task('flaky'), task('next', ['flaky'])], h.hooks, options());
     expect(h.calls).toEqual([
       { id: 'flaky', attempt: 1 },
       { id: 'flaky', attempt: 2 },
       { id: 'next', attempt: 1 },
     ]);
-    expect(statesOf(outcome.states)).toEqual({ flaky: 'succeeded', next: 'succeeded' });
+    expect(h.states()).toEqual({ flaky: 'succeeded', next: 'succeeded' });
   });
 
   it('ends a task whose attempt decides the end, and decides no retry itself', async () => {
     const h = new Harness(async () => ({ status: 'failed', next: 'end' }));
-    const outcome = await schedule([task('fatal'), task('zero')], h.hooks, options());
+    await schedule([task('fatal'), task('zero')], h.hooks, options());
     expect(h.calls).toEqual([
       { id: 'fatal', attempt: 1 },
       { id: 'zero', attempt: 1 },
     ]);
-    expect(statesOf(outcome.states)).toEqual({ fatal: 'failed', zero: 'failed' });
+    expect(h.states()).toEqual({ fatal: 'failed', zero: 'failed' });
   });
 
   it('runs fix attempts at once without counting them as retries, each with its own timeout', async () => {
@@ -499,10 +550,10 @@ describe('schedule', () => {
       signals.push(signal);
       return results.shift() ?? { status: 'failed', next: 'end' };
     });
-    const outcome = await schedule([task('build')], h.hooks, options());
+    await schedule([task('build')], h.hooks, options());
     expect(h.calls.map((c) => c.attempt)).toEqual([1, 1, 1, 2]);
     expect(new Set(signals).size).toBe(4);
-    expect(outcome.states.get(toTaskId('build'))).toBe('succeeded');
+    expect(h.state('build')).toBe('succeeded');
   });
 
   it('while held starts nothing new (tasks, retries, follow-ups) and lets running tasks finish', async () => {
@@ -516,10 +567,10 @@ describe('schedule', () => {
     });
     // `queued` waits in the pool (concurrency 1) while `running` runs.
     const tasks = [task('running'), task('queued'), task('dependent', ['running'])];
-    const outcome = await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 }, hold: () => hold }));
+    await schedule(tasks, h.hooks, options({ concurrency: { builder: 1, tester: 1 }, hold: () => hold }));
     expect(h.calls).toEqual([{ id: 'running', attempt: 1 }]);
     // A dependent of the failed task is skipped as ever; what was ready but not started is cancelled.
-    expect(statesOf(outcome.states)).toEqual({ running: 'failed', queued: 'cancelled', dependent: 'skipped' });
+    expect(h.states()).toEqual({ running: 'failed', queued: 'cancelled', dependent: 'skipped' });
   });
 
   it('does not start a follow-up attempt once held', async () => {
@@ -528,9 +579,9 @@ describe('schedule', () => {
       hold = true;
       return { status: 'failed', next: 'fix' };
     });
-    const outcome = await schedule([task('fixing')], h.hooks, options({ hold: () => hold }));
+    await schedule([task('fixing')], h.hooks, options({ hold: () => hold }));
     expect(h.calls).toHaveLength(1);
-    expect(outcome.states.get(toTaskId('fixing'))).toBe('failed');
+    expect(h.state('fixing')).toBe('failed');
   });
 
   it('starts the longest remaining chain first, then ready tasks in file order', async () => {

@@ -1,4 +1,3 @@
-import type { TaskId } from '../../core/ids.js';
 import { unsettle, type Settled } from '../../core/result.js';
 import type { AgentBackend } from '../../backends/backend.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
@@ -68,8 +67,6 @@ export interface TaskRunContext {
   readonly budget: Budget;
   /** The session's signal (a stop, the run's timeout), for work that outlives a task's own (triage). */
   readonly runSignal: AbortSignal;
-  /** Runs a finished task once more in this session (a builder given a tester's findings). */
-  readonly reopen: (taskId: TaskId) => void;
 }
 
 /** An attempt's number in the task's history (`n`) and within this session of the run (`local`, what retries count). */
@@ -219,7 +216,6 @@ async function attemptBody(ctx: TaskRunContext, task: AnalyzedTask, number: Atte
     artifacts: closed.artifacts,
   });
   recordSessionUsage(ctx, task.id, usage);
-  if (next.kind === 'rework') for (const b of next.builders) ctx.reopen(b as TaskId);
   await parkWorktree({ ...ports, keepWorktrees: ctx.keepWorktrees }, found.worktree, found.resultCommit, next);
   return resultFor(next);
 }

@@ -1,4 +1,3 @@
-import type { TaskId } from '../../core/ids.js';
 import { decide, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
 import { requestFollowUp, renderSendFailure, type SendFailure } from '../../review/follow-up.js';
 import { renderRetryFailure, retryable, retryEvent, type RetryFailure } from '../../review/retry.js';
@@ -7,12 +6,11 @@ import { sealRun, type KeyStore } from '../../review/seal.js';
 import { pendingRequests, reply, type InboxRequest } from '../../store/inbox.js';
 import type { RunWriter } from '../../store/run-writer.js';
 import { describeStoreFailure } from '../../store/store-failure.js';
-import type { GateDecision } from '../../scheduler/scheduler.js';
 
 /**
  * Commands addressed to a run while its orchestrator works on it (`approve`, `reject`, `send`, `retry` through
  * the run's inbox, see `store/inbox.ts`): the orchestrator is the run's one writer, so it applies
- * them itself and answers. A decision on a gate awaiting approval is handed to the scheduler.
+ * them itself and answers. What they change, the scheduler reads from the run's state when told.
  */
 
 /** What the reply to a decision carries, for the command to report as it would have itself. */
@@ -21,8 +19,8 @@ export type DecisionReplyData = { readonly effect: DecisionEffect; readonly seal
 export interface LiveRequestContext {
   readonly writer: RunWriter;
   readonly keys: KeyStore;
-  /** Hands a gate decision to the scheduler. */
-  readonly deliver: (decision: GateDecision) => void;
+  /** Tells the scheduler the run's state changed (a decision, a follow-up, a retry). */
+  readonly changed: () => void;
 }
 
 /** Polls the inbox every `intervalMs` and handles requests one at a time; returns `stop`. */
@@ -68,15 +66,12 @@ async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{
   if (!decided.ok) return { ok: false, message: renderDecisionFailure(decided.error, decision), data: { failure: decided.error } };
   const effect = decided.value;
   if (effect.kind === 'unchanged') return { ok: true, message: 'unchanged', data: { effect, seal: null } };
-  const before = writer.task(effect.taskId).status;
   writer.apply(effect.event);
   await writer.flush();
   const unrecorded = stopped();
   if (unrecorded) return unrecorded;
-  const role = writer.task(effect.taskId).role;
-  if (before === 'awaiting-approval' && role === 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: effect.review.decision });
-  // Rework: the rejected task runs again as a follow-up on its own thread.
-  if (effect.review.decision === 'rejected' && role !== 'gate') ctx.deliver({ taskId: effect.taskId as TaskId, decision: 'reopen' });
+  // A gate decided, or a rejected task that runs again as a follow-up on its own thread (rework).
+  ctx.changed();
   // A checkpoint: the run as its writer left it, decision included (the run's end seals it again).
   const sealed = await sealRun(writer.runDir, ctx.keys, { event: effect.review.decision, taskId: effect.taskId });
   return { ok: true, message: 'recorded', data: { effect, seal: sealed.ok ? sealed.value.file : null } };
@@ -89,7 +84,7 @@ async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promi
   const sent = requestFollowUp(ctx.writer.manifest, request.taskId, request.prompt ?? '');
   if (!sent.ok) return { ok: false, message: renderSendFailure(sent.error), data: { failure: sent.error } };
   ctx.writer.apply(sent.value.event);
-  ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
+  ctx.changed();
   return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
 }
 
@@ -100,7 +95,7 @@ async function handleRetry(ctx: LiveRequestContext, request: InboxRequest): Prom
   const checked = retryable(ctx.writer.manifest, request.taskId);
   if (!checked.ok) return { ok: false, message: renderRetryFailure(checked.error, ctx.writer.manifest.runId), data: { failure: checked.error } };
   ctx.writer.apply(retryEvent(request.taskId, request.overrides));
-  ctx.deliver({ taskId: request.taskId as TaskId, decision: 'reopen' });
+  ctx.changed();
   return { ok: true, message: 'queued', data: { queued: true } };
 }
 

@@ -10,7 +10,7 @@ import { CodexExecBackend } from '../../backends/codex-exec.js';
 import type { AnalyzedGraph, AnalyzedTask } from '../../graph/analyzed.js';
 import { effectiveTask } from '../../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
-import { backoffMs, schedule, type GateDecision, type GateDecisions, type ScheduleState } from '../../scheduler/scheduler.js';
+import { backoffMs, schedule, type GateDecisions } from '../../scheduler/scheduler.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
 import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../../store/manifest.js';
 import { parseRoleText, sectionFor } from '../../roles/instructions.js';
@@ -30,6 +30,7 @@ import type { ModelSession } from '../session/model-access.js';
 import { RoleAgents } from '../session/role-agents.js';
 import { runTaskAttempt, type TaskRunContext } from '../attempt/task-runner.js';
 import { reopenStaleDependents } from './stale.js';
+import { scheduleStateOf } from './schedule-state.js';
 import { told } from './tell.js';
 
 /**
@@ -82,8 +83,6 @@ export interface DriveOptions {
   readonly observer: EngineObserver;
   readonly keepWorktrees: boolean;
   readonly heartbeatMs: number;
-  /** Task states carried over from an earlier session of the run (resume); others start pending. */
-  readonly initial?: ReadonlyMap<TaskId, ScheduleState>;
   /**
    * Whether the run waits for reviewers when only gates are left (approve/reject reach it through
    * its inbox), or ends `awaiting-approval` so that `resume` continues it after the decision.
@@ -114,14 +113,10 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   beat(true);
   const keys = projectKeys(writer.runsDir, o.env);
   let stopInbox: (() => Promise<void>) | undefined;
-  /** The scheduler's door for decisions: also how this session runs a finished task again. */
-  let redeliver: ((d: GateDecision) => void) | undefined;
-  const reopen = (taskId: TaskId): void => redeliver?.({ taskId, decision: 'reopen' });
   const gates: GateDecisions = {
     wait: o.waitAtGates,
-    subscribe: (deliver) => {
-      redeliver = deliver;
-      stopInbox = watchInbox({ writer, keys, deliver });
+    subscribe: (listener) => {
+      stopInbox = watchInbox({ writer, keys, changed: listener });
       return () => undefined;
     },
     onIdle: (awaiting) => {
@@ -162,7 +157,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const runTimer = runTimeoutMs === undefined ? undefined : setTimeout(() => session.abort(new TaggedAbort({ kind: 'run-timeout', timeoutMs: runTimeoutMs })), Math.min(runTimeoutMs, 2 ** 31 - 1));
   const signal = session.signal;
 
-  let states: ReadonlyMap<TaskId, ScheduleState> | undefined;
+  let notStarted = 0;
   let internalError: Error | undefined;
   try {
     // A thread of an earlier session lived in that session's `codex mcp-server`, which is gone:
@@ -195,11 +190,11 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
       agents,
       budget,
       runSignal: signal,
-      reopen,
     };
-    const outcome = await schedule(
+    await schedule(
       graph.tasks,
       {
+        stateOf: (task) => scheduleStateOf(writer.task(task.id)),
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
         execute: async (task, attempt, signal, clock) => {
           const result = await runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock);
@@ -212,7 +207,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
             return { status: 'failed', next: 'rework' };
           }
           // A changed result makes what ran on the old one stale: it runs again.
-          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, reopen, staleOnEnd }, task.id);
+          if (result.status === 'succeeded') await reopenStaleDependents({ writer, graph, staleOnEnd }, task.id);
           return result;
         },
         limitsOf: (task) => current(task.id),
@@ -230,6 +225,24 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         onAwaitingApproval: (task) => {
           writer.apply({ kind: 'gate-waiting', task: task.id });
         },
+        // Caught by the stop, the run timeout or the budget before it started (or while it waited to retry, or for its fix).
+        onNotStarted: (task) => {
+          const t = writer.task(task.id);
+          if (t.status !== 'pending' && t.status !== 'running') return;
+          const what = t.status === 'running' ? (t.followUp?.from === 'fix' ? 'fixed' : 'retried') : 'started';
+          if (t.status === 'pending') notStarted++;
+          const byBudget = !signal.aborted && budget.reached;
+          writer.apply({
+            kind: 'task-cancelled',
+            task: t.id,
+            reason: byBudget ? 'budget-exceeded' : 'cancelled',
+            message: `not ${what}: ${byBudget ? 'the run reached its token budget (settings.maxTokens)' : describeAbort(signal)}`,
+          });
+        },
+        // The fix or retry its attempt asked for, declined: the run was held or stopped meanwhile.
+        onDeclined: (task) => {
+          writer.apply({ kind: 'fix-declined', task: task.id });
+        },
       },
       {
         concurrency: m.settings.concurrency,
@@ -237,10 +250,8 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         retryDelayMs: (retry) => backoffMs(retry, graph.settings.retryBackoffMs),
         gates,
         hold: () => budget.reached,
-        ...(o.initial ? { initial: o.initial } : {}),
       },
     );
-    states = outcome.states;
   } catch (e) {
     internalError = e instanceof Error ? e : new Error(String(e));
     writer.log(`internal error: ${internalError.stack ?? internalError.message}`);
@@ -277,27 +288,6 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     await o.lock.release();
     observer({ type: 'run-finished', runId: m.runId, status: 'failed', manifest: RunLayout.manifest(runDir), message: describeStoreFailure(writer.failure) });
     return err(writer.failure);
-  }
-
-  // Tasks the stop, the run timeout or the budget caught before they started (or while they waited
-  // to retry, or for their fix).
-  let notStarted = 0;
-  for (const t of writer.manifest.tasks) {
-    const state = states?.get(t.id as TaskId);
-    if ((t.status === 'pending' || t.status === 'running') && state === 'cancelled') {
-      const what = t.status === 'running' ? (t.followUp?.from === 'fix' ? 'fixed' : 'retried') : 'started';
-      if (t.status === 'pending') notStarted++;
-      const byBudget = !signal.aborted && budget.reached;
-      writer.apply({
-        kind: 'task-cancelled',
-        task: t.id,
-        reason: byBudget ? 'budget-exceeded' : 'cancelled',
-        message: `not ${what}: ${byBudget ? 'the run reached its token budget (settings.maxTokens)' : describeAbort(signal)}`,
-      });
-    } else if (t.status === 'running' && state === 'failed') {
-      // The scheduler declined a fix the attempt asked for (the run was held or stopped meanwhile).
-      writer.apply({ kind: 'fix-declined', task: t.id });
-    }
   }
 
   const succeeded = graph.order.map((id) => writer.task(id)).filter((t) => (t.status === 'succeeded' || t.status === 'approved') && t.resultCommit);

@@ -7,7 +7,6 @@ import type { RunId, TaskId } from '../../core/ids.js';
 import { processesWorkingIn, terminate } from '../../core/process-tree.js';
 import { analyzeGraphSource } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
-import type { ScheduleState } from '../../scheduler/scheduler.js';
 import { SEAL_FILE } from '../../review/run-files.js';
 import { projectKeys, sealRun } from '../../review/seal.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
@@ -63,16 +62,6 @@ export type ResumeFailure =
   | { readonly reason: 'git-failed'; readonly message: string }
   /** The model the run was started with cannot be used now (its key or sign-in is gone). */
   | { readonly reason: 'model-unavailable'; readonly message: string };
-
-/** Task states a resumed session starts from; `pending` ones (and reopened ones) run. */
-const CARRIED: Partial<Record<TaskRecord['status'], ScheduleState>> = {
-  succeeded: 'succeeded',
-  failed: 'failed',
-  skipped: 'skipped',
-  'awaiting-approval': 'awaiting-approval',
-  approved: 'approved',
-  rejected: 'rejected',
-};
 
 /** Task states a resumed session runs (again). */
 const REOPENED: ReadonlySet<TaskRecord['status']> = new Set(['running', 'ready', 'cancelled', 'pending']);
@@ -222,11 +211,6 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     });
     for (const note of notes) observer({ type: 'notice', message: note });
 
-    const initial = new Map<TaskId, ScheduleState>();
-    for (const t of manifest.tasks) {
-      const state = t.followUp ? undefined : CARRIED[t.status];
-      if (state) initial.set(t.id as TaskId, state);
-    }
     handedOver = true;
     const final = await driveRun({
       graph: graph.value,
@@ -240,7 +224,6 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       ...sessionSettings(o),
       // Only gates left: the run ends awaiting approval, as its last session would have.
       ...(runnable.length === 0 ? { waitAtGates: false } : {}),
-      initial,
     });
     if (!final.ok) return err({ reason: 'store-failed', runId: o.runId, failure: final.error });
     return ok({ kind: 'resumed', manifest: final.value, from });

@@ -25,8 +25,6 @@ const RAN: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'approved']
 export interface StalePort {
   readonly writer: RunWriter;
   readonly graph: AnalyzedGraph;
-  /** Runs a finished task once more in this session. */
-  readonly reopen: (taskId: TaskId) => void;
   /** Tasks running on an old result, with the dependencies that changed: reopened when their attempt ends. */
   readonly staleOnEnd: Map<string, string[]>;
 }
@@ -55,7 +53,6 @@ export async function reopenStaleDependents(p: StalePort, taskId: TaskId): Promi
     const was = t.status;
     if (was === 'approved') await withdraw(p, id, `${because.join(', ')} changed after the approval`);
     writer.apply({ kind: 'task-reopened', task: id, why: 'stale', because });
-    p.reopen(id as TaskId);
   }
 }
 
