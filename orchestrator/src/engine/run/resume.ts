@@ -8,6 +8,7 @@ import { processesWorkingIn, terminate } from '../../core/process-tree.js';
 import { analyzeGraphSource } from '../../graph/load.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import { SEAL_FILE } from '../../review/run-files.js';
+import { scheduleStateOf } from './schedule-state.js';
 import { projectKeys, sealRun } from '../../review/seal.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
 import { effectiveStatus } from '../../store/liveness.js';
@@ -126,7 +127,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     // Held under its lock, a run its state says is running has lost its process: it died.
     const from = manifest.status === 'running' ? 'died' : effectiveStatus(manifest);
     // Tasks left unfinished, and finished ones with a follow-up waiting (rework, `send`).
-    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || (t.followUp !== undefined && t.role !== 'gate'));
+    const reopen = manifest.tasks.filter((t) => REOPENED.has(t.status) || scheduleStateOf(t) === 'pending');
     // Skipped tasks whose failed dependency has come to succeed or runs again (send, retry): the
     // scheduler releases them; they are work for this session too.
     reopen.push(...releasable(manifest, reopen));
