@@ -13,6 +13,8 @@ export interface TurnRequest {
   readonly prompt: string;
   /** The task's worktree (or a directory inside it). */
   readonly cwd: string;
+  /** The commands' temporary folder (`TMPDIR`), their one writable root besides the worktree; the run's shared one when absent. */
+  readonly tmpDir?: string | undefined;
   /** Continue this Codex thread instead of starting a new one. */
   readonly threadId?: string | undefined;
   /** Role instructions given to Codex as developer instructions. */

@@ -7,7 +7,7 @@ import { AppServerClient, AppServerError, type ServerNotification, type ServerRe
 import { fromAppServerNotification, ThreadOpened, threadOf, turnEndOf, turnErrorOf, TurnStarted, type TurnEnd } from './app-server-events.js';
 import type { AgentBackend, TurnErrorKind, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
-import { commandTmpDir } from './codex-home.js';
+import { commandTmpDir, tmpDirConfig } from './codex-home.js';
 import { LazyConnection } from './lazy-connection.js';
 import type {
   InitializeParams,
@@ -112,9 +112,9 @@ export class CodexAppServerBackend implements AgentBackend {
     return { client, threads: new Set(), listeners };
   }
 
-  /** The sandbox of every turn: the worktree (cwd) and the run's temporary folder writable, no `/tmp`, no network (as `codex-home.ts` configures it). */
-  private sandboxPolicy(): SandboxPolicy {
-    return { type: 'workspaceWrite', writableRoots: [commandTmpDir(this.options.codexHome)], networkAccess: false, excludeTmpdirEnvVar: true, excludeSlashTmp: true };
+  /** The sandbox of every turn: the worktree (cwd) and the commands' temporary folder writable, no `/tmp`, no network (as `codex-home.ts` configures it). */
+  private sandboxPolicy(tmpDir: string): SandboxPolicy {
+    return { type: 'workspaceWrite', writableRoots: [tmpDir], networkAccess: false, excludeTmpdirEnvVar: true, excludeSlashTmp: true };
   }
 
   async runTurn(request: TurnRequest): Promise<TurnOutcome> {
@@ -153,10 +153,12 @@ export class CodexAppServerBackend implements AgentBackend {
     };
 
     // The thread: a new one in the task's worktree, or the task's own, loaded into this process if need be.
+    const tmpDir = request.tmpDir ?? commandTmpDir(this.options.codexHome);
     const threadParams = {
       cwd: request.cwd,
       sandbox: 'workspace-write',
       approvalPolicy: 'never',
+      config: tmpDirConfig(tmpDir),
       ...(request.developerInstructions ? { developerInstructions: request.developerInstructions } : {}),
     } satisfies ThreadStartParams;
     if (threadId === undefined || !connection.threads.has(threadId)) {
@@ -215,7 +217,7 @@ export class CodexAppServerBackend implements AgentBackend {
               input: [{ type: 'text', text: request.prompt, text_elements: [] }],
               cwd: request.cwd,
               approvalPolicy: 'never',
-              sandboxPolicy: this.sandboxPolicy(),
+              sandboxPolicy: this.sandboxPolicy(tmpDir),
             } satisfies TurnStartParams,
             { timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal },
           ),

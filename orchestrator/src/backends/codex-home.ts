@@ -91,9 +91,42 @@ function sandboxLines(tmpDir: string): string[] {
   ];
 }
 
-/** Where a run's commands get their temporary folder: beside its CODEX_HOME, never inside it (Codex's config must stay out of the task's reach). */
+/** Where a run's commands get their temporary folders: beside its CODEX_HOME, never inside it (Codex's config must stay out of the task's reach). */
 export function commandTmpDir(codexHome: string): string {
   return `${codexHome}-tmp`;
+}
+
+/**
+ * The temporary folder of the commands of one worktree's turns, inside the run's: a task's
+ * scratch files are out of other tasks' reach, and Codex's Linux sandbox keeps its registry of
+ * the mount targets it creates (`$TMPDIR/codex-bwrap-synthetic-mount-targets`) and those targets
+ * themselves per sandbox root. Sandboxes that shared the run's folder raced there: now and then
+ * an `apply_patch` failed with "Failed to create parent directories" at concurrency 8.
+ */
+export function worktreeTmpDir(codexHome: string, worktree: string): string {
+  return path.join(commandTmpDir(codexHome), path.basename(worktree));
+}
+
+/** Config overrides as `codex -c key=value` arguments (values in TOML: strings, arrays, inline tables). */
+export function configArgs(config: Record<string, unknown>): string[] {
+  return Object.entries(config).flatMap(([key, value]) => ['-c', `${key}=${tomlValue(value)}`]);
+}
+
+function tomlValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k} = ${tomlValue(v)}`)
+      .join(', ')} }`;
+  return JSON.stringify(value);
+}
+
+/** A turn's commands' temporary folder as Codex config overrides (`thread/start`'s `config`, `-c`, the MCP tool's `config`). */
+export function tmpDirConfig(tmpDir: string): Record<string, string[] | Record<string, string>> {
+  return {
+    'sandbox_workspace_write.writable_roots': [tmpDir],
+    'shell_environment_policy.set': { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir },
+  };
 }
 
 /** Writes `config.toml` (and the offline catalog) into `codexHome`. Safe to call again (resume). */

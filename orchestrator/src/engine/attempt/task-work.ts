@@ -36,6 +36,8 @@ export interface WorkRequest {
   readonly plan: TurnPlan;
   /** Where Codex works: the worktree, or the task's `cwd` in it. */
   readonly cwd: string;
+  /** The commands' temporary folder (the worktree's own). */
+  readonly tmpDir: string;
   readonly signal: AbortSignal;
   readonly log: TaskLog;
   readonly usage: AttemptUsage;
@@ -113,6 +115,7 @@ async function codexWork(w: WorkRequest): Promise<WorkResult> {
     prompt: plan.prompt,
     ...(plan.threadId ? { threadId: plan.threadId } : {}),
     cwd: w.cwd,
+    tmpDir: w.tmpDir,
     developerInstructions,
     timeoutMs: task.timeoutMs,
     signal: w.signal,
@@ -138,7 +141,7 @@ async function agentWork(w: WorkRequest, conversation: { readonly history: reado
   const result = await agents.api.runRoleTurn(agents.runtime, {
     role,
     task: { id: task.id, title: task.title, prompt: task.prompt ?? '', instructions: task.instructions },
-    backend: callLogger(ctx.backendFor(plan.threadId), log, thread),
+    backend: callLogger(ctx.backendFor(plan.threadId), log, thread, w.tmpDir),
     cwd: w.cwd,
     timeoutMs: task.timeoutMs,
     signal: w.signal,
@@ -163,8 +166,8 @@ async function agentWork(w: WorkRequest, conversation: { readonly history: reado
   return { failure: undefined, threadId: result.threadId, report: result.finalMessage, testerVerdict: result.verdict };
 }
 
-/** The run's backend as the agent's codex tool sees it, with each call's prompt logged before Codex's events. */
-function callLogger(backend: AgentBackend, log: TaskLog, thread: { current: string | undefined }): AgentBackend {
+/** The run's backend as the agent's codex tool sees it: each call's prompt logged before Codex's events, its commands given the worktree's temporary folder. */
+function callLogger(backend: AgentBackend, log: TaskLog, thread: { current: string | undefined }, tmpDir: string): AgentBackend {
   let calls = 0;
   return {
     name: backend.name,
@@ -175,7 +178,7 @@ function callLogger(backend: AgentBackend, log: TaskLog, thread: { current: stri
       log.line(`-- codex call ${calls} (${request.threadId ? `continues thread ${request.threadId}` : 'new thread'}); the agent's prompt:`);
       log.line(request.prompt);
       log.line(`-- codex:`);
-      return backend.runTurn(request);
+      return backend.runTurn({ ...request, tmpDir });
     },
     // The engine owns the backend and closes it at the end of the run.
     close: async () => undefined,

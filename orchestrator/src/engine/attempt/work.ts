@@ -1,5 +1,6 @@
 import { processesWorkingIn, terminate } from '../../core/process-tree.js';
-import { commandTmpDir } from '../../backends/codex-home.js';
+import { mkdir, rm } from 'node:fs/promises';
+import { worktreeTmpDir } from '../../backends/codex-home.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { SandboxDenial } from '../../store/manifest.js';
 import type { EscapeWatch } from '../../workspace/escape-watch.js';
@@ -47,12 +48,16 @@ export async function watchedWork(
   const { log, signal } = at;
   const watch = p.escapeWatch;
   const before = await watch.snapshot();
-  const sandbox = new SandboxEvents(worktree, cwd, [commandTmpDir(p.codexHome)]);
+  const tmpDir = worktreeTmpDir(p.codexHome, worktree);
+  await mkdir(tmpDir, { recursive: true, mode: 0o700 });
+  const sandbox = new SandboxEvents(worktree, cwd, [tmpDir]);
   const commands = { ended: 0 };
   const codexDiff: { files: readonly string[] | undefined } = { files: undefined };
-  const work = await doTaskWork({ ctx: p, task, plan, cwd, signal, log, usage: at.usage, onUsage: at.onUsage, sandbox, commands, codexDiff });
+  const work = await doTaskWork({ ctx: p, task, plan, cwd, tmpDir, signal, log, usage: at.usage, onUsage: at.onUsage, sandbox, commands, codexDiff });
   // A stopped or timed-out turn may leave commands behind in the worktree: end them first.
   if (work.failure && signal.aborted) await terminate(processesWorkingIn(worktree), 300);
+  // What the commands left in their temporary folder is scratch; the run's end removes whatever is left.
+  await rm(tmpDir, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
   const escaped = [...new Set([...watch.changes(before, await watch.snapshot()), ...sandbox.writesOutside.map((f) => watch.display(f))])];
   const denials = sandbox.denials;
   const deniedHere = [...new Set(denials.flatMap((d) => (d.path !== undefined && watch.guards(d.path) ? [watch.display(d.path)] : [])))].sort();
