@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { backendsHere } from '../helpers/codex-here.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { repoWithGraph, task } from '../helpers/run.js';
 import { fence, git } from '../helpers/temp.js';
@@ -27,7 +28,7 @@ tasks:
     expect(existsSync(path.join(homes, runId, 'config.toml'))).toBe(true);
   });
 
-  it.each(['codex-app-server', 'codex-exec'])("is each worktree's own: the run's folder around them is out of a task's reach (%s)", { timeout: 120_000 }, async (backend) => {
+  it.each(backendsHere())("is each worktree's own: the run's folder around them is out of a task's reach (%s)", { timeout: 120_000 }, async (backend) => {
     const indent = (block: string) => block.split('\n').join('\n      ');
     const own = indent(fence('sh', 'echo "$TMPDIR" > tmp.txt\necho scratch > "$TMPDIR/scratch.txt" && test -s "$TMPDIR/scratch.txt"'));
     const { repo } = repoWithGraph(`
