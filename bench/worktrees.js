@@ -87,7 +87,8 @@ for i in range(${files}):
   writeFileSync(path.join(repo, 'graph.yaml'), `${lines.join('\n')}\n`);
   writeFileSync(path.join(repo, '.gitignore'), '.runs/\n');
   git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'repository');
+  // No auto gc after this commit: it would run in the background and make the `gc` below fail ("already running").
+  git(repo, '-c', 'gc.auto=0', 'commit', '-q', '-m', 'repository');
   // Packed, as a clone is: 20,000 loose objects would have the first commit of a run start git's auto gc.
   git(repo, 'gc', '-q');
   return repo;
