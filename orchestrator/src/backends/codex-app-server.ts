@@ -7,7 +7,7 @@ import { AppServerClient, AppServerError, type ServerNotification, type ServerRe
 import { fromAppServerNotification, ThreadOpened, threadOf, turnEndOf, turnErrorOf, TurnStarted, type TurnEnd } from './app-server-events.js';
 import type { AgentBackend, TurnErrorKind, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
-import { commandTmpDir, tmpDirConfig } from './codex-home.js';
+import { tmpDirConfig, turnTmpDir } from './codex-home.js';
 import { LazyConnection } from './lazy-connection.js';
 import type {
   InitializeParams,
@@ -153,7 +153,7 @@ export class CodexAppServerBackend implements AgentBackend {
     };
 
     // The thread: a new one in the task's worktree, or the task's own, loaded into this process if need be.
-    const tmpDir = request.tmpDir ?? commandTmpDir(this.options.codexHome);
+    const tmpDir = turnTmpDir(request, this.options.codexHome);
     const threadParams = {
       cwd: request.cwd,
       sandbox: 'workspace-write',

@@ -5,7 +5,7 @@ import { addUsage, type TokenUsage } from '../core/events.js';
 import { terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
-import { commandTmpDir, configArgs, tmpDirConfig } from './codex-home.js';
+import { configArgs, tmpDirConfig, turnTmpDir } from './codex-home.js';
 import { fromExecLine } from './codex-events.js';
 import { followRolloutUsage } from './codex-rollout.js';
 
@@ -29,7 +29,7 @@ export class CodexExecBackend implements AgentBackend {
 
   runTurn(request: TurnRequest): Promise<TurnOutcome> {
     const bin = codexBinary();
-    const common = ['--json', '--skip-git-repo-check', '-c', 'approval_policy="never"', ...configArgs(tmpDirConfig(request.tmpDir ?? commandTmpDir(this.options.codexHome)))];
+    const common = ['--json', '--skip-git-repo-check', '-c', 'approval_policy="never"', ...configArgs(tmpDirConfig(turnTmpDir(request, this.options.codexHome)))];
     if (request.developerInstructions) common.push('-c', `developer_instructions=${JSON.stringify(request.developerInstructions)}`);
     const args = request.threadId
       ? [...bin.prefixArgs, 'exec', '-s', 'workspace-write', 'resume', ...common, request.threadId, '--', request.prompt]

@@ -98,13 +98,19 @@ export function commandTmpDir(codexHome: string): string {
 
 /**
  * The temporary folder of the commands of one worktree's turns, inside the run's: a task's
- * scratch files are out of other tasks' reach, and Codex's Linux sandbox keeps its registry of
- * the mount targets it creates (`$TMPDIR/codex-bwrap-synthetic-mount-targets`) and those targets
- * themselves per sandbox root. Sandboxes that shared the run's folder raced there: now and then
- * an `apply_patch` failed with "Failed to create parent directories" at concurrency 8.
+ * scratch files are out of other tasks' reach. Codex's Linux sandbox also keeps its registry of
+ * the mount targets it creates in `$TMPDIR` (`codex-bwrap-synthetic-mount-targets`), and creates
+ * such targets in each writable root: with a folder of their own, sandboxes of different tasks
+ * share neither (a suspect in a rare `apply_patch` failure, "Failed to create parent
+ * directories", at concurrency 8).
  */
 export function worktreeTmpDir(codexHome: string, worktree: string): string {
   return path.join(commandTmpDir(codexHome), path.basename(worktree));
+}
+
+/** The temporary folder of a turn's commands: the one the request names, else the run's. */
+export function turnTmpDir(request: { readonly tmpDir?: string | undefined }, codexHome: string): string {
+  return request.tmpDir ?? commandTmpDir(codexHome);
 }
 
 /** Config overrides as `codex -c key=value` arguments (values in TOML: strings, arrays, inline tables). */

@@ -6,7 +6,7 @@ import type { AgentEvent, TokenUsage } from '../core/events.js';
 import { processesWorkingIn, terminate, terminateTree } from '../core/process-tree.js';
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
-import { commandTmpDir, tmpDirConfig } from './codex-home.js';
+import { tmpDirConfig, turnTmpDir } from './codex-home.js';
 import { fromMcpEvent } from './codex-events.js';
 import { LazyConnection } from './lazy-connection.js';
 
@@ -133,7 +133,7 @@ export class CodexMcpBackend implements AgentBackend {
           cwd: request.cwd,
           sandbox: 'workspace-write',
           'approval-policy': 'never',
-          config: tmpDirConfig(request.tmpDir ?? commandTmpDir(this.options.codexHome)),
+          config: tmpDirConfig(turnTmpDir(request, this.options.codexHome)),
           ...(request.developerInstructions ? { 'developer-instructions': request.developerInstructions } : {}),
         };
     try {
