@@ -126,17 +126,6 @@ function descendants(root) {
   return out;
 }
 
-/** The run's manifest while it runs (undefined before it is written, or while it is being replaced). */
-function liveManifest(repo) {
-  try {
-    const runs = path.join(repo, '.runs');
-    const run = readdirSync(runs, { withFileTypes: true }).find((e) => e.isDirectory());
-    return run ? JSON.parse(readFileSync(path.join(runs, run.name, 'manifest.json'), 'utf8')) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Runs a command as a child subreaper (prctl PR_SET_CHILD_SUBREAPER): every process of its tree,
  * those left by a parent that ended first too, is reaped here, so this process's own io counter
@@ -159,6 +148,30 @@ open(sys.argv[1], 'w').write(io)
 sys.exit(code)
 `;
 
+/**
+ * Warm: every worktree of the pool is made. The first tasks to start (as many as the concurrency)
+ * each took one of the pool's; the last of their turns to begin (its first Codex event) had the
+ * last of them ready. What the tree wrote after the last sample before that moment, per task
+ * started after it, is what a later task costs; the first wave's own work after that moment is
+ * counted in it too (against the orchestrator, never for it).
+ */
+function warmPoint(repo, runId, m, concurrency, samples) {
+  const first = m.tasks
+    .filter((t) => t.startedAt)
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+    .slice(0, concurrency);
+  const turnBegan = first.map((t) => {
+    const file = path.join(repo, '.runs', runId, 'tasks', t.id, 'events.jsonl');
+    const line = existsSync(file) ? readFileSync(file, 'utf8').split('\n').find(Boolean) : undefined;
+    return line ? Date.parse(JSON.parse(line).ts) : NaN;
+  });
+  if (turnBegan.some((t) => !Number.isFinite(t))) return undefined;
+  const at = Math.max(...turnBegan);
+  const sample = samples.filter((s) => s.at <= at).at(-1);
+  if (!sample) return undefined;
+  return { written: sample.written, later: m.tasks.filter((t) => t.startedAt && Date.parse(t.startedAt) > sample.at).length };
+}
+
 async function runOnce(base, files, o, concurrency) {
   const repo = makeRepo(base, files, o.tasks, concurrency);
   const bytes = Number(execFileSync('du', ['-sb', '--exclude=.git', repo], { encoding: 'utf8' }).split('\t')[0]);
@@ -171,20 +184,10 @@ async function runOnce(base, files, o, concurrency) {
   const cli = spawn('python3', ['-c', SUBREAPER, ioFile, process.execPath, BIN, 'run', 'graph.yaml', '--json'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
   cli.stdout.on('data', (d) => (stdout += d));
-  // Warm: the first wave of tasks (the first to start, as many as the concurrency) has ended, so
-  // every worktree of the pool was made; what is written after that is what the later tasks cost.
-  let warm;
+  // The live tree's bytes written, sampled: the warm point is found after the run (below).
+  const samples = [];
   const poll = setInterval(() => {
-    if (warm) return;
-    const m = liveManifest(repo);
-    // The first tasks to start took the pool's worktrees: once all of them ended, all were made.
-    const first = (m?.tasks ?? [])
-      .filter((t) => t.startedAt)
-      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
-      .slice(0, Math.min(concurrency, o.tasks));
-    if (first.length < Math.min(concurrency, o.tasks) || first.some((t) => !t.finishedAt)) return;
-    const written = descendants(cli.pid).reduce((sum, pid) => sum + writeBytes(pid), 0);
-    warm = { written, started: m.tasks.filter((t) => t.startedAt).length };
+    samples.push({ at: Date.now(), written: descendants(cli.pid).reduce((sum, pid) => sum + writeBytes(pid), 0) });
   }, 50);
   await new Promise((resolve) => cli.on('close', resolve));
   clearInterval(poll);
@@ -194,8 +197,9 @@ async function runOnce(base, files, o, concurrency) {
   const m = JSON.parse(readFileSync(path.join(repo, '.runs', runId, 'manifest.json'), 'utf8'));
   const durations = m.tasks.map((t) => t.durationMs ?? 0);
   const firstStartMs = Math.min(...m.tasks.map((t) => Date.parse(t.startedAt))) - Date.parse(m.startedAt);
+  const warm = warmPoint(repo, runId, m, concurrency, samples);
   rmSync(repo, { recursive: true, force: true });
-  const later = warm ? o.tasks - warm.started : 0;
+  const later = warm ? warm.later : 0;
   return {
     files,
     concurrency,
@@ -251,7 +255,7 @@ async function main() {
   for (const row of rows) lines.push(`  ${row.map((c, i) => (i === row.length - 1 ? c : c.padStart(widths[i]))).join('  ')}`);
   lines.push(
     '',
-    "  written/task (warm): write_bytes of the run's process tree (/proc/<pid>/io) after its first wave of tasks ended, per task started after it;",
+    "  written/task (warm): write_bytes of the run's process tree (/proc/<pid>/io) after the pool's worktrees were all made (the first wave's turns had begun), per task started after it (n/a: every task had started before the pool was whole);",
     "    over tiny: less the same figure on the tiny repository (the run's own records: logs, manifests, Codex's session files)",
     "  targets (issue): mean task <= 1.25x the tiny repository's; first task start <= 1.5x; written per task (warm) <= 5% of the repository",
   );
