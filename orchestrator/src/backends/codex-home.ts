@@ -78,15 +78,17 @@ function tomlString(s: string): string {
  * the orchestrator, outside the sandbox, makes the task's commit.
  */
 function sandboxLines(tmpDir: string): string[] {
+  // The same settings a thread or turn gets as overrides for its worktree's own folder.
+  const overrides = tmpDirConfig(tmpDir);
   return [
     '[sandbox_workspace_write]',
-    `writable_roots = [${tomlString(tmpDir)}]`,
+    `writable_roots = ${tomlValue(overrides[WRITABLE_ROOTS])}`,
     'network_access = false',
     'exclude_slash_tmp = true',
     'exclude_tmpdir_env_var = true',
     '',
     '[shell_environment_policy]',
-    `set = { TMPDIR = ${tomlString(tmpDir)}, TMP = ${tomlString(tmpDir)}, TEMP = ${tomlString(tmpDir)} }`,
+    `set = ${tomlValue(overrides[SHELL_SET])}`,
     '',
   ];
 }
@@ -130,10 +132,13 @@ function tomlValue(value: unknown): string {
 /** A turn's commands' temporary folder as Codex config overrides (`thread/start`'s `config`, `-c`, the MCP tool's `config`). */
 export function tmpDirConfig(tmpDir: string): Record<string, string[] | Record<string, string>> {
   return {
-    'sandbox_workspace_write.writable_roots': [tmpDir],
-    'shell_environment_policy.set': { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir },
+    [WRITABLE_ROOTS]: [tmpDir],
+    [SHELL_SET]: { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir },
   };
 }
+
+const WRITABLE_ROOTS = 'sandbox_workspace_write.writable_roots';
+const SHELL_SET = 'shell_environment_policy.set';
 
 /** Writes `config.toml` (and the offline catalog) into `codexHome`. Safe to call again (resume). */
 export async function writeCodexHome(codexHome: string, access: ModelAccess): Promise<void> {
