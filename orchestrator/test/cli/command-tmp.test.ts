@@ -7,6 +7,8 @@ import type { Manifest } from '../../src/store/manifest.js';
 import { repoWithGraph, task } from '../helpers/run.js';
 import { fence, git } from '../helpers/temp.js';
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 // The tasks' commands get a temporary folder (`TMPDIR`) of their worktree's, inside the run's
 // (beside the run's CODEX_HOME): what they leave there goes when the attempt ends; the
 // CODEX_HOME, which resume needs, stays.
@@ -44,7 +46,7 @@ tasks:
   - id: three
     role: builder
     prompt: |
-      ${indent(fence('sh', 'echo x > "$TMPDIR/../three-was-here.txt"; echo tried > tried.txt'))}
+      ${indent(fence('sh', 'echo "tmp=$TMPDIR."; echo x > "$TMPDIR/../three-was-here.txt"; echo tried > tried.txt'))}
 `);
     const run = await cli(['run', 'graph.yaml', '--json', '--backend', backend], repo);
     const { runId } = JSON.parse(run.stdout) as { runId: string };
@@ -57,7 +59,10 @@ tasks:
     for (const tmp of tmps) expect(path.dirname(tmp)).toBe(runTmp);
     expect(new Set(tmps).size).toBe(2);
     const three = task(manifest, 'three');
-    expect(three.status).toBe('failed');
+    // Its transcript says what its commands saw and what their output said.
+    const log = readFileSync(path.join(repo, '.runs', runId, 'tasks', 'three', 'log.txt'), 'utf8');
+    expect(log, 'three had a temporary folder of its own').toMatch(new RegExp(`tmp=${escapeRegExp(runTmp)}/[^/\\s]+\\.`));
+    expect(three.status, three.status === 'failed' ? '' : log).toBe('failed');
     expect(three.reason).toBe('sandbox-escape');
     expect(three.sandboxDenials?.map((d) => d.path)).toEqual([path.join(runTmp, 'three-was-here.txt')]);
     expect(existsSync(runTmp)).toBe(false);

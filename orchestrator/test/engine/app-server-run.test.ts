@@ -78,7 +78,7 @@ ${addFile('c.txt', 'gamma')}
     const tester = task(manifest, 'check-both');
     expect(tester.checks?.map((c) => c.exitCode)).toEqual([0, 0]);
     // Codex's command, its output and its end reached the task's log; its start reached the live progress.
-    expect(readRunFile(runDir, 'tasks/check-both/log.txt')).toMatch(/\$ sleep 0\.5; cat a\.txt b\.txt\n\s+alpha\n\s+beta\n.*\(exit 0, /);
+    expect(readRunFile(runDir, 'tasks/check-both/log.txt')).toMatch(/\$ sleep 0\.5; cat a\.txt b\.txt\n(?: {4}.*\n)*? {4}alpha\n {4}beta\n.*\(exit 0, /);
     expect(events.some((e) => e.type === 'task-command' && e.taskId === 'check-both' && e.command === 'sleep 0.5; cat a.txt b.txt')).toBe(true);
     // The streamed output is in events.jsonl, as Codex sent it (its pieces joined are the output).
     const records = readRunFile(runDir, 'tasks/check-both/events.jsonl')

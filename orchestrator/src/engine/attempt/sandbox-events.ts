@@ -13,11 +13,19 @@ import type { SandboxDenial } from '../../store/manifest.js';
 /** The most denials kept per attempt: a command looping over a read-only tree says the same thing thousands of times. */
 export const MAX_DENIALS = 20;
 
-const DENIED = /Read-only file system|Permission denied|Operation not permitted/;
+/** How the manifest spells them, whatever case the output used. */
+const MESSAGES = ['Read-only file system', 'Permission denied', 'Operation not permitted'] as const;
+const MESSAGE = `(?:${MESSAGES.join('|')})`;
+/** Shells and tools spell it in either case: `zsh:1: read-only file system: /x`, node's `EROFS: read-only file system, open '/x'`. */
+const DENIED = new RegExp(MESSAGE, 'i');
 /** `touch: cannot touch '/x': Read-only file system`, `cp: cannot create regular file '/x': …` */
-const QUOTED = /['‘"]([^'’"\n]+)['’"]:\s*(?:Read-only file system|Permission denied|Operation not permitted)/;
+const QUOTED = new RegExp(String.raw`['‘"]([^'’"\n]+)['’"]:\s*${MESSAGE}`, 'i');
+/** dash: `/bin/sh: 1: cannot create /x: Read-only file system` */
+const CANNOT_CREATE = new RegExp(String.raw`cannot create ([^:\n]+):\s*${MESSAGE}`, 'i');
+/** The path after the message: Python's `[Errno 30] Read-only file system: '/x'`, node's `…, open '/x'`, zsh's `…: /x`. */
+const AFTER = new RegExp(String.raw`${MESSAGE}(?::|,\s*\w+)\s*['‘"]?([^'’"\n]+?)['’"]?\s*$`, 'i');
 /** `/bin/bash: line 2: /x: Read-only file system`, `mkdir: /x: Permission denied` */
-const COLON = /(?:^|:\s)([^:\s][^:\n]*?):\s*(?:Read-only file system|Permission denied|Operation not permitted)/;
+const COLON = new RegExp(String.raw`(?:^|:\s)([^:\s][^:\n]*?):\s*${MESSAGE}`, 'i');
 
 export class SandboxEvents {
   readonly denials: SandboxDenial[] = [];
@@ -53,9 +61,10 @@ export class SandboxEvents {
 
   private fromOutput(command: string, output: string, fallbackPath?: string): void {
     for (const line of output.split('\n')) {
-      const message = DENIED.exec(line)?.[0];
+      const said = DENIED.exec(line)?.[0];
+      const message = said === undefined ? undefined : MESSAGES.find((m) => m.toLowerCase() === said.toLowerCase());
       if (!message || this.denials.length >= MAX_DENIALS) continue;
-      const found = QUOTED.exec(line)?.[1] ?? COLON.exec(line)?.[1] ?? fallbackPath;
+      const found = [QUOTED, CANNOT_CREATE, AFTER, COLON].map((re) => re.exec(line)?.[1]).find((p) => p !== undefined) ?? fallbackPath;
       const denial: SandboxDenial = { command: firstLine(command), message, ...(found ? { path: path.resolve(this.cwd, found.trim()) } : {}) };
       if (!this.denials.some((d) => d.command === denial.command && d.path === denial.path && d.message === denial.message)) this.denials.push(denial);
     }
