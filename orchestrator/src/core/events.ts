@@ -39,6 +39,8 @@ export type AgentEvent =
       readonly output: string;
       readonly durationMs: number | undefined;
     }
+  /** Output of a command that arrived after its end was reported (codex app-server can stream some after the item completed), told when the turn ends. */
+  | { readonly type: 'command-output'; readonly id: string; readonly command: string; readonly output: string }
   /** Codex applied (or failed to apply) a patch. `files` are paths as Codex reported them. */
   | { readonly type: 'patch-applied'; readonly id: string; readonly files: readonly string[]; readonly success: boolean; readonly output: string }
   /** Codex's own diff of the turn so far (app-server `turn/diff/updated`): the files it names, relative to the worktree. */

@@ -40,7 +40,7 @@ export class SandboxEvents {
   ) {}
 
   onEvent(event: AgentEvent | null): void {
-    if (event?.type === 'command-end') this.fromOutput(event.command, event.output);
+    if (event?.type === 'command-end' || event?.type === 'command-output') this.fromOutput(event.command, event.output);
     if (event?.type === 'patch-applied') {
       if (!event.success && DENIED.test(event.output)) this.fromOutput('apply_patch', event.output, event.files[0]);
       if (event.success) {

@@ -119,6 +119,11 @@ export class TaskLog {
         this.say(`[${time}] (exit ${event.exitCode ?? 'none'}${took})`);
         break;
       }
+      case 'command-output': {
+        const output = event.output.replace(/\n$/, '');
+        if (output) this.say(indent(output));
+        break;
+      }
       case 'patch-applied':
         this.say(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.map((f) => this.shorten(f)).join(', ')}`);
         if (!event.success && event.output) this.say(indent(event.output));
