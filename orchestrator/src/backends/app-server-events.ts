@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { filesOfDiff } from '../core/diff-files.js';
 import type { AgentEvent, TokenUsage } from '../core/events.js';
 import type { TurnErrorKind } from './backend.js';
+import type { OutputPiece } from './command-outputs.js';
 import { commandText } from './codex-events.js';
 
 /**
@@ -171,43 +172,11 @@ function itemCompleted(item: unknown): AgentEvent | null {
 
 const OutputDelta = z.object({ itemId: z.string(), delta: z.string() }).loose();
 
-/**
- * What a command printed, also when its end does not say: Codex app-server sometimes completes a
- * command item with `aggregatedOutput` null or empty although it streamed the output
- * (`item/commandExecution/outputDelta`), and sometimes streams some of it after the item
- * completed. A command's end gets the streamed text when its own is empty; text streamed after
- * the end is kept and comes as one `command-output` event per command when the turn ends (whole,
- * so a secret cut between two pieces is still redacted as one). What the output says matters
- * beyond the log: the sandbox's denials are read from it. One per turn.
- */
-export class CommandOutputs {
-  private readonly streamed = new Map<string, string>();
-  /** Commands whose end was passed on, with their command text. */
-  private readonly ended = new Map<string, string>();
-  private readonly late = new Map<string, string>();
-
-  /** The event to pass on for a notification, `event` being what `fromAppServerNotification` made of it. */
-  amend(method: string, params: unknown, event: AgentEvent | null): AgentEvent | null {
-    if (method === 'item/commandExecution/outputDelta') {
-      const p = OutputDelta.safeParse(params);
-      if (!p.success) return event;
-      const into = this.ended.has(p.data.itemId) ? this.late : this.streamed;
-      into.set(p.data.itemId, (into.get(p.data.itemId) ?? '') + p.data.delta);
-      return event;
-    }
-    if (event?.type !== 'command-end') return event;
-    const streamed = this.streamed.get(event.id) ?? '';
-    this.streamed.delete(event.id);
-    this.ended.set(event.id, event.command);
-    return event.output === '' && streamed !== '' ? { ...event, output: streamed } : event;
-  }
-
-  /** What was streamed after its command's end, one event per command; taken once. */
-  takeLate(): Extract<AgentEvent, { type: 'command-output' }>[] {
-    const events = [...this.late].flatMap(([id, output]) => (output ? [{ type: 'command-output' as const, id, command: this.ended.get(id) ?? '', output }] : []));
-    this.late.clear();
-    return events;
-  }
+/** A piece of a command's streamed output (`item/commandExecution/outputDelta`), or undefined. */
+export function appServerOutputPiece(method: string, params: unknown): OutputPiece | undefined {
+  if (method !== 'item/commandExecution/outputDelta') return undefined;
+  const p = OutputDelta.safeParse(params);
+  return p.success ? { id: p.data.itemId, text: p.data.delta } : undefined;
 }
 
 /** An HTTP status as an error kind (`undefined` when it says nothing we act on). */

@@ -4,8 +4,9 @@ import { orchestratorVersion } from '../core/package-info.js';
 import { assertNever } from '../core/result.js';
 import { processesWorkingIn, terminate } from '../core/process-tree.js';
 import { AppServerClient, AppServerError, type ServerNotification, type ServerRequest, type ServerRequestAnswer } from './app-server-client.js';
-import { CommandOutputs, fromAppServerNotification, ThreadOpened, threadOf, turnEndOf, turnErrorOf, TurnStarted, type TurnEnd } from './app-server-events.js';
+import { appServerOutputPiece, fromAppServerNotification, ThreadOpened, threadOf, turnEndOf, turnErrorOf, TurnStarted, type TurnEnd } from './app-server-events.js';
 import type { AgentBackend, TurnErrorKind, TurnOutcome, TurnRequest } from './backend.js';
+import { CommandOutputs } from './command-outputs.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { tmpDirConfig, turnTmpDir } from './codex-home.js';
 import { LazyConnection } from './lazy-connection.js';
@@ -190,14 +191,14 @@ export class CodexAppServerBackend implements AgentBackend {
     const outputs = new CommandOutputs();
     const listener: TurnListener = {
       notification: (n) => {
-        const event: AgentEvent | null = outputs.amend(n.method, n.params, fromAppServerNotification(n.method, n.params));
+        const event: AgentEvent | null = outputs.amend(appServerOutputPiece(n.method, n.params), fromAppServerNotification(n.method, n.params));
         if (event?.type === 'usage') usage = event.usage;
         if (event?.type === 'message') finalMessage = event.text;
         lastError = turnErrorOf(n.method, n.params) ?? lastError;
         const end = turnEndOf(n.method, n.params);
         // One turn runs on a thread at a time: an end before `turn/start` answered is this turn's.
         const ours = end !== undefined && (turnId === undefined || end.turnId === turnId);
-        if (ours) for (const late of outputs.takeLate()) request.onEvent(late, { method: 'codex-orchestrator/commandOutputAfterEnd', params: { itemId: late.id } });
+        if (ours) for (const late of outputs.takeLate()) request.onEvent(late, CommandOutputs.rawOf(late));
         request.onEvent(event, n);
         if (end && ours) stop({ kind: 'ended', end });
       },

@@ -1,4 +1,5 @@
 import type { AgentEvent, TokenUsage } from '../core/events.js';
+import type { OutputPiece } from './command-outputs.js';
 
 /**
  * Normalises Codex's two event formats into `AgentEvent`s: the `codex/event` notifications of
@@ -38,6 +39,19 @@ export function usageFrom(raw: unknown): TokenUsage | undefined {
     reasoning: num(raw['reasoning_output_tokens']),
     total: num(raw['total_tokens']) || input + output,
   };
+}
+
+/** A piece of a command's streamed output in a `codex/event` `msg` (`exec_command_output_delta`, bytes as base64 or an array of byte values in `chunk`), as latin1; or undefined. */
+export function mcpOutputPiece(msg: unknown): OutputPiece | undefined {
+  if (!isObject(msg) || msg['type'] !== 'exec_command_output_delta') return undefined;
+  const chunk = msg['chunk'];
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'base64') : Array.isArray(chunk) && chunk.every((b) => typeof b === 'number') ? Buffer.from(chunk as number[]) : undefined;
+  return bytes ? { id: str(msg['call_id']), text: bytes.toString('latin1') } : undefined;
+}
+
+/** Pieces held as latin1 (one character per byte) as the UTF-8 text they are. */
+export function latin1AsUtf8(joined: string): string {
+  return Buffer.from(joined, 'latin1').toString('utf8');
 }
 
 /** A `codex/event` notification's `msg` (codex mcp-server). */

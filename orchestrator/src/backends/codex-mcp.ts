@@ -7,7 +7,8 @@ import { processesWorkingIn, terminate, terminateTree } from '../core/process-tr
 import type { AgentBackend, TurnOutcome, TurnRequest } from './backend.js';
 import { codexBinary, codexEnv } from './codex-binary.js';
 import { tmpDirConfig, turnTmpDir } from './codex-home.js';
-import { fromMcpEvent } from './codex-events.js';
+import { CommandOutputs } from './command-outputs.js';
+import { fromMcpEvent, latin1AsUtf8, mcpOutputPiece } from './codex-events.js';
 import { LazyConnection } from './lazy-connection.js';
 
 /**
@@ -114,14 +115,17 @@ export class CodexMcpBackend implements AgentBackend {
     let lastError: string | undefined;
     let aborted: string | undefined;
     let completed = false;
+    const outputs = new CommandOutputs(latin1AsUtf8);
     const listener: Listener = {
       onEvent: (msg) => {
-        const event: AgentEvent | null = fromMcpEvent(msg);
+        const event: AgentEvent | null = outputs.amend(mcpOutputPiece(msg), fromMcpEvent(msg));
         if (event?.type === 'thread-started' && event.threadId) threadId = event.threadId;
         if (event?.type === 'usage') usage = event.usage;
         if (event?.type === 'error') lastError = event.message;
         if (event?.type === 'turn-aborted') aborted = event.reason;
-        if ((msg as { type?: string } | null)?.type === 'task_complete') completed = true;
+        const type = (msg as { type?: string } | null)?.type;
+        if (type === 'task_complete') completed = true;
+        if (type === 'task_complete' || type === 'turn_aborted') for (const late of outputs.takeLate()) request.onEvent(late, CommandOutputs.rawOf(late));
         request.onEvent(event, msg);
       },
     };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CommandOutputs, fromAppServerNotification } from '../../src/backends/app-server-events.js';
+import { appServerOutputPiece, fromAppServerNotification } from '../../src/backends/app-server-events.js';
+import { fromMcpEvent, latin1AsUtf8, mcpOutputPiece } from '../../src/backends/codex-events.js';
+import { CommandOutputs } from '../../src/backends/command-outputs.js';
 
 const item = (aggregatedOutput: string | null) => ({
   threadId: 't',
@@ -8,7 +10,7 @@ const item = (aggregatedOutput: string | null) => ({
 const delta = (text: string) => ({ threadId: 't', turnId: 'u', itemId: 'c1', delta: text });
 
 function feed(outputs: CommandOutputs, method: string, params: unknown) {
-  return outputs.amend(method, params, fromAppServerNotification(method, params));
+  return outputs.amend(appServerOutputPiece(method, params), fromAppServerNotification(method, params));
 }
 
 describe("a command's output through codex app-server", () => {
@@ -33,5 +35,17 @@ describe("a command's output through codex app-server", () => {
     feed(outputs, 'item/commandExecution/outputDelta', delta('text\n'));
     expect(outputs.takeLate()).toEqual([{ type: 'command-output', id: 'c1', command: 'cat x', output: 'late text\n' }]);
     expect(outputs.takeLate()).toEqual([]);
+  });
+
+  it('through codex mcp-server: pieces of bytes (base64 or byte values), a character cut between two, joined as UTF-8', () => {
+    const outputs = new CommandOutputs(latin1AsUtf8);
+    const bytes = Buffer.from('ünïcode: Read-only file system\n');
+    const msgs: unknown[] = [
+      { type: 'exec_command_output_delta', call_id: 'x1', stream: 'stderr', chunk: bytes.subarray(0, 1).toString('base64') },
+      { type: 'exec_command_output_delta', call_id: 'x1', stream: 'stderr', chunk: [...bytes.subarray(1)] },
+      { type: 'exec_command_end', call_id: 'x1', command: ['bash', '-lc', 'x'], exit_code: 1, aggregated_output: '' },
+    ];
+    const events = msgs.map((m) => outputs.amend(mcpOutputPiece(m), fromMcpEvent(m)));
+    expect(events.at(-1)).toMatchObject({ type: 'command-end', id: 'x1', output: 'ünïcode: Read-only file system\n' });
   });
 });

@@ -119,11 +119,10 @@ export class TaskLog {
         this.say(`[${time}] (exit ${event.exitCode ?? 'none'}${took})`);
         break;
       }
-      case 'command-output': {
-        const output = event.output.replace(/\n$/, '');
-        if (output) this.say(indent(output));
+      case 'command-output':
+        this.say(`[${time}] output of \`${event.command.split('\n')[0] ?? ''}\` that Codex streamed after its end:`);
+        this.say(indent(event.output.replace(/\n$/, '')));
         break;
-      }
       case 'patch-applied':
         this.say(`[${time}] patch ${event.success ? 'applied' : 'FAILED'}: ${event.files.map((f) => this.shorten(f)).join(', ')}`);
         if (!event.success && event.output) this.say(indent(event.output));
