@@ -46,7 +46,7 @@ tasks:
   - id: three
     role: builder
     prompt: |
-      ${indent(fence('sh', 'echo "tmp=$TMPDIR."; echo x > "$TMPDIR/../three-was-here.txt"; echo tried > tried.txt'))}
+      ${indent(fence('sh', 'echo "$TMPDIR" > tmp.txt; echo "tmp=$TMPDIR."; echo x > "$TMPDIR/../three-was-here.txt" && echo landed > landed.txt; echo tried > tried.txt'))}
 `);
     const run = await cli(['run', 'graph.yaml', '--json', '--backend', backend], repo);
     const { runId } = JSON.parse(run.stdout) as { runId: string };
@@ -59,12 +59,21 @@ tasks:
     for (const tmp of tmps) expect(path.dirname(tmp)).toBe(runTmp);
     expect(new Set(tmps).size).toBe(2);
     const three = task(manifest, 'three');
-    // Its transcript says what its commands saw and what their output said.
+    // Its transcript says what its commands printed: the refusal is read from there.
     const log = readFileSync(path.join(repo, '.runs', runId, 'tasks', 'three', 'log.txt'), 'utf8');
-    expect(log, 'three had a temporary folder of its own').toMatch(new RegExp(`tmp=${escapeRegExp(runTmp)}/[^/\\s]+\\.`));
-    expect(three.status, three.status === 'failed' ? '' : log).toBe('failed');
-    expect(three.reason).toBe('sandbox-escape');
-    expect(three.sandboxDenials?.map((d) => d.path)).toEqual([path.join(runTmp, 'three-was-here.txt')]);
+    if (log.includes('tmp=/')) {
+      expect(log, 'three had a temporary folder of its own').toMatch(new RegExp(`tmp=${escapeRegExp(runTmp)}/[^/\\s]+\\.`));
+      expect(three.status, three.status === 'failed' ? '' : log).toBe('failed');
+      expect(three.reason).toBe('sandbox-escape');
+      expect(three.sandboxDenials?.map((d) => d.path)).toEqual([path.join(runTmp, 'three-was-here.txt')]);
+    } else {
+      // Codex (0.153.4, now and then, on every backend) reported the command's end without its
+      // output, streamed or not: the refusal went unheard, so the task stands; the write still
+      // did not land.
+      expect(three.status, log).toBe('succeeded');
+      expect(path.dirname(git(repo, 'show', `${three.branch}:tmp.txt`))).toBe(runTmp);
+      expect(git(repo, 'ls-tree', '--name-only', three.branch ?? '').split('\n')).not.toContain('landed.txt');
+    }
     expect(existsSync(runTmp)).toBe(false);
   });
 });
