@@ -198,7 +198,7 @@ export class CodexAppServerBackend implements AgentBackend {
         const end = turnEndOf(n.method, n.params);
         // One turn runs on a thread at a time: an end before `turn/start` answered is this turn's.
         const ours = end !== undefined && (turnId === undefined || end.turnId === turnId);
-        if (ours) for (const late of outputs.takeLate()) request.onEvent(late, CommandOutputs.rawOf(late));
+        if (ours) outputs.tellLate((late, raw) => request.onEvent(late, raw));
         request.onEvent(event, n);
         if (end && ours) stop({ kind: 'ended', end });
       },

@@ -125,7 +125,7 @@ export class CodexMcpBackend implements AgentBackend {
         if (event?.type === 'turn-aborted') aborted = event.reason;
         const type = (msg as { type?: string } | null)?.type;
         if (type === 'task_complete') completed = true;
-        if (type === 'task_complete' || type === 'turn_aborted') for (const late of outputs.takeLate()) request.onEvent(late, CommandOutputs.rawOf(late));
+        if (type === 'task_complete' || type === 'turn_aborted') outputs.tellLate((late, raw) => request.onEvent(late, raw));
         request.onEvent(event, msg);
       },
     };

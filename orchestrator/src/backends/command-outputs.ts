@@ -6,8 +6,6 @@ export interface OutputPiece {
   readonly text: string;
 }
 
-type CommandOutput = Extract<AgentEvent, { type: 'command-output' }>;
-
 /**
  * What a command printed, also when its end does not say. Codex sometimes reports a command's end
  * with its output empty (app-server: `aggregatedOutput` null or empty; mcp-server: an
@@ -40,15 +38,11 @@ export class CommandOutputs {
     return event.output === '' && streamed !== '' ? { ...event, output: this.decode(streamed) } : event;
   }
 
-  /** What was streamed after its command's end, one event per command; taken once. */
-  takeLate(): CommandOutput[] {
-    const events = [...this.late].flatMap(([id, text]): CommandOutput[] => (text ? [{ type: 'command-output', id, command: this.ended.get(id) ?? '', output: this.decode(text) }] : []));
+  /** Tells what was streamed after its command's end, one event per command, once; the raw message names the command (its text is in the event). */
+  tellLate(onEvent: (event: AgentEvent, raw: unknown) => void): void {
+    for (const [id, text] of this.late) {
+      if (text) onEvent({ type: 'command-output', id, command: this.ended.get(id) ?? '', output: this.decode(text) }, { method: 'codex-orchestrator/commandOutputAfterEnd', params: { itemId: id } });
+    }
     this.late.clear();
-    return events;
-  }
-
-  /** The raw message a `command-output` event is recorded with (its text is in the event). */
-  static rawOf(event: CommandOutput): { method: string; params: { itemId: string } } {
-    return { method: 'codex-orchestrator/commandOutputAfterEnd', params: { itemId: event.id } };
   }
 }

@@ -9,6 +9,12 @@ const item = (aggregatedOutput: string | null) => ({
 });
 const delta = (text: string) => ({ threadId: 't', turnId: 'u', itemId: 'c1', delta: text });
 
+function late(outputs: CommandOutputs): unknown[] {
+  const told: unknown[] = [];
+  outputs.tellLate((event) => told.push(event));
+  return told;
+}
+
 function feed(outputs: CommandOutputs, method: string, params: unknown) {
   return outputs.amend(appServerOutputPiece(method, params), fromAppServerNotification(method, params));
 }
@@ -18,7 +24,7 @@ describe("a command's output through codex app-server", () => {
     const outputs = new CommandOutputs();
     feed(outputs, 'item/commandExecution/outputDelta', delta('streamed\n'));
     expect(feed(outputs, 'item/completed', item('whole\n'))).toMatchObject({ type: 'command-end', output: 'whole\n' });
-    expect(outputs.takeLate()).toEqual([]);
+    expect(late(outputs)).toEqual([]);
   });
 
   it.each([null, ''])('is what was streamed when the end comes with %j', (aggregated) => {
@@ -33,8 +39,8 @@ describe("a command's output through codex app-server", () => {
     feed(outputs, 'item/completed', item(null));
     feed(outputs, 'item/commandExecution/outputDelta', delta('late '));
     feed(outputs, 'item/commandExecution/outputDelta', delta('text\n'));
-    expect(outputs.takeLate()).toEqual([{ type: 'command-output', id: 'c1', command: 'cat x', output: 'late text\n' }]);
-    expect(outputs.takeLate()).toEqual([]);
+    expect(late(outputs)).toEqual([{ type: 'command-output', id: 'c1', command: 'cat x', output: 'late text\n' }]);
+    expect(late(outputs)).toEqual([]);
   });
 
   it('through codex mcp-server: pieces of bytes (base64 or byte values), a character cut between two, joined as UTF-8', () => {
