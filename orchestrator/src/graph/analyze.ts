@@ -7,7 +7,17 @@ import type { Diagnostic, SourcePosition } from '../core/source-position.js';
 import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_FIX_ATTEMPTS, DEFAULT_RETRY_BACKOFF_MS, DEFAULT_SETUP_TIMEOUT_MS, DEFAULT_TASK_TIMEOUT_MS, durationMs, Role, TaskGraph } from './schema.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_FIX_ATTEMPTS,
+  MAX_DEFAULT_KEPT_WORKTREES,
+  DEFAULT_RETRY_BACKOFF_MS,
+  DEFAULT_SETUP_TIMEOUT_MS,
+  DEFAULT_TASK_TIMEOUT_MS,
+  durationMs,
+  Role,
+  TaskGraph,
+} from './schema.js';
 import { closest } from './suggest.js';
 import { isRecord, issueDiagnostics, taskName } from './zod-issues.js';
 
@@ -361,6 +371,8 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       setupTimeoutMs: settings.setupTimeout === undefined ? DEFAULT_SETUP_TIMEOUT_MS : durationMs(settings.setupTimeout),
       setupCache: settings.setupCache ?? 'copy',
       worktreeRoot: settings.worktreeRoot === undefined ? undefined : resolve(dirname(file), settings.worktreeRoot),
+      keptWorktrees:
+        settings.keptWorktrees ?? Math.min(MAX_DEFAULT_KEPT_WORKTREES, (settings.concurrency?.builder ?? DEFAULT_CONCURRENCY.builder) + (settings.concurrency?.tester ?? DEFAULT_CONCURRENCY.tester)),
     },
     tasks,
     order: order.map((i) => tasks[i]!.id),

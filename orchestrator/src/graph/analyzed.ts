@@ -68,6 +68,8 @@ export interface AnalyzedGraph {
     readonly setupCache: 'copy' | 'link' | 'off';
     /** Absolute folder under which the run's worktrees are made; undefined for the default (the user's cache folder). */
     readonly worktreeRoot: string | undefined;
+    /** How many free worktrees a run leaves for the next run of the repository (`workspace/kept-worktrees.ts`). */
+    readonly keptWorktrees: number;
     /** What the run redacts besides OPENAI_API_KEY and secret-looking variables: patterns (valid) and variable names. */
     readonly secrets: { readonly patterns: readonly string[]; readonly env: readonly string[] };
   };

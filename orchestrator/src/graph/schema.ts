@@ -139,6 +139,14 @@ export const Settings = z
      * so nothing of the checkout (its `node_modules`, its virtualenv) is found from a worktree.
      */
     worktreeRoot: z.string().min(1).optional(),
+    /**
+     * How many free worktrees a run leaves, cleaned, for the next run of the same repository to
+     * start from: switching one to a new start rewrites only the files that differ, where a new
+     * worktree writes the whole repository. Default: the builder and tester concurrency together
+     * (at most 16); 0 keeps none (a run still uses those earlier runs left). Unused ones are
+     * removed after 14 days.
+     */
+    keptWorktrees: z.number().int().min(0).max(64).optional(),
     /** Default retries for retryable failures. */
     retries: z.number().int().min(0).max(10).optional(),
     /** Wait before the first retry of a retryable failure; it doubles with each retry (at most 1 minute). Default 2s. */
@@ -188,6 +196,8 @@ export const TaskGraph = z
 export type TaskGraph = z.infer<typeof TaskGraph>;
 
 export const DEFAULT_CONCURRENCY = { builder: 4, tester: 2 } as const;
+/** `settings.keptWorktrees` by default: the concurrency, up to this many. */
+export const MAX_DEFAULT_KEPT_WORKTREES = 16;
 export const DEFAULT_TASK_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_RETRY_BACKOFF_MS = 2000;
 export const DEFAULT_MAX_FIX_ATTEMPTS = 2;

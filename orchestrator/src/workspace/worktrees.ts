@@ -5,6 +5,7 @@ import type { RunId, TaskId } from '../core/ids.js';
 import { ok, type Result } from '../core/result.js';
 import { git, GitError, parseNumstat, runGit, runGitChecked, type DiffStat } from './git.js';
 import { integrate, type IntegrationResult } from './integration.js';
+import { KeptWorktrees } from './kept-worktrees.js';
 import { FULL_ID, mergeResults, PARALLEL_CHECKOUT, retryingRaces } from './worktree-git.js';
 
 export type { IntegrationResult } from './integration.js';
@@ -60,7 +61,14 @@ export class Worktrees {
     readonly baseCommit: string,
     /** Where this run's worktrees live (`worktree-root.ts`; inside the run folder in runs made before). */
     readonly dir: string,
-  ) {}
+    /** How many free worktrees the run leaves for the next run of the repository (`kept-worktrees.ts`); 0: none. */
+    readonly keep = 0,
+  ) {
+    this.kept = new KeptWorktrees(repoRoot, dir, (work) => this.admin(work));
+  }
+
+  /** Worktrees earlier runs of the repository left: taken before a new one is made. */
+  private readonly kept: KeptWorktrees;
 
   /**
    * Adds a worktree at `start`: git's bookkeeping (`worktree add --no-checkout --detach`) one at a
@@ -123,13 +131,17 @@ export class Worktrees {
 
   private async makePooled(): Promise<Parked | undefined> {
     if (this.closed) return undefined;
-    const to = this.nextParked();
+    let to: string | undefined;
     try {
       await mkdir(this.dir, { recursive: true });
+      // A kept one is switched to its attempt's start when taken (`unpark`).
+      const taken = await this.kept.take(() => this.nextParked());
+      if (taken !== undefined) return { path: taken, keep: [] };
+      to = this.nextParked();
       await this.add(to, this.baseCommit);
       return { path: to, keep: [] };
     } catch {
-      await this.remove(to);
+      if (to !== undefined) await this.remove(to);
       return undefined;
     }
   }
@@ -167,16 +179,22 @@ export class Worktrees {
     }
   }
 
-  /** The next worktree of the pool: a parked one, else the oldest being made (waited for); undefined when there is none. */
+  /**
+   * The next worktree of the pool: a parked one, else the oldest being made (waited for), else one
+   * an earlier run kept; undefined when there is none.
+   */
   private async takePooled(): Promise<Parked | undefined> {
     for (;;) {
       const parked = this.parked.pop();
       if (parked) return parked;
       const making = this.warming.shift();
-      if (!making) return undefined;
+      if (!making) break;
       const made = await making;
       if (made) return made;
     }
+    if (this.closed) return undefined;
+    const taken = await this.kept.take(() => this.nextParked());
+    return taken === undefined ? undefined : { path: taken, keep: [] };
   }
 
   /**
@@ -301,14 +319,26 @@ export class Worktrees {
     }
   }
 
-  /** Removes the run's worktrees folder (and git's records of them), and the repository's folder above it once no run is left in it. */
+  /**
+   * Leaves the run's free worktrees for the next run (up to `keep`, `kept-worktrees.ts`), then
+   * removes the run's worktrees folder (and git's records of them), and the repository's folder
+   * above it once nothing is left in it.
+   */
   async removeAll(): Promise<void> {
     // A checkout still being made for the pool would write into the folder as it goes.
     this.closed = true;
-    await Promise.all(this.warming.splice(0));
+    const made = (await Promise.all(this.warming.splice(0))).filter((w) => w !== undefined);
+    const free = [...this.parked.splice(0), ...made].map((p) => p.path);
+    await this.kept
+      .put(
+        free,
+        this.keep,
+        (w) => this.remove(w),
+        (n) => path.join(this.dir, `_expired-${n}`),
+      )
+      .catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
     await rmdir(path.dirname(this.dir)).catch(() => undefined);
-    this.parked.length = 0;
     // git's records of the worktrees just removed (the parked ones too).
     await this.prune();
   }

@@ -99,7 +99,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   const now = new Date().toISOString();
   const worktreesDir = runWorktreesDir(worktreeRoot(graph.settings.worktreeRoot, env), repoRoot, runId);
   // The first attempts' worktrees are checked out while Codex starts and the manifest is written.
-  const worktrees = new Worktrees(repoRoot, runId, baseCommit, worktreesDir);
+  const worktrees = new Worktrees(repoRoot, runId, baseCommit, worktreesDir, graph.settings.keptWorktrees);
   worktrees.warm(firstWaveWorktrees(graph.tasks, concurrency));
   let model: ModelSession | undefined;
   let codexSession: CodexSession | undefined;
