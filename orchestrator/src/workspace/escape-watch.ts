@@ -48,7 +48,40 @@ export class EscapeWatch {
     return new EscapeWatch(repoRoot, gitDir, runDir, own);
   }
 
-  async snapshot(): Promise<Snapshot> {
+  /** The snapshot being taken, and the one asked for while it is (it starts when that one ends). */
+  private taking: Promise<Snapshot> | undefined;
+  private next: Promise<Snapshot> | undefined;
+
+  /**
+   * What is there now: a snapshot begun after the call. Asked for while one is being taken, it is
+   * the next one, shared by every ask meanwhile: parallel tasks' turns begin and end together, and
+   * each snapshot walks the whole checkout (`git status`: ~110 ms at 20,000 files).
+   */
+  snapshot(): Promise<Snapshot> {
+    if (this.next) return this.next;
+    if (!this.taking) return this.begin();
+    const next = this.taking.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.next = next.then(() => {
+      this.next = undefined;
+      return this.begin();
+    });
+    return this.next;
+  }
+
+  private begin(): Promise<Snapshot> {
+    const taking = this.take();
+    this.taking = taking;
+    const done = (): void => {
+      if (this.taking === taking) this.taking = undefined;
+    };
+    taking.then(done, done);
+    return taking;
+  }
+
+  private async take(): Promise<Snapshot> {
     const files = new Map<string, string>();
     const checkout = await this.checkout();
     walk(this.gitDir, files, (rel) => GIT_OWN.some((own) => rel === own || rel.startsWith(`${own}/`)));

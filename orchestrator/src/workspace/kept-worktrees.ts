@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { git, runGit } from './git.js';
 import { retryingRaces } from './worktree-git.js';
@@ -76,10 +76,7 @@ export class KeptWorktrees {
       return 'gone';
     }
     try {
-      await this.admin(async () => {
-        await retryingRaces(this.repoRoot, ['worktree', 'repair', to]);
-        await runGit(this.repoRoot, ['worktree', 'unlock', to]);
-      });
+      await this.settle(to);
       const top = await git(to, ['rev-parse', '--show-toplevel']);
       if (path.resolve(top) !== path.resolve(to)) throw new Error('not a worktree of its own');
       return 'taken';
@@ -89,6 +86,14 @@ export class KeptWorktrees {
       await this.admin(() => runGit(this.repoRoot, ['worktree', 'unlock', from]));
       return 'broken';
     }
+  }
+
+  /** Tells git a kept worktree moved to `worktree` is there now, and unlocks it. */
+  async settle(worktree: string): Promise<void> {
+    await this.admin(async () => {
+      await retryingRaces(this.repoRoot, ['worktree', 'repair', worktree]);
+      await runGit(this.repoRoot, ['worktree', 'unlock', worktree]);
+    });
   }
 
   /**
@@ -118,6 +123,46 @@ export class KeptWorktrees {
     const room = Math.max(0, keep - fresh.length);
     const shelved = worktrees.slice(0, room);
     await Promise.all([...worktrees.slice(room).map(remove), ...shelved.map((w, i) => this.shelve(w, `${now.toString().padStart(15, '0')}-${process.pid}-${i}`, remove, now))]);
+    await this.sweepOthers((k) => spare(n + k), now);
+  }
+
+  /**
+   * Removes the kept worktrees of other repositories below the same root that were unused for
+   * `MAX_AGE_MS` (a repository deleted, or not run any more), so the cache does not grow for ever.
+   * Each is claimed like one to take, pointed at where it went and unlocked in its repository's
+   * records (its next `worktree prune` then drops them; nothing when the repository is gone).
+   */
+  private async sweepOthers(spare: (n: number) => string, now: number): Promise<void> {
+    const root = path.dirname(path.dirname(this.dir));
+    let n = 0;
+    for (const repo of await readdir(root).catch(() => [])) {
+      const shelf = path.join(root, repo, KEPT_DIR);
+      if (shelf === this.dir) continue;
+      for (const name of await readdir(shelf).catch(() => [])) {
+        const age = await stat(path.join(shelf, name)).then(
+          (s) => now - s.mtimeMs,
+          () => 0,
+        );
+        if (age <= MAX_AGE_MS) continue;
+        const to = spare(++n);
+        await mkdir(path.dirname(to), { recursive: true });
+        if (
+          !(await rename(path.join(shelf, name), to).then(
+            () => true,
+            () => false,
+          ))
+        )
+          continue;
+        // Only through its own link: git would otherwise look for a repository above the folder.
+        if (existsSync(path.join(to, '.git'))) {
+          await runGit(to, ['worktree', 'repair']);
+          await runGit(to, ['worktree', 'unlock', to]);
+        }
+        await rm(to, { recursive: true, force: true });
+      }
+      await rmdir(shelf).catch(() => undefined);
+      await rmdir(path.join(root, repo)).catch(() => undefined);
+    }
   }
 
   private async shelve(worktree: string, name: string, remove: (worktree: string) => Promise<void>, now: number): Promise<void> {

@@ -9,7 +9,7 @@ import type { Manifest } from '../../src/store/manifest.js';
 import { cli } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
 import { addFile, readRunFile, repoWithGraph, runGraph, task } from '../helpers/run.js';
-import { git, tempDir } from '../helpers/temp.js';
+import { git, tempDir, worktreesLeft } from '../helpers/temp.js';
 
 // Whole runs through the codex-app-server backend: real Codex CLI (pinned) through one
 // `codex app-server`, against the offline model server.
@@ -93,7 +93,7 @@ ${addFile('c.txt', 'gamma')}
     expect(git(repo, 'show', `${manifest.integration?.branch}:a.txt`)).toBe('alpha');
     expect(existsSync(path.join(repo, 'a.txt'))).toBe(false);
     expect(git(repo, 'status', '--porcelain')).toBe('');
-    expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+    expect(worktreesLeft(repo)).toEqual([]);
   });
 
   it('a stop mid-turn cancels the task at once and leaves none of its processes behind', { timeout: 120_000 }, async () => {

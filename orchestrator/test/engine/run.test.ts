@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processesWith } from '../helpers/processes.js';
-import { git } from '../helpers/temp.js';
+import { git, worktreesLeft } from '../helpers/temp.js';
 import { addFile, readRunFile, replaceLine, repoWithGraph, runGraph, task } from '../helpers/run.js';
 
 // Real Codex CLI (pinned) through codex mcp-server, against the offline model server.
@@ -87,7 +87,9 @@ ${addFile('c.txt', 'gamma')}
     expect(git(repo, 'show', `${manifest.integration?.branch}:b.txt`)).toBe('beta');
     expect(existsSync(path.join(repo, 'a.txt'))).toBe(false);
     expect(git(repo, 'status', '--porcelain')).toBe('');
-    expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+    expect(worktreesLeft(repo)).toEqual([]);
+    // The run's free worktrees are kept for the next run of the repository.
+    expect(git(repo, 'worktree', 'list', '--porcelain')).toMatch(/\/_kept\/[^/\n]+\n/);
   });
 
   it('keeps both parallel edits of one file and reports the conflict when a dependent merges them', async () => {

@@ -76,6 +76,7 @@ describe('loadGraph', () => {
       setupTimeoutMs: 15 * 60_000,
       setupCache: 'copy',
       worktreeRoot: undefined,
+      keptWorktrees: 6,
     });
     expect(graph.order).toEqual(['docs', 'api', 'test', 'ship']);
     const [docs, api, test, ship] = graph.tasks;
@@ -211,6 +212,7 @@ describe('analyzeGraphSource', () => {
         setupTimeout: '5m',
         setupCache: 'link',
         worktreeRoot: '../wt',
+        keptWorktrees: 3,
       },
       tasks: [
         { id: 'only', role: 'tester', prompt: 'Check', timeout: '500ms', checklist: 'docs/tasks.md#check' },
@@ -232,6 +234,7 @@ describe('analyzeGraphSource', () => {
       setupTimeoutMs: 300_000,
       setupCache: 'link',
       worktreeRoot: '/virtual/wt',
+      keptWorktrees: 3,
     });
     expect(graph.tasks[0]).toMatchObject({ timeoutMs: 500, retries: 0, checklist: 'docs/tasks.md#check', judge: true, maxFixAttempts: 1, fix: undefined });
     expect(graph.tasks[1]).toMatchObject({ judge: true, maxFixAttempts: 1, fix: 'Fix it.' });

@@ -71,6 +71,31 @@ export function git(cwd: string, ...args: string[]): string {
   }).trim();
 }
 
+/**
+ * The repository's worktrees besides its own checkout that are not ones a run kept for the next
+ * (`workspace/kept-worktrees.ts`: in a `_kept` folder, detached, locked); empty once every run ended.
+ */
+export function worktreesLeft(repo: string): string[] {
+  return git(repo, 'worktree', 'list', '--porcelain')
+    .split('\n\n')
+    .slice(1)
+    .filter((block) => !isKept(block))
+    .map((block) => /^worktree (.*)$/m.exec(block)?.[1] ?? block);
+}
+
+/** The worktrees runs kept for the next run of the repository (detached and locked, in a `_kept` folder). */
+export function keptWorktrees(repo: string): string[] {
+  return git(repo, 'worktree', 'list', '--porcelain')
+    .split('\n\n')
+    .slice(1)
+    .filter((block) => isKept(block))
+    .map((block) => /^worktree (.*)$/m.exec(block)?.[1] ?? block);
+}
+
+function isKept(block: string): boolean {
+  return /^worktree .*\/_kept\/[^/]+$/m.test(block) && /^detached$/m.test(block) && /^locked/m.test(block);
+}
+
 /** A git repository with the given files committed on `main`. */
 export function tempRepo(files: Record<string, string> = { 'README.md': '# test\n' }): string {
   const dir = tempDir('co-repo-');

@@ -7,13 +7,15 @@ import { Manifest, type TaskRecord } from '../../src/store/manifest.js';
 import { shellTask } from '../helpers/busy-run.js';
 import { cli } from '../helpers/cli.js';
 import { repoWithGraph } from '../helpers/run.js';
-import { git } from '../helpers/temp.js';
+import { git, keptWorktrees, worktreesLeft } from '../helpers/temp.js';
 import { count, duration, figure, random, scaled, seedFor } from './battery.js';
 
 // R1: kill -9 the orchestrator at random moments of a many-task run, then resume, until the run
 // is done; repeat. Nothing finished may be lost (its status and artifacts stay) or run again (no
 // new attempt), no task may start before its dependencies finished, and every repetition must
-// end with the same result (the integration branch's tree).
+// end with the same result (the integration branch's tree). Each repetition's repository had a
+// run before, so the killed run starts from the worktrees that run kept (`kept-worktrees.ts`); at
+// the end, every worktree git knows of is a kept one, clean.
 
 const RUNS = scaled({ ci: 1, full: 10 });
 const LAYERS = scaled({ ci: 4, full: 10 });
@@ -77,9 +79,16 @@ describe('R1 kill -9 and resume', () => {
     const results = new Set<string>();
     const statuses: string[] = [];
     let resumes = 0;
+    let keptBefore = 0;
+    let keptAfter = 0;
+    const left: string[] = [];
     for (let n = 0; n < RUNS; n++) {
-      const { repo, runsDir } = repoWithGraph(yaml);
+      const warmUp = `settings:\n  concurrency: { builder: 4, tester: 2 }\ntasks:\n${[0, 1, 2, 3].map((i) => shellTask(`w${i}`, `echo ${i} > w${i}.txt`)).join('')}`;
+      const { repo, runsDir } = repoWithGraph(yaml, { 'warm.yaml': warmUp });
       const env = { CODEX_ORCHESTRATOR_OFFLINE_LATENCY_MS: '20', CODEX_ORCHESTRATOR_KEYS_DIR: path.join(repo, '..', `keys-${n}`) };
+      const before = await cli(['run', 'warm.yaml'], repo, env);
+      expect(before.code, before.stderr).toBe(0);
+      keptBefore += keptWorktrees(repo).length;
       const started = await cli(['run', 'graph.yaml', '--detach', '--json'], repo, env);
       expect(started.code, started.stderr).toBe(0);
       const { runId, pid: firstPid } = JSON.parse(started.stdout) as { runId: string; pid: number };
@@ -117,6 +126,9 @@ describe('R1 kill -9 and resume', () => {
         else if (after !== before) lost++;
       }
       violations.push(...orderViolations(final));
+      left.push(...worktreesLeft(repo));
+      for (const k of keptWorktrees(repo)) if (git(k, 'status', '--porcelain', '--ignored') !== '') left.push(`${k} (not clean)`);
+      keptAfter += keptWorktrees(repo).length;
       const branch = final.integration?.branch;
       // The same result as an uninterrupted run: every task's file, with its own content.
       const files = branch ? git(repo, 'ls-tree', '--name-only', `${branch}:out`).split('\n') : [];
@@ -126,12 +138,15 @@ describe('R1 kill -9 and resume', () => {
     figure(
       context,
       `R1 kill -9 and resume: ${RUNS} run(s) × ${tasks} tasks (seed ${seed}), ${kills} kills at random moments (${count(finishedAtKills)} finished tasks on disk at the kills), ${resumes} resumes; ` +
-        `${lost} finished lost, ${rerun} finished re-run, ${violations.length} order violations, ${results.size} distinct final result(s); statuses ${[...new Set(statuses)].join(', ')}; kills up to ${duration(MAX_KILL_DELAY_MS)} in`,
+        `${lost} finished lost, ${rerun} finished re-run, ${violations.length} order violations, ${results.size} distinct final result(s); statuses ${[...new Set(statuses)].join(', ')}; kills up to ${duration(MAX_KILL_DELAY_MS)} in; ` +
+        `kept worktrees ${keptBefore} before, ${keptAfter} after, ${left.length} other or unclean worktrees left`,
     );
     expect(lost).toBe(0);
     expect(rerun).toBe(0);
     expect(violations).toEqual([]);
     expect(results.size).toBe(1);
+    expect(keptBefore).toBeGreaterThan(0);
+    expect(left).toEqual([]);
     expect(new Set(statuses)).toEqual(new Set(['succeeded']));
   });
 });

@@ -35,4 +35,18 @@ describe('escape watch', () => {
     writeFileSync(path.join(runDir, 'planted.txt'), 'x\n');
     expect(watch.changes(before, await watch.snapshot())).toEqual(['.runs/2026-12-01T10-00-00Z-abcd/planted.txt', 'README.md']);
   });
+
+  it('snapshots asked for while one is being taken share the next one, which begins after them: it sees what changed before they were asked', async () => {
+    const { repo, runDir } = setUp();
+    const watch = await EscapeWatch.open(repo, runDir);
+    const before = await watch.snapshot();
+    const first = watch.snapshot();
+    writeFileSync(path.join(repo, 'README.md'), 'changed\n');
+    const [second, third] = [watch.snapshot(), watch.snapshot()];
+    expect(await second).toBe(await third);
+    expect(await second).not.toBe(await first);
+    expect(watch.changes(before, await second)).toEqual(['README.md']);
+    writeFileSync(path.join(repo, 'new.txt'), 'x\n');
+    expect(watch.changes(before, await watch.snapshot())).toEqual(['README.md', 'new.txt']);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import type { RunId, TaskId } from '../../src/core/ids.js';
@@ -141,4 +141,57 @@ it('a run that ends removes kept worktrees beyond its limit and those unused for
   await third.removeAll();
   expect(readdirSync(shelf)).toEqual([]);
   expect(listed(repo)).toEqual([]);
+});
+
+it('a session killed after taking a kept worktree, before telling git: resume takes the worktree in, and git records it where it is', async () => {
+  const { repo, repoDir, shelf } = setup();
+  const base = git(repo, 'rev-parse', 'HEAD');
+  const first = new Worktrees(repo, run(1), base, path.join(repoDir, run(1)), 1);
+  await attempt(first, 'one');
+  await first.removeAll();
+  const [name] = readdirSync(shelf);
+  if (!name) throw new Error('expected a kept worktree');
+  // What the claim's rename did before the kill; git still records it on the shelf, locked.
+  const runDir = path.join(repoDir, run(2));
+  mkdirSync(runDir, { recursive: true });
+  renameSync(path.join(shelf, name), path.join(runDir, '_parked-1'));
+  expect(listed(repo)).toEqual([{ path: path.join(shelf, name), detached: true, locked: true }]);
+
+  const resumed = new Worktrees(repo, run(2), base, runDir, 0);
+  await resumed.adopt(path.join(runDir, '_parked-1'));
+  expect(listed(repo)).toEqual([{ path: path.join(runDir, '_parked-1'), detached: true, locked: false }]);
+  const next = await resumed.prepare(id('next'), 1, []);
+  expect(next.ok && next.value.reusedFrom).toBe(path.join(runDir, '_parked-1'));
+  await resumed.removeAll();
+  expect(listed(repo)).toEqual([]);
+});
+
+it("a run that ends removes other repositories' kept worktrees unused for 14 days, and unlocks them in their repository's records", async () => {
+  const { repo, repoDir } = setup();
+  const base = git(repo, 'rev-parse', 'HEAD');
+  // Another repository below the same root, its last run 15 days ago.
+  const other = tempRepo({ 'README.md': '# other\n' });
+  const otherDir = path.join(path.dirname(repoDir), 'other-9876543210');
+  const old = new Worktrees(other, run(1), git(other, 'rev-parse', 'HEAD'), path.join(otherDir, run(1)), 1);
+  await attempt(old, 'one');
+  await old.removeAll();
+  const [name] = readdirSync(path.join(otherDir, KEPT_DIR));
+  if (!name) throw new Error('expected a kept worktree');
+  const days15 = (Date.now() - MAX_AGE_MS - 24 * 3600 * 1000) / 1000;
+  utimesSync(path.join(otherDir, KEPT_DIR, name), days15, days15);
+  // And a third one, recent: left alone.
+  const recent = tempRepo({ 'README.md': '# recent\n' });
+  const recentDir = path.join(path.dirname(repoDir), 'recent-1111111111');
+  const last = new Worktrees(recent, run(1), git(recent, 'rev-parse', 'HEAD'), path.join(recentDir, run(1)), 1);
+  await attempt(last, 'one');
+  await last.removeAll();
+
+  const w = new Worktrees(repo, run(2), base, path.join(repoDir, run(2)), 1);
+  await w.removeAll();
+  expect(existsSync(otherDir)).toBe(false);
+  expect(listed(other).map((x) => x.locked)).toEqual([false]);
+  git(other, 'worktree', 'prune');
+  expect(listed(other)).toEqual([]);
+  expect(readdirSync(path.join(recentDir, KEPT_DIR))).toHaveLength(1);
+  expect(listed(recent)).toHaveLength(1);
 });

@@ -141,7 +141,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   let resumer: AgentBackend | undefined;
   let agents: RoleAgents | undefined;
   const budget = new Budget(writer, observer);
-  const worktrees = o.worktrees ?? new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir, graph.settings.keptWorktrees);
+  const worktrees = o.worktrees ?? new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir, m.repo.worktrees === undefined ? undefined : graph.settings.keptWorktrees);
   const escapeWatch = await EscapeWatch.open(m.repo.root, runDir);
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.

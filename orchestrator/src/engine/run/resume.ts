@@ -152,7 +152,13 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
     const cleared = await clearRunGitLocks(manifest.repo.root, o.runId, worktreesDir);
     if (!cleared.ok) return err(cleared.error);
     for (const file of cleared.value) notes.push(`removed git's lock ${file}, left by the session that ended`);
-    const worktrees = new Worktrees(manifest.repo.root, manifest.runId as RunId, manifest.repo.baseCommit, worktreesDir, graph.value.settings.keptWorktrees);
+    const worktrees = new Worktrees(
+      manifest.repo.root,
+      manifest.runId as RunId,
+      manifest.repo.baseCommit,
+      worktreesDir,
+      manifest.repo.worktrees === undefined ? undefined : graph.value.settings.keptWorktrees,
+    );
     const now = new Date().toISOString();
     const events: RunEventInput[] = [];
     const kept = await settleGit(() => reopenTasks(worktrees, manifest, reopen, now, notes, events));
