@@ -143,7 +143,12 @@ export class KeptWorktrees {
           (s) => now - s.mtimeMs,
           () => 0,
         );
-        if (age <= MAX_AGE_MS) continue;
+        // Only what is a worktree (its `.git` a file, the link to its repository): nothing else of a root the user named.
+        const link = await stat(path.join(shelf, name, '.git')).then(
+          (s) => s.isFile(),
+          () => false,
+        );
+        if (age <= MAX_AGE_MS || !link) continue;
         const to = spare(++n);
         await mkdir(path.dirname(to), { recursive: true });
         if (
@@ -153,7 +158,7 @@ export class KeptWorktrees {
           ))
         )
           continue;
-        // Only through its own link: git would otherwise look for a repository above the folder.
+        // Through its own link (found a moment ago): git looks for no repository above the folder.
         if (existsSync(path.join(to, '.git'))) {
           await runGit(to, ['worktree', 'repair']);
           await runGit(to, ['worktree', 'unlock', to]);
