@@ -1,0 +1,205 @@
+import { execFile } from 'node:child_process';
+import { constants, type Dirent } from 'node:fs';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_READ_BOUND, probeText, readModeOf, SKIPPED_FOLDERS } from './read-rules.js';
+import type { GitFacts } from './schema.js';
+import type { ScannedFile, ScannedTree } from './tree.js';
+
+/**
+ * The scanner: the only module of the assessment that touches the file system. It walks the tree
+ * read-only and never leaves it: entries are taken from `readdir` (which reports a link as a link),
+ * a symbolic link is recorded and never entered, read or resolved, and a file is opened with
+ * `O_NOFOLLOW`, so a file swapped for a link between the walk and the read is refused, not followed.
+ * What it reads is `read-rules.ts`'s decision; git's facts come from `git -C <root>` child
+ * processes started while the walk goes on.
+ */
+
+export interface ScanOptions {
+  /** Files larger than this are counted by size and never read (default 256 KB). */
+  readonly readBound?: number;
+  /** Folder reads and file reads in flight at once. */
+  readonly concurrency?: number;
+  /** Git's facts of the folder; tests pass their own. */
+  readonly git?: (root: string) => Promise<GitFacts>;
+}
+
+/** Enough reads in flight to keep the thread pool busy without holding many buffers at once. */
+const DEFAULT_CONCURRENCY = 32;
+
+/** A NUL in the first bytes: a binary file, which has no lines. */
+const BINARY_SNIFF = 8000;
+
+type Job = { readonly kind: 'dir'; readonly rel: string } | { readonly kind: 'file'; readonly rel: string };
+
+export async function scanTree(root: string, options: ScanOptions = {}): Promise<ScannedTree> {
+  const bound = options.readBound ?? DEFAULT_READ_BOUND;
+  const top = await realpath(root);
+  const git = (options.git ?? gitFacts)(top);
+  const files: ScannedFile[] = [];
+  const directories: string[] = [];
+  const symlinks: string[] = [];
+  const skipped: string[] = [];
+
+  const visit = async (job: Job): Promise<Job[]> => {
+    if (job.kind === 'file') {
+      files.push(await scanFile(top, job.rel, bound));
+      return [];
+    }
+    if (job.rel !== '') directories.push(job.rel);
+    let entries: Dirent[];
+    try {
+      entries = await readdir(job.rel === '' ? top : path.join(top, job.rel), { withFileTypes: true });
+    } catch {
+      // A folder that went away or cannot be listed holds nothing the assessment can see.
+      return [];
+    }
+    const next: Job[] = [];
+    for (const entry of entries) {
+      const rel = job.rel === '' ? entry.name : `${job.rel}/${entry.name}`;
+      if (entry.isSymbolicLink()) symlinks.push(rel);
+      else if (entry.isDirectory()) {
+        if (SKIPPED_FOLDERS.has(entry.name)) skipped.push(rel);
+        else next.push({ kind: 'dir', rel });
+      } else if (entry.isFile()) {
+        // A `.git` file is a worktree's or submodule's link to its repository: version control, not the project.
+        if (entry.name !== '.git') next.push({ kind: 'file', rel });
+      }
+      // Sockets, FIFOs and devices are neither read nor counted.
+    }
+    return next;
+  };
+
+  await drain([{ kind: 'dir', rel: '' }], visit, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  files.sort((a, b) => byName(a.path, b.path));
+  return { files, directories: directories.sort(byName), symlinks: symlinks.sort(byName), skipped: skipped.sort(byName), readBound: bound, git: await git };
+}
+
+/** Runs jobs (which may add jobs) with at most `limit` at once; rejects with the first job that throws. */
+function drain<J>(initial: readonly J[], run: (job: J) => Promise<readonly J[]>, limit: number): Promise<void> {
+  const queue = [...initial];
+  let active = 0;
+  let failed = false;
+  return new Promise((resolve, reject) => {
+    const pump = (): void => {
+      while (!failed && active < limit && queue.length > 0) {
+        const job = queue.pop() as J;
+        active++;
+        run(job).then(
+          (more) => {
+            active--;
+            queue.push(...more);
+            pump();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
+      }
+      if (!failed && active === 0 && queue.length === 0) resolve();
+    };
+    pump();
+  });
+}
+
+async function scanFile(top: string, rel: string, bound: number): Promise<ScannedFile> {
+  const file = path.join(top, rel);
+  const mode = readModeOf(rel);
+  let size: number;
+  try {
+    const stats = await lstat(file);
+    if (!stats.isFile()) return { path: rel, size: 0, read: 'unreadable', lines: null, text: null, hits: [] };
+    size = stats.size;
+  } catch {
+    return { path: rel, size: 0, read: 'unreadable', lines: null, text: null, hits: [] };
+  }
+  if (mode === 'none') return { path: rel, size, read: 'not-read', lines: null, text: null, hits: [] };
+  if (size > bound) return { path: rel, size, read: 'too-large', lines: null, text: null, hits: [] };
+  const content = await readBounded(file, size, bound);
+  if (content === undefined) return { path: rel, size, read: 'unreadable', lines: null, text: null, hits: [] };
+  // It grew past the bound since lstat: treated as the large file it now is.
+  if (content.length > bound) return { path: rel, size: content.length, read: 'too-large', lines: null, text: null, hits: [] };
+  if (content.subarray(0, BINARY_SNIFF).includes(0)) return { path: rel, size, read: 'binary', lines: null, text: null, hits: [] };
+  const text = content.toString('utf8');
+  return { path: rel, size, read: mode === 'keep' ? 'kept' : 'counted', lines: countLines(content), text: mode === 'keep' ? text : null, hits: probeText(text) };
+}
+
+/** At most `bound + 1` bytes of a file, opened without following a link; undefined when it cannot be read. */
+async function readBounded(file: string, size: number, bound: number): Promise<Buffer | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(Math.min(size, bound) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Lines as an editor shows them: newlines, plus a last line without one. */
+export function countLines(content: Buffer): number {
+  if (content.length === 0) return 0;
+  let lines = 0;
+  for (let i = content.indexOf(10); i !== -1; i = content.indexOf(10, i + 1)) lines++;
+  return content[content.length - 1] === 10 ? lines : lines + 1;
+}
+
+/** Git's facts of a folder: its history's commits, authors and dates, from one `git log` of the folder. */
+export async function gitFacts(root: string): Promise<GitFacts> {
+  const topLevel = await runGit(root, ['rev-parse', '--show-toplevel']);
+  if (!topLevel.ok) {
+    return /not a git repository/i.test(topLevel.message) ? { kind: 'not-a-repository' } : { kind: 'git-unavailable', reason: topLevel.message };
+  }
+  const log = await runGit(root, ['log', '--all', '--format=%ae%x09%aI', '--', '.']);
+  if (!log.ok) return { kind: 'git-unavailable', reason: log.message };
+  const authors = new Set<string>();
+  let first: { at: number; iso: string } | undefined;
+  let last: { at: number; iso: string } | undefined;
+  let commits = 0;
+  for (const line of log.stdout.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab === -1) continue;
+    commits++;
+    authors.add(line.slice(0, tab).toLowerCase());
+    const iso = line.slice(tab + 1);
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) continue;
+    if (first === undefined || at < first.at) first = { at, iso };
+    if (last === undefined || at > last.at) last = { at, iso };
+  }
+  const top = await realpath(topLevel.stdout.trim()).catch(() => topLevel.stdout.trim());
+  return { kind: 'repository', subfolder: top !== root, commits, contributors: authors.size, firstCommit: first?.iso ?? null, lastCommit: last?.iso ?? null };
+}
+
+type GitOutcome = { readonly ok: true; readonly stdout: string } | { readonly ok: false; readonly message: string };
+
+/** A read-only git command (`GIT_OPTIONAL_LOCKS=0`: it takes no lock and refreshes no index). */
+function runGit(root: string, args: readonly string[]): Promise<GitOutcome> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['-C', root, ...args],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
+      (error, stdout, stderr) => {
+        if (error === null) return resolve({ ok: true, stdout });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return resolve({ ok: false, message: 'git is not installed (not found on PATH)' });
+        resolve({ ok: false, message: (stderr.trim().split('\n')[0] ?? '') || error.message });
+      },
+    );
+  });
+}
