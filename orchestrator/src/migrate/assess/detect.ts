@@ -1,4 +1,4 @@
-import { detectCi, detectInfrastructure, isCompose, isKubernetes } from './detect/ci-infra.js';
+import { detectCi, detectInfrastructure, isCiFile, isCompose, isKubernetes } from './detect/ci-infra.js';
 import { detectCommands } from './detect/commands.js';
 import { detectAgentSetups, detectPatterns } from './detect/coordination.js';
 import { at, compare } from './detect/facts.js';
@@ -16,7 +16,7 @@ import type { ScannedTree } from './tree.js';
  */
 export function detect(tree: ScannedTree): Detection {
   const manifests = readManifests(tree.files);
-  const { frameworks, dataStores } = detectStack(tree.files, manifests, isCompose, isKubernetes);
+  const { frameworks, dataStores } = detectStack(tree.files, manifests, (f) => isCompose(f.path) || isCiFile(f.path) || isKubernetes(f));
   const testRunners = detectTestRunners(tree.files, manifests);
   return {
     scale: scaleOf(tree),

@@ -84,7 +84,8 @@ export function readModeOf(path: string): ReadMode {
 /** A test source file by the naming conventions of its ecosystem. */
 export function isTestFile(path: string): boolean {
   const base = path.slice(path.lastIndexOf('/') + 1);
-  if (languageOf(path) === undefined) return false;
+  // A package marker in a tests folder is not a test.
+  if (languageOf(path) === undefined || base === '__init__.py') return false;
   return (
     /\.(?:test|spec)\.[cm]?[jt]sx?$/.test(base) ||
     /^test_.*\.py$|_test\.py$/.test(base) ||

@@ -34,8 +34,8 @@ export function isCompose(path: string): boolean {
   return /^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/.test(baseName(path));
 }
 
-/** A CI file is never a Kubernetes manifest, whatever keys it has. */
-function isCiFile(path: string): boolean {
+/** A CI system's configuration (never a Kubernetes manifest, whatever keys it has). */
+export function isCiFile(path: string): boolean {
   return CI.some(([re]) => re.test(path));
 }
 

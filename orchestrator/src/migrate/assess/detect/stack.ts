@@ -164,12 +164,30 @@ const URLS: readonly (readonly [RegExp, string])[] = [
   [/\bsqlite:\/\/|\bjdbc:sqlite:/i, 'sqlite'],
 ];
 
+/** An ORM's dialect setting in configuration (sequelize's and knex's `"dialect": "mysql"`, `client: pg`). */
+const DIALECT = /(?:^|[{,\s])["']?(?:dialect|client)["']?\s*[:=]\s*["']?(postgres(?:ql)?|pg|mysql2?|mariadb|sqlite3?|mssql)\b/g;
+const DIALECTS: Readonly<Record<string, string>> = {
+  postgres: 'postgresql',
+  postgresql: 'postgresql',
+  pg: 'postgresql',
+  mysql: 'mysql',
+  mysql2: 'mysql',
+  mariadb: 'mariadb',
+  sqlite: 'sqlite',
+  sqlite3: 'sqlite',
+  mssql: 'sql-server',
+};
+
 export interface Stack {
   readonly frameworks: Fact[];
   readonly dataStores: DataStore[];
 }
 
-export function detectStack(files: readonly ScannedFile[], manifests: readonly Manifest[], isCompose: (path: string) => boolean, isKubernetes: (file: ScannedFile) => boolean): Stack {
+/**
+ * `namesImages`: whether a file's `image:` lines name the services it runs (compose files,
+ * Kubernetes manifests, CI service containers); the caller knows which files those are.
+ */
+export function detectStack(files: readonly ScannedFile[], manifests: readonly Manifest[], namesImages: (file: ScannedFile) => boolean): Stack {
   const frameworks = new FactSet();
   const stores = { database: new FactSet(), orm: new FactSet(), migrations: new FactSet() };
   const found = (kind: Kind, name: string, path: string, line: number | null): void => (kind === 'framework' ? frameworks : stores[kind]).add(name, at(path, line));
@@ -204,7 +222,7 @@ export function detectStack(files: readonly ScannedFile[], manifests: readonly M
     if (/(?:^|\/)knexfile\.[cm]?[jt]s$/.test(p)) found('migrations', 'knex', p, null);
     if (/(?:^|\/)\d+_[\w-]+\.up\.sql$/.test(p) && paths.has(p.replace(/\.up\.sql$/, '.down.sql'))) found('migrations', goProject ? 'golang-migrate' : 'sql-migrations', p, null);
     if (file.text === null) continue;
-    if (isCompose(p) || isKubernetes(file)) {
+    if (namesImages(file)) {
       forEachLine(file.text, (line, n) => {
         const image = /^\s*-?\s*image:\s*["']?([\w.\-/]+?)(?::[\w.-]+)?(?:@\S+)?["']?\s*$/.exec(line);
         const name = image ? (image[1] as string).split('/').pop() : undefined;
@@ -215,6 +233,11 @@ export function detectStack(files: readonly ScannedFile[], manifests: readonly M
     if (isConfig(p)) {
       forEachLine(file.text, (line, n) => {
         for (const [re, name] of URLS) if (re.test(line)) found('database', name, p, n);
+        // JSON puts a whole config on one line as often as not: each dialect setting of the line counts.
+        for (const m of line.matchAll(DIALECT)) {
+          const name = DIALECTS[m[1] as string];
+          if (name !== undefined) found('database', name, p, n);
+        }
       });
     }
   }
