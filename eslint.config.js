@@ -145,6 +145,8 @@ export default tseslint.config(
       `${SRC}/backends/app-server-protocol/`,
       // The demo's project, copied into test repositories; not the orchestrator's code.
       'examples/',
+      // Small trees of other stacks' projects that `migrate assess` is tested on; not the orchestrator's code.
+      'orchestrator/test/fixtures/assess/',
     ],
   },
   js.configs.recommended,
