@@ -172,7 +172,7 @@ function facts(out: string[], title: string, list: readonly Fact[]): void {
 
 function renderScoring(out: string[], doc: AssessDocument): void {
   const { complexity, risk, effort, rules, levels } = doc.scoring;
-  out.push('## Scoring', '');
+  out.push('## Scoring', '', '### Rules', '');
   out.push('Every rule the assessment scores by, and the points each gives when it applies:', '');
   out.push('| rule | area | condition | points |', '|---|---|---|---:|');
   for (const r of rules) out.push(`| ${r.id} | ${r.area} | ${cell(r.condition)} | ${r.points} |`);

@@ -164,7 +164,10 @@ export async function gitFacts(root: string): Promise<GitFacts> {
   if (!topLevel.ok) {
     return /not a git repository/i.test(topLevel.message) ? { kind: 'not-a-repository' } : { kind: 'git-unavailable', reason: topLevel.message };
   }
-  const log = await runGit(root, ['log', '--all', '--format=%ae%x09%aI', '--', '.']);
+  const top = await realpath(topLevel.stdout.trim()).catch(() => topLevel.stdout.trim());
+  const subfolder = top !== (await realpath(root).catch(() => root));
+  // Only a subfolder's history is limited to its path: at the top, a path would drop commits that change no file.
+  const log = await runGit(root, ['log', '--all', '--format=%ae%x09%aI', ...(subfolder ? ['--', '.'] : [])]);
   if (!log.ok) return { kind: 'git-unavailable', reason: log.message };
   const authors = new Set<string>();
   let first: { at: number; iso: string } | undefined;
@@ -181,8 +184,7 @@ export async function gitFacts(root: string): Promise<GitFacts> {
     if (first === undefined || at < first.at) first = { at, iso };
     if (last === undefined || at > last.at) last = { at, iso };
   }
-  const top = await realpath(topLevel.stdout.trim()).catch(() => topLevel.stdout.trim());
-  return { kind: 'repository', subfolder: top !== root, commits, contributors: authors.size, firstCommit: first?.iso ?? null, lastCommit: last?.iso ?? null };
+  return { kind: 'repository', subfolder, commits, contributors: authors.size, firstCommit: first?.iso ?? null, lastCommit: last?.iso ?? null };
 }
 
 type GitOutcome = { readonly ok: true; readonly stdout: string } | { readonly ok: false; readonly message: string };

@@ -1,4 +1,5 @@
 import { lineAt } from '../read-rules.js';
+import type { Evidence } from '../schema.js';
 import type { ScannedFile } from '../tree.js';
 import { readToml, type TomlEntry } from './toml-lines.js';
 
@@ -14,6 +15,13 @@ export type Ecosystem = 'node' | 'python' | 'go' | 'rust' | 'ruby' | 'java' | 'p
 export interface Dep {
   readonly name: string;
   readonly line: number | null;
+  /** The file that names it, when not the manifest itself (pip's other requirements files). */
+  readonly file?: string;
+}
+
+/** Where a dependency of a manifest is named. */
+export function depAt(m: Manifest, dep: Dep): Evidence {
+  return { path: dep.file ?? m.path, line: dep.line };
 }
 
 export interface Manifest {
@@ -113,7 +121,7 @@ function requirements(dir: string, files: readonly ScannedFile[]): Manifest {
     const into = /dev|test|lint|ci/i.test(baseName(f.path)) ? devDeps : deps;
     (f.text ?? '').split(/\r?\n/).forEach((line, i) => {
       const name = requirementName(line);
-      if (name !== undefined) into.push({ name, line: i + 1 });
+      if (name !== undefined) into.push({ name, line: i + 1, file: f.path });
     });
   }
   return manifest({ ecosystem: 'python', manager: 'pip', path: main.path, deps, devDeps });

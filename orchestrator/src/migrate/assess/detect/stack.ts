@@ -2,7 +2,7 @@ import { lineAt } from '../read-rules.js';
 import type { DataStore, DataStoreKind, Fact } from '../schema.js';
 import type { ScannedFile } from '../tree.js';
 import { at, FactSet } from './facts.js';
-import type { Ecosystem, Manifest } from './manifests.js';
+import { depAt, type Ecosystem, type Manifest } from './manifests.js';
 
 /**
  * Frameworks and data stores: from dependencies (a table per ecosystem), and from the files that
@@ -196,7 +196,7 @@ export function detectStack(files: readonly ScannedFile[], manifests: readonly M
     for (const dep of [...m.deps, ...m.devDeps, ...m.markers]) {
       for (const rule of DEP_RULES) {
         if (rule.ecosystem !== m.ecosystem) continue;
-        if (typeof rule.dep === 'string' ? rule.dep === dep.name : rule.dep.test(dep.name)) found(rule.kind, rule.name, m.path, dep.line);
+        if (typeof rule.dep === 'string' ? rule.dep === dep.name : rule.dep.test(dep.name)) (rule.kind === 'framework' ? frameworks : stores[rule.kind]).add(rule.name, depAt(m, dep));
       }
     }
   }

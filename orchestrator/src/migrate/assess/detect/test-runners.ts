@@ -3,7 +3,7 @@ import { isTestFile, lineAt } from '../read-rules.js';
 import type { Evidence, TestRunner } from '../schema.js';
 import type { ScannedFile } from '../tree.js';
 import { at, compare, EVIDENCE_PER_FACT, sortEvidence } from './facts.js';
-import { baseName, dirOf, join, type Manifest } from './manifests.js';
+import { baseName, depAt, dirOf, join, type Manifest } from './manifests.js';
 
 /**
  * Test runners and the commands that run them, as the project declares them: package.json
@@ -95,12 +95,12 @@ export function detectTestRunners(files: readonly ScannedFile[], manifests: read
       }
       for (const dep of [...m.devDeps, ...m.deps]) {
         const runner = NODE_RUNNER_DEPS[dep.name];
-        if (runner !== undefined) add(runner, `${cd}npx ${runner === 'playwright' ? 'playwright test' : runner}`, [at(m.path, dep.line)], jsTests);
+        if (runner !== undefined) add(runner, `${cd}npx ${runner === 'playwright' ? 'playwright test' : runner}`, [depAt(m, dep)], jsTests);
       }
     } else if (m.ecosystem === 'python') {
       const pyTests = testsOf(dir, (l) => l === 'Python');
       const pytestDep = [...m.deps, ...m.devDeps].find((d) => d.name === 'pytest' || d.name === 'pytest-django');
-      if (pytestDep) add('pytest', `${cd}${pythonRun(m)}pytest`, [at(m.path, pytestDep.line)], pyTests.length);
+      if (pytestDep) add('pytest', `${cd}${pythonRun(m)}pytest`, [depAt(m, pytestDep)], pyTests.length);
       if (m.deps.some((d) => d.name === 'django') && names.has(join(dir, 'manage.py')) && !pytestDep) add('django test', `${cd}python manage.py test`, [at(join(dir, 'manage.py'))], pyTests.length);
     } else if (m.ecosystem === 'go') {
       const goTests = testsOf(dir, (l) => l === 'Go').filter((f) => f.path.endsWith('_test.go'));
@@ -113,7 +113,7 @@ export function detectTestRunners(files: readonly ScannedFile[], manifests: read
     } else if (m.ecosystem === 'ruby') {
       const specs = testsOf(dir, (l) => l === 'Ruby');
       const rspec = [...m.deps, ...m.devDeps].find((d) => d.name === 'rspec' || d.name === 'rspec-rails');
-      if (rspec) add('rspec', `${cd}bundle exec rspec`, [at(m.path, rspec.line)], specs.filter((f) => f.path.endsWith('_spec.rb')).length);
+      if (rspec) add('rspec', `${cd}bundle exec rspec`, [depAt(m, rspec)], specs.filter((f) => f.path.endsWith('_spec.rb')).length);
       const minitest = specs.filter((f) => f.path.endsWith('_test.rb'));
       if (minitest.length > 0)
         add(
@@ -131,7 +131,7 @@ export function detectTestRunners(files: readonly ScannedFile[], manifests: read
       }
     } else if (m.ecosystem === 'php') {
       const phpunit = m.devDeps.find((d) => d.name === 'phpunit/phpunit');
-      if (phpunit) add('phpunit', `${cd}vendor/bin/phpunit`, [at(m.path, phpunit.line)], testsOf(dir, (l) => l === 'PHP').length);
+      if (phpunit) add('phpunit', `${cd}vendor/bin/phpunit`, [depAt(m, phpunit)], testsOf(dir, (l) => l === 'PHP').length);
     }
   }
 
