@@ -172,11 +172,19 @@ export function makeTestTargets(text: string): { name: string; line: number; rec
   return targets;
 }
 
+/** The section of each file that configures pytest. */
+const PYTEST_SECTIONS: ReadonlyMap<string, RegExp> = new Map([
+  ['pytest.ini', /^\[pytest\]/m],
+  ['pyproject.toml', /^\[tool\.pytest/m],
+  ['setup.cfg', /^\[tool:pytest\]/m],
+  ['tox.ini', /^\[pytest\]/m],
+]);
+
 /** Where a file configures pytest (the line of its section; null for a conftest.py), or undefined. */
 function pytestConfigLine(file: ScannedFile): number | null | undefined {
   const base = baseName(file.path);
   if (base === 'conftest.py') return null;
-  const header = { 'pytest.ini': /^\[pytest\]/m, 'pyproject.toml': /^\[tool\.pytest/m, 'setup.cfg': /^\[tool:pytest\]/m, 'tox.ini': /^\[pytest\]/m }[base];
+  const header = PYTEST_SECTIONS.get(base);
   if (header === undefined || file.text === null) return undefined;
   const m = header.exec(file.text);
   return m ? lineAt(file.text, m.index) : undefined;
