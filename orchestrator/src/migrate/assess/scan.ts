@@ -108,18 +108,18 @@ function drain<J>(initial: readonly J[], run: (job: J) => Promise<readonly J[]>,
 async function scanFile(top: string, rel: string, bound: number, buffers: Buffer[]): Promise<ScannedFile> {
   const file = path.join(top, rel);
   const mode = readModeOf(rel);
-  const unreadable = (size = 0): ScannedFile => ({ path: rel, size, read: 'unreadable', lines: null, text: null, hits: [] });
+  const unreadable = (): ScannedFile => ({ path: rel, size: 0, read: 'unreadable', lines: null, text: null, hits: [] });
   if (mode === 'none') {
     // Never opened: its size is all the assessment counts.
     const stats = await lstat(file).catch(() => undefined);
     return stats?.isFile() ? { path: rel, size: stats.size, read: 'not-read', lines: null, text: null, hits: [] } : unreadable();
   }
-  // Read into a buffer of the pool: the bytes read are the size, and a file that fills the buffer is over the bound.
+  // A buffer of the pool: at most the bound (and a byte more, to see a file that grew) is ever read.
   const buffer = buffers.pop() ?? Buffer.allocUnsafe(bound + 1);
   try {
     const read = await readBounded(file, buffer);
     if (read === undefined) return unreadable();
-    if (read.length > bound) return { path: rel, size: read.size, read: 'too-large', lines: null, text: null, hits: [] };
+    if (read.kind === 'too-large') return { path: rel, size: read.size, read: 'too-large', lines: null, text: null, hits: [] };
     const content = buffer.subarray(0, read.length);
     if (content.subarray(0, BINARY_SNIFF).includes(0)) return { path: rel, size: read.length, read: 'binary', lines: null, text: null, hits: [] };
     const lines = countLines(content);
@@ -134,27 +134,37 @@ async function scanFile(top: string, rel: string, bound: number, buffers: Buffer
   }
 }
 
+/** What reading a file gave: its bytes (in the buffer), or that it is over the bound (never read), or nothing. */
+type Read = { readonly kind: 'read'; readonly length: number } | { readonly kind: 'too-large'; readonly size: number } | undefined;
+
 /**
- * Up to `buffer.length` bytes of a file into `buffer`, opened without following a link (and
- * without blocking on a FIFO swapped in since the walk); the real size when the buffer filled.
- * Undefined when it cannot be read.
+ * A file's bytes into `buffer` (which holds the bound and one byte more), opened without following
+ * a link and without blocking on a FIFO swapped in since the walk. Its size comes first (`fstat`
+ * of the open file): a file over the bound is never read. A file that grows while it is read is
+ * over the bound if it now is, else unreadable for this scan. Undefined when it cannot be read.
  */
-function readBounded(file: string, buffer: Buffer): Promise<{ length: number; size: number } | undefined> {
+function readBounded(file: string, buffer: Buffer): Promise<Read> {
+  const bound = buffer.length - 1;
   return new Promise((resolve) => {
     fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, (openError, fd) => {
       if (openError) return resolve(undefined);
-      const done = (result: { length: number; size: number } | undefined): void => fs.close(fd, () => resolve(result));
-      const readFrom = (length: number): void => {
-        fs.read(fd, buffer, length, buffer.length - length, length, (readError, bytesRead) => {
-          if (readError) return done(undefined);
-          const total = length + bytesRead;
-          if (bytesRead > 0 && total < buffer.length) return readFrom(total);
-          if (total < buffer.length) return done({ length: total, size: total });
-          // Over the bound: how large it is, without reading on.
-          fs.fstat(fd, (statError, stats) => done({ length: total, size: statError ? total : stats.size }));
-        });
-      };
-      readFrom(0);
+      const done = (result: Read): void => fs.close(fd, () => resolve(result));
+      fs.fstat(fd, (statError, stats) => {
+        if (statError || !stats.isFile()) return done(undefined);
+        if (stats.size > bound) return done({ kind: 'too-large', size: stats.size });
+        // One byte more than its size: a short read at its size is its end, a full one says it grew.
+        const want = stats.size + 1;
+        const readFrom = (length: number): void => {
+          fs.read(fd, buffer, length, want - length, length, (readError, bytesRead) => {
+            if (readError) return done(undefined);
+            const total = length + bytesRead;
+            if (total >= want) return fs.fstat(fd, (e, now) => done(!e && now.size > bound ? { kind: 'too-large', size: now.size } : undefined));
+            if (bytesRead === 0 || total >= stats.size) return done({ kind: 'read', length: total });
+            readFrom(total);
+          });
+        };
+        readFrom(0);
+      });
     });
   });
 }
