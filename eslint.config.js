@@ -36,12 +36,14 @@ const LAYERS = {
     may: ['graph', 'roles', 'planning', 'scheduler', 'store', 'workspace', 'backends', 'review', 'model-server', 'agents', 'engine', 'views'],
     why: 'control/ is the commands that change a run; the CLI calls them',
   },
+  // A read-only assessment of another repository: it builds on nothing of the run's machinery.
+  migrate: { may: [], why: 'migrate/ reads a repository and plans its migration; the CLI shows it' },
   mcp: {
     may: ['graph', 'roles', 'planning', 'scheduler', 'store', 'workspace', 'backends', 'review', 'model-server', 'agents', 'engine', 'views', 'control'],
     why: 'mcp/ serves the orchestrator over MCP; the CLI starts it',
   },
   cli: {
-    may: ['graph', 'roles', 'planning', 'scheduler', 'store', 'workspace', 'backends', 'review', 'model-server', 'agents', 'engine', 'views', 'control', 'mcp'],
+    may: ['graph', 'roles', 'planning', 'scheduler', 'store', 'workspace', 'backends', 'review', 'model-server', 'agents', 'engine', 'views', 'control', 'mcp', 'migrate'],
     why: 'cli/ is the top: argv, output, exit codes',
   },
 };
@@ -143,6 +145,8 @@ export default tseslint.config(
       `${SRC}/backends/app-server-protocol/`,
       // The demo's project, copied into test repositories; not the orchestrator's code.
       'examples/',
+      // Small trees of other stacks' projects that `migrate assess` is tested on; not the orchestrator's code.
+      'orchestrator/test/fixtures/assess/',
     ],
   },
   js.configs.recommended,

@@ -25,6 +25,7 @@ usage:
   codex-orchestrator verify <run-id|latest> [--json]
   codex-orchestrator spec-guard [--json]
   codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
+  codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -36,7 +37,9 @@ exit codes: 0 ok, 1 a task or check failed, 2 bad usage or bad input file, 3 int
 Model (run --model, else settings.model): OPENAI_API_KEY if set, else your Codex sign-in
 ($CODEX_HOME/auth.json), else the offline model server (a deterministic stand-in).
 Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).
-approve and reject without --reviewer name the reviewer from git config user.name.`;
+approve and reject without --reviewer name the reviewer from git config user.name.
+migrate assess reads a repository (never changes it) and writes a migration report (default
+migration-report.md in the current folder): what it has, complexity, risk, effort and a phased plan.`;
 
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
@@ -138,6 +141,21 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         },
         out,
       );
+    }
+    case 'migrate': {
+      const { values, positionals } = parse(rest, { path: { type: 'string' }, output: { type: 'string' } });
+      if (values.help) return help(out);
+      const sub = positionals[0];
+      const { MIGRATE_NOT_YET, migrateAssessCommand } = await import('./commands/migrate.js');
+      if (sub === undefined) throw new UsageError('missing the migrate subcommand', 'codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]');
+      if (MIGRATE_NOT_YET.includes(sub)) {
+        throw new UsageError(`"migrate ${sub}" is not available in this version yet (${orchestratorVersion()})`, 'available now: migrate assess (a read-only assessment and plan of a repository)');
+      }
+      if (sub !== 'assess') throw new UsageError(`unknown migrate subcommand "${sub}"`, 'available now: migrate assess');
+      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'name the folder with --path DIR');
+      if (values.path !== undefined && values.path.trim() === '') throw new UsageError('--path is empty', 'name the folder of the repository to assess, e.g. --path .');
+      if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output is empty', `name the report file, e.g. --output migration-report.md`);
+      return migrateAssessCommand({ path: values.path ?? '.', output: values.output, json: values.json, cwd: process.cwd(), now: () => new Date() }, out);
     }
     case 'run': {
       const { values, positionals } = parse(rest, {
@@ -296,7 +314,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

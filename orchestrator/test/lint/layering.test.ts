@@ -48,6 +48,14 @@ describe('import layering (eslint.config.js)', () => {
     expect(await restrictions('orchestrator/src/control/x.ts', "import { resumeRun } from '../engine/index.js';\nimport { view } from '../views/run.js';\n")).toEqual([]);
   });
 
+  it('keeps migrate/ apart: it imports none of the run machinery, and only cli/ imports it', async () => {
+    const engine = await restrictions('orchestrator/src/migrate/assess/x.ts', "import { executeRun } from '../../engine/index.js';\n");
+    expect(engine).toHaveLength(1);
+    expect(engine[0]).toContain('Layering: migrate/ must not import engine/ (migrate/ reads a repository and plans its migration; the CLI shows it)');
+    expect((await restrictions('orchestrator/src/planning/x.ts', "import { assess } from '../migrate/assess/index.js';\n"))[0]).toContain('Layering: planning/ must not import migrate/');
+    expect(await restrictions('orchestrator/src/cli/commands/x.ts', "import { assess } from '../../migrate/assess/index.js';\n")).toEqual([]);
+  });
+
   it('keeps views/ off control/, and everything but cli/ off cli/', async () => {
     expect((await restrictions('orchestrator/src/views/x.ts', "import { stop } from '../control/stop.js';\n"))[0]).toContain('Layering: views/ must not import control/');
     expect((await restrictions('orchestrator/src/control/x.ts', "import { Output } from '../cli/output.js';\n"))[0]).toContain('nothing but cli/ imports cli/');
