@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isRecord, parseJsonObject } from '../core/json-object.js';
 
 /**
  * The commands a project itself declares for checking its work (`verify`: tests, lint, type
@@ -73,7 +74,7 @@ export function projectCommandsFrom(files: RootFiles): ProjectCommands {
   const testsByMake = make !== undefined;
 
   // Node: package.json scripts, with the package manager of the lockfile.
-  const pkg = has('package.json') ? parseJson(files.text('package.json')) : undefined;
+  const pkg = has('package.json') ? parseJsonObject(files.text('package.json')) : undefined;
   if (has('package.json')) {
     const pm = packageManager(files, pkg);
     const scripts = isRecord(pkg?.['scripts']) ? pkg['scripts'] : {};
@@ -177,18 +178,4 @@ function makeTarget(files: RootFiles): ProjectCommand | undefined {
   if (name === undefined || text === undefined) return undefined;
   const target = ['test', 'check'].find((t) => new RegExp(`^${t}\\s*:(?!=)`, 'm').test(text));
   return target === undefined ? undefined : { command: `make ${target}`, source: `${name} target ${target}` };
-}
-
-function parseJson(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

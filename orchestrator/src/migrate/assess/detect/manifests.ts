@@ -2,6 +2,7 @@ import { lineAt } from '../read-rules.js';
 import type { Evidence } from '../schema.js';
 import type { ScannedFile } from '../tree.js';
 import { readToml, type TomlEntry } from './toml-lines.js';
+import { isRecord, parseJsonObject } from '../../../core/json-object.js';
 
 /**
  * Package manifests read into one shape: the ecosystem, the package manager (from the lockfile
@@ -70,7 +71,7 @@ function manifest(m: Partial<Manifest> & Pick<Manifest, 'ecosystem' | 'manager' 
 }
 
 function packageJson(file: string, text: string, names: ReadonlySet<string>): Manifest {
-  const json = parseJson(text);
+  const json = parseJsonObject(text);
   const section = (key: string): Dep[] => {
     const value = json?.[key];
     if (!isRecord(value)) return [];
@@ -236,7 +237,7 @@ function gradle(file: string, text: string, beside: (n: string) => string | null
 }
 
 function composer(file: string, text: string, beside: (n: string) => string | null): Manifest {
-  const json = parseJson(text);
+  const json = parseJsonObject(text);
   const section = (key: string): Dep[] => {
     const value = json?.[key];
     if (!isRecord(value)) return [];
@@ -253,19 +254,6 @@ function keyLine(text: string, key: string, from: number): number | null {
   if (from < 0) return null;
   const at = text.slice(from).search(new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\s*:`));
   return at < 0 ? null : lineAt(text, from + at);
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 export function baseName(p: string): string {
