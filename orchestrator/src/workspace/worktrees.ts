@@ -302,8 +302,10 @@ export class Worktrees {
     await git(worktree, ['add', '--all', '--', '.', ...excluded.map((p) => `:(exclude,literal)${p}`)]);
     // The index as a commit, with plumbing: `git commit` would look at every file of the worktree
     // again (~90 ms at 20,000 files), after `add` just did.
-    const [tree, head, headTree] = [await git(worktree, ['write-tree']), ...(await git(worktree, ['rev-parse', 'HEAD', 'HEAD^{tree}'])).split('\n')];
-    if (head === undefined || tree === headTree) return head ?? git(worktree, ['rev-parse', 'HEAD']);
+    const tree = await git(worktree, ['write-tree']);
+    const [head = '', headTree] = (await git(worktree, ['rev-parse', 'HEAD', 'HEAD^{tree}'])).split('\n');
+    // Nothing changed: the result is the commit the worktree is at.
+    if (tree === headTree) return head;
     const commit = await git(worktree, ['commit-tree', tree, '-p', head, '-m', message]);
     // HEAD names the task's branch: the branch moves, from `head` only.
     await git(worktree, ['update-ref', '-m', `commit: ${message}`, 'HEAD', commit, head]);
