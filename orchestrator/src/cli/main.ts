@@ -26,6 +26,7 @@ usage:
   codex-orchestrator spec-guard [--json]
   codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
   codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]
+  codex-orchestrator migrate setup [--connector NAME]... [--mcp NAME]... [--force] [--check] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -39,7 +40,10 @@ Model (run --model, else settings.model): OPENAI_API_KEY if set, else your Codex
 Runs are sealed with the project's key in .codex-orchestrator/keys/ (or $CODEX_ORCHESTRATOR_KEYS_DIR).
 approve and reject without --reviewer name the reviewer from git config user.name.
 migrate assess reads a repository (never changes it) and writes a migration report (default
-migration-report.md in the current folder): what it has, complexity, risk, effort and a phased plan.`;
+migration-report.md in the current folder): what it has, complexity, risk, effort and a phased plan.
+migrate setup writes .codex/migrate/manifest.toml (the systems a migration touches and the MCP servers
+its tasks get; edit it by hand) and an empty .codex/migrate/index.json at the project's top; it never
+replaces a manifest without --force (which keeps a backup); --check validates the manifest.`;
 
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
@@ -143,18 +147,42 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       );
     }
     case 'migrate': {
-      const { values, positionals } = parse(rest, { path: { type: 'string' }, output: { type: 'string' } });
+      const { values, positionals } = parse(rest, {
+        path: { type: 'string' },
+        output: { type: 'string' },
+        connector: { type: 'string', multiple: true },
+        mcp: { type: 'string', multiple: true },
+        force: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+      });
       if (values.help) return help(out);
       const sub = positionals[0];
-      const { MIGRATE_NOT_YET, migrateAssessCommand } = await import('./commands/migrate.js');
-      if (sub === undefined) throw new UsageError('missing the migrate subcommand', 'codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]');
+      const { MIGRATE_NOT_YET, MIGRATE_AVAILABLE } = await import('./commands/migrate.js');
+      if (sub === undefined) throw new UsageError('missing the migrate subcommand', `available now: ${MIGRATE_AVAILABLE}`);
       if (MIGRATE_NOT_YET.includes(sub)) {
-        throw new UsageError(`"migrate ${sub}" is not available in this version yet (${orchestratorVersion()})`, 'available now: migrate assess (a read-only assessment and plan of a repository)');
+        throw new UsageError(`"migrate ${sub}" is not available in this version yet (${orchestratorVersion()})`, `available now: ${MIGRATE_AVAILABLE}`);
       }
-      if (sub !== 'assess') throw new UsageError(`unknown migrate subcommand "${sub}"`, 'available now: migrate assess');
+      if (sub !== 'assess' && sub !== 'setup') throw new UsageError(`unknown migrate subcommand "${sub}"`, `available now: ${MIGRATE_AVAILABLE}`);
+      const given = (flags: readonly string[]): string | undefined => flags.find((f) => (values as Record<string, unknown>)[f] !== undefined && (values as Record<string, unknown>)[f] !== false);
+      const foreign = given(sub === 'assess' ? ['connector', 'mcp', 'force', 'check'] : ['path', 'output']);
+      if (foreign !== undefined) throw new UsageError(`--${foreign} is not an option of migrate ${sub}`, 'see: codex-orchestrator --help');
+      if (sub === 'setup') {
+        if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'name connectors with --connector NAME and MCP servers with --mcp NAME');
+        const { entryNames, migrateSetupCommand } = await import('./commands/migrate-setup.js');
+        const connectors = entryNames(values.connector ?? [], '--connector');
+        const mcp = entryNames(values.mcp ?? [], '--mcp');
+        if (values.check && (connectors.length > 0 || mcp.length > 0 || values.force)) {
+          throw new UsageError('--check only checks the manifest', 'drop --connector, --mcp and --force, or drop --check to write a new manifest');
+        }
+        return migrateSetupCommand(
+          { projectRoot: path.dirname(resolveRunsDir(values['runs-dir'])), connectors, mcp, force: values.force, check: values.check, json: values.json, cwd: process.cwd(), now: () => new Date() },
+          out,
+        );
+      }
       if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'name the folder with --path DIR');
       if (values.path !== undefined && values.path.trim() === '') throw new UsageError('--path is empty', 'name the folder of the repository to assess, e.g. --path .');
       if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output is empty', `name the report file, e.g. --output migration-report.md`);
+      const { migrateAssessCommand } = await import('./commands/migrate.js');
       return migrateAssessCommand({ path: values.path ?? '.', output: values.output, json: values.json, cwd: process.cwd(), now: () => new Date() }, out);
     }
     case 'run': {
@@ -314,7 +342,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

@@ -161,16 +161,17 @@ describe('codex-orchestrator migrate assess', () => {
 
   it('answers the migrate subcommands of later versions with exit 2 and what is available now', async () => {
     const here = tempDir('co-assess-out-');
-    for (const sub of ['setup', 'plan', 'execute', 'run', 'status']) {
+    const available = 'available now: migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest)';
+    for (const sub of ['plan', 'execute', 'run', 'status']) {
       const r = await cli(['migrate', sub], here);
       expect({ sub, code: r.code, stderr: r.stderr }).toEqual({
         sub,
         code: 2,
-        stderr: `error: "migrate ${sub}" is not available in this version yet (${orchestratorVersion()})\n  hint: available now: migrate assess (a read-only assessment and plan of a repository)\n`,
+        stderr: `error: "migrate ${sub}" is not available in this version yet (${orchestratorVersion()})\n  hint: ${available}\n`,
       });
     }
-    expect((await cli(['migrate'], here)).stderr).toBe('error: missing the migrate subcommand\n  hint: codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]\n');
-    expect((await cli(['migrate', 'survey'], here)).stderr).toBe('error: unknown migrate subcommand "survey"\n  hint: available now: migrate assess\n');
+    expect((await cli(['migrate'], here)).stderr).toBe(`error: missing the migrate subcommand\n  hint: ${available}\n`);
+    expect((await cli(['migrate', 'survey'], here)).stderr).toBe(`error: unknown migrate subcommand "survey"\n  hint: ${available}\n`);
     expect((await cli(['--help'], here)).stderr).toContain('codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]\n');
   });
 

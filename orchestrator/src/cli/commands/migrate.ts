@@ -18,7 +18,10 @@ export interface MigrateAssessOptions {
 export const DEFAULT_REPORT = 'migration-report.md';
 
 /** The migrate subcommands of the product contract that this version does not have yet. */
-export const MIGRATE_NOT_YET: readonly string[] = ['setup', 'plan', 'execute', 'run', 'status'];
+export const MIGRATE_NOT_YET: readonly string[] = ['plan', 'execute', 'run', 'status'];
+
+/** What `migrate` answers a missing or unknown subcommand with. */
+export const MIGRATE_AVAILABLE = 'migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest)';
 
 /**
  * `migrate assess`: a read-only assessment of a repository. It scans the folder (never changing
