@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { git, runGit } from './git.js';
 import { retryingRaces } from './worktree-git.js';
@@ -88,12 +88,34 @@ export class KeptWorktrees {
     }
   }
 
-  /** Tells git a kept worktree moved to `worktree` is there now, and unlocks it. */
+  /**
+   * Tells git a kept worktree moved to `worktree` is there now, and unlocks it; throws when it
+   * cannot. What git answers is not the test but what its records then say: `worktree repair`
+   * looks at every worktree of the repository and fails for another run's (one being made or
+   * moved at that moment), `unlock` fails for one never locked, and either can meet another run's
+   * half-written record (retried, as `retryingRaces` does).
+   */
   async settle(worktree: string): Promise<void> {
-    await this.admin(async () => {
-      await retryingRaces(this.repoRoot, ['worktree', 'repair', worktree]);
-      await runGit(this.repoRoot, ['worktree', 'unlock', worktree]);
-    });
+    const record = await this.untilDone(
+      () => runGit(this.repoRoot, ['worktree', 'repair', worktree]),
+      () => recordOf(worktree),
+    );
+    if (record === undefined) throw new Error(`${worktree}: git's record of it does not name it`);
+    const unlocked = await this.untilDone(
+      () => runGit(this.repoRoot, ['worktree', 'unlock', worktree]),
+      async () => (existsSync(path.join(record, 'locked')) ? undefined : true),
+    );
+    if (unlocked === undefined) throw new Error(`${worktree}: still locked`);
+  }
+
+  /** Runs `command` (one at a time with this run's others) until `done` answers, at most 10 times. */
+  private async untilDone<T>(command: () => Promise<unknown>, done: () => Promise<T | undefined>): Promise<T | undefined> {
+    for (let n = 1; ; n++) {
+      await this.admin(command);
+      const answer = await done();
+      if (answer !== undefined || n >= 10) return answer;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * n));
+    }
   }
 
   /**
@@ -185,4 +207,23 @@ export class KeptWorktrees {
       await remove(existsSync(to) ? to : worktree);
     }
   }
+}
+
+/**
+ * The folder of git's record of `worktree` (`.git/worktrees/<name>`), when the two name each
+ * other: the worktree's `.git` file points at the record, and the record's `gitdir` at that file.
+ */
+async function recordOf(worktree: string): Promise<string | undefined> {
+  const link = path.join(worktree, '.git');
+  const pointer = /^gitdir: (.+)$/m.exec(await readFile(link, 'utf8').catch(() => ''))?.[1];
+  if (pointer === undefined) return undefined;
+  const record = path.resolve(worktree, pointer.trim());
+  const back = (await readFile(path.join(record, 'gitdir'), 'utf8').catch(() => '')).trim();
+  return back !== '' && (await samePath(path.resolve(record, back), link)) ? record : undefined;
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
+  return ra === rb;
 }

@@ -90,25 +90,27 @@ it('a run leaves its free worktrees for the next run: cleaned, detached, locked;
   expect(listed(repo).every((w) => w.locked && w.detached && path.dirname(w.path) === shelf)).toBe(true);
 });
 
-it('two runs never take the same kept worktree', async () => {
-  const { repo, repoDir, shelf } = setup();
-  const base = git(repo, 'rev-parse', 'HEAD');
-  const first = new Worktrees(repo, run(1), base, path.join(repoDir, run(1)), 1);
-  await attempt(first, 'one');
-  await first.removeAll();
-  expect(readdirSync(shelf)).toHaveLength(1);
-  const runs = [2, 3, 4].map((n) => new Worktrees(repo, run(n), base, path.join(repoDir, run(n)), 0));
-  const prepared = await Promise.all(runs.map((w) => w.prepare(id('t'), 1, [])));
-  expect(prepared.filter((p) => p.ok && p.value.reusedFrom !== undefined)).toHaveLength(1);
-  for (const p of prepared) {
-    if (!p.ok) throw new Error('prepare failed');
-    expect(filesIn(p.value.path)).toEqual(['.gitignore', 'README.md', 'a.txt']);
-    expect(git(p.value.path, 'rev-parse', '--show-toplevel')).toBe(p.value.path);
+it("two runs never take the same kept worktree, and one of them gets it (8 times over: git meets the other runs' half-written records)", async () => {
+  for (let round = 0; round < 8; round++) {
+    const { repo, repoDir, shelf } = setup();
+    const base = git(repo, 'rev-parse', 'HEAD');
+    const first = new Worktrees(repo, run(1), base, path.join(repoDir, run(1)), 1);
+    await attempt(first, 'one');
+    await first.removeAll();
+    expect(readdirSync(shelf)).toHaveLength(1);
+    const runs = [2, 3, 4].map((n) => new Worktrees(repo, run(n), base, path.join(repoDir, run(n)), 0));
+    const prepared = await Promise.all(runs.map((w) => w.prepare(id('t'), 1, [])));
+    expect(prepared.filter((p) => p.ok && p.value.reusedFrom !== undefined)).toHaveLength(1);
+    for (const p of prepared) {
+      if (!p.ok) throw new Error('prepare failed');
+      expect(filesIn(p.value.path)).toEqual(['.gitignore', 'README.md', 'a.txt']);
+      expect(git(p.value.path, 'rev-parse', '--show-toplevel')).toBe(p.value.path);
+    }
+    for (const w of runs) await w.removeAll();
+    // `keptWorktrees: 0` keeps none: the shelf and git's records are empty again.
+    expect(readdirSync(shelf)).toHaveLength(0);
+    expect(listed(repo)).toEqual([]);
   }
-  for (const w of runs) await w.removeAll();
-  // `keptWorktrees: 0` keeps none: the shelf and git's records are empty again.
-  expect(readdirSync(shelf)).toHaveLength(0);
-  expect(listed(repo)).toEqual([]);
 });
 
 it('a run that ends removes kept worktrees beyond its limit and those unused for 14 days, and one whose git record is gone', async () => {
