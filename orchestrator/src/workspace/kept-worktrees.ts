@@ -129,10 +129,7 @@ export class KeptWorktrees {
     const fresh: string[] = [];
     const doomed: string[] = [];
     for (const name of existing) {
-      const since = await stat(path.join(this.dir, name)).then(
-        (s) => now - s.mtimeMs,
-        () => undefined,
-      );
+      const since = await unusedFor(path.join(this.dir, name), now);
       if (since === undefined) continue;
       (since > MAX_AGE_MS || fresh.length >= keep ? doomed : fresh).push(name);
     }
@@ -161,10 +158,7 @@ export class KeptWorktrees {
       const shelf = path.join(root, repo, KEPT_DIR);
       if (shelf === this.dir) continue;
       for (const name of await readdir(shelf).catch(() => [])) {
-        const age = await stat(path.join(shelf, name)).then(
-          (s) => now - s.mtimeMs,
-          () => 0,
-        );
+        const age = (await unusedFor(path.join(shelf, name), now)) ?? 0;
         // Only what is a worktree (its `.git` a file, the link to its repository): nothing else of a root the user named.
         const link = await stat(path.join(shelf, name, '.git')).then(
           (s) => s.isFile(),
@@ -226,4 +220,12 @@ async function samePath(a: string, b: string): Promise<boolean> {
   if (path.resolve(a) === path.resolve(b)) return true;
   const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
   return ra === rb;
+}
+
+/** How long ago a kept worktree was put on the shelf (its folder's time, set then); undefined when it is gone. */
+function unusedFor(entry: string, now: number): Promise<number | undefined> {
+  return stat(entry).then(
+    (s) => now - s.mtimeMs,
+    () => undefined,
+  );
 }
