@@ -73,7 +73,7 @@ function message(newId: (prefix: string) => string, text: string): OutputItem {
 /** The final answer: every step and its exit status, so logs show what the stand-in did. */
 export function summarise(position: ScriptPosition): string {
   if (position.steps.length === 0) {
-    return 'Offline model (stand-in): the prompt holds no fenced shell or patch blocks, so there was nothing to carry out.';
+    return 'Offline model (stand-in): the prompt holds no fenced shell, patch or artifact blocks, so there was nothing to carry out.';
   }
   const failed = position.done.filter((d) => d.exitCode !== 0).length;
   const lines = position.done.map((d, i) => {

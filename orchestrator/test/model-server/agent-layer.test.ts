@@ -80,6 +80,6 @@ describe('offline model: role agents', () => {
   });
 
   it('leaves requests that offer no codex tool and ask for no schema to the Codex script', () => {
-    expect(text(decide({ input: [user('Nothing.')], tools: [{ type: 'function', name: 'exec_command' }] }, ids()))).toContain('the prompt holds no fenced shell or patch blocks');
+    expect(text(decide({ input: [user('Nothing.')], tools: [{ type: 'function', name: 'exec_command' }] }, ids()))).toContain('the prompt holds no fenced shell, patch or artifact blocks');
   });
 });

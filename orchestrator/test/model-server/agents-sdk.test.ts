@@ -21,7 +21,7 @@ const agent = new Agent({ name: 'probe', instructions: 'Answer briefly.', model:
 describe('offline model server with @openai/agents', () => {
   it('answers a plain (non-streaming) run', async () => {
     const result = await runner.run(agent, 'Nothing to do here.');
-    expect(result.finalOutput).toBe('Offline model (stand-in): the prompt holds no fenced shell or patch blocks, so there was nothing to carry out.');
+    expect(result.finalOutput).toBe('Offline model (stand-in): the prompt holds no fenced shell, patch or artifact blocks, so there was nothing to carry out.');
   });
 
   it('answers a streaming run', async () => {
