@@ -1,4 +1,4 @@
-import { parseScript, type ScriptStep } from './script.js';
+import { parseScript, revisionSteps, type ScriptStep } from './script.js';
 
 /**
  * Reads a Responses API request's history to find where the offline model is in its script.
@@ -54,19 +54,27 @@ export function normaliseInput(input: unknown): InputItem[] {
   return input.filter((i): i is InputItem => i !== null && typeof i === 'object');
 }
 
+/**
+ * Where the script of the latest user prompt is. A prompt without steps of its own revises the
+ * artifacts earlier prompts asked for (`revisionSteps`): a rework follow-up in prose still changes
+ * what the task wrote.
+ */
 export function locateInScript(items: readonly InputItem[]): ScriptPosition {
   let promptIndex = -1;
   let prompt = '';
+  const earlier: string[] = [];
   items.forEach((item, i) => {
     if ((item.type === 'message' || item.type === undefined) && item.role === 'user') {
       const text = messageText(item.content);
       if (!isInjectedContext(text)) {
+        if (promptIndex >= 0) earlier.push(prompt);
         promptIndex = i;
         prompt = text;
       }
     }
   });
-  const steps = parseScript(prompt);
+  const own = parseScript(prompt);
+  const steps = own.length > 0 ? own : revisionSteps(earlier, prompt);
   const done: StepOutcome[] = [];
   let pendingSession: number | undefined;
   for (const item of items.slice(promptIndex + 1)) {

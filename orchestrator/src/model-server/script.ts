@@ -10,7 +10,11 @@
  *                    `..` segment makes the block no step.
  *
  * A real model reads an artifact block as "write this file from this template"; the stand-in's
- * fills only show where the model's words would go.
+ * fills only show where the model's words would go. It also stands in for a model revising its
+ * artifact: when the latest prompt has no steps at all (a reviewer's rework, a `send` in prose)
+ * and an earlier user message of the conversation asked for artifacts, each of those files gets a
+ * `## Revision` section appended, the latest prompt quoted (`revisionSteps`), so the rework has a
+ * diff. A real model would rewrite the artifact instead.
  *
  * Other fenced blocks (code samples in prose) are not steps. One more kind exists for tests of
  * failure handling: an `offline-fault` block (`503`, `429`, `401`, `disconnect`, optionally
@@ -103,6 +107,28 @@ function artifactStep(artifact: Artifact): ScriptStep {
   const lines = artifact.text.replace(/\n$/, '').split('\n');
   const patch = ['*** Begin Patch', `*** Add File: ${artifact.path}`, ...lines.map((l) => `+${l}`), '*** End Patch', ''].join('\n');
   return { kind: 'patch', patch, files: [`A ${artifact.path}`] };
+}
+
+const REVISION_END = 'OFFLINE_STAND_IN_REVISION';
+
+/**
+ * The stand-in's revision of its artifacts (see the module comment): for each artifact the earlier
+ * prompts asked for, once per path, a shell step appending a `## Revision` section that quotes
+ * `prompt`.
+ */
+export function revisionSteps(earlierPrompts: readonly string[], prompt: string): ScriptStep[] {
+  const paths = [...new Set(earlierPrompts.flatMap((p) => artifactsOf(p).map((a) => a.path)))];
+  const quoted = prompt
+    .replace(/^\n+|\s+$/g, '')
+    .split('\n')
+    .map((l) => (l.trim() === '' ? '>' : `> ${l}`));
+  // Every line of the section is empty or starts with `#` or `>`, so the delimiter cannot be one of them.
+  const section = ['', '## Revision', '', ...quoted, REVISION_END].join('\n');
+  return paths.map((path) => ({ kind: 'shell', command: `cat >> ${shellQuote(path)} <<'${REVISION_END}'\n${section}` }));
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function patchFiles(patch: string): string[] {
