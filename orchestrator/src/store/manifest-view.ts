@@ -28,7 +28,24 @@ type ArtifactRef = Opt<{ readonly path: string }>;
 /** What poll reads of a task. */
 export type TaskView = Pick<
   TaskRecord,
-  'id' | 'title' | 'role' | 'status' | 'message' | 'threadId' | 'startedAt' | 'durationMs' | 'awaitingSince' | 'diffStat' | 'usage' | 'codexUsage' | 'agentUsage' | 'verdict' | 'triage' | 'stale'
+  | 'id'
+  | 'title'
+  | 'role'
+  | 'status'
+  | 'message'
+  | 'threadId'
+  | 'startedAt'
+  | 'durationMs'
+  | 'awaitingSince'
+  | 'diffStat'
+  | 'usage'
+  | 'codexUsage'
+  | 'agentUsage'
+  | 'verdict'
+  | 'triage'
+  | 'stale'
+  | 'approval'
+  | 'resultCommit'
 > & {
   /** What it waits for (`views/waiting.ts`). */
   readonly deps: readonly string[];
@@ -165,6 +182,8 @@ const task = shape({
   sandboxDenials: optional(arrayOf(shape({ command: str, path: optional(str), message: str }))),
   artifacts: shape({ events: artifactRef, log: artifactRef, diff: artifactRef, checks: artifactRef, verdict: artifactRef }),
   reviews: optional(arrayOf(shape({ at: str }))),
+  resultCommit: optional(str),
+  approval: optional(shape({ criteria: arrayOf(str), artifact: optional(str), author: optional(str), sections: optional(arrayOf(str)) })),
 });
 
 const manifest = shape({
