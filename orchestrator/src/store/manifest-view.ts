@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, ok, type Result } from '../core/result.js';
 import { RunLayout } from './layout.js';
-import type { Attempt, CheckResult, Manifest, Review, SandboxDenial, TaskRecord } from './manifest.js';
+import type { Attempt, CheckResult, FollowUp, Manifest, Review, SandboxDenial, TaskRecord } from './manifest.js';
 import { FOLLOW_UP_SOURCES, RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
 import type { ReadFailure } from './read-failure.js';
 
@@ -56,6 +56,8 @@ export type TaskView = Pick<
   readonly sandboxDenials?: Opt<readonly SandboxDenial[]>;
   readonly artifacts: { readonly events?: ArtifactRef; readonly log?: ArtifactRef; readonly diff?: ArtifactRef; readonly checks?: ArtifactRef; readonly verdict?: ArtifactRef };
   readonly reviews?: Opt<readonly Pick<Review, 'at'>[]>;
+  /** A follow-up waiting for the task's next attempt (`views/waiting.ts`). */
+  readonly followUp?: Opt<Pick<FollowUp, 'from'>>;
 };
 
 /** What poll reads of a manifest; a whole `Manifest` is one. */
@@ -183,6 +185,7 @@ const task = shape({
   artifacts: shape({ events: artifactRef, log: artifactRef, diff: artifactRef, checks: artifactRef, verdict: artifactRef }),
   reviews: optional(arrayOf(shape({ at: str }))),
   resultCommit: optional(str),
+  followUp: optional(shape({ from: oneOf(FOLLOW_UP_SOURCES) })),
   approval: optional(shape({ criteria: arrayOf(str), artifact: optional(str), author: optional(str), sections: optional(arrayOf(str)) })),
 });
 
