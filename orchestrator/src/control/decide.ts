@@ -75,13 +75,21 @@ export async function decideOnRun(runsDir: string, runDir: string, request: Deci
 /**
  * A run that ended at its gates says what the decision changed: the gates still awaiting a
  * reviewer, or that none does now and `resume` continues the run (which then runs the gate's
- * dependents, or records how the run ended). Its wait for reviewers ends with the last decision.
+ * dependents, or records how the run ended); a gate sent back to its author also needs `resume`,
+ * which runs the revision. Its wait for reviewers ends with the last decision.
  */
 function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 'recorded' }>, before: string | null): RunEventInput | undefined {
   if (m.status !== 'awaiting-approval' || before !== 'awaiting-approval') return undefined;
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   const decided = `${effect.taskId} ${effect.review.decision} by ${effect.review.reviewer}`;
   const at = effect.review.at;
+  const revise = effect.event.rework;
+  if (revise) {
+    // The gate's author revises its artifact: work to run, whatever other gates still wait.
+    const others = awaiting.length > 0 ? `; ${gatesAwaiting(awaiting)}` : '';
+    const message = `${decided}; ${revise.task} revises the artifact, then ${effect.taskId} awaits approval again${others}: continue the run with: codex-orchestrator resume ${m.runId}`;
+    return { kind: 'run-settled', at, status: m.status, message, ...(awaiting.length === 0 ? { waitEnded: true } : {}) };
+  }
   if (awaiting.length > 0) return { kind: 'run-settled', at, status: m.status, message: `${decided}; ${gatesAwaiting(awaiting)}` };
   // Nothing left to run (a rejected gate without dependents, say): the run has ended, and says how.
   const settled = m.tasks.every((t) => SETTLED.has(t.status) && t.followUp === undefined);

@@ -4,10 +4,11 @@ import { quoteId, taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/id
 import { err, ok, type Result } from '../core/result.js';
 import { compileSecretPattern } from '../core/secret-patterns.js';
 import type { Diagnostic, SourcePosition } from '../core/source-position.js';
-import type { AnalyzedGraph, AnalyzedTask } from './analyzed.js';
+import type { AnalyzedGraph, AnalyzedTask, GateApproval } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
 import {
+  type Approval,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_FIX_ATTEMPTS,
   MAX_DEFAULT_KEPT_WORKTREES,
@@ -57,6 +58,7 @@ interface TaskSketch {
   readonly instructions: unknown;
   readonly instructionsFile: unknown;
   readonly fix: unknown;
+  readonly approval: unknown;
   /** Keys present on the task (for fields that only some roles take). */
   readonly keys: readonly string[];
 }
@@ -79,6 +81,7 @@ function sketchTasks(data: unknown): TaskSketch[] {
         instructions: task['instructions'],
         instructionsFile: task['instructionsFile'],
         fix: task['fix'],
+        approval: task['approval'],
         keys: Object.keys(task),
       },
     ];
@@ -141,7 +144,7 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
         edges[i]!.push(slot.get(target)!);
       }
     }
-    out.push(...taskFieldDiagnostics(task, name, positions), ...instructionsDiagnostics(task, name, positions, context));
+    out.push(...taskFieldDiagnostics(task, name, positions), ...instructionsDiagnostics(task, name, positions, context), ...approvalDiagnostics(task, name, positions, firstById));
   }
 
   for (const component of stronglyConnectedComponents(edges)) {
@@ -210,6 +213,7 @@ const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Rol
   { key: 'setup', roles: ['builder', 'tester'], hint: 'remove "setup"; a gate has no worktree to set up' },
   { key: 'fix', roles: ['builder', 'tester'], hint: 'remove "fix"; a gate is decided by a reviewer and fixes nothing' },
   { key: 'expectChanges', roles: ['builder'], hint: 'remove "expectChanges"; only a builder is expected to change files' },
+  { key: 'approval', roles: ['gate'], hint: 'remove "approval"; only a gate waits for a reviewer, put it on a gate that depends on this task' },
 ];
 
 function roleFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
@@ -224,6 +228,94 @@ function roleFieldDiagnostics(task: TaskSketch, name: () => string, positions: G
     out.push({ position: positions.valueAt(['tasks', task.index, 'fix']), message: `${name()} has an empty "fix"`, hint: 'say what a fix attempt should do, or remove the key' });
   }
   return out;
+}
+
+/**
+ * A gate's `approval`: its artifact is a path inside the repository, comes with the author that
+ * writes it and the sections it must have, and the author is one of the gate's dependencies and a
+ * builder (only a builder's result holds files). `approval` on other roles is `ROLE_FIELDS`'.
+ */
+function approvalDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap, byId: ReadonlyMap<string, TaskSketch>): Diagnostic[] {
+  const a = task.approval;
+  if (task.role !== 'gate' || !isRecord(a)) return [];
+  const at = (key: string): (string | number)[] => ['tasks', task.index, 'approval', key];
+  const out: Diagnostic[] = [];
+  const artifact = a['artifact'];
+  const author = a['author'];
+  const sections = a['sections'];
+  if (artifact === undefined) {
+    for (const key of ['author', 'sections'] as const) {
+      if (a[key] === undefined) continue;
+      out.push({
+        position: positions.keyAt(at(key)),
+        message: `the approval of gate ${name()} has "${key}" but no "artifact"`,
+        hint: `add "artifact": the path of the markdown file the author writes (relative to the repository root), or remove "${key}"`,
+      });
+    }
+    return out;
+  }
+  if (typeof artifact === 'string' && artifact !== '') {
+    const problem = artifactPathProblem(artifact);
+    const got = JSON.stringify(artifact);
+    if (problem !== undefined) {
+      out.push({
+        position: positions.valueAt(at('artifact')),
+        message:
+          problem === 'absolute'
+            ? `"approval.artifact" must be relative to the repository (got ${got})`
+            : problem === 'outside'
+              ? `"approval.artifact" must not contain ".." (got ${got})`
+              : `"approval.artifact" must name a file (got ${got})`,
+        hint: 'write the path from the repository root, e.g. "migrations/migration_x/artifacts/MIG-1-assessment.md"; it is read from the author\'s result commit',
+      });
+    }
+  }
+  if (author === undefined) {
+    out.push({
+      position: positions.keyAt(at('artifact')),
+      message: `the artifact of gate ${name()} has no "author"`,
+      hint: 'add "author": the dependency whose result holds the artifact (it revises the artifact when the gate is rejected)',
+    });
+  }
+  if (sections === undefined || (Array.isArray(sections) && sections.length === 0)) {
+    out.push({
+      position: sections === undefined ? positions.keyAt(at('artifact')) : positions.valueAt(at('sections')),
+      message: `the artifact of gate ${name()} has ${sections === undefined ? 'no' : 'an empty'} "sections"`,
+      hint: 'list the headings the artifact must have, filled in, e.g. sections: [Migration, Motivation, Risk Level]',
+    });
+  }
+  if (typeof author === 'string' && author !== '') {
+    const position = (): SourcePosition => positions.valueAt(at('author'));
+    const deps = task.deps.map((d) => d.name);
+    const target = byId.get(author);
+    if (!deps.includes(author)) {
+      const guess = closest(author, deps);
+      out.push({
+        position: position(),
+        message: `the author ${quoteId(author)} of gate ${name()}'s artifact is not one of its deps`,
+        hint:
+          guess !== undefined
+            ? `did you mean ${JSON.stringify(guess)}?`
+            : deps.length > 0
+              ? `name one of its deps (${deps.join(', ')}), or add ${JSON.stringify(author)} to "deps"`
+              : `add ${JSON.stringify(author)} to the gate's "deps"`,
+      });
+    } else if (target?.role !== undefined && target.role !== 'builder') {
+      out.push({
+        position: position(),
+        message: `the author ${quoteId(author)} of gate ${name()}'s artifact is a ${target.role}, not a builder`,
+        hint: "name the builder that writes the artifact: only a builder's result holds files, and it revises them when the gate is rejected",
+      });
+    }
+  }
+  return out;
+}
+
+/** Why an artifact path cannot be read from a commit as written. */
+function artifactPathProblem(file: string): 'absolute' | 'outside' | 'not-a-file' | undefined {
+  if (posix.isAbsolute(file) || win32.isAbsolute(file)) return 'absolute';
+  if (file.replace(/\\/g, '/').split('/').includes('..')) return 'outside';
+  return normaliseCwd(file) === undefined ? 'not-a-file' : undefined;
 }
 
 /** Every `settings.secrets` entry must be a pattern the redactor can use. */
@@ -317,6 +409,11 @@ export function normaliseCwd(cwd: string): string | undefined {
   return normal === '.' || normal === '' ? undefined : normal;
 }
 
+function gateApproval(a: Approval): GateApproval {
+  const artifact = a.artifact === undefined ? undefined : normaliseCwd(a.artifact);
+  return { criteria: a.criteria ?? [], artifact, author: a.author === undefined ? undefined : toTaskId(a.author), sections: a.sections ?? [] };
+}
+
 function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
   const settings = graph.settings;
   const tasks: AnalyzedTask[] = graph.tasks.map((task, index) => {
@@ -343,6 +440,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       maxFixAttempts: task.role !== 'gate' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
       fix: task.fix,
       expectChanges: task.role === 'builder' && task.expectChanges !== false,
+      approval: task.role === 'gate' && task.approval !== undefined ? gateApproval(task.approval) : undefined,
       index,
     };
   });

@@ -8,6 +8,19 @@ export type TaskInstructions =
   /** A markdown file (`instructionsFile`), read when the task runs; `path` is absolute. */
   | { readonly kind: 'file'; readonly path: string };
 
+/**
+ * A gate's `approval` after analysis. `artifact`, `author` and `sections` come together (the
+ * analyzer requires it): all set, or `artifact` and `author` undefined and `sections` empty.
+ */
+export interface GateApproval {
+  readonly criteria: readonly string[];
+  /** Relative to the repository root, normalised (`a/b.md`), never leaving it. */
+  readonly artifact: string | undefined;
+  /** A builder among the gate's dependencies, whose result holds the artifact. */
+  readonly author: TaskId | undefined;
+  readonly sections: readonly string[];
+}
+
 /** A task after analysis: ids are checked, defaults are applied. */
 export interface AnalyzedTask {
   readonly id: TaskId;
@@ -34,6 +47,8 @@ export interface AnalyzedTask {
   readonly fix: string | undefined;
   /** Builders: an empty diff fails the task (`no-change`) unless the graph says `expectChanges: false`; false for testers and gates. */
   readonly expectChanges: boolean;
+  /** Gates: what a reviewer approves it on, when the graph says. */
+  readonly approval: GateApproval | undefined;
   /** Position in the file, used to order ready tasks deterministically. */
   readonly index: number;
 }

@@ -44,6 +44,26 @@ export const Concurrency = z
   })
   .strict();
 
+/**
+ * What a reviewer approves a gate on (gates only): criteria they read, and a markdown artifact one
+ * of the gate's dependencies writes. `approve` reads the artifact from its author's result and
+ * refuses while a required section is missing or still a placeholder; `reject` sends the reason
+ * to the author, which revises the artifact, and the gate awaits approval again.
+ */
+export const Approval = z
+  .object({
+    /** What the reviewer checks; shown with the gate in `poll` and `review`. */
+    criteria: z.array(z.string().min(1)).optional(),
+    /** The artifact's path, relative to the repository root (no `..`). Needs `author` and `sections`. */
+    artifact: z.string().min(1).optional(),
+    /** The dependency (a builder) whose result holds the artifact; it revises the artifact when the gate is rejected. */
+    author: z.string().min(1).optional(),
+    /** Headings the artifact must have, each filled in (not empty, no `<fill:` marker left). */
+    sections: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type Approval = z.infer<typeof Approval>;
+
 export const Task = z
   .object({
     /** Unique within the graph; safe as a file name (letters, digits, `.`, `_`, `-`; at most 64). */
@@ -102,6 +122,8 @@ export const Task = z
      * success; `false` is for builders that only inspect, report or run something.
      */
     expectChanges: z.boolean().optional(),
+    /** Gates: what the reviewer approves it on (criteria, and an artifact a dependency writes). */
+    approval: Approval.optional(),
   })
   .strict();
 export type Task = z.infer<typeof Task>;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { quoteId } from '../core/ids.js';
 import type { Diagnostic } from '../core/source-position.js';
 import type { DataPath, GraphSourceMap } from './parse.js';
-import { Concurrency, Settings, Task, TaskGraph } from './schema.js';
+import { Approval, Concurrency, Settings, Task, TaskGraph } from './schema.js';
 import { closest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
@@ -122,6 +122,7 @@ const EXPECTED: Readonly<Record<string, string>> = {
 function knownKeys(path: DataPath): string[] {
   if (path.length === 0) return Object.keys(TaskGraph.shape);
   if (path[0] === 'settings') return Object.keys(path.length === 1 ? Settings.shape : Concurrency.shape);
+  if (path[0] === 'tasks' && path[2] === 'approval') return Object.keys(Approval.shape);
   return Object.keys(Task.shape);
 }
 
@@ -135,10 +136,10 @@ function label(path: DataPath): string {
   return own.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
-/** Where a mapping is, for messages: `at the top level`, `in settings`, `in task "build"`. */
+/** Where a mapping is, for messages: `at the top level`, `in settings`, `in task "build"`, `in the approval of task "gate"`. */
 function where(path: DataPath, data: unknown): string {
   if (path.length === 0) return 'at the top level';
-  if (path[0] === 'tasks' && typeof path[1] === 'number') return `in ${taskName(data, path[1])}`;
+  if (path[0] === 'tasks' && typeof path[1] === 'number') return `in ${path[2] === 'approval' ? 'the approval of ' : ''}${taskName(data, path[1])}`;
   return `in ${label(path)}`;
 }
 

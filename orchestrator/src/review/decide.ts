@@ -6,6 +6,7 @@ import type { Manifest, Review, TaskRecord, TaskStatus } from '../store/manifest
 import type { RunEventInput } from '../store/events/run-event.js';
 import { readChecklist, type ChecklistReadFailure } from './checklist-file.js';
 import { applyDecision, findItem, parseChecklistRef, type ChecklistItem, type DecisionNote } from './checklist.js';
+import { checkGateArtifact, renderGateArtifactFailure, reviseRework, type GateArtifactFailure } from './gate-artifact.js';
 import { keysDirFor, projectRelative } from './project.js';
 import { readRunGraph } from './run-graph.js';
 import { listRunFiles } from './run-files.js';
@@ -24,6 +25,13 @@ import { renderSealFailure, verifySeal, type KeyStore, type SealFailure } from '
  *
  * A rejected builder or tester also gets a follow-up (`followUp`): the reason goes to its own
  * Codex thread in a new attempt, run by the live orchestrator at once or by `resume`.
+ *
+ * A gate whose `approval` names an artifact is approved only when the artifact, read from its
+ * author's result commit, has every required section filled in (the approval records its
+ * sha256). Rejecting it sends the reason to the author instead (`rework`): the gate goes back to
+ * `pending`, and awaits approval again once the author revised the artifact.
+ *
+ *   reject (a gate with an author): awaiting-approval | approved ──► pending
  */
 
 export type DecisionRequest =
@@ -90,7 +98,9 @@ export type DecisionFailure =
   /** No item matches the key; `candidates` are near misses. */
   | { readonly reason: 'checklist-item-missing'; readonly ref: string; readonly file: string; readonly key: string; readonly candidates: readonly ChecklistItem[] }
   /** More than one item matches the key. */
-  | { readonly reason: 'checklist-item-ambiguous'; readonly ref: string; readonly file: string; readonly key: string; readonly matches: readonly ChecklistItem[] };
+  | { readonly reason: 'checklist-item-ambiguous'; readonly ref: string; readonly file: string; readonly key: string; readonly matches: readonly ChecklistItem[] }
+  /** A gate's artifact is not in its author's result, or not complete (approval only). */
+  | GateArtifactFailure;
 
 const APPROVABLE: readonly TaskStatus[] = ['succeeded', 'awaiting-approval'];
 const REJECTABLE: readonly TaskStatus[] = ['succeeded', 'awaiting-approval', 'approved'];
@@ -120,6 +130,10 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
   if (mismatch) return err(mismatch);
   if (repeat) return ok({ kind: 'unchanged', taskId: task.id, status: task.status, review: task.reviews?.at(-1) });
 
+  // The artifact the gate reviews must be there and complete before anything is changed.
+  const artifact = request.decision === 'approved' ? await checkGateArtifact(manifest, task) : ok(undefined);
+  if (!artifact.ok) return artifact;
+
   const evidence = projectRelative(projectRoot, RunLayout.manifest(runDir));
   const checklist = await checklistEdit(input, task, evidence);
   if (!checklist.ok) return checklist;
@@ -133,6 +147,7 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
     ...(request.decision === 'rejected' ? { reason: request.reason } : {}),
     attempt: task.attempts.at(-1)?.n ?? 0,
     digests: Object.fromEntries([...digests].filter(([name]) => name.startsWith(prefix))),
+    ...(artifact.value ? { artifact: artifact.value } : {}),
   };
   const edit = checklist.value;
   if (edit?.changed) {
@@ -144,8 +159,11 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
     request.decision === 'rejected' && task.role !== 'gate'
       ? { from: 'reject' as const, prompt: reworkPrompt(review.reviewer, request.reason), by: review.reviewer, requestedAt: review.at }
       : undefined;
-  const event: DecidedEvent = { kind: 'decided', task: task.id, review, status: request.decision, ...(rework ? { followUp: rework } : {}) };
-  return ok({ kind: 'recorded', taskId: task.id, review, from: task.status, to: request.decision, event, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
+  // A gate whose artifact has an author: the author revises it, and the gate waits again.
+  const revise = request.decision === 'rejected' ? reviseRework(task, review, request.reason) : undefined;
+  const to: TaskStatus = revise ? 'pending' : request.decision;
+  const event: DecidedEvent = { kind: 'decided', task: task.id, review, status: to, ...(rework ? { followUp: rework } : {}), ...(revise ? { rework: revise } : {}) };
+  return ok({ kind: 'recorded', taskId: task.id, review, from: task.status, to, event, checklist: edit ? { file: edit.file, line: edit.line, changed: edit.changed } : undefined });
 }
 
 /** What the builder's Codex thread is told when a reviewer rejects its work. */
@@ -240,5 +258,8 @@ export function renderDecisionFailure(f: DecisionFailure, request: DecisionReque
       );
     case 'checklist-item-ambiguous':
       return `${head}: ${f.matches.length} items of ${f.file} match "${f.key}" (from "${f.ref}"):${items(f.matches, f.file)}\n  hint: make the item keys unique, or use a longer key in the task's checklist reference`;
+    case 'gate-artifact-missing':
+    case 'gate-artifact-incomplete':
+      return renderGateArtifactFailure(f, head);
   }
 }

@@ -12,6 +12,21 @@ export const Usage = z.object({
 });
 export type Usage = z.infer<typeof Usage>;
 
+/**
+ * A gate's `approval`, as the run's graph gave it: what the reviewer checks (`criteria`), and the
+ * markdown artifact the dependency `author` writes, with the `sections` it must have filled in
+ * (`artifact`, `author` and `sections` come together). `approve` reads the artifact from the
+ * author's `resultCommit`; `reject` sends the reason to the author, which revises it.
+ */
+export const GateApproval = z.object({
+  criteria: z.array(z.string()),
+  /** Relative to the repository root. */
+  artifact: z.string().optional(),
+  author: z.string().optional(),
+  sections: z.array(z.string()).optional(),
+});
+export type GateApproval = z.infer<typeof GateApproval>;
+
 /** A file in the run folder with its digest at the time it was finished. */
 export const Artifact = z.object({
   /** Relative to the run folder, with `/` separators. */

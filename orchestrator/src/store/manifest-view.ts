@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { err, ok, type Result } from '../core/result.js';
 import { RunLayout } from './layout.js';
-import type { Attempt, CheckResult, Manifest, Review, SandboxDenial, TaskRecord } from './manifest.js';
+import type { Attempt, CheckResult, FollowUp, Manifest, Review, SandboxDenial, TaskRecord } from './manifest.js';
 import { FOLLOW_UP_SOURCES, RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
 import type { ReadFailure } from './read-failure.js';
 
@@ -28,7 +28,24 @@ type ArtifactRef = Opt<{ readonly path: string }>;
 /** What poll reads of a task. */
 export type TaskView = Pick<
   TaskRecord,
-  'id' | 'title' | 'role' | 'status' | 'message' | 'threadId' | 'startedAt' | 'durationMs' | 'awaitingSince' | 'diffStat' | 'usage' | 'codexUsage' | 'agentUsage' | 'verdict' | 'triage' | 'stale'
+  | 'id'
+  | 'title'
+  | 'role'
+  | 'status'
+  | 'message'
+  | 'threadId'
+  | 'startedAt'
+  | 'durationMs'
+  | 'awaitingSince'
+  | 'diffStat'
+  | 'usage'
+  | 'codexUsage'
+  | 'agentUsage'
+  | 'verdict'
+  | 'triage'
+  | 'stale'
+  | 'approval'
+  | 'resultCommit'
 > & {
   /** What it waits for (`views/waiting.ts`). */
   readonly deps: readonly string[];
@@ -39,6 +56,8 @@ export type TaskView = Pick<
   readonly sandboxDenials?: Opt<readonly SandboxDenial[]>;
   readonly artifacts: { readonly events?: ArtifactRef; readonly log?: ArtifactRef; readonly diff?: ArtifactRef; readonly checks?: ArtifactRef; readonly verdict?: ArtifactRef };
   readonly reviews?: Opt<readonly Pick<Review, 'at'>[]>;
+  /** A follow-up waiting for the task's next attempt (`views/waiting.ts`). */
+  readonly followUp?: Opt<Pick<FollowUp, 'from'>>;
 };
 
 /** What poll reads of a manifest; a whole `Manifest` is one. */
@@ -165,6 +184,9 @@ const task = shape({
   sandboxDenials: optional(arrayOf(shape({ command: str, path: optional(str), message: str }))),
   artifacts: shape({ events: artifactRef, log: artifactRef, diff: artifactRef, checks: artifactRef, verdict: artifactRef }),
   reviews: optional(arrayOf(shape({ at: str }))),
+  resultCommit: optional(str),
+  followUp: optional(shape({ from: oneOf(FOLLOW_UP_SOURCES) })),
+  approval: optional(shape({ criteria: arrayOf(str), artifact: optional(str), author: optional(str), sections: optional(arrayOf(str)) })),
 });
 
 const manifest = shape({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
-import { Artifact, CheckResult, DiffStat, FollowUp, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
+import { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
 
-export { Artifact, CheckResult, DiffStat, FollowUp, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
+export { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
 
 export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
 
@@ -35,7 +35,8 @@ export type RunStatus = z.infer<typeof RunStatus>;
  *      └──► awaiting-approval (gates) ──► approved | rejected
  *
  *   Review (`approve` / `reject`): succeeded | awaiting-approval ──► approved | rejected,
- *   approved ──► rejected (a reviewer withdraws an approval).
+ *   approved ──► rejected (a reviewer withdraws an approval); a gate whose approval has an
+ *   author: awaiting-approval | approved ──► pending on `reject` (its author revises the artifact).
  */
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
@@ -124,6 +125,8 @@ export const Review = z.object({
   withdrawn: z.object({ at: z.string(), reason: z.string() }).optional(),
   /** The attempt number reviewed; 0 for a gate, which has no attempts. */
   attempt: z.number().int().nonnegative(),
+  /** A gate's artifact as approved (its `approval.artifact`): the path, the author's result commit it was read from, the sha256 of its bytes. */
+  artifact: z.object({ path: z.string(), commit: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /** The task's files as reviewed: path relative to the run folder → sha256. */
   digests: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
 });
@@ -204,6 +207,8 @@ export const TaskRecord = z.object({
   followUp: FollowUp.optional(),
   /** Settings `retry --reload` changed for this task (see TaskOverrides). */
   overrides: TaskOverrides.optional(),
+  /** A gate's approval criteria and artifact, from the graph (absent when it has none). */
+  approval: GateApproval.optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 

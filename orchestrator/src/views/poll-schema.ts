@@ -42,6 +42,22 @@ export const Waiting = z.discriminatedUnion('kind', [
 ]);
 export type Waiting = z.infer<typeof Waiting>;
 
+/** A gate's approval (from the graph): what the reviewer checks, and the artifact its author writes. */
+export const GateApprovalView = z.strictObject({
+  criteria: z.array(z.string()),
+  /** Relative to the repository root; null when the gate names none. */
+  artifact: z.string().nullable(),
+  /** The dependency whose result holds the artifact (it revises it when the gate is rejected). */
+  author: z.string().nullable(),
+  /** Headings the artifact must have, filled in, for `approve`. */
+  sections: z.array(z.string()),
+  /** The author's result commit the artifact is read from; null before it has one. */
+  commit: z.string().nullable(),
+  /** The command that shows the artifact as `approve` reads it: `git show <commit>:<artifact>`. */
+  show: z.string().nullable(),
+});
+export type GateApprovalView = z.infer<typeof GateApprovalView>;
+
 export const PollTask = z.strictObject({
   id: z.string(),
   title: z.string(),
@@ -89,6 +105,8 @@ export const PollTask = z.strictObject({
   waitMs: z.number().nullable(),
   /** Why it is not running; null when it is, or when its work is over. */
   waiting: Waiting.nullable(),
+  /** A gate's approval criteria and artifact; null for a task without them. */
+  approval: GateApprovalView.nullable(),
 });
 export type PollTask = z.infer<typeof PollTask>;
 

@@ -2,6 +2,7 @@ import { formatDuration } from '../core/abort.js';
 import { displayPath } from '../core/display-path.js';
 import { describeCounts, denialList } from '../store/manifest-summary.js';
 import type { PollDocument } from './poll.js';
+import { approvalFields } from './approval.js';
 import { describeWaiting, showsWaiting } from './waiting.js';
 
 /** `poll`'s table for people, made from its JSON document (`poll.ts`). */
@@ -79,6 +80,11 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
       }
       if (t.sandboxDenials.length > 0) lines.push(`${t.id}: the sandbox denied ${denialList(t.sandboxDenials)}`);
     }
+  }
+  // What the reviewer of a waiting gate checks, and where its artifact is.
+  for (const t of doc.tasks) {
+    if (!t.approval || t.status !== 'awaiting-approval') continue;
+    lines.push('', `${t.id} is approved on:`, ...approvalFields(t.approval).map(([name, text]) => `  ${(name ? `${name}:` : '').padEnd(10)}${text}`));
   }
   lines.push('');
   if (doc.integration) lines.push(`integration branch: ${doc.integration.branch} (${doc.integration.merged.length} task(s) merged)`);

@@ -8,6 +8,7 @@ import type { ManifestView, TaskView } from '../store/manifest-view.js';
 // Types only: the schema module loads zod, which poll's path never does.
 import type { PollDocument, PollTask, TokenCount } from './poll-schema.js';
 import { POLL_SCHEMA } from './schema-ids.js';
+import { approvalView } from './approval.js';
 import { waitingReasons } from './waiting.js';
 
 /**
@@ -34,6 +35,9 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
   const status = effectiveStatus(m, now);
   const waits = waitingReasons(m, status);
+  // Made only when a gate has an approval to show.
+  let byId: Map<string, TaskView> | undefined;
+  const taskOf = (id: string): TaskView | undefined => (byId ??= new Map(m.tasks.map((t) => [t.id, t]))).get(id);
   return {
     schema: POLL_SCHEMA,
     runId: m.runId,
@@ -86,6 +90,7 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
       sandboxDenials: (t.sandboxDenials ?? []).map((d) => ({ command: d.command, ...(d.path === undefined ? {} : { path: d.path }), message: d.message })),
       ...taskTimes(t, now),
       waiting: waits[i] ?? null,
+      approval: approvalView(t, taskOf),
     })),
     reason: m.reason ?? null,
     codexUsage: tokens(codexUsage),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DiffStat, Review, SandboxDenial } from '../store/manifest.js';
-import { Waiting } from './poll-schema.js';
+import { GateApprovalView, Waiting } from './poll-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
 
 /**
@@ -57,6 +57,8 @@ export const ReviewTask = z.strictObject({
   waitMs: z.number().nullable(),
   /** Why it is not running (as in `poll --json`); null when it is, or when its work is over. */
   waiting: Waiting.nullable(),
+  /** A gate's approval criteria and artifact (as in `poll --json`); null for a task without them. */
+  approval: GateApprovalView.nullable(),
   /** Only with `--task`: the whole diff. */
   diffText: z.string().nullable().optional(),
   /** Only with `--task`: the last lines of the log. */

@@ -9,6 +9,7 @@ import { readRunGraph } from '../review/run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore } from '../review/seal.js';
 import type { ReviewDocument, ReviewTask } from './review-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
+import { approvalFields, approvalView } from './approval.js';
 import { describeWaiting, showsWaiting, waitingReasons } from './waiting.js';
 
 /**
@@ -53,6 +54,7 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       tokens: t.usage ? { total: t.usage.total, codex: t.codexUsage?.total ?? (t.agentUsage ? 0 : t.usage.total), agents: t.agentUsage?.total ?? 0 } : null,
       ...taskTimes(t, Date.now()),
       waiting: waits[i] ?? null,
+      approval: approvalView(t, (id) => m.tasks.find((x) => x.id === id)),
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -138,6 +140,7 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     if (t.reviews.length === 0) field('reviews', 'none');
     t.reviews.forEach((r, i) => field(i === 0 ? 'reviews' : '', reviewLine(r)));
     if (t.checklist) field('checklist', t.checklist);
+    if (t.approval) for (const [name, text] of approvalFields(t.approval)) field(name, text);
     if (t.artifacts.log) field('log', show(t.artifacts.log));
     if (t.artifacts.diff) field('diff', show(t.artifacts.diff));
     if (t.diffText !== undefined) {

@@ -24,6 +24,8 @@ export interface WaitingTask {
   readonly deps: readonly string[];
   /** Set when it runs again because a dependency's result changed after it ran. */
   readonly stale?: { readonly because: readonly string[] } | undefined;
+  /** A follow-up waiting for its next attempt (a rework, a `send`): a finished task with one runs again. */
+  readonly followUp?: { readonly from: string } | undefined;
 }
 
 /** What the rules read of a run. */
@@ -54,7 +56,8 @@ export function waitingReasons(run: WaitingRun, runStatus: string): (Waiting | n
   const statusOf = new Map<string, string>();
   const running = { builder: 0, tester: 0 };
   for (const t of run.tasks) {
-    statusOf.set(t.id, t.status);
+    // A finished task whose follow-up waits runs again (as the scheduler sees it): not done yet.
+    statusOf.set(t.id, t.followUp !== undefined && DONE.has(t.status) ? 'pending' : t.status);
     if (t.status === 'running' && (t.role === 'builder' || t.role === 'tester')) running[t.role]++;
   }
   const budget = budgetReached(run);

@@ -19,6 +19,8 @@ describe('scheduleStateOf', () => {
     [{ status: 'rejected', role: 'builder', followUp: { ...followUp, from: 'reject' } }, 'pending'],
     // A running task's follow-up is its next attempt (a fix, a retry): it is running.
     [{ status: 'running', role: 'builder', followUp: { ...followUp, from: 'fix' } }, 'running'],
+    // A gate sent back to its author waits, pending, for the revision (the author holds the follow-up).
+    [{ status: 'pending', role: 'gate' }, 'pending'],
     // Gates get no follow-ups; one would change nothing.
     [{ status: 'rejected', role: 'gate', followUp }, 'rejected'],
   ] as const)('%j → %s', (task, state) => {

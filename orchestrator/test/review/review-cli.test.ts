@@ -111,6 +111,7 @@ broken
       'workMs',
       'waitMs',
       'waiting',
+      'approval',
     ]);
     expect(doc.tasks[0]).toMatchObject({
       id: 'make-file',

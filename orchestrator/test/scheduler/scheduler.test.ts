@@ -446,6 +446,29 @@ describe('schedule', () => {
     expect(h.states()).toEqual({ a: 'succeeded', 'ok-gate': 'approved', go: 'succeeded', 'no-gate': 'rejected', stay: 'skipped' });
   });
 
+  it('a gate sent back to its author: the author runs again, the gate awaits approval again, its dependents wait for it', async () => {
+    const tasks = [task('a'), task('gate', ['a'], { role: 'gate' }), task('go', ['gate'])];
+    const h = new Harness(async () => SUCCEEDED);
+    const idle: string[][] = [];
+    let busy = 0;
+    const done = schedule(tasks, h.hooks, options({ gates: h.gates({ onIdle: (ids) => idle.push([...ids]), onBusy: () => busy++ }) }));
+    await settle();
+    expect(idle).toEqual([['gate']]);
+    // A rejection whose rework goes to the gate's author: the gate is pending, the author runs again.
+    h.given('gate', 'pending').decide('a', 'reopen');
+    await settle();
+    expect(h.startedIds()).toEqual(['a', 'a']);
+    expect(busy).toBe(1);
+    expect(h.awaiting).toEqual(['gate', 'gate']);
+    expect(idle).toEqual([['gate'], ['gate']]);
+    expect(h.states()).toMatchObject({ a: 'succeeded', gate: 'awaiting-approval', go: 'pending' });
+    expect(h.skipped).toEqual([]);
+    h.decide('gate', 'approved');
+    await done;
+    expect(h.startedIds()).toEqual(['a', 'a', 'go']);
+    expect(h.states()).toEqual({ a: 'succeeded', gate: 'approved', go: 'succeeded' });
+  });
+
   it('a skipped task runs after all once the dependency that failed is reopened and succeeds; one still blocked by another failure stays skipped', async () => {
     // `gate` keeps the schedule live while `a` is retried.
     const tasks = [task('a'), task('b', ['a']), task('c', ['b']), task('x'), task('d', ['a', 'x']), task('gate', [], { role: 'gate' })];

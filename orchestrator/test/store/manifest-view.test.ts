@@ -49,7 +49,13 @@ function richManifest(): Record<string, unknown> {
     ],
     artifacts: { log: { path: 'tasks/task-0/log.txt', sha256: digest, bytes: 3 }, diff: { path: 'tasks/task-0/../task-0/diff.patch', sha256: digest, bytes: 4 } },
   });
-  Object.assign(tasks[2] as object, { role: 'gate', status: 'awaiting-approval', awaitingSince: '2026-11-21T10:05:00.000Z' });
+  Object.assign(tasks[1] as object, { resultCommit: 'f'.repeat(40), followUp: { from: 'reject', prompt: 'revise it', requestedAt: '2026-11-21T10:05:01.000Z' } });
+  Object.assign(tasks[2] as object, {
+    role: 'gate',
+    status: 'awaiting-approval',
+    awaitingSince: '2026-11-21T10:05:00.000Z',
+    approval: { sections: ['Risk'], criteria: ['Named'], author: 'task-1', artifact: 'docs/a.md' },
+  });
   const counts = { rejected: 0, approved: 0, 'awaiting-approval': 1, cancelled: 0, skipped: 0, failed: 1, succeeded: 0, running: 0, ready: 0, pending: 1 };
   // A copy of its own: a test that breaks it must not break the shared pieces.
   return structuredClone({

@@ -5,7 +5,7 @@ import { RUN_EVENT_VERSION, type RunEvent, type RunEventInput } from '../../src/
 
 // What events say in runner.log: one table, the lines a reader of the log sees.
 
-const state = { runId: '20261201-000000-abcd', tasks: [] } as unknown as Manifest;
+const state = { runId: '20261201-000000-abcd', tasks: [{ id: 'g', approval: { criteria: [], artifact: 'docs/a.md', author: 'a', sections: ['Risk'] } }] } as unknown as Manifest;
 const at = '2026-12-01T00:00:00.000Z';
 const ev = (e: RunEventInput): RunEvent => ({ v: RUN_EVENT_VERSION, seq: 1, at, ...e }) as RunEvent;
 
@@ -63,6 +63,18 @@ describe('narrate', () => {
       { kind: 'decided', task: 'g', review: { decision: 'rejected', reviewer: 'ana', at, attempt: 0, digests: {}, reason: 'not\nyet' }, status: 'rejected' },
       'awaiting-approval',
       ['task g rejected by ana (attempt 0, was awaiting-approval): not yet'],
+    ],
+    [
+      'a gate sent back to its author',
+      {
+        kind: 'decided',
+        task: 'g',
+        review: { decision: 'rejected', reviewer: 'ana', at, attempt: 0, digests: {}, reason: 'fill in the risk' },
+        status: 'pending',
+        rework: { task: 'a', followUp: { from: 'reject', by: 'ana', prompt: 'p', requestedAt: at } },
+      },
+      'awaiting-approval',
+      ['task g rejected by ana (attempt 0, was awaiting-approval): fill in the risk', 'task a: revises docs/a.md for gate g (reject by ana); then g awaits approval again'],
     ],
     ['a send', { kind: 'follow-up-requested', task: 'a', followUp: { from: 'send', prompt: 'p', requestedAt: at } }, 'succeeded', ['task a: follow-up received (send)']],
     ["a tester's findings on a builder (the tester's line says it)", { kind: 'follow-up-requested', task: 'a', followUp: { from: 'tester', by: 't', prompt: 'p', requestedAt: at } }, 'succeeded', []],

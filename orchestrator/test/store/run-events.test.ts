@@ -43,6 +43,19 @@ function history(tasks: readonly TaskRecord[], choices: readonly number[]): RunE
       }
       if (t.status === 'succeeded') {
         moves.push({ kind: 'decided', task: t.id, status: 'approved', review: { decision: 'approved', reviewer: 'r', at: 'x', attempt: n, digests: {} } });
+        // Rejected for the task it depends on to revise (as a gate with an author): it waits again,
+        // and so do its dependents, none of which has started (they wait for the gate).
+        const author = t.deps[0];
+        if (author !== undefined && state.tasks.every((x) => !x.deps.includes(t.id) || x.attempts.length === 0)) {
+          const followUp = { from: 'reject' as const, prompt: 'revise it', by: 'r', requestedAt: 'x' };
+          moves.push({
+            kind: 'decided',
+            task: t.id,
+            status: 'pending',
+            review: { decision: 'rejected', reviewer: 'r', at: 'x', reason: 'no', attempt: n, digests: {} },
+            rework: { task: author, followUp },
+          });
+        }
       }
       if (t.status === 'failed' && t.deps.every((d) => DONE.has(status(d)))) moves.push({ kind: 'task-reopened', task: t.id, why: 'retry' });
     }
@@ -190,5 +203,67 @@ describe('events.ndjson', () => {
     expect(read.value.events.map((e) => e.kind)).toEqual(['snapshot', 'task-reopened']);
     const snapshot = read.value.events[0];
     expect(snapshot?.kind === 'snapshot' && snapshot.from).toBe('import');
+  });
+});
+
+describe('a gate rejected for its author to revise', () => {
+  const gateRun = (): Manifest => {
+    const m = { ...manifestFixture(), schemaVersion: 2 as const };
+    const [build] = tasksOf(1);
+    const gate: TaskRecord = {
+      id: 'gate',
+      title: 'gate',
+      role: 'gate',
+      deps: ['task-0'],
+      status: 'pending',
+      attempts: [],
+      artifacts: {},
+      approval: { criteria: ['Named'], artifact: 'docs/a.md', author: 'task-0', sections: ['Risk'] },
+    };
+    const ship: TaskRecord = { ...tasksOf(1)[0]!, id: 'ship', deps: ['gate'] };
+    m.tasks = [build!, gate, ship];
+    m.counts = countTasks(m.tasks);
+    return m;
+  };
+  const rejected = { decision: 'rejected' as const, reviewer: 'rita', at: 'x', reason: 'fill in the risk', attempt: 0, digests: {} };
+  const followUp = { from: 'reject' as const, prompt: 'Revise docs/a.md', by: 'rita', requestedAt: 'x' };
+  const done = { kind: 'attempt-finished' as const, task: 'task-0', outcome: { status: 'succeeded' as const }, next: 'end' as const, status: 'succeeded' as const, data: {} };
+
+  it('waits again: pending (no wait, no message), the review kept, the author holding the follow-up; after the revision it awaits approval again', () => {
+    const events = stamped([
+      { kind: 'snapshot', from: 'start', manifest: gateRun() },
+      { kind: 'attempt-started', task: 'task-0', n: 1 },
+      { ...done, n: 1 },
+      { kind: 'gate-waiting', task: 'gate' },
+      { kind: 'decided', task: 'gate', status: 'pending', review: rejected, rework: { task: 'task-0', followUp } },
+    ]);
+    const state = fold(events) as Manifest;
+    const [build, gate, ship] = state.tasks;
+    expect(gate).toMatchObject({ status: 'pending', reviews: [rejected] });
+    expect(gate?.awaitingSince).toBeUndefined();
+    expect(gate?.message).toBeUndefined();
+    expect(build).toMatchObject({ status: 'succeeded', followUp });
+    expect(ship?.status).toBe('pending');
+    expect(state.counts).toMatchObject({ pending: 2, succeeded: 1, rejected: 0 });
+
+    const again = fold(stamped([...events, { kind: 'attempt-started', task: 'task-0', n: 2, followUp }, { ...done, n: 2 }, { kind: 'gate-waiting', task: 'gate' }])) as Manifest;
+    expect(again.tasks[0]).toMatchObject({ status: 'succeeded', attempts: [{ n: 1 }, { n: 2, followUp }] });
+    expect(again.tasks[0]?.followUp).toBeUndefined();
+    // The new wait starts at the second gate-waiting (the 8th event, a second apart from the first).
+    expect(again.tasks[1]).toMatchObject({ status: 'awaiting-approval', awaitingSince: '2026-12-01T10:00:07.000Z' });
+    // The log's JSON round trip (what resume reads) folds to the same state.
+    expect(fold(events.map((e) => RunEvent.parse(JSON.parse(JSON.stringify(e)))))).toEqual(state);
+  });
+
+  it('a rejection without rework still rejects the gate, as before', () => {
+    const state = fold(
+      stamped([
+        { kind: 'snapshot', from: 'start', manifest: gateRun() },
+        { kind: 'gate-waiting', task: 'gate' },
+        { kind: 'decided', task: 'gate', status: 'rejected', review: rejected },
+      ]),
+    ) as Manifest;
+    expect(state.tasks[1]).toMatchObject({ status: 'rejected', message: 'rejected by rita: fill in the risk', awaitingSince: '2026-12-01T10:00:01.000Z' });
+    expect(state.tasks[0]?.followUp).toBeUndefined();
   });
 });

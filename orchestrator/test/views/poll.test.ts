@@ -238,6 +238,37 @@ describe('poll views', () => {
       '  the run continues by itself after a decision (its orchestrator, process 4242, is waiting)',
     ]);
   });
+  it("shows a waiting gate's criteria and artifact, with the command that reads it", () => {
+    const commit = 'd'.repeat(40);
+    const artifact = 'migrations/migration_x/artifacts/MIG-1-assessment.md';
+    const approval = { criteria: ['Every affected component is named', 'The risk is rated'], artifact, author: 'build', sections: ['Migration', 'Risk Level'] };
+    const gated: Manifest['tasks'] = [
+      { ...tasks[0]!, resultCommit: commit },
+      { id: 'sign-off', title: 'Sign-off', role: 'gate', deps: ['build'], status: 'awaiting-approval', attempts: [], artifacts: {}, approval },
+      { id: 'plain', title: 'Plain', role: 'gate', deps: ['build'], status: 'pending', attempts: [], artifacts: {}, approval: { criteria: ['Looks right'] } },
+    ];
+    const m: Manifest = { ...manifest, status: 'awaiting-approval', message: 'gate sign-off awaits approval', tasks: gated, counts: countTasks(gated) };
+    const doc = pollDocument(m, '/repo/.runs/x');
+    expect(doc.tasks.map((t) => t.approval)).toEqual([
+      null,
+      { ...approval, commit, show: `git show ${commit}:${artifact}` },
+      { criteria: ['Looks right'], artifact: null, author: null, sections: [], commit: null, show: null },
+    ]);
+    const table = renderPollTable(doc, '/repo').split('\n');
+    const from = table.indexOf('sign-off is approved on:');
+    expect(table.slice(from - 1, from + 6)).toEqual([
+      '',
+      'sign-off is approved on:',
+      '  criteria: - Every affected component is named',
+      '            - The risk is rated',
+      `  artifact: ${artifact}, written by build (sections: Migration, Risk Level)`,
+      `  read it:  git show ${commit}:${artifact}`,
+      '',
+    ]);
+    // Only a gate awaiting a decision: the pending one's criteria are for later.
+    expect(table.join('\n')).not.toContain('plain is approved on');
+  });
+
   it('says why each task still to come is not running, in a column only then', () => {
     const now = Date.parse(at) + 10_000;
     const pending = (id: string, deps: string[], role: 'builder' | 'tester' | 'gate' = 'builder'): Manifest['tasks'][number] => ({

@@ -15,6 +15,12 @@ describe('why a task is not running', () => {
     ['an approved gate is done', run([t('g', 'approved', [], 'gate'), t('d', 'pending', ['g'])]), 'running', { kind: 'ready' }],
     ['a cancelled dependency runs again on resume', run([t('a', 'cancelled'), t('d', 'pending', ['a'])]), 'stopped', { kind: 'waiting-for', tasks: ['a'] }],
     ['a gate awaiting a decision', run([t('g', 'awaiting-approval', [], 'gate')]), 'awaiting-approval', { kind: 'gate' }],
+    [
+      'a gate sent back to its author waits for the revision',
+      run([{ ...t('a', 'succeeded'), followUp: { from: 'reject' } }, t('g', 'pending', ['a'], 'gate')]),
+      'awaiting-approval',
+      { kind: 'waiting-for', tasks: ['a'] },
+    ],
     ['a pending gate whose dependencies are done', run([t('a', 'succeeded'), t('g', 'pending', ['a'], 'gate')]), 'running', { kind: 'gate' }],
     ['its role pool is full', run([t('a', 'running'), t('b', 'running'), t('c', 'ready')]), 'running', { kind: 'pool-full', role: 'builder', running: 2, limit: 2 }],
     ['the other role has room', run([t('a', 'running'), t('b', 'running'), t('c', 'ready', [], 'tester')]), 'running', { kind: 'ready' }],

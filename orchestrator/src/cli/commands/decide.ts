@@ -113,7 +113,14 @@ function report(o: DecideOptions, runId: string, runDir: string, before: string 
     lines.push(effect.checklist.changed ? `${change} ${where}` : `${where} was already ${change}`);
   }
   if (outcome.seal) lines.push(`sealed: ${displayPath(path.join(runDir, SEAL_FILE))}`);
-  if (r.decision === 'rejected' && r.attempt > 0) {
+  const revise = effect.event.rework;
+  if (revise) {
+    lines.push(
+      live
+        ? `revise: the run's orchestrator sends the reason to ${revise.task}'s Codex thread now; ${effect.taskId} awaits approval again after it`
+        : `revise: the reason goes to ${revise.task}'s Codex thread when the run continues: codex-orchestrator resume ${runId}; then ${effect.taskId} awaits approval again`,
+    );
+  } else if (r.decision === 'rejected' && r.attempt > 0) {
     lines.push(
       live
         ? `rework: the run's orchestrator sends the reason to ${effect.taskId}'s Codex thread now`
@@ -131,6 +138,8 @@ function exitFor(f: DecisionFailure): number {
     case 'seal-invalid':
     case 'artifact-mismatch':
     case 'graph-unreadable':
+    case 'gate-artifact-missing':
+    case 'gate-artifact-incomplete':
       return Exit.failed;
     case 'invalid-request':
     case 'unknown-task':

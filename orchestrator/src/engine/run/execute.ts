@@ -6,11 +6,11 @@ import { newRunId, type RunId } from '../../core/ids.js';
 import { orchestratorVersion } from '../../core/package-info.js';
 import { err, type Result } from '../../core/result.js';
 import { codexVersion } from '../../backends/codex-binary.js';
-import type { AnalyzedGraph } from '../../graph/analyzed.js';
+import type { AnalyzedGraph, GateApproval } from '../../graph/analyzed.js';
 import type { Backend } from '../../graph/schema.js';
 import type { AtomicWrite } from '../../store/atomic.js';
 import { RunLayout } from '../../store/layout.js';
-import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest } from '../../store/manifest.js';
+import { countTasks, MANIFEST_SCHEMA_VERSION, type Manifest, type TaskRecord } from '../../store/manifest.js';
 import { makeRunDir } from '../../store/run-files.js';
 import { readRunIndex, settledRuns } from '../../store/run-index.js';
 import { acquireRunLock, type LockFailure } from '../../store/run-lock.js';
@@ -128,7 +128,16 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     await lock.release();
     throw e;
   }
-  const tasks: Manifest['tasks'] = graph.tasks.map((t) => ({ id: t.id, title: t.title, role: t.role, deps: [...t.deps], status: 'pending', attempts: [], artifacts: {} }));
+  const tasks: Manifest['tasks'] = graph.tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    role: t.role,
+    deps: [...t.deps],
+    status: 'pending',
+    attempts: [],
+    artifacts: {},
+    ...(t.approval ? { approval: approvalRecord(t.approval) } : {}),
+  }));
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     runId,
@@ -213,4 +222,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
   });
   if (!driven.ok) return err({ reason: 'store-failed', runId, failure: driven.error, started: true });
   return driven;
+}
+
+/** A gate's approval as its manifest record keeps it (what `approve` checks and the views show). */
+function approvalRecord(a: GateApproval): NonNullable<TaskRecord['approval']> {
+  return { criteria: [...a.criteria], ...(a.artifact !== undefined && a.author !== undefined ? { artifact: a.artifact, author: a.author, sections: [...a.sections] } : {}) };
 }

@@ -48,6 +48,12 @@ export async function reopenStaleDependents(p: StalePort, taskId: TaskId): Promi
       p.staleOnEnd.set(id, [...new Set([...(p.staleOnEnd.get(id) ?? []), ...because])]);
       continue;
     }
+    // A gate sent back to its author (rejected after an approval its dependents ran on) awaits a
+    // new decision: what ran on the old one is stale too.
+    if (t.role === 'gate' && t.status === 'pending') {
+      changed.add(id);
+      continue;
+    }
     if (!RAN.has(t.status)) continue;
     changed.add(id);
     const was = t.status;

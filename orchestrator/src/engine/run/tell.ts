@@ -1,5 +1,5 @@
 import { checkCounts, type Manifest, type TaskStatus } from '../../store/manifest.js';
-import { narrate } from '../../store/events/narrate.js';
+import { narrate, reviseLine } from '../../store/events/narrate.js';
 import type { RunEvent } from '../../store/events/run-event.js';
 import type { EngineEvent } from './events.js';
 
@@ -44,6 +44,9 @@ export function told(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus | u
     case 'task-reopened':
       // A task that runs again because of what happened elsewhere is news; a retry or a resume was asked for.
       return e.why === 'dependency-again' || e.why === 'stale' ? narrate(e, state, was).map((message) => ({ type: 'notice', message })) : [];
+    case 'decided':
+      // A gate sent back to its author is news: work starts again.
+      return e.rework ? [{ type: 'notice', message: reviseLine(e.task, e.rework, state) }] : [];
     case 'snapshot':
     case 'run-resumed':
     case 'run-busy':
@@ -54,7 +57,6 @@ export function told(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus | u
     case 'attempt-interrupted':
     case 'task-cancelled':
     case 'fix-declined':
-    case 'decided':
     case 'approval-withdrawn':
     case 'follow-up-requested':
     case 'task-data':

@@ -49,7 +49,7 @@ export function narrate(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus 
     case 'approval-withdrawn':
       return [`task ${e.task}: approval withdrawn: ${e.reason}`];
     case 'decided':
-      return [decisionLine(e.task, e.review, was)];
+      return [decisionLine(e.task, e.review, was), ...(e.rework ? [reviseLine(e.task, e.rework, state)] : [])];
     case 'follow-up-requested':
       return e.followUp.from === 'send' ? [`task ${e.task}: follow-up received (send)`] : [];
     case 'snapshot':
@@ -84,6 +84,12 @@ export function describeFollowUp(f: FollowUp): string {
 /** `2 of 3`: a fix's number and how many the task may have (runs before that number was kept say `2`). */
 function ofMax(f: FollowUp): string {
   return `${f.fix ?? 1}${f.of ? ` of ${f.of}` : ''}`;
+}
+
+/** A gate rejected for its author to revise: who revises what, and that the gate waits again. */
+export function reviseLine(gate: string, rework: { readonly task: string; readonly followUp: FollowUp }, state: Readonly<Manifest>): string {
+  const artifact = state.tasks.find((t) => t.id === gate)?.approval?.artifact;
+  return `task ${rework.task}: revises ${artifact ?? 'its artifact'} for gate ${gate} (${describeFollowUp(rework.followUp)}); then ${gate} awaits approval again`;
 }
 
 /** The line that records a decision: who, on which attempt, what the task was, and what they said. */

@@ -19,6 +19,8 @@ import type { RunEvent } from './run-event.js';
  *    ├── task-skipped ──► skipped          running ── attempt-interrupted (the attempt only) ──► resume
  *    ├── task-cancelled ──► cancelled      running ── fix-declined ──► failed
  *    └── gate-waiting ──► awaiting-approval ── decided ──► approved | rejected
+ *                           ▲            └── decided (rejected, the approval has an author) ──► pending
+ *                           └──────────── gate-waiting, once the author revised the artifact ◄──┘
  *
  * The run:
  *
@@ -192,7 +194,12 @@ export function apply(m: Manifest, e: RunEvent): void {
       const t = taskOf(m, e.task);
       t.reviews = [...(t.reviews ?? []), structuredClone(e.review)];
       t.status = e.status;
-      if (e.review.decision === 'rejected') t.message = `rejected by ${e.review.reviewer}: ${e.review.reason ?? ''}`;
+      if (e.rework) {
+        // A gate rejected for its author to revise: it waits for the revision, then for a reviewer again.
+        delete t.awaitingSince;
+        delete t.message;
+        taskOf(m, e.rework.task).followUp = structuredClone(e.rework.followUp);
+      } else if (e.review.decision === 'rejected') t.message = `rejected by ${e.review.reviewer}: ${e.review.reason ?? ''}`;
       if (e.followUp) t.followUp = structuredClone(e.followUp);
       break;
     }

@@ -94,8 +94,12 @@ export const RunEvent = z.discriminatedUnion('kind', [
   /** The scheduler declined the fix an attempt asked for (the run was held or stopped meanwhile). */
   ev({ kind: z.literal('fix-declined'), task }),
   ev({ kind: z.literal('gate-waiting'), task }),
-  /** A reviewer approved or rejected a task (with the digests they saw). */
-  ev({ kind: z.literal('decided'), task, review: Review, status: TaskStatus, followUp: FollowUp.optional() }),
+  /**
+   * A reviewer approved or rejected a task (with the digests they saw). `rework`: a rejected gate
+   * whose approval has an author (`status` is then `pending`): the author's follow-up, which revises
+   * the gate's artifact before the gate awaits approval again.
+   */
+  ev({ kind: z.literal('decided'), task, review: Review, status: TaskStatus, followUp: FollowUp.optional(), rework: z.object({ task, followUp: FollowUp }).optional() }),
   /** The orchestrator took the task's approval back: what was approved changed since (`reason`). */
   ev({ kind: z.literal('approval-withdrawn'), task, reason: z.string() }),
   /** A follow-up waits for the task's next attempt (`send`, or a resume continuing a thread). */
