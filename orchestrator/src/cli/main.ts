@@ -27,6 +27,9 @@ usage:
   codex-orchestrator plan "<description>" [--pattern NAME] [--out FILE] [--force] [--json]
   codex-orchestrator migrate assess [--path DIR] [--output FILE] [--json]
   codex-orchestrator migrate setup [--connector NAME]... [--mcp NAME]... [--force] [--check] [--json]
+  codex-orchestrator migrate plan "<description>" [--from-assessment FILE] [--json]
+  codex-orchestrator migrate run [--workspace DIR] [--new] [--wait-at-gates] [--detach] [run's --backend, --concurrency, --agents, --model] [--json]
+  codex-orchestrator migrate status [--workspace DIR] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -43,7 +46,11 @@ migrate assess reads a repository (never changes it) and writes a migration repo
 migration-report.md in the current folder): what it has, complexity, risk, effort and a phased plan.
 migrate setup writes .codex/migrate/manifest.toml (the systems a migration touches and the MCP servers
 its tasks get; edit it by hand) and an empty .codex/migrate/index.json at the project's top; it never
-replaces a manifest without --force (which keeps a backup); --check validates the manifest.`;
+replaces a manifest without --force (which keeps a backup); --check validates the manifest.
+migrate plan makes a workspace migrations/migration_<slug>/ (plan.md, journal.md, tasks.json, prompt.txt,
+artifacts/, runs/) with the gated phases MIG-1…MIG-6 and parallel workstreams, registered in
+.codex/migrate/index.json. migrate run runs its graph (or continues its last run) and ends at each gate;
+migrate status shows each workspace's phase, the gates waiting and the workstreams ready.`;
 
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
@@ -154,18 +161,31 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         mcp: { type: 'string', multiple: true },
         force: { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
+        'from-assessment': { type: 'string' },
+        workspace: { type: 'string' },
+        new: { type: 'boolean', default: false },
+        'wait-at-gates': { type: 'boolean', default: false },
+        detach: { type: 'boolean', default: false },
+        'keep-worktrees': { type: 'boolean', default: false },
+        concurrency: { type: 'string' },
+        backend: { type: 'string' },
+        agents: { type: 'string' },
+        model: { type: 'string' },
       });
       if (values.help) return help(out);
       const sub = positionals[0];
-      const { MIGRATE_NOT_YET, MIGRATE_AVAILABLE } = await import('./commands/migrate.js');
+      const { MIGRATE_NOT_YET, MIGRATE_AVAILABLE, MIGRATE_FLAGS } = await import('./commands/migrate.js');
       if (sub === undefined) throw new UsageError('missing the migrate subcommand', `available now: ${MIGRATE_AVAILABLE}`);
       if (MIGRATE_NOT_YET.includes(sub)) {
         throw new UsageError(`"migrate ${sub}" is not available in this version yet (${orchestratorVersion()})`, `available now: ${MIGRATE_AVAILABLE}`);
       }
-      if (sub !== 'assess' && sub !== 'setup') throw new UsageError(`unknown migrate subcommand "${sub}"`, `available now: ${MIGRATE_AVAILABLE}`);
-      const given = (flags: readonly string[]): string | undefined => flags.find((f) => (values as Record<string, unknown>)[f] !== undefined && (values as Record<string, unknown>)[f] !== false);
-      const foreign = given(sub === 'assess' ? ['connector', 'mcp', 'force', 'check'] : ['path', 'output']);
+      const allowed = MIGRATE_FLAGS[sub];
+      if (allowed === undefined) throw new UsageError(`unknown migrate subcommand "${sub}"`, `available now: ${MIGRATE_AVAILABLE}`);
+      const foreign = Object.keys(values).find(
+        (f) => !['runs-dir', 'json', 'help', ...allowed].includes(f) && (values as Record<string, unknown>)[f] !== undefined && (values as Record<string, unknown>)[f] !== false,
+      );
       if (foreign !== undefined) throw new UsageError(`--${foreign} is not an option of migrate ${sub}`, 'see: codex-orchestrator --help');
+      const projectRoot = path.dirname(resolveRunsDir(values['runs-dir']));
       if (sub === 'setup') {
         if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'name connectors with --connector NAME and MCP servers with --mcp NAME');
         const { entryNames, migrateSetupCommand } = await import('./commands/migrate-setup.js');
@@ -174,12 +194,41 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         if (values.check && (connectors.length > 0 || mcp.length > 0 || values.force)) {
           throw new UsageError('--check only checks the manifest', 'drop --connector, --mcp and --force, or drop --check to write a new manifest');
         }
-        return migrateSetupCommand(
-          { projectRoot: path.dirname(resolveRunsDir(values['runs-dir'])), connectors, mcp, force: values.force, check: values.check, json: values.json, cwd: process.cwd(), now: () => new Date() },
+        return migrateSetupCommand({ projectRoot, connectors, mcp, force: values.force, check: values.check, json: values.json, cwd: process.cwd(), now: () => new Date() }, out);
+      }
+      if (sub === 'plan') {
+        if (positionals.length < 2)
+          throw new UsageError('missing the description of the migration', 'e.g. codex-orchestrator migrate plan "Move billing to Postgres" --from-assessment migration-report.md');
+        const from = values['from-assessment'];
+        if (from !== undefined && from.trim() === '') throw new UsageError('--from-assessment is empty', 'name a report written by: codex-orchestrator migrate assess --output FILE');
+        const { migratePlanCommand } = await import('./commands/migrate-workspace.js');
+        return migratePlanCommand({ description: positionals.slice(1).join(' '), fromAssessment: from, projectRoot, json: values.json, cwd: process.cwd(), now: () => new Date() }, out);
+      }
+      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, sub === 'assess' ? 'name the folder with --path DIR' : 'name the workspace with --workspace DIR');
+      if (values.workspace !== undefined && values.workspace.trim() === '') throw new UsageError('--workspace is empty', 'name a workspace folder (migrations/migration_<slug>) or its slug');
+      if (sub === 'status') {
+        const { migrateStatusCommand } = await import('./commands/migrate-status.js');
+        return migrateStatusCommand({ workspace: values.workspace, runsDir: resolveRunsDir(values['runs-dir']), json: values.json, cwd: process.cwd() }, out);
+      }
+      if (sub === 'run') {
+        const flags = runFlags(values);
+        const { migrateRunCommand } = await import('./commands/migrate-run.js');
+        return migrateRunCommand(
+          {
+            workspace: values.workspace,
+            runsDir: resolveRunsDir(values['runs-dir']),
+            cwd: process.cwd(),
+            fresh: values.new,
+            waitAtGates: values['wait-at-gates'],
+            detach: values.detach,
+            json: values.json,
+            keepWorktrees: values['keep-worktrees'],
+            ...flags,
+            now: () => new Date(),
+          },
           out,
         );
       }
-      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'name the folder with --path DIR');
       if (values.path !== undefined && values.path.trim() === '') throw new UsageError('--path is empty', 'name the folder of the repository to assess, e.g. --path .');
       if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output is empty', `name the report file, e.g. --output migration-report.md`);
       const { migrateAssessCommand } = await import('./commands/migrate.js');
@@ -197,16 +246,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         'run-id': { type: 'string' },
       });
       if (values.help) return help(out);
-      const agents = values.agents === undefined ? undefined : values.agents === 'on' ? true : values.agents === 'off' ? false : undefined;
-      if (values.agents !== undefined && agents === undefined) {
-        throw new UsageError(`--agents must be on or off (got "${values.agents}")`, 'on: builders and testers work through their role agents (the default); off: prompts go straight to Codex');
-      }
-      const backend = values.backend;
-      if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${backend}")`);
-      const model = values.model;
-      if (model !== undefined && model !== 'offline' && model !== 'openai' && model !== 'codex-login') {
-        throw new UsageError(`--model must be offline, openai or codex-login (got "${model}")`, 'offline: the stand-in model server; openai: OPENAI_API_KEY; codex-login: your own Codex sign-in');
-      }
+      const { backend, concurrency, agents, model } = runFlags(values);
       const runId = values['run-id'];
       if (runId !== undefined && !isRunId(runId)) throw new UsageError(`--run-id: ${quoteId(runId)} is not a run id`, RUN_ID_HINT);
       const { runCommand } = await import('./commands/run.js');
@@ -215,7 +255,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
           graphFile: one(positionals, 'graph file'),
           runsDir: resolveRunsDir(values['runs-dir']),
           backend,
-          concurrency: parseConcurrency(values.concurrency),
+          concurrency,
           agents,
           model,
           detach: values.detach,
@@ -342,11 +382,26 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup, migrate plan, migrate run, migrate status',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
   }
+}
+
+/** The options `run` and `migrate run` share: backend, concurrency, agents and model, checked. */
+function runFlags(values: { readonly backend?: string | undefined; readonly concurrency?: string | undefined; readonly agents?: string | undefined; readonly model?: string | undefined }) {
+  const agents = values.agents === undefined ? undefined : values.agents === 'on' ? true : values.agents === 'off' ? false : undefined;
+  if (values.agents !== undefined && agents === undefined) {
+    throw new UsageError(`--agents must be on or off (got "${values.agents}")`, 'on: builders and testers work through their role agents (the default); off: prompts go straight to Codex');
+  }
+  const backend = values.backend;
+  if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`--backend must be codex-mcp, codex-app-server or codex-exec (got "${backend}")`);
+  const model = values.model;
+  if (model !== undefined && model !== 'offline' && model !== 'openai' && model !== 'codex-login') {
+    throw new UsageError(`--model must be offline, openai or codex-login (got "${model}")`, 'offline: the stand-in model server; openai: OPENAI_API_KEY; codex-login: your own Codex sign-in');
+  }
+  return { backend, concurrency: parseConcurrency(values.concurrency), agents, model: model as 'offline' | 'openai' | 'codex-login' | undefined };
 }
 
 function required(value: string | undefined, flag: string, what: string): string {

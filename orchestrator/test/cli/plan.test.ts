@@ -43,6 +43,19 @@ describe('codex-orchestrator plan', () => {
     );
   });
 
+  it("plans from the migration pattern: the gated phases with their artifacts under the slug's workspace", async () => {
+    const repo = tempRepo();
+    const r = await cli(['plan', 'Move billing to Postgres', '--pattern', 'migration', '--json'], repo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('planned 15 tasks (9 builder, 0 tester, 6 gate) from the pattern "migration"');
+    const validate = await cli(['validate', 'tasks/move-billing-to-postgres.yaml', '--json'], repo);
+    expect(validate.code, validate.stderr).toBe(0);
+    const graph = readFileSync(path.join(repo, 'tasks', 'move-billing-to-postgres.yaml'), 'utf8');
+    expect(graph).toContain('artifact: migrations/migration_move-billing-to-postgres/artifacts/MIG-1-assessment.md');
+    expect(graph).toContain('author: mig-1-assessment');
+    expect(graph).not.toContain('{{');
+  });
+
   it("writes the project's own checks into every builder and tester, and its dependency install as setup, and says which it found", async () => {
     const repo = tempRepo({
       'package.json': JSON.stringify({ name: 'p', scripts: { test: 'node --test', lint: 'eslint .', start: 'node .' } }),
@@ -129,7 +142,7 @@ describe('codex-orchestrator plan', () => {
     const repo = tempRepo();
     const unknown = await cli(['plan', 'x', '--pattern', 'nope'], repo);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: could not plan: no workflow pattern "nope" \(looked in .*\); available: feature\n$/);
+    expect(unknown.stderr).toMatch(/^error: could not plan: no workflow pattern "nope" \(looked in .*\); available: feature, migration\n$/);
     const empty = await cli(['plan', '  '], repo);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/^error: the description is empty\n/);

@@ -72,7 +72,7 @@ describe('workflow patterns', () => {
     if (!own.ok) throw new Error(JSON.stringify(own.error));
     expect(own.value.file).toBe(path.join(project, 'patterns', 'feature.yaml'));
     expect(instantiate(own.value.data, { description: 'it', title: 'It', slug: 'it' })).toEqual({ tasks: [{ id: 'only', role: 'builder', prompt: 'Do it (it, {{other}})' }] });
-    expect(await loadPattern('missing', dirs)).toMatchObject({ ok: false, error: { reason: 'pattern-not-found', available: ['broken', 'feature'] } });
+    expect(await loadPattern('missing', dirs)).toMatchObject({ ok: false, error: { reason: 'pattern-not-found', available: ['broken', 'feature', 'migration'] } });
     expect(await loadPattern('../feature', dirs)).toMatchObject({ ok: false, error: { reason: 'pattern-not-found' } });
     const broken = await loadPattern('broken', dirs);
     expect(broken.ok ? undefined : broken.error.reason).toBe('pattern-invalid');

@@ -8,6 +8,7 @@ import { SEAL_FILE } from '../../review/run-files.js';
 import { renderSealWriteFailure } from '../../review/seal.js';
 import type { Review } from '../../store/manifest.js';
 import { reportChangeFailure } from '../change-report.js';
+import { noteInWorkspaceJournal } from '../migrate-journal.js';
 import { Exit, type Output } from '../output.js';
 import { namedRun } from '../named-run.js';
 import { displayPath } from '../runs-dir.js';
@@ -65,6 +66,10 @@ export async function decideCommand(o: DecideOptions, out: Output): Promise<numb
     return d.ok ? Exit.ok : Exit.internal;
   }
   const code = report(o, id, runDir, d.before, d.reply, out, d.live);
+  if ('effect' in d.reply && d.reply.effect.kind === 'recorded') {
+    const r = d.reply.effect.review;
+    await noteInWorkspaceJournal(runDir, { at: r.at, who: r.reviewer, task: d.reply.effect.taskId, status: r.decision, note: r.reason ?? r.note ?? '' }, out);
+  }
   if (d.sealFailure) {
     out.info(`error: ${renderSealWriteFailure(d.sealFailure, id)}\n  hint: the decision is recorded in the manifest, but the run is not sealed again: verify will report manifest.json as changed`);
     return Exit.internal;

@@ -34,7 +34,7 @@ export interface RunCommandOptions {
   readonly keepWorktrees: boolean;
   /** End the session when only gates are left, instead of waiting for reviewers. */
   readonly exitAtGates: boolean;
-  /** Set by `--detach` for the background child. */
+  /** Set by `--detach` for the background child, and by `migrate run` (which registers it before the run starts). */
   readonly runId: RunId | undefined;
 }
 
@@ -98,7 +98,8 @@ export function reportFinishedRun(m: Manifest, runsDir: string, json: boolean, o
 
 /** Starts the same run in a background process and returns once its manifest exists. */
 async function detach(o: RunCommandOptions, out: Output, argv: readonly string[]): Promise<number> {
-  const runId = newRunId();
+  // A run id chosen by the caller (`migrate run` registers it first), else a new one.
+  const runId = o.runId ?? newRunId();
   const bin = path.join(packageRoot(), 'bin', 'codex-orchestrator.js');
   const args = [bin, ...argv.filter((a) => a !== '--detach' && a !== '--json'), '--run-id', runId];
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore', env: process.env });

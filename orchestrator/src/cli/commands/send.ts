@@ -1,6 +1,7 @@
 import { sendFollowUp } from '../../control/send.js';
 import { renderSendFailure } from '../../review/follow-up.js';
 import { reportChangeFailure } from '../change-report.js';
+import { noteInWorkspaceJournal, operatorName } from '../migrate-journal.js';
 import { resumeInForeground } from '../resume-here.js';
 import { Exit, type Output } from '../output.js';
 import { namedRun } from '../named-run.js';
@@ -25,6 +26,7 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
   const sent = await sendFollowUp(o.runsDir, runDir, o.taskId, o.prompt);
   if (!sent.ok) return reportChangeFailure(sent.error, id, renderSendFailure, out);
   const s = sent.value;
+  await noteInWorkspaceJournal(runDir, { at: new Date().toISOString(), who: operatorName(process.cwd()), task: o.taskId, status: 'sent', note: o.prompt }, out);
   if (s.kind === 'live') {
     if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, threadId: s.threadId ?? null }, null, 2));
     out.info(`sent to ${o.taskId} in run ${id}${s.threadId ? ` (thread ${s.threadId})` : ''}: the run's orchestrator (process ${s.owner.pid}) runs it now`);
