@@ -55,14 +55,25 @@ export async function migrateRunCommand(o: MigrateRunOptions, out: Output): Prom
   const { entry, files } = found.value;
   const last = entry.runs.at(-1);
   const manifest = last === undefined ? undefined : await readManifest(RunLayout.runDir(o.runsDir, last as RunId));
-  const journal = (status: string, note: string): Promise<void> => appendJournal(files.journal, { at: o.now().toISOString(), who: operatorName(o.cwd), task: '—', status, note });
+  const journal = async (status: string, note: string): Promise<void> => {
+    try {
+      await appendJournal(files.journal, { at: o.now().toISOString(), who: operatorName(o.cwd), task: '—', status, note });
+    } catch (e) {
+      out.info(`warning: cannot add the row to ${displayPath(files.journal, o.cwd)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
 
   if (last !== undefined && manifest?.ok && !(ENDED.has(manifest.value.status) && o.fresh)) {
     if (ENDED.has(manifest.value.status)) {
+      // Nothing to continue: said plainly, with the exit code of the run's end (poll's).
+      const status = manifest.value.status;
+      const again = `start another run of the workspace with: codex-orchestrator migrate run --workspace ${displayPath(files.dir, o.cwd)} --new`;
       out.info(
-        `error: the workspace's run ${last} has ended ${manifest.value.status}\n  hint: see it with: codex-orchestrator poll ${last}; start another run of the workspace with: codex-orchestrator migrate run --workspace ${displayPath(files.dir, o.cwd)} --new`,
+        status === 'failed'
+          ? `the workspace's run ${last} has ended failed: nothing is left to continue\n  hint: see why with: codex-orchestrator poll ${last}; run a failed task again with: codex-orchestrator retry ${last} --task T; or ${again}`
+          : `the workspace's run ${last} has ended ${status}: nothing is left to run\n  hint: see it with: codex-orchestrator poll ${last}; ${again}`,
       );
-      return Exit.usage;
+      return status === 'failed' ? Exit.failed : Exit.ok;
     }
     await journal('run continued', `run ${last} continued (it was ${manifest.value.status})`);
     const resumeArgv = ['resume', last, ...commonArgv(o)];

@@ -82,7 +82,11 @@ async function statusOf(root: string, runsDir: string, e: WorkspaceEntry): Promi
   const last = e.runs.at(-1);
   const manifest = last === undefined ? undefined : await readManifest(RunLayout.runDir(runsDir, last as RunId));
   const run = manifest?.ok ? manifest.value : undefined;
-  const states: TaskState[] = graph.tasks.map((t) => ({ id: t.id, role: t.role, deps: t.deps ?? [], status: run?.tasks.find((r) => r.id === t.id)?.status }));
+  // A finished task with a follow-up waiting (a gate's rejection sent it back) is being revised.
+  const states: TaskState[] = graph.tasks.map((t) => {
+    const record = run?.tasks.find((r) => r.id === t.id);
+    return { id: t.id, role: t.role, deps: t.deps ?? [], status: record?.followUp ? 'revising' : record?.status };
+  });
   const state = workspaceState(states);
   const current = state.current;
   return {
