@@ -140,8 +140,30 @@ export function tmpDirConfig(tmpDir: string): Record<string, string[] | Record<s
 const WRITABLE_ROOTS = 'sandbox_workspace_write.writable_roots';
 const SHELL_SET = 'shell_environment_policy.set';
 
+/** An MCP server of the run (the graph's `settings.mcpServers`): `env` names what it gets from Codex's environment. */
+export interface McpServerConfig {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+}
+
+/**
+ * `[mcp_servers.<name>]` tables: the command and its arguments, and the names of the variables
+ * passed through from Codex's environment (`env_vars`), so no value is ever written down.
+ */
+export function mcpServerLines(servers: readonly McpServerConfig[]): string[] {
+  return servers.flatMap((m) => [
+    `[mcp_servers.${tomlString(m.name)}]`,
+    `command = ${tomlString(m.command)}`,
+    `args = [${m.args.map(tomlString).join(', ')}]`,
+    ...(m.env.length > 0 ? [`env_vars = [${m.env.map(tomlString).join(', ')}]`] : []),
+    '',
+  ]);
+}
+
 /** Writes `config.toml` (and the offline catalog) into `codexHome`. Safe to call again (resume). */
-export async function writeCodexHome(codexHome: string, access: ModelAccess): Promise<void> {
+export async function writeCodexHome(codexHome: string, access: ModelAccess, mcpServers: readonly McpServerConfig[] = []): Promise<void> {
   await mkdir(codexHome, { recursive: true });
   const tmpDir = commandTmpDir(codexHome);
   await mkdir(tmpDir, { recursive: true, mode: 0o700 });
@@ -214,7 +236,7 @@ export async function writeCodexHome(codexHome: string, access: ModelAccess): Pr
       '',
     ];
   }
-  await writeFile(path.join(codexHome, 'config.toml'), lines.join('\n'));
+  await writeFile(path.join(codexHome, 'config.toml'), [...lines, ...mcpServerLines(mcpServers)].join('\n'));
 }
 
 /** The run's copy of the user's `auth.json`: readable by the user alone, and only while the session lasts. */

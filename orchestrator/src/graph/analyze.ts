@@ -34,6 +34,7 @@ export function analyzeGraph(file: string, source: string, parsed: ParsedGraphSo
     // The structural checks read the raw data leniently, so they still run when zod has complaints.
     ...structureDiagnostics(sketchTasks(parsed.data), parsed.data, parsed.positions, { graphDir: dirname(file), files }),
     ...secretPatternDiagnostics(parsed.data, parsed.positions),
+    ...mcpServerDiagnostics(parsed.data, parsed.positions),
   ].sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
   if (!checked.success || diagnostics.length > 0) return err(diagnostics);
   return ok(build(file, source, checked.data));
@@ -318,6 +319,30 @@ function artifactPathProblem(file: string): 'absolute' | 'outside' | 'not-a-file
   return normaliseCwd(file) === undefined ? 'not-a-file' : undefined;
 }
 
+/** `settings.mcpServers` names are unique: Codex knows each server by its name. */
+function mcpServerDiagnostics(data: unknown, positions: GraphSourceMap): Diagnostic[] {
+  const settings = isRecord(data) ? data['settings'] : undefined;
+  const servers = isRecord(settings) ? settings['mcpServers'] : undefined;
+  if (!Array.isArray(servers)) return [];
+  const first = new Map<string, number>();
+  return servers.flatMap((server: unknown, i): Diagnostic[] => {
+    const name = isRecord(server) ? server['name'] : undefined;
+    if (typeof name !== 'string') return [];
+    const earlier = first.get(name);
+    if (earlier === undefined) {
+      first.set(name, i);
+      return [];
+    }
+    return [
+      {
+        position: positions.valueAt(['settings', 'mcpServers', i, 'name']),
+        message: `duplicate MCP server name "${name}" (also settings.mcpServers[${earlier}])`,
+        hint: 'give each MCP server its own name',
+      },
+    ];
+  });
+}
+
 /** Every `settings.secrets` entry must be a pattern the redactor can use. */
 function secretPatternDiagnostics(data: unknown, positions: GraphSourceMap): Diagnostic[] {
   const settings = isRecord(data) ? data['settings'] : undefined;
@@ -462,7 +487,9 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       },
       retryBackoffMs: settings.retryBackoff === undefined ? DEFAULT_RETRY_BACKOFF_MS : durationMs(settings.retryBackoff),
       runTimeoutMs: settings.runTimeout === undefined ? undefined : durationMs(settings.runTimeout),
-      secrets: { patterns: settings.secrets ?? [], env: settings.secretEnv ?? [] },
+      // What reaches an MCP server through its environment is a secret of the run too.
+      secrets: { patterns: settings.secrets ?? [], env: [...new Set([...(settings.secretEnv ?? []), ...(settings.mcpServers ?? []).flatMap((m) => m.env)])] },
+      mcpServers: settings.mcpServers ?? [],
       agents: settings.agents ?? true,
       model: settings.model,
       maxTokens: settings.maxTokens,

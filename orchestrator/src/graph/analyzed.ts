@@ -1,5 +1,5 @@
 import type { TaskId } from '../core/ids.js';
-import type { Backend, Role } from './schema.js';
+import type { Backend, McpServer, Role } from './schema.js';
 
 /** Instructions a graph gives one task, replacing its role's (`agents/<role>.md`). */
 export type TaskInstructions =
@@ -77,6 +77,8 @@ export interface AnalyzedGraph {
     readonly model: 'offline' | 'openai' | 'codex-login' | undefined;
     /** The run's token budget, if any. */
     readonly maxTokens: number | undefined;
+    /** MCP servers every task's Codex thread gets. */
+    readonly mcpServers: readonly McpServer[];
     /** How long one worktree's setup may take. */
     readonly setupTimeoutMs: number;
     /** How a worktree gets what an identical setup installed elsewhere in the run. */

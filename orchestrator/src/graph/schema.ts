@@ -64,6 +64,26 @@ export const Approval = z
   .strict();
 export type Approval = z.infer<typeof Approval>;
 
+/** An MCP server every task's Codex thread gets (`settings.mcpServers`). */
+export const McpServer = z
+  .object({
+    /** Unique among the run's MCP servers; the name Codex knows it by. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name of letters, digits, ".", "_" and "-", starting with a letter or digit')
+      .max(64),
+    /** The command that starts it (stdio). */
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /**
+     * Names of environment variables the server gets from the orchestrator's environment (their
+     * values are never written anywhere; they are secrets of the run, redacted like secretEnv).
+     */
+    env: z.array(z.string().regex(ENV_NAME, 'an environment variable name (letters, digits and "_", not starting with a digit)')).default([]),
+  })
+  .strict();
+export type McpServer = z.infer<typeof McpServer>;
+
 export const Task = z
   .object({
     /** Unique within the graph; safe as a file name (letters, digits, `.`, `_`, `-`; at most 64). */
@@ -181,6 +201,11 @@ export const Settings = z
      * environment variables are.
      */
     secrets: z.array(z.string().min(1)).optional(),
+    /**
+     * MCP servers every task's Codex thread gets, written into the run's private Codex config
+     * (beside `.runs/`, never in it); a migration workspace's come from `.codex/migrate/manifest.toml`.
+     */
+    mcpServers: z.array(McpServer).optional(),
     /** Names of further environment variables whose values are secrets (e.g. DATABASE_URL). */
     secretEnv: z.array(z.string().regex(ENV_NAME, 'an environment variable name (letters, digits and "_", not starting with a digit)')).optional(),
     /**

@@ -4,16 +4,19 @@ import type { ModelKind } from '../../engine/index.js';
 import { renderGraphLoadFailure } from '../../graph/render.js';
 import type { Backend } from '../../graph/schema.js';
 import { migrateFiles } from '../../migrate/setup/index.js';
+import { withRunSettings, type WorkspaceRunSettings } from '../../migrate/workflow/run-settings.js';
 import { updateIndex } from '../../migrate/workspace/registry.js';
 import { appendJournal, findWorkspace } from '../../migrate/workspace/workspace.js';
 import { projectRootOf } from '../../review/project.js';
 import { RunLayout } from '../../store/layout.js';
 import { updateLocked } from '../../store/locked-update.js';
 import { readManifest } from '../../store/read.js';
+import { atomicWrite } from '../../store/atomic.js';
+import { readFile } from 'node:fs/promises';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
 import { operatorName } from '../migrate-journal.js';
-import { renderIndexFailure, renderWorkspaceFailure } from './migrate-workspace.js';
+import { manifestRunSettings, renderIndexFailure, renderWorkspaceFailure } from './migrate-workspace.js';
 import { resumeCommand } from './resume.js';
 import { runCommand } from './run.js';
 
@@ -80,6 +83,11 @@ export async function migrateRunCommand(o: MigrateRunOptions, out: Output): Prom
     return resumeCommand({ runsDir: o.runsDir, target: last, detach: o.detach, json: o.json, keepWorktrees: o.keepWorktrees, exitAtGates: !o.waitAtGates }, out, resumeArgv);
   }
 
+  // A new run takes the manifest's MCP servers and secrets as it is now (edited since the plan, say).
+  const settings = await manifestRunSettings(projectRoot, o.cwd, out);
+  if (settings === undefined) return Exit.usage;
+  const synced = await syncRunSettings(files.graph, settings);
+  if (synced) out.info(`${displayPath(files.graph, o.cwd)}: settings.mcpServers and settings.secretEnv updated from ${displayPath(migrateFiles(projectRoot).manifest, o.cwd)}`);
   // Checked before the run is registered: a graph with a problem never gets a run id in the index.
   const loaded = await loadCheckedGraph(files.graph, projectRoot);
   if (!loaded.ok) {
@@ -137,4 +145,22 @@ function runFlags(o: MigrateRunOptions): string[] {
     ...(o.model ? ['--model', o.model] : []),
     ...(concurrency ? ['--concurrency', concurrency] : []),
   ];
+}
+
+/**
+ * Rewrites the workspace graph's manifest-given settings when they differ from `wanted`; true when
+ * it did. A graph that is not a JSON object is left for the graph check to report.
+ */
+async function syncRunSettings(graphFile: string, wanted: WorkspaceRunSettings): Promise<boolean> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(graphFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const next = withRunSettings(data as Record<string, unknown>, wanted);
+  if (next === undefined) return false;
+  await atomicWrite(graphFile, `${JSON.stringify(next, null, 2)}\n`);
+  return true;
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { assertNever } from '../../core/result.js';
 import { renderDiagnostics } from '../../graph/render.js';
 import { ASSESS_SCHEMA, renderReport, type AssessDocument } from '../../migrate/assess/index.js';
+import { loadMigrateManifest, migrateFiles } from '../../migrate/setup/index.js';
+import { runSettingsOf, type WorkspaceRunSettings } from '../../migrate/workflow/run-settings.js';
 import { createWorkspace, type CreateFailure, type FindFailure } from '../../migrate/workspace/workspace.js';
 import type { IndexReadFailure } from '../../migrate/workspace/registry.js';
 import { slugify, titleOf } from '../../planning/plan-files.js';
@@ -10,6 +12,7 @@ import { atomicWrite } from '../../store/atomic.js';
 import { updateLocked } from '../../store/locked-update.js';
 import { Exit, UsageError, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
+import { renderSetupFailure } from './migrate-setup.js';
 import { operatorName } from '../migrate-journal.js';
 
 /** The `schema` of `migrate plan --json`'s document. */
@@ -34,6 +37,8 @@ export async function migratePlanCommand(o: MigratePlanOptions, out: Output): Pr
   const description = o.description.trim();
   if (description === '') throw new UsageError('the description is empty', 'e.g. codex-orchestrator migrate plan "Move billing to Postgres"');
   const assessment = o.fromAssessment === undefined ? undefined : await readAssessment(o.fromAssessment, o.cwd);
+  const settings = await manifestRunSettings(o.projectRoot, o.cwd, out);
+  if (settings === undefined) return Exit.usage;
   const slug = slugify(description);
   const made = await createWorkspace({
     root: o.projectRoot,
@@ -41,6 +46,7 @@ export async function migratePlanCommand(o: MigratePlanOptions, out: Output): Pr
     title: titleOf(description),
     slug,
     assessment,
+    settings,
     now: o.now(),
     write: atomicWrite,
     update: (file, change) => updateLocked(file, change),
@@ -82,6 +88,19 @@ export async function migratePlanCommand(o: MigratePlanOptions, out: Output): Pr
     ].join('\n'),
   );
   return Exit.ok;
+}
+
+/**
+ * The run settings the migration's manifest gives its workspaces (none without a manifest), or
+ * undefined after saying why a manifest that is there cannot be used (its problems at
+ * `file:line:col`).
+ */
+export async function manifestRunSettings(projectRoot: string, cwd: string, out: Output): Promise<WorkspaceRunSettings | undefined> {
+  const loaded = await loadMigrateManifest(migrateFiles(projectRoot).manifest);
+  if (loaded.ok) return runSettingsOf(loaded.value);
+  if (loaded.error.reason === 'not-found') return runSettingsOf(undefined);
+  out.info(`${renderSetupFailure(loaded.error, cwd)}\n  hint: fix the manifest (check it with: codex-orchestrator migrate setup --check); its MCP servers and secrets go into the workspace's runs`);
+  return undefined;
 }
 
 /** The report `--from-assessment` names: a markdown report as it is, a `--json` document rendered as one. */

@@ -121,6 +121,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
       repoRoot,
       backend: backendName,
       turnsAtOnce: codexTurnsAtOnce(graph.tasks, concurrency),
+      mcpServers: graph.settings.mcpServers,
     });
     codex = await codexVersion();
   } catch (e) {

@@ -184,6 +184,7 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       repoRoot: manifest.repo.root,
       backend: manifest.settings.backend,
       turnsAtOnce: runnable.length === 0 ? 0 : codexTurnsAtOnce(graph.value.tasks, manifest.settings.concurrency, succeeded),
+      mcpServers: graph.value.settings.mcpServers,
     }).catch(async (e: unknown) => {
       await model.close();
       await worktrees.removeAll();

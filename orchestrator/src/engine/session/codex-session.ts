@@ -4,6 +4,7 @@ import { CodexAppServerBackend } from '../../backends/codex-app-server.js';
 import { codexVersion, hasMcpServer, MCP_SERVER_REMOVED_IN } from '../../backends/codex-binary.js';
 import { CodexExecBackend } from '../../backends/codex-exec.js';
 import { commandTmpDir, removeLoginCopy, writeCodexHome } from '../../backends/codex-home.js';
+import type { McpServer } from '../../graph/schema.js';
 import { CodexMcpPool } from '../../backends/codex-mcp-pool.js';
 import type { AnalyzedTask } from '../../graph/analyzed.js';
 import type { Manifest } from '../../store/manifest.js';
@@ -38,13 +39,15 @@ export interface CodexSessionOptions {
   readonly backend: Manifest['settings']['backend'];
   /** The most turns the session may run at once (`codexTurnsAtOnce`): sizes the server pool. */
   readonly turnsAtOnce: number;
+  /** The graph's `settings.mcpServers`: every thread gets them (the run's Codex config). */
+  readonly mcpServers?: readonly McpServer[];
 }
 
 export async function startCodex(o: CodexSessionOptions): Promise<CodexSession> {
   const codexHome = o.codexHome ?? (await runCodexHome(o.runsDir, o.runId));
   // An agent's `python` or `jest` must not be the checkout's virtualenv or node_modules/.bin.
   const env = checkoutFreeEnv(o.env, o.repoRoot);
-  await writeCodexHome(codexHome, o.model.access);
+  await writeCodexHome(codexHome, o.model.access, o.mcpServers ?? []);
   let held: string[] = [];
   let sink: ((text: string) => void) | undefined;
   const onStderr = (text: string): void => {

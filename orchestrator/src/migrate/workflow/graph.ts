@@ -1,4 +1,5 @@
 import { artifactName, gateId, PHASES, renderTemplate, WORKSTREAMS, type Phase, type Workstream } from './phases.js';
+import type { WorkspaceRunSettings } from './run-settings.js';
 import { MIGRATION_SPECIALIST } from './specialist.js';
 
 /**
@@ -17,6 +18,8 @@ export interface MigrationValues {
   readonly workspace: string;
   /** An assessment report (`migrate assess`) that seeds MIG-1: its file (as the user named it) and text. */
   readonly assessment?: { readonly file: string; readonly text: string } | undefined;
+  /** From the migration's manifest: MCP servers and secret variables (`run-settings.ts`). */
+  readonly settings?: WorkspaceRunSettings | undefined;
 }
 
 /** The largest share of an assessment report a prompt carries. */
@@ -41,6 +44,7 @@ export interface MigrationGraph {
   readonly version: 1;
   readonly name: string;
   readonly description: string;
+  readonly settings?: WorkspaceRunSettings;
   readonly tasks: readonly GraphTask[];
 }
 
@@ -82,7 +86,8 @@ export function migrationGraph(v: MigrationValues): MigrationGraph {
       instructions: MIGRATION_SPECIALIST,
     });
   }
-  return { version: 1, name: v.slug, description: v.description, tasks };
+  const settings = v.settings && Object.keys(v.settings).length > 0 ? { settings: v.settings } : {};
+  return { version: 1, name: v.slug, description: v.description, ...settings, tasks };
 }
 
 function phasePrompt(v: MigrationValues, phase: Phase, earlier: readonly Phase[]): string {

@@ -4,6 +4,7 @@ import { err, ok, type Result } from '../../core/result.js';
 import { migrateFiles, type ReplaceFile } from '../setup/setup.js';
 import { journalDocument, journalRow, planDocument, promptDocument, type JournalRow } from '../workflow/documents.js';
 import { migrationGraph, type MigrationValues } from '../workflow/graph.js';
+import type { WorkspaceRunSettings } from '../workflow/run-settings.js';
 import { updateIndex, readIndex, type IndexReadFailure, type LockedUpdate, type WorkspaceEntry } from './registry.js';
 
 /**
@@ -43,6 +44,8 @@ export interface CreateOptions {
   readonly title: string;
   readonly slug: string;
   readonly assessment?: { readonly file: string; readonly text: string } | undefined;
+  /** The manifest's MCP servers and secrets for the workspace's graph. */
+  readonly settings?: WorkspaceRunSettings | undefined;
   readonly now: Date;
   readonly write: ReplaceFile;
   readonly update: LockedUpdate;
@@ -71,7 +74,7 @@ export async function createWorkspace(o: CreateOptions): Promise<Result<Created,
   if (!known.ok) return known;
   if ((await lstat(files.dir).catch(() => undefined)) !== undefined || known.value.workspaces.some((w) => w.slug === o.slug)) return err({ reason: 'exists', dir: files.dir });
 
-  const values: MigrationValues = { description: o.description, title: o.title, slug: o.slug, workspace: rel, assessment: o.assessment };
+  const values: MigrationValues = { description: o.description, title: o.title, slug: o.slug, workspace: rel, assessment: o.assessment, settings: o.settings };
   const at = o.now.toISOString();
   const entry: WorkspaceEntry = { slug: o.slug, title: o.title, description: o.description, path: rel, createdAt: at, ...(o.assessment ? { assessment: o.assessment.file } : {}), runs: [] };
   const texts: [string, string][] = [
