@@ -161,8 +161,9 @@ describe('codex-orchestrator migrate assess', () => {
 
   it('answers the migrate subcommands of later versions with exit 2 and what is available now', async () => {
     const here = tempDir('co-assess-out-');
-    const available = 'available now: migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest)';
-    for (const sub of ['plan', 'execute', 'run', 'status']) {
+    const available =
+      'available now: migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest), migrate plan (a workspace with the gated phases), migrate run (run or continue a workspace), migrate status';
+    for (const sub of ['execute']) {
       const r = await cli(['migrate', sub], here);
       expect({ sub, code: r.code, stderr: r.stderr }).toEqual({
         sub,
