@@ -1,11 +1,10 @@
-import { cpSync, existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/core/package-info.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { cli } from '../helpers/cli.js';
 import { task } from '../helpers/run.js';
-import { git, tempDir } from '../helpers/temp.js';
+import { exampleRepo, tempDir } from '../helpers/temp.js';
 
 // The migration manifest's MCP servers and connectors reach a workspace's runs: each run's Codex
 // config lists the servers (with only the names of the variables they get), the real Codex starts
@@ -15,12 +14,7 @@ const WS = 'migrations/migration_move-billing-to-postgres';
 const TOKEN = 'tok-5f0c2a9e7d1b4c3a';
 
 function legacyRepo(): string {
-  const root = realpathSync(tempDir('co-migrate-mcp-'));
-  cpSync(path.join(packageRoot(), 'examples', 'legacy-billing'), root, { recursive: true });
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init');
-  return root;
+  return exampleRepo('legacy-billing', 'co-migrate-mcp-');
 }
 
 /** Every file below `dir`, recursively. */

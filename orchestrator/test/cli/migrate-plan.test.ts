@@ -1,10 +1,9 @@
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/core/package-info.js';
 import { WorkspaceIndex } from '../../src/migrate/workspace/registry.js';
 import { cli } from '../helpers/cli.js';
-import { git, tempDir } from '../helpers/temp.js';
+import { exampleRepo, git } from '../helpers/temp.js';
 
 // `migrate plan` and `migrate status` end to end with the built CLI (no run: no Codex here),
 // and the errors of `migrate run` that come before a run.
@@ -12,14 +11,8 @@ import { git, tempDir } from '../helpers/temp.js';
 const WS = 'migrations/migration_move-billing-to-postgres';
 const INDEX = '.codex/migrate/index.json';
 
-/** A git repository holding the shipped legacy example, committed. */
 function legacyRepo(): string {
-  const root = realpathSync(tempDir('co-migrate-plan-'));
-  cpSync(path.join(packageRoot(), 'examples', 'legacy-billing'), root, { recursive: true });
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init');
-  return root;
+  return exampleRepo('legacy-billing', 'co-migrate-plan-');
 }
 
 const noStack = (stderr: string): void => {

@@ -1,11 +1,10 @@
-import { cpSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/core/package-info.js';
 import type { Manifest } from '../../src/store/manifest.js';
 import { cli } from '../helpers/cli.js';
 import { task } from '../helpers/run.js';
-import { git, tempDir } from '../helpers/temp.js';
+import { exampleRepo, git, tempDir } from '../helpers/temp.js';
 
 // The migration workflow end to end, offline, with the built CLI, the real Codex and the
 // stand-in model: setup → assess the shipped legacy example → plan a workspace from the
@@ -15,12 +14,7 @@ const WS = 'migrations/migration_move-billing-to-postgres';
 const GATES = ['gate-mig-1-assessment', 'gate-mig-2-strategy', 'gate-mig-3-execution-plan', 'gate-mig-4-execute', 'gate-mig-5-validation', 'gate-mig-6-rollback-readiness'];
 
 function legacyRepo(): { root: string; env: NodeJS.ProcessEnv } {
-  const root = realpathSync(tempDir('co-migrate-flow-'));
-  cpSync(path.join(packageRoot(), 'examples', 'legacy-billing'), root, { recursive: true });
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '-A');
-  git(root, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init');
-  return { root, env: { CODEX_ORCHESTRATOR_KEYS_DIR: path.join(tempDir(), 'keys') } };
+  return { root: exampleRepo('legacy-billing', 'co-migrate-flow-'), env: { CODEX_ORCHESTRATOR_KEYS_DIR: path.join(tempDir(), 'keys') } };
 }
 
 describe('a migration, offline, from assessment to the last gate', () => {

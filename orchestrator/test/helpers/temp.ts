@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach } from 'vitest';
 import type { RunId } from '../../src/core/ids.js';
+import { packageRoot } from '../../src/core/package-info.js';
 import { isAlive, processesWorkingIn } from '../../src/core/process-tree.js';
 import { runWorktreesDir, worktreeRoot } from '../../src/workspace/worktree-root.js';
 
@@ -126,4 +127,14 @@ export function addFilePatch(file: string, content: string): string {
     .split('\n')
     .map((l) => `+${l}`);
   return fence('patch', ['*** Begin Patch', `*** Add File: ${file}`, ...lines, '*** End Patch'].join('\n'));
+}
+
+/** A git repository (its real path) holding the shipped legacy example `examples/<name>`, committed. */
+export function exampleRepo(name: string, prefix = 'co-example-'): string {
+  const root = realpathSync(tempDir(prefix));
+  cpSync(path.join(packageRoot(), 'examples', name), root, { recursive: true });
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'add', '-A');
+  git(root, '-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init');
+  return root;
 }

@@ -1,6 +1,7 @@
 import { copyFile, constants, lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../../core/result.js';
+import { writing, type Unwritable } from '../write-failure.js';
 import type { Diagnostic } from '../../core/source-position.js';
 import { loadMigrateManifest, parseMigrateManifest } from './manifest.js';
 import { MIGRATE_INDEX_SCHEMA, type MigrateIndex, type MigrateManifest } from './schema.js';
@@ -47,7 +48,7 @@ export type SetupFailure =
   /** The manifest is something that cannot be read or replaced, e.g. a folder. */
   | { readonly reason: 'unreadable'; readonly file: string; readonly message: string }
   /** A file could not be written (no permission, a full disk); what was there before is as it was. */
-  | { readonly reason: 'unwritable'; readonly file: string; readonly message: string };
+  | Unwritable;
 
 /**
  * Writes `manifest.toml` and, when there is none, an empty `index.json`. Without `force` an
@@ -65,7 +66,7 @@ export async function setupMigration(o: SetupOptions): Promise<Result<SetupDone,
       if (loaded.ok || loaded.error.reason === 'not-found') return err({ reason: 'exists', file: files.manifest });
       return err(loaded.error);
     }
-    const kept = await attempt(files.manifest, () => keepBackup(files.manifest, stamp(o.now)));
+    const kept = await writing(files.manifest, () => keepBackup(files.manifest, stamp(o.now)));
     if (!kept.ok) return kept;
     backup = kept.value;
   }
@@ -73,29 +74,18 @@ export async function setupMigration(o: SetupOptions): Promise<Result<SetupDone,
   const parsed = parseMigrateManifest(files.manifest, text);
   if (!parsed.ok) throw new Error(`Internal error: the manifest template does not load: ${JSON.stringify(parsed.error)}`);
 
-  const made = await attempt(files.dir, () => mkdir(files.dir, { recursive: true }));
+  const made = await writing(files.dir, () => mkdir(files.dir, { recursive: true }));
   if (!made.ok) return made;
   const written = [files.manifest];
-  const wrote = await attempt(files.manifest, () => o.write(files.manifest, text));
+  const wrote = await writing(files.manifest, () => o.write(files.manifest, text));
   if (!wrote.ok) return wrote;
   if ((await lstat(files.index).catch(() => undefined)) === undefined) {
     const index: MigrateIndex = { schema: MIGRATE_INDEX_SCHEMA, workspaces: [] };
-    const indexed = await attempt(files.index, () => o.write(files.index, `${JSON.stringify(index, null, 2)}\n`));
+    const indexed = await writing(files.index, () => o.write(files.index, `${JSON.stringify(index, null, 2)}\n`));
     if (!indexed.ok) return indexed;
     written.push(files.index);
   }
   return ok({ manifest: files.manifest, index: files.index, written, backup, value: parsed.value });
-}
-
-/** A write whose failure is the user's to fix (permissions, space), as a value. */
-async function attempt<T>(file: string, work: () => Promise<T>): Promise<Result<T, SetupFailure>> {
-  try {
-    return ok(await work());
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    return err({ reason: 'unwritable', file, message: code });
-  }
 }
 
 /** Copies the manifest's bytes beside it; a backup made earlier in the same second is never overwritten (`-2`, `-3`, …). */

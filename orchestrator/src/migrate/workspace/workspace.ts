@@ -1,10 +1,10 @@
 import { appendFile, lstat, mkdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../../core/result.js';
+import { writing, type Unwritable } from '../write-failure.js';
 import { migrateFiles, type ReplaceFile } from '../setup/setup.js';
 import { journalDocument, journalRow, planDocument, promptDocument, type JournalRow } from '../workflow/documents.js';
 import { migrationGraph, type MigrationValues } from '../workflow/graph.js';
-import type { WorkspaceRunSettings } from '../workflow/run-settings.js';
 import { updateIndex, readIndex, type IndexReadFailure, type LockedUpdate, type WorkspaceEntry } from './registry.js';
 
 /**
@@ -37,15 +37,10 @@ export function workspaceFiles(dir: string): WorkspaceFiles {
   };
 }
 
-export interface CreateOptions {
+/** The graph's values (the workspace folder follows from the slug), and where and how to write. */
+export interface CreateOptions extends Omit<MigrationValues, 'workspace'> {
   /** The project's top (the repository's): the workspace and the index go below it. */
   readonly root: string;
-  readonly description: string;
-  readonly title: string;
-  readonly slug: string;
-  readonly assessment?: { readonly file: string; readonly text: string } | undefined;
-  /** The manifest's MCP servers and secrets for the workspace's graph. */
-  readonly settings?: WorkspaceRunSettings | undefined;
   readonly now: Date;
   readonly write: ReplaceFile;
   readonly update: LockedUpdate;
@@ -58,7 +53,7 @@ export type CreateFailure =
   | { readonly reason: 'exists'; readonly dir: string }
   | IndexReadFailure
   /** A file could not be written (permissions, a full disk). */
-  | { readonly reason: 'unwritable'; readonly file: string; readonly message: string };
+  | Unwritable;
 
 export interface Created {
   readonly files: WorkspaceFiles;
@@ -90,13 +85,13 @@ export async function createWorkspace(o: CreateOptions): Promise<Result<Created,
   ];
   if (o.assessment) texts.push([path.join(files.artifacts, 'assessment-report.md'), o.assessment.text]);
   for (const [file, text] of texts) {
-    const wrote = await attempt(file, async () => {
+    const wrote = await writing(file, async () => {
       await mkdir(path.dirname(file), { recursive: true });
       await o.write(file, text);
     });
     if (!wrote.ok) return wrote;
   }
-  const registered = await attempt(index, async () => {
+  const registered = await writing(index, async () => {
     await mkdir(path.dirname(index), { recursive: true });
     return updateIndex(index, o.update, (i) => ({ ...i, workspaces: [...i.workspaces.filter((w) => w.slug !== o.slug), entry] }));
   });
@@ -142,16 +137,6 @@ export async function findWorkspace(root: string, given: string | undefined, cwd
 
 export async function readText(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
-}
-
-async function attempt<T>(file: string, work: () => Promise<T>): Promise<Result<T, CreateFailure>> {
-  try {
-    return ok(await work());
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    return err({ reason: 'unwritable', file, message: code });
-  }
 }
 
 /** The journal of the workspace whose graph `graphFile` is (`<workspace>/tasks.json`), when it is one. */
