@@ -15,8 +15,8 @@ import type { Role } from '../graph/schema.js';
  * follow-up, reworked) and no other dependency failed. Queued tasks
  * start longest remaining chain first (so the critical path is never stuck behind independent
  * work), ties in file order. A task that runs only when a dependency failed (`when: failure`, a
- * rollback) waits until all its dependencies have settled, runs when one of them did not succeed,
- * and is not needed (skipped) when all did. The graph may grow while it runs: an attempt that
+ * rollback) waits until all its dependencies have settled, runs when one of them failed or was
+ * rejected, and is not needed (skipped) when all succeeded (`rollbackVerdict`). The graph may grow while it runs: an attempt that
  * answers `expanded` hands over new tasks (and new versions of tasks, with more dependencies),
  * which join the pools with their priorities and timeouts. It knows nothing of Codex, git or
  * files: `execute` does the work.
@@ -256,19 +256,19 @@ export async function schedule<T extends SchedulableTask>(initial: readonly T[],
       for (const task of tasks) {
         // Once the run is stopped nothing moves: what has not started ends `cancelled`, not `skipped`.
         if (options.signal.aborted) continue;
-        const rollback = task.when === 'failure';
+        const rollback = task.when === 'failure' ? rollbackVerdict(task.deps.map(stateOf)) : undefined;
         // Skipped for a dependency that was reopened since (retry, send, rework): it may run after
-        // all. A rollback skipped as not needed is needed once a dependency did not succeed.
-        if (stateOf(task.id) === 'skipped' && (rollback ? task.deps.some(bad) : !task.deps.some(bad))) {
+        // all. A rollback skipped is needed after all once something it watches failed or was rejected.
+        if (stateOf(task.id) === 'skipped' && (rollback !== undefined ? rollback.kind === 'run' || rollback.kind === 'wait' : !task.deps.some(bad))) {
           hooks.onReleased(task);
           changed = true;
         }
         if (stateOf(task.id) !== 'pending') continue;
-        if (rollback) {
-          // A rollback waits until everything it watches has settled, then runs only if something did not succeed.
-          if (!task.deps.every((d) => DONE_OK.has(stateOf(d)) || bad(d))) continue;
-          if (!task.deps.some(bad)) {
-            hooks.onNotNeeded(task);
+        if (rollback !== undefined) {
+          if (rollback.kind === 'wait') continue;
+          if (rollback.kind === 'not-needed' || rollback.kind === 'skip') {
+            if (rollback.kind === 'skip') hooks.onSkipped(task, task.deps[rollback.at] as TaskId);
+            else hooks.onNotNeeded(task);
             changed = true;
             continue;
           }
@@ -352,6 +352,19 @@ export async function schedule<T extends SchedulableTask>(initial: readonly T[],
     for (const t of tasks) if (stateOf(t.id) === 'pending') hooks.onNotStarted(t);
   }
   if (bugs.length > 0) throw bugs[0];
+}
+
+/**
+ * What a rollback (`when: failure`) does, from its dependencies' states: it waits until they all
+ * settled; it runs when one failed, was rejected or cancelled (something to undo); it is skipped
+ * when one was only skipped (what it watches never ran: `at` is that dependency's index); and it
+ * is not needed when all succeeded.
+ */
+export function rollbackVerdict(deps: readonly ScheduleState[]): { readonly kind: 'wait' | 'run' | 'not-needed' } | { readonly kind: 'skip'; readonly at: number } {
+  if (!deps.every((s) => DONE_OK.has(s) || DONE_BAD.has(s))) return { kind: 'wait' };
+  if (deps.some((s) => s === 'failed' || s === 'rejected' || s === 'cancelled')) return { kind: 'run' };
+  const at = deps.indexOf('skipped');
+  return at >= 0 ? { kind: 'skip', at } : { kind: 'not-needed' };
 }
 
 /** Exponential backoff with jitter: `base`, 2×, 4×, … (±20%), at most `max`. */

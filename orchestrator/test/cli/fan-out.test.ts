@@ -144,4 +144,78 @@ describe('a fan-out with the real Codex', () => {
     expect(git(s.repo, 'show', `${result}:plan/execute-step-2.md`)).toContain('# Step 2');
     expect(s.events(runId).filter((e) => e.kind === 'graph-expanded')).toHaveLength(1);
   });
+
+  it("rejecting a step's gate runs its rollback (kept), skips the later steps and the fan-out, and the run fails", async () => {
+    const s = setup();
+    const runId = await toFirstStepGate(s);
+    const rejected = await s.run(['reject', runId, '--task', 'gate-execute-step-1', '--reviewer', 'ada', '--reason', 'Step 1 broke the build']);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    const resumed = await s.run(['resume', runId, '--exit-at-gates']);
+    expect(resumed.code).toBe(1);
+    const m = s.manifest(runId);
+    expect(m.status).toBe('failed');
+    expect(m.reason).toBe('tasks-failed');
+    expect(m.tasks.map((t) => [t.id, t.status, t.reason ?? null])).toEqual([
+      ['plan', 'succeeded', null],
+      ['gate-plan', 'approved', null],
+      ['execute', 'skipped', 'dependency-failed'],
+      ['execute-step-1', 'succeeded', null],
+      ['gate-execute-step-1', 'rejected', null],
+      ['rollback-execute-step-1', 'succeeded', null],
+      ['execute-step-2', 'skipped', 'dependency-failed'],
+      ['gate-execute-step-2', 'skipped', 'dependency-failed'],
+      ['rollback-execute-step-2', 'skipped', 'dependency-failed'],
+    ]);
+    // The gate was not sent back to its author (approval.revise: false): the step ran once.
+    expect(task(m, 'execute-step-1').attempts).toHaveLength(1);
+    const rollback = task(m, 'rollback-execute-step-1');
+    // The rollback worked on the step's result, and its own result is kept.
+    expect(git(s.repo, 'show', `${rollback.resultCommit}:plan/execute-step-1.md`)).toContain('# Step 1');
+    expect(git(s.repo, 'show', `${rollback.resultCommit}:plan/execute-step-1-rollback.md`)).toContain('## What Was Undone');
+    expect(m.integration?.merged).toContain('rollback-execute-step-1');
+  });
+
+  it('killed right after the expansion event, resume brings the grown graph back and nothing expands twice', async () => {
+    const s = setup();
+    const first = await s.run(['run', 'graph.yaml', '--exit-at-gates', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const runId = (JSON.parse(first.stdout) as { runId: string }).runId;
+    expect((await approve(s, runId, 'gate-plan')).code).toBe(0);
+    // In the foreground: the kill seam ends the process (SIGKILL) right after it appended the event;
+    // the Codex it started ends with its stdin, and the next resume ends whatever works in the worktrees.
+    const killed = await cli(['resume', runId, '--exit-at-gates'], s.repo, { ...s.env, CODEX_ORCHESTRATOR_KILL_AFTER_EVENT: 'graph-expanded' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    // The log ends in the expansion; the manifest on disk has not seen it.
+    const log = s.events(runId);
+    expect(log.at(-1)?.kind).toBe('graph-expanded');
+    expect(s.manifest(runId).tasks.map((t) => t.id)).toEqual(['plan', 'gate-plan', 'execute']);
+
+    const resumed = await s.run(['resume', runId, '--exit-at-gates']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const m = s.manifest(runId);
+    expect(m.tasks.map((t) => t.id)).toEqual(['plan', 'gate-plan', 'execute', ...ADDED]);
+    expect(s.events(runId).filter((e) => e.kind === 'graph-expanded')).toHaveLength(1);
+    expect(m.expansions?.map((e) => e.task)).toEqual(['execute']);
+    expect(task(m, 'execute-step-1').status).toBe('succeeded');
+    expect(task(m, 'gate-execute-step-1').status).toBe('awaiting-approval');
+    expect(m.status).toBe('awaiting-approval');
+  });
+
+  it('fails the fan-out task, naming the artifact and section, when the plan has no numbered step', async () => {
+    const s = setup(GRAPH.replace(/ {6}1\. Add a.*\n {6}2\. Add b.*\n/, '      <fill: the steps>\n'));
+    const first = await s.run(['run', 'graph.yaml', '--exit-at-gates', '--json']);
+    const runId = (JSON.parse(first.stdout) as { runId: string }).runId;
+    expect((await approve(s, runId, 'gate-plan')).code).toBe(0);
+    expect((await s.run(['resume', runId, '--exit-at-gates'])).code).toBe(1);
+    const m = s.manifest(runId);
+    expect(m.status).toBe('failed');
+    const execute = task(m, 'execute');
+    expect(execute.status).toBe('failed');
+    expect(execute.reason).toBe('fan-out-empty');
+    expect(execute.message).toMatch(
+      /^nothing to fan out into: the plan plan\/PLAN\.md \(from plan's result, commit [0-9a-f]{12}\) has no numbered item in its "Steps" section; list the steps there, one per line \("1\. Title: what is changed \(verify: command\)"\), then retry execute$/,
+    );
+    expect(m.tasks).toHaveLength(3);
+    expect(s.events(runId).some((e) => e.kind === 'graph-expanded')).toBe(false);
+  });
 });

@@ -81,7 +81,7 @@ function releasable(m: Manifest, reopened: readonly TaskRecord[]): TaskRecord[] 
     for (const t of m.tasks) {
       if (t.status !== 'skipped' || runs.has(t.id)) continue;
       // A rollback not needed is needed once something it watches did not succeed (a gate rejected since).
-      const again = t.reason === 'not-needed' ? t.deps.some((id) => !fine(id)) : t.deps.every(fine);
+      const again = t.reason === 'not-needed' ? t.deps.some((id) => ['failed', 'rejected'].includes(m.tasks.find((x) => x.id === id)?.status ?? '')) : t.deps.every(fine);
       if (!again) continue;
       runs.add(t.id);
       out.push(t);
