@@ -112,6 +112,13 @@ describe('a fan-out with the real Codex', () => {
     expect(git(s.repo, 'show', `${task(m, 'execute-step-1').resultCommit}:plan/execute-step-1.md`)).toContain(`# Step 1: ${STEP_1}`);
     const log = readFileSync(path.join(s.repo, '.runs', runId, 'runner.log'), 'utf8');
     expect(log).toContain(`execute fanned out into 2 steps: ${STEP_1}; ${STEP_2}`);
+    const poll = await s.run(['poll', runId]);
+    expect(poll.stdout).toContain(`\nexecute fanned out into 2 steps (6 tasks: a step, its gate and its rollback each; execute runs after the last gate):\n  ${STEP_1}\n  ${STEP_2}\n`);
+    const polled = JSON.parse((await s.run(['poll', runId, '--json'])).stdout) as { tasks: { id: string; expansion: unknown; when: unknown }[] };
+    expect(polled.tasks.find((t) => t.id === 'execute')?.expansion).toMatchObject({ steps: [STEP_1, STEP_2], tasks: ADDED });
+    expect(polled.tasks.find((t) => t.id === 'rollback-execute-step-1')?.when).toBe('failure');
+    const review = await s.run(['review', runId, '--task', 'execute']);
+    expect(review.stdout).toContain('execute fanned out into 2 steps');
 
     expect((await approve(s, runId, 'gate-execute-step-1')).code).toBe(0);
     expect((await s.run(['resume', runId, '--exit-at-gates'])).code).toBe(0);
