@@ -4,7 +4,7 @@ import { quoteId, taskIdProblem, toTaskId, TASK_ID_MAX_LENGTH } from '../core/id
 import { err, ok, type Result } from '../core/result.js';
 import { compileSecretPattern } from '../core/secret-patterns.js';
 import type { Diagnostic, SourcePosition } from '../core/source-position.js';
-import type { AnalyzedGraph, AnalyzedTask, GateApproval } from './analyzed.js';
+import type { AnalyzedGraph, AnalyzedTask, FanOutSpec, GateApproval } from './analyzed.js';
 import { cycleThrough, stronglyConnectedComponents, topologicalOrder } from './cycles.js';
 import type { GraphSourceMap, ParsedGraphSource } from './parse.js';
 import {
@@ -60,6 +60,8 @@ interface TaskSketch {
   readonly instructionsFile: unknown;
   readonly fix: unknown;
   readonly approval: unknown;
+  readonly fanOut: unknown;
+  readonly when: unknown;
   /** Keys present on the task (for fields that only some roles take). */
   readonly keys: readonly string[];
 }
@@ -83,6 +85,8 @@ function sketchTasks(data: unknown): TaskSketch[] {
         instructionsFile: task['instructionsFile'],
         fix: task['fix'],
         approval: task['approval'],
+        fanOut: task['fanOut'],
+        when: task['when'],
         keys: Object.keys(task),
       },
     ];
@@ -145,7 +149,12 @@ function structureDiagnostics(tasks: readonly TaskSketch[], data: unknown, posit
         edges[i]!.push(slot.get(target)!);
       }
     }
-    out.push(...taskFieldDiagnostics(task, name, positions), ...instructionsDiagnostics(task, name, positions, context), ...approvalDiagnostics(task, name, positions, firstById));
+    out.push(
+      ...taskFieldDiagnostics(task, name, positions),
+      ...instructionsDiagnostics(task, name, positions, context),
+      ...approvalDiagnostics(task, name, positions, firstById),
+      ...fanOutDiagnostics(task, name, positions, firstById),
+    );
   }
 
   for (const component of stronglyConnectedComponents(edges)) {
@@ -215,6 +224,8 @@ const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Rol
   { key: 'fix', roles: ['builder', 'tester'], hint: 'remove "fix"; a gate is decided by a reviewer and fixes nothing' },
   { key: 'expectChanges', roles: ['builder'], hint: 'remove "expectChanges"; only a builder is expected to change files' },
   { key: 'approval', roles: ['gate'], hint: 'remove "approval"; only a gate waits for a reviewer, put it on a gate that depends on this task' },
+  { key: 'fanOut', roles: ['builder'], hint: 'remove "fanOut"; only a builder fans out into the steps of a plan' },
+  { key: 'when', roles: ['builder', 'tester'], hint: 'remove "when"; a gate waits for a reviewer, it never runs as a rollback' },
 ];
 
 function roleFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
@@ -306,6 +317,86 @@ function approvalDiagnostics(task: TaskSketch, name: () => string, positions: Gr
         position: position(),
         message: `the author ${quoteId(author)} of gate ${name()}'s artifact is a ${target.role}, not a builder`,
         hint: "name the builder that writes the artifact: only a builder's result holds files, and it revises them when the gate is rejected",
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * A builder's `fanOut`: the plan is a path inside the repository, `from` is one of its deps (a gate
+ * whose approval's artifact is the plan, or a builder), and the steps' reports a path with `{k}`.
+ * A fan-out is never a rollback (`when: failure`), and a rollback needs a dependency to watch.
+ */
+function fanOutDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap, byId: ReadonlyMap<string, TaskSketch>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (task.when === 'failure' && task.deps.length === 0) {
+    out.push({
+      position: positions.valueAt(['tasks', task.index, 'when']),
+      message: `${name()} runs only when a dependency fails ("when: failure") but has no "deps"`,
+      hint: 'add the tasks it rolls back to "deps", or remove "when"',
+    });
+  }
+  const f = task.fanOut;
+  if (task.role !== 'builder' || !isRecord(f)) return out;
+  const at = (key: string): (string | number)[] => ['tasks', task.index, 'fanOut', key];
+  if (task.when === 'failure') {
+    out.push({
+      position: positions.keyAt(['tasks', task.index, 'when']),
+      message: `${name()} fans out, so it cannot also be a rollback ("when: failure")`,
+      hint: 'remove "when"; give the rollback its own task',
+    });
+  }
+  const artifact = f['artifact'];
+  if (typeof artifact === 'string' && artifact !== '') {
+    const problem = artifactPathProblem(artifact);
+    if (problem !== undefined) {
+      out.push({
+        position: positions.valueAt(at('artifact')),
+        message: `"fanOut.artifact" must be a file inside the repository (got ${JSON.stringify(artifact)})`,
+        hint: 'write the plan\'s path from the repository root, e.g. "migrations/migration_x/artifacts/MIG-3-execution-plan.md"',
+      });
+    }
+  }
+  const reports = f['stepArtifacts'];
+  if (typeof reports === 'string' && reports !== '') {
+    const problem = reports.includes('{k}') ? artifactPathProblem(reports.replaceAll('{k}', '1')) : 'no-k';
+    if (problem !== undefined) {
+      out.push({
+        position: positions.valueAt(at('stepArtifacts')),
+        message:
+          problem === 'no-k'
+            ? `"fanOut.stepArtifacts" must hold "{k}", the step's number (got ${JSON.stringify(reports)})`
+            : `"fanOut.stepArtifacts" must be a file inside the repository (got ${JSON.stringify(reports)})`,
+        hint: 'write a path from the repository root with {k} where the step\'s number goes, e.g. "migrations/migration_x/artifacts/MIG-4.{k}-step.md"',
+      });
+    }
+  }
+  const from = f['from'];
+  if (typeof from !== 'string' || from === '') return out;
+  const deps = task.deps.map((d) => d.name);
+  const source = byId.get(from);
+  if (!deps.includes(from)) {
+    const guess = closest(from, deps);
+    out.push({
+      position: positions.valueAt(at('from')),
+      message: `the fan-out of ${name()} comes from ${quoteId(from)}, which is not one of its deps`,
+      hint: guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : `add ${JSON.stringify(from)} to "deps": the plan is read once it is done`,
+    });
+  } else if (source?.role === 'tester') {
+    out.push({
+      position: positions.valueAt(at('from')),
+      message: `the fan-out of ${name()} comes from ${quoteId(from)}, a tester`,
+      hint: "name the gate that approves the plan, or the builder that writes it: only a builder's result holds files",
+    });
+  } else if (source?.role === 'gate') {
+    const approval = isRecord(source.approval) ? source.approval['artifact'] : undefined;
+    const same = typeof approval === 'string' && typeof artifact === 'string' && normaliseCwd(approval) === normaliseCwd(artifact);
+    if (!same) {
+      out.push({
+        position: positions.valueAt(at('from')),
+        message: `gate ${quoteId(from)} does not approve ${typeof artifact === 'string' ? JSON.stringify(artifact) : 'the plan'} (its "approval.artifact" is ${typeof approval === 'string' ? JSON.stringify(approval) : 'not set'})`,
+        hint: 'fan out from the gate whose approval names the plan, so the steps are those a reviewer approved',
       });
     }
   }
@@ -436,7 +527,17 @@ export function normaliseCwd(cwd: string): string | undefined {
 
 function gateApproval(a: Approval): GateApproval {
   const artifact = a.artifact === undefined ? undefined : normaliseCwd(a.artifact);
-  return { criteria: a.criteria ?? [], artifact, author: a.author === undefined ? undefined : toTaskId(a.author), sections: a.sections ?? [] };
+  return { criteria: a.criteria ?? [], artifact, author: a.author === undefined ? undefined : toTaskId(a.author), sections: a.sections ?? [], revise: a.revise !== false };
+}
+
+/** A builder's fan-out with the plan's author found: the gate's author, or the builder `from` names. */
+function fanOutSpec(id: string, f: NonNullable<TaskGraph['tasks'][number]['fanOut']>, graph: TaskGraph): FanOutSpec {
+  const artifact = normaliseCwd(f.artifact) ?? f.artifact;
+  const source = graph.tasks.find((t) => t.id === f.from);
+  const author = source?.role === 'gate' ? (source.approval?.author ?? f.from) : f.from;
+  const folder = posix.dirname(artifact);
+  const stepArtifacts = f.stepArtifacts === undefined ? `${folder === '.' ? '' : `${folder}/`}${id}-step-{k}.md` : (normaliseCwd(f.stepArtifacts) ?? f.stepArtifacts);
+  return { artifact, section: f.section, from: toTaskId(f.from), author: toTaskId(author), stepArtifacts };
 }
 
 function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
@@ -466,6 +567,8 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       fix: task.fix,
       expectChanges: task.role === 'builder' && task.expectChanges !== false,
       approval: task.role === 'gate' && task.approval !== undefined ? gateApproval(task.approval) : undefined,
+      fanOut: task.role === 'builder' && task.fanOut !== undefined ? fanOutSpec(task.id, task.fanOut, graph) : undefined,
+      when: task.when ?? 'success',
       index,
     };
   });

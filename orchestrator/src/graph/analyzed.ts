@@ -19,6 +19,21 @@ export interface GateApproval {
   /** A builder among the gate's dependencies, whose result holds the artifact. */
   readonly author: TaskId | undefined;
   readonly sections: readonly string[];
+  /** Whether a rejection sends the reason to the author to revise (true unless the graph says `revise: false`). */
+  readonly revise: boolean;
+}
+
+/** A builder's `fanOut` after analysis. */
+export interface FanOutSpec {
+  /** The plan, relative to the repository root, normalised. */
+  readonly artifact: string;
+  readonly section: string;
+  /** The dependency it comes from (a gate that approves the plan, or the builder that writes it). */
+  readonly from: TaskId;
+  /** The builder whose result holds the plan: the gate's author, or `from` itself. */
+  readonly author: TaskId;
+  /** Where step k writes its report: a repository-relative path with `{k}`. */
+  readonly stepArtifacts: string;
 }
 
 /** A task after analysis: ids are checked, defaults are applied. */
@@ -49,6 +64,10 @@ export interface AnalyzedTask {
   readonly expectChanges: boolean;
   /** Gates: what a reviewer approves it on, when the graph says. */
   readonly approval: GateApproval | undefined;
+  /** Builders: the plan whose steps the task fans out into when it is first ready. */
+  readonly fanOut: FanOutSpec | undefined;
+  /** `failure`: the task runs only when a dependency did not succeed (a rollback); else it is skipped `not-needed`. */
+  readonly when: 'success' | 'failure';
   /** Position in the file, used to order ready tasks deterministically. */
   readonly index: number;
 }

@@ -60,6 +60,12 @@ export const Approval = z
     author: z.string().min(1).optional(),
     /** Headings the artifact must have, each filled in (not empty, no `<fill:` marker left). */
     sections: z.array(z.string().min(1)).optional(),
+    /**
+     * Whether a rejection sends the reason to the author to revise the artifact (default true).
+     * `false`: the gate is rejected as a gate without an author is (its dependents are skipped, its
+     * `when: failure` tasks run); a fan-out's step gates are made so.
+     */
+    revise: z.boolean().optional(),
   })
   .strict();
 export type Approval = z.infer<typeof Approval>;
@@ -83,6 +89,26 @@ export const McpServer = z
   })
   .strict();
 export type McpServer = z.infer<typeof McpServer>;
+
+/**
+ * A builder that fans out (builders only): when it is first ready, the engine reads the numbered
+ * items of `section` in the approved `artifact` and adds, for each step k, a builder
+ * `<task>-step-<k>`, its gate `gate-<task>-step-<k>` and a rollback `rollback-<task>-step-<k>`
+ * (`when: failure`); the steps run in order and the task itself runs after the last step's gate.
+ */
+export const FanOut = z
+  .object({
+    /** The plan's path, relative to the repository root (no `..`). */
+    artifact: z.string().min(1),
+    /** The heading whose numbered list holds the steps, one per line (`1. Title: what is changed`). */
+    section: z.string().min(1),
+    /** A dependency: a gate whose `approval.artifact` is the plan (it is read from the gate's author's result), or the builder that writes it. */
+    from: z.string().min(1),
+    /** Where each step writes its report: a repository-relative path with `{k}` (default `<the plan's folder>/<task>-step-{k}.md`). */
+    stepArtifacts: z.string().min(1).optional(),
+  })
+  .strict();
+export type FanOut = z.infer<typeof FanOut>;
 
 export const Task = z
   .object({
@@ -144,6 +170,14 @@ export const Task = z
     expectChanges: z.boolean().optional(),
     /** Gates: what the reviewer approves it on (criteria, and an artifact a dependency writes). */
     approval: Approval.optional(),
+    /** Builders: grow the graph from the numbered steps of an approved plan when the task is first ready (see FanOut). */
+    fanOut: FanOut.optional(),
+    /**
+     * When the task runs: `success` (default) once every dependency succeeded or was approved;
+     * `failure` (a rollback) only when one of them failed, was rejected or was skipped for that;
+     * when all of them succeeded it is skipped (`not-needed`), which does not fail the run.
+     */
+    when: z.enum(['success', 'failure']).optional(),
   })
   .strict();
 export type Task = z.infer<typeof Task>;

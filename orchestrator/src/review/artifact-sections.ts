@@ -40,6 +40,44 @@ export function sectionProblems(markdown: string, required: readonly string[]): 
   return { missing, placeholders };
 }
 
+/**
+ * The lines of a section's body (the heading found as `sectionProblems` finds it, HTML comments
+ * blanked), or undefined when no heading names it.
+ */
+export function sectionBody(markdown: string, section: string): string[] | undefined {
+  const lines = withoutComments(markdown).split(/\r?\n/);
+  const found = headings(lines);
+  const i = found.findIndex((h) => h.key === key(section));
+  const heading = found[i];
+  if (heading === undefined) return undefined;
+  return lines.slice(heading.line, (found[i + 1]?.line ?? lines.length + 1) - 1);
+}
+
+/**
+ * The numbered items of a plan's section, one step per line (`1. Title: what is changed`, also
+ * `1)`), in order, trimmed; lines inside fenced code are not items. Undefined when no heading names
+ * the section. What a fan-out makes its steps of.
+ */
+export function numberedItems(markdown: string, section: string): string[] | undefined {
+  const body = sectionBody(markdown, section);
+  if (body === undefined) return undefined;
+  const out: string[] = [];
+  let fence: string | undefined;
+  for (const line of body) {
+    const f = FENCE.exec(line)?.[1];
+    if (fence !== undefined) {
+      if (f !== undefined && f[0] === fence[0] && f.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (f !== undefined) {
+      fence = f;
+      continue;
+    }
+    if (/^ {0,3}\d{1,9}[.)][ \t]+\S/.test(line)) out.push(line.trim());
+  }
+  return out;
+}
+
 /** Whether nothing is missing and nothing is left to fill in. */
 export function isComplete(p: SectionProblems): boolean {
   return p.missing.length === 0 && p.placeholders.length === 0;

@@ -35,21 +35,27 @@ export async function checkGateArtifact(manifest: Readonly<Manifest>, gate: Task
   const base = { taskId: gate.id, artifact: a.artifact, author: a.author };
   const commit = manifest.tasks.find((t) => t.id === a.author)?.resultCommit;
   if (commit === undefined) return err({ reason: 'gate-artifact-missing', ...base, commit: null, detail: null });
-  const read = await execCommand('git', ['cat-file', 'blob', `${commit}:${a.artifact}`], {
-    cwd: manifest.repo.root,
+  const read = await readArtifactAt(manifest.repo.root, commit, a.artifact);
+  if (!read.ok) return err({ reason: 'gate-artifact-missing', ...base, commit, detail: read.error });
+  const problems = sectionProblems(read.value, a.sections ?? []);
+  if (!isComplete(problems)) return err({ reason: 'gate-artifact-incomplete', ...base, commit, ...problems });
+  return ok({ path: a.artifact, commit, sha256: createHash('sha256').update(read.value, 'utf8').digest('hex') });
+}
+
+/** A file of a commit in the run's repository (git through `core/spawner.ts`); the error is git's first line. */
+export async function readArtifactAt(repoRoot: string, commit: string, file: string): Promise<Result<string, string | null>> {
+  const read = await execCommand('git', ['cat-file', 'blob', `${commit}:${file}`], {
+    cwd: repoRoot,
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (read.code !== 0) return err({ reason: 'gate-artifact-missing', ...base, commit, detail: read.stderr.trim().split('\n')[0] ?? null });
-  const problems = sectionProblems(read.stdout, a.sections ?? []);
-  if (!isComplete(problems)) return err({ reason: 'gate-artifact-incomplete', ...base, commit, ...problems });
-  return ok({ path: a.artifact, commit, sha256: createHash('sha256').update(read.stdout, 'utf8').digest('hex') });
+  return read.code === 0 ? ok(read.stdout) : err(read.stderr.trim().split('\n')[0] ?? null);
 }
 
 /** The author's follow-up when a reviewer rejects the gate: revise the artifact; undefined for a gate without an author. */
 export function reviseRework(gate: TaskRecord, review: Review, reason: string): { readonly task: string; readonly followUp: FollowUp } | undefined {
   const a = gate.approval;
-  if (gate.role !== 'gate' || a?.author === undefined || a.artifact === undefined) return undefined;
+  if (gate.role !== 'gate' || a?.author === undefined || a.artifact === undefined || a.revise === false) return undefined;
   return { task: a.author, followUp: { from: 'reject', prompt: revisePrompt(review.reviewer, gate.id, a.artifact, a.sections ?? [], reason), by: review.reviewer, requestedAt: review.at } };
 }
 

@@ -147,6 +147,21 @@ export function ruleTriage(f: FailureContext): Triage {
         probableCause: `The run was stopped (or reached its time limit) before task "${f.taskId}" finished: ${message}`,
         nextStep: `Run \`${resume}\` to continue where it stopped.`,
       };
+    case 'not-needed':
+      return {
+        probableCause: `Task "${f.taskId}" is a rollback and everything it watches succeeded, so it had nothing to undo: ${message}`,
+        nextStep: 'Nothing to do: a rollback that is not needed does not fail the run.',
+      };
+    case 'fan-out-empty':
+      return {
+        probableCause: `Task "${f.taskId}" fans out into the steps of a plan, and the plan lists none: ${message}`,
+        nextStep: 'Have the plan list its steps as a numbered list, one per line (reject the gate that approved it, so its author revises it), then retry this task.',
+      };
+    case 'fan-out-invalid':
+      return {
+        probableCause: `Task "${f.taskId}" could not fan out into the steps of its plan: ${message}`,
+        nextStep: 'Fix what the message names (the plan, or the ids and paths its steps make), then retry this task.',
+      };
     case 'dependency-failed':
       return {
         probableCause: `Task "${f.taskId}" did not run because a task it depends on did not succeed: ${message}`,

@@ -14,8 +14,12 @@ import type { Role } from '../graph/schema.js';
  * skipped task runs after all when the dependency that failed is reopened (retried, sent a
  * follow-up, reworked) and no other dependency failed. Queued tasks
  * start longest remaining chain first (so the critical path is never stuck behind independent
- * work), ties in file order. It knows
- * nothing of Codex, git or files: `execute` does the work.
+ * work), ties in file order. A task that runs only when a dependency failed (`when: failure`, a
+ * rollback) waits until all its dependencies have settled, runs when one of them failed or was
+ * rejected, and is not needed (skipped) when all succeeded (`rollbackVerdict`). The graph may grow while it runs: an attempt that
+ * answers `expanded` hands over new tasks (and new versions of tasks, with more dependencies),
+ * which join the pools with their priorities and timeouts. It knows nothing of Codex, git or
+ * files: `execute` does the work.
  */
 
 export interface SchedulableTask {
@@ -23,6 +27,18 @@ export interface SchedulableTask {
   readonly role: Role;
   readonly deps: readonly TaskId[];
   readonly timeoutMs: number;
+  /** `failure`: runs only when a dependency did not succeed (a rollback); default `success`. */
+  readonly when?: 'success' | 'failure';
+}
+
+/**
+ * An attempt that grew the graph instead of working (a fan-out: the caller recorded it first):
+ * `tasks` are added, or replace the task of the same id (the same task with more dependencies).
+ * The task that answered it is pending again, waiting for its new dependencies.
+ */
+export interface Expansion<T extends SchedulableTask = SchedulableTask> {
+  readonly status: 'expanded';
+  readonly tasks: readonly T[];
 }
 
 /** What one attempt of a task came to, and what it decided comes next. */
@@ -101,9 +117,11 @@ export interface SchedulerHooks<T extends SchedulableTask = SchedulableTask> {
    * Runs one attempt. `signal` fires on the task's timeout (tag `task-timeout`) or the run's stop;
    * `clock` leaves work out of the timeout (a worktree's setup, which has a timeout of its own).
    */
-  execute(task: T, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult>;
+  execute(task: T, attempt: number, signal: AbortSignal, clock: AttemptClock): Promise<AttemptResult | Expansion<T>>;
   /** A dependency did not succeed, so this task will not run: it is `skipped` now. */
   onSkipped(task: T, blockedBy: TaskId): void;
+  /** A `when: failure` task whose dependencies all succeeded: it is not needed, and `skipped` now. */
+  onNotNeeded(task: T): void;
   /** A gate is ready and waits for a reviewer: it is `awaiting-approval` now. */
   onAwaitingApproval(task: T): void;
   /** A skipped task may run after all (the dependency that failed was reopened: retry, send, rework): it is `pending` now. */
@@ -158,7 +176,9 @@ export interface GateDecisions {
   onBusy?(): void;
 }
 
-export async function schedule<T extends SchedulableTask>(tasks: readonly T[], hooks: SchedulerHooks<T>, options: ScheduleOptions): Promise<void> {
+export async function schedule<T extends SchedulableTask>(initial: readonly T[], hooks: SchedulerHooks<T>, options: ScheduleOptions): Promise<void> {
+  // The graph as it stands: it grows when an attempt expands it.
+  const tasks: T[] = [...initial];
   const byId = new Map<TaskId, T>(tasks.map((t) => [t.id, t]));
   // What the scheduler knows and the run's state does not say: the tasks it holds, and those whose execute threw.
   const holding = new Set<TaskId>();
@@ -173,7 +193,16 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
     builder: new PQueue({ concurrency: options.concurrency.builder }),
     tester: new PQueue({ concurrency: options.concurrency.tester }),
   };
-  const height = chainHeights(tasks);
+  let height = chainHeights(tasks);
+  const grow = (added: readonly T[]): void => {
+    for (const t of added) {
+      const at = tasks.findIndex((x) => x.id === t.id);
+      if (at >= 0) tasks[at] = t;
+      else tasks.push(t);
+      byId.set(t.id, t);
+    }
+    height = chainHeights(tasks);
+  };
   const inFlight = new Set<Promise<void>>();
   const bugs: unknown[] = [];
   let wake: (() => void) | undefined;
@@ -190,12 +219,16 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
       const limits = hooks.limitsOf?.(task) ?? task;
       const { controller, dispose } = childController(options.signal);
       const clock = new AttemptClock(limits.timeoutMs, () => controller.abort(new TaggedAbort({ kind: 'task-timeout', timeoutMs: limits.timeoutMs })));
-      let result: AttemptResult;
+      let result: AttemptResult | Expansion<T>;
       try {
         result = await hooks.execute(task, attempt, controller.signal, clock);
       } finally {
         clock.stop();
         dispose();
+      }
+      if (result.status === 'expanded') {
+        grow(result.tasks);
+        return;
       }
       // The attempt decided what comes next (and recorded it); while the run is stopped or held nothing new starts.
       if (result.status !== 'failed' || result.next === 'end' || result.next === 'rework') return;
@@ -223,19 +256,31 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
       for (const task of tasks) {
         // Once the run is stopped nothing moves: what has not started ends `cancelled`, not `skipped`.
         if (options.signal.aborted) continue;
-        // Skipped for a dependency that was reopened since (retry, send, rework): it may run after all.
-        if (stateOf(task.id) === 'skipped' && !task.deps.some(bad)) {
+        const rollback = task.when === 'failure' ? rollbackVerdict(task.deps.map(stateOf)) : undefined;
+        // Skipped for a dependency that was reopened since (retry, send, rework): it may run after
+        // all. A rollback skipped is needed after all once something it watches failed or was rejected.
+        if (stateOf(task.id) === 'skipped' && (rollback !== undefined ? rollback.kind === 'run' || rollback.kind === 'wait' : !task.deps.some(bad))) {
           hooks.onReleased(task);
           changed = true;
         }
         if (stateOf(task.id) !== 'pending') continue;
-        const blocker = task.deps.find(bad);
-        if (blocker !== undefined) {
-          hooks.onSkipped(task, blocker);
-          changed = true;
-          continue;
+        if (rollback !== undefined) {
+          if (rollback.kind === 'wait') continue;
+          if (rollback.kind === 'not-needed' || rollback.kind === 'skip') {
+            if (rollback.kind === 'skip') hooks.onSkipped(task, task.deps[rollback.at] as TaskId);
+            else hooks.onNotNeeded(task);
+            changed = true;
+            continue;
+          }
+        } else {
+          const blocker = task.deps.find(bad);
+          if (blocker !== undefined) {
+            hooks.onSkipped(task, blocker);
+            changed = true;
+            continue;
+          }
+          if (!task.deps.every((d) => DONE_OK.has(stateOf(d)))) continue;
         }
-        if (!task.deps.every((d) => DONE_OK.has(stateOf(d)))) continue;
         // Held (the budget is spent): ready tasks are not queued; they end `cancelled` below.
         if (held()) continue;
         if (task.role === 'gate') {
@@ -309,6 +354,19 @@ export async function schedule<T extends SchedulableTask>(tasks: readonly T[], h
   if (bugs.length > 0) throw bugs[0];
 }
 
+/**
+ * What a rollback (`when: failure`) does, from its dependencies' states: it waits until they all
+ * settled; it runs when one failed, was rejected or cancelled (something to undo); it is skipped
+ * when one was only skipped (what it watches never ran: `at` is that dependency's index); and it
+ * is not needed when all succeeded.
+ */
+export function rollbackVerdict(deps: readonly ScheduleState[]): { readonly kind: 'wait' | 'run' | 'not-needed' } | { readonly kind: 'skip'; readonly at: number } {
+  if (!deps.every((s) => DONE_OK.has(s) || DONE_BAD.has(s))) return { kind: 'wait' };
+  if (deps.some((s) => s === 'failed' || s === 'rejected' || s === 'cancelled')) return { kind: 'run' };
+  const at = deps.indexOf('skipped');
+  return at >= 0 ? { kind: 'skip', at } : { kind: 'not-needed' };
+}
+
 /** Exponential backoff with jitter: `base`, 2×, 4×, … (±20%), at most `max`. */
 export function backoffMs(retry: number, base: number, max = 60_000, random = Math.random): number {
   const exact = Math.min(max, base * 2 ** (retry - 1));
@@ -331,6 +389,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Tasks on the longest chain of dependents still ahead of each task, itself included. */
 function chainHeights(tasks: readonly SchedulableTask[]): Map<TaskId, number> {
+  // Recomputed whole when the graph grows: a grown graph's tasks are a few more, and it is rare.
   const dependents = new Map<TaskId, TaskId[]>();
   for (const t of tasks) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
   const memo = new Map<TaskId, number>();

@@ -24,6 +24,8 @@ export const GateApproval = z.object({
   artifact: z.string().optional(),
   author: z.string().optional(),
   sections: z.array(z.string()).optional(),
+  /** `false`: a rejection does not send the reason to the author (the gate is rejected; its rollbacks run). Absent: true. */
+  revise: z.boolean().optional(),
 });
 export type GateApproval = z.infer<typeof GateApproval>;
 
@@ -130,3 +132,31 @@ export const SetupRecord = z.object({
   notShared: z.string().optional(),
 });
 export type SetupRecord = z.infer<typeof SetupRecord>;
+
+/**
+ * A task a fan-out added, as the graph file format writes it (`graph/schema.ts`'s `Task`; the
+ * store cannot import the graph, so only what the run's records take from it is checked here: the
+ * graph analyzer checked the whole of it before the expansion was recorded).
+ */
+export const GraphTaskObject = z
+  .object({
+    id: z.string(),
+    title: z.string().optional(),
+    role: z.enum(['builder', 'tester', 'gate']),
+    deps: z.array(z.string()).optional(),
+    when: z.enum(['success', 'failure']).optional(),
+    approval: GateApproval.partial().optional(),
+  })
+  .loose();
+export type GraphTaskObject = z.infer<typeof GraphTaskObject>;
+
+/** How the graph grew during the run: the tasks a fan-out added, and the dependencies it added to tasks there were. */
+export const GraphExpansion = z.object({
+  /** The fan-out task. */
+  task: z.string(),
+  at: z.string(),
+  tasks: z.array(GraphTaskObject),
+  /** Task id → the dependencies added to it. */
+  deps: z.record(z.string(), z.array(z.string())),
+});
+export type GraphExpansion = z.infer<typeof GraphExpansion>;

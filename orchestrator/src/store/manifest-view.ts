@@ -46,6 +46,8 @@ export type TaskView = Pick<
   | 'stale'
   | 'approval'
   | 'resultCommit'
+  | 'expansion'
+  | 'when'
 > & {
   /** What it waits for (`views/waiting.ts`). */
   readonly deps: readonly string[];
@@ -187,6 +189,8 @@ const task = shape({
   resultCommit: optional(str),
   followUp: optional(shape({ from: oneOf(FOLLOW_UP_SOURCES) })),
   approval: optional(shape({ criteria: arrayOf(str), artifact: optional(str), author: optional(str), sections: optional(arrayOf(str)) })),
+  expansion: optional(shape({ at: str, steps: arrayOf(str), tasks: arrayOf(str) })),
+  when: optional(oneOf(['failure'])),
 });
 
 const manifest = shape({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { RUN_STATUSES, TASK_STATUSES } from './manifest-summary.js';
-import { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
+import { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, GraphExpansion, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
 
-export { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
+export { Artifact, CheckResult, DiffStat, FollowUp, GateApproval, GraphExpansion, GraphTaskObject, SandboxDenial, SetupRecord, TriageRecord, Usage, VerdictSummary } from './manifest-parts.js';
 
 export { checkCounts, denialList, describeCounts } from './manifest-summary.js';
 
@@ -77,6 +77,12 @@ export const TaskFailureReason = z.enum([
   'cancelled',
   'merge-conflict',
   'dependency-failed',
+  /** Skipped, not failed: a rollback (`when: failure`) whose dependencies all succeeded; it never fails the run. */
+  'not-needed',
+  /** A fan-out's plan has no numbered item in its section: nothing to fan out into (the message names the artifact and section). */
+  'fan-out-empty',
+  /** A fan-out's plan could not be read, or its steps did not make tasks the graph analyzer accepts (the message says which). */
+  'fan-out-invalid',
   'workspace-error',
   'internal-error',
 ]);
@@ -209,6 +215,10 @@ export const TaskRecord = z.object({
   overrides: TaskOverrides.optional(),
   /** A gate's approval criteria and artifact, from the graph (absent when it has none). */
   approval: GateApproval.optional(),
+  /** `failure`: a rollback, which runs only when a dependency did not succeed (absent: it runs after them). */
+  when: z.literal('failure').optional(),
+  /** A fan-out task, once it fanned out: when, the steps of its plan, the tasks it added (its `graph-expanded` event). */
+  expansion: z.object({ at: z.string(), steps: z.array(z.string()), tasks: z.array(z.string()) }).optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
@@ -291,7 +301,9 @@ export const Manifest = z.object({
   runnerLog: z.string(),
   /** The last event of the run's log (`events.ndjson`) this manifest reflects; absent in runs from before the log. */
   events: z.object({ seq: z.number().int().nonnegative() }).optional(),
-  /** In graph file order. */
+  /** How the graph grew during the run (fan-outs), in order: with the run's copy of the graph, the graph as it runs now. */
+  expansions: z.array(GraphExpansion).optional(),
+  /** In graph file order, then the tasks fan-outs added. */
   tasks: z.array(TaskRecord),
 });
 export type Manifest = z.infer<typeof Manifest>;

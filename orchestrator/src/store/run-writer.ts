@@ -213,7 +213,7 @@ export class RunWriter {
   }
 
   private record(id: string): TaskRecord | undefined {
-    // Events change task records in place; a snapshot replaces the list, and with it the index.
+    // Events change task records in place; a snapshot (or a fan-out's new tasks) replaces the list, and with it the index.
     const tasks = this.current.tasks;
     if (this.byId?.tasks !== tasks) this.byId = { tasks, records: new Map(tasks.map((t) => [t.id, t])) };
     return this.byId.records.get(id);

@@ -42,3 +42,9 @@ export function approvalFields(a: GateApprovalView): [label: string, text: strin
   }
   return out;
 }
+
+/** `mig-4-execute fanned out into 3 steps (9 tasks: a step, its gate and its rollback each):`, for `poll` and `review`. */
+export function fanOutLine(task: string, e: { readonly steps: readonly string[]; readonly tasks: readonly string[] }): string {
+  const n = e.steps.length;
+  return `${task} fanned out into ${n} step${n === 1 ? '' : 's'} (${e.tasks.length} tasks: a step, its gate and its rollback each; ${task} runs after the last gate):`;
+}

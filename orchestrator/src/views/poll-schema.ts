@@ -58,6 +58,16 @@ export const GateApprovalView = z.strictObject({
 });
 export type GateApprovalView = z.infer<typeof GateApprovalView>;
 
+/** A fan-out task's growth of the graph: the numbered steps of its plan, and the tasks they became. */
+export const ExpansionView = z.strictObject({
+  at: z.string(),
+  /** The plan's numbered lines, in order. */
+  steps: z.array(z.string()),
+  /** Per step: its builder, its gate, its rollback. */
+  tasks: z.array(z.string()),
+});
+export type ExpansionView = z.infer<typeof ExpansionView>;
+
 export const PollTask = z.strictObject({
   id: z.string(),
   title: z.string(),
@@ -107,6 +117,10 @@ export const PollTask = z.strictObject({
   waiting: Waiting.nullable(),
   /** A gate's approval criteria and artifact; null for a task without them. */
   approval: GateApprovalView.nullable(),
+  /** A fan-out task, once it fanned out; null for any other task. */
+  expansion: ExpansionView.nullable(),
+  /** `failure`: a rollback, which runs only when a dependency failed or was rejected; null for any other task. */
+  when: z.literal('failure').nullable(),
 });
 export type PollTask = z.infer<typeof PollTask>;
 

@@ -2,7 +2,7 @@ import { formatDuration } from '../core/abort.js';
 import { displayPath } from '../core/display-path.js';
 import { describeCounts, denialList } from '../store/manifest-summary.js';
 import type { PollDocument } from './poll.js';
-import { approvalFields } from './approval.js';
+import { approvalFields, fanOutLine } from './approval.js';
 import { describeWaiting, showsWaiting } from './waiting.js';
 
 /** `poll`'s table for people, made from its JSON document (`poll.ts`). */
@@ -81,6 +81,8 @@ export function renderPollTable(doc: PollDocument, cwd = process.cwd()): string 
       if (t.sandboxDenials.length > 0) lines.push(`${t.id}: the sandbox denied ${denialList(t.sandboxDenials)}`);
     }
   }
+  // How the graph grew during the run.
+  for (const t of doc.tasks) if (t.expansion) lines.push('', fanOutLine(t.id, t.expansion), ...t.expansion.steps.map((step) => `  ${step}`));
   // What the reviewer of a waiting gate checks, and where its artifact is.
   for (const t of doc.tasks) {
     if (!t.approval || t.status !== 'awaiting-approval') continue;

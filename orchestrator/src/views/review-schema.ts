@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DiffStat, Review, SandboxDenial } from '../store/manifest.js';
-import { GateApprovalView, Waiting } from './poll-schema.js';
+import { ExpansionView, GateApprovalView, Waiting } from './poll-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
 
 /**
@@ -59,6 +59,10 @@ export const ReviewTask = z.strictObject({
   waiting: Waiting.nullable(),
   /** A gate's approval criteria and artifact (as in `poll --json`); null for a task without them. */
   approval: GateApprovalView.nullable(),
+  /** A fan-out task, once it fanned out (as in `poll --json`); null for any other task. */
+  expansion: ExpansionView.nullable(),
+  /** `failure`: a rollback (as in `poll --json`); null for any other task. */
+  when: z.literal('failure').nullable(),
   /** Only with `--task`: the whole diff. */
   diffText: z.string().nullable().optional(),
   /** Only with `--task`: the last lines of the log. */

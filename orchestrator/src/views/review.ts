@@ -9,7 +9,7 @@ import { readRunGraph } from '../review/run-graph.js';
 import { short, summarizeSealFailure, verifySeal, type KeyStore } from '../review/seal.js';
 import type { ReviewDocument, ReviewTask } from './review-schema.js';
 import { REVIEW_SCHEMA } from './schema-ids.js';
-import { approvalFields, approvalView } from './approval.js';
+import { approvalFields, approvalView, fanOutLine } from './approval.js';
 import { describeWaiting, showsWaiting, waitingReasons } from './waiting.js';
 
 /**
@@ -55,6 +55,8 @@ export async function reviewDocument(m: Manifest, runDir: string, keys: KeyStore
       ...taskTimes(t, Date.now()),
       waiting: waits[i] ?? null,
       approval: approvalView(t, (id) => m.tasks.find((x) => x.id === id)),
+      expansion: t.expansion ? { at: t.expansion.at, steps: [...t.expansion.steps], tasks: [...t.expansion.tasks] } : null,
+      when: t.when ?? null,
     };
     if (onlyTask !== undefined) {
       task.diffText = task.artifacts.diff ? await readText(task.artifacts.diff) : null;
@@ -141,6 +143,11 @@ export function renderReview(doc: ReviewDocument, show: (file: string) => string
     t.reviews.forEach((r, i) => field(i === 0 ? 'reviews' : '', reviewLine(r)));
     if (t.checklist) field('checklist', t.checklist);
     if (t.approval) for (const [name, text] of approvalFields(t.approval)) field(name, text);
+    if (t.expansion) {
+      field('fan-out', fanOutLine(t.id, t.expansion));
+      t.expansion.steps.forEach((step) => field('', step));
+    }
+    if (t.when === 'failure') field('rollback', 'runs only when a task it depends on fails or is rejected');
     if (t.artifacts.log) field('log', show(t.artifacts.log));
     if (t.artifacts.diff) field('diff', show(t.artifacts.diff));
     if (t.diffText !== undefined) {

@@ -202,6 +202,8 @@ graph.yaml:12:16: error: no item of tasks/tasks-app.md matches "chek" (the check
       'waitMs',
       'waiting',
       'approval',
+      'expansion',
+      'when',
     ]);
     expect(polled.tasks[0]).toMatchObject({ id: 'make-file', status: 'succeeded', attempts: 1, diff: { files: 1, insertions: 1, deletions: 0 }, checks: { passed: 1, failed: 0, total: 1 } });
     expect(existsSync(polled.tasks[0].artifacts.diff)).toBe(true);

@@ -32,8 +32,9 @@ describe("graph file errors: a gate's approval", () => {
         artifact: 'migrations/migration_x/artifacts/MIG-1-assessment.md',
         author: 'mig-1-assessment',
         sections: ['Migration', 'Motivation', 'Risk Level'],
+        revise: true,
       },
-      { criteria: ['Looks right'], artifact: undefined, author: undefined, sections: [] },
+      { criteria: ['Looks right'], artifact: undefined, author: undefined, sections: [], revise: true },
     ]);
   });
 

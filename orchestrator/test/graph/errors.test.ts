@@ -43,7 +43,7 @@ tasks/bad.yaml:9:1: error: YAML syntax error: flow sequence in block collection 
     expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:5:5: error: unknown key "owner" in task "build"
     5 |     owner: alice
       |     ^^^^^
-  hint: the keys allowed here are: id, title, role, prompt, instructions, instructionsFile, deps, verify, cwd, setup, checklist, timeout, retries, judge, maxFixAttempts, fix, expectChanges, approval
+  hint: the keys allowed here are: id, title, role, prompt, instructions, instructionsFile, deps, verify, cwd, setup, checklist, timeout, retries, judge, maxFixAttempts, fix, expectChanges, approval, fanOut, when
 
 1 problem in tasks/bad.yaml`);
   });

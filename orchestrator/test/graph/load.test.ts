@@ -98,6 +98,7 @@ describe('loadGraph', () => {
       maxFixAttempts: 2,
       fix: undefined,
       expectChanges: true,
+      when: 'success',
       index: 0,
     });
     expect(api).toMatchObject({ title: 'Build the API', timeoutMs: 90_000, retries: 3, index: 1 });

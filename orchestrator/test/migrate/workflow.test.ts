@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/core/package-info.js';
-import { parseScript } from '../../src/model-server/script.js';
+import { artifactsOf, parseScript } from '../../src/model-server/script.js';
+import { numberedItems } from '../../src/review/artifact-sections.js';
 import { fenced, migrationGraph } from '../../src/migrate/workflow/graph.js';
 import { journalRow, planDocument } from '../../src/migrate/workflow/documents.js';
 import { migrationPatternText } from '../../src/migrate/workflow/pattern.js';
@@ -44,6 +45,22 @@ describe('the migration graph', () => {
       for (const section of gate.approval!.sections) expect(step.patch).toContain(`+## ${section}\n`);
       expect(step.patch).not.toContain('<fill:');
     }
+  });
+
+  it("fans MIG-4 out into the approved plan's numbered steps, which the stand-in's MIG-3 artifact has", () => {
+    const mig4 = byId.get('mig-4-execute')!;
+    expect(mig4.fanOut).toEqual({
+      artifact: `${values.workspace}/artifacts/MIG-3-execution-plan.md`,
+      section: 'Steps',
+      from: 'gate-mig-3-execution-plan',
+      stepArtifacts: `${values.workspace}/artifacts/MIG-4.{k}-step.md`,
+    });
+    expect(byId.get('gate-mig-3-execution-plan')?.approval?.artifact).toBe(mig4.fanOut?.artifact);
+    const [plan] = artifactsOf(byId.get('mig-3-execution-plan')!.prompt!);
+    expect(numberedItems(plan!.text, 'Steps')).toEqual([
+      "1. Offline stand-in: the first step's title: Offline stand-in: what it changes (verify: Offline stand-in: the command that checks it)",
+      "2. Offline stand-in: the next step's title: Offline stand-in: what it changes (verify: Offline stand-in: the command that checks it)",
+    ]);
   });
 
   it("seeds MIG-1 with the assessment without making the report's own fenced commands steps", () => {

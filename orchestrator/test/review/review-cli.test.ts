@@ -112,6 +112,8 @@ broken
       'waitMs',
       'waiting',
       'approval',
+      'expansion',
+      'when',
     ]);
     expect(doc.tasks[0]).toMatchObject({
       id: 'make-file',

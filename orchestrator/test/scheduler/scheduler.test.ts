@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { abortTag, TaggedAbort } from '../../src/core/abort.js';
 import { toTaskId } from '../../src/core/ids.js';
 import type { Role } from '../../src/graph/schema.js';
-import { schedule, type AttemptResult, type GateDecisions, type ScheduleOptions, type ScheduleState, type SchedulableTask, type SchedulerHooks } from '../../src/scheduler/scheduler.js';
+import {
+  schedule,
+  type AttemptResult,
+  type Expansion,
+  type GateDecisions,
+  type ScheduleOptions,
+  type ScheduleState,
+  type SchedulableTask,
+  type SchedulerHooks,
+} from '../../src/scheduler/scheduler.js';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -40,6 +49,7 @@ class Harness {
   readonly skipped: [string, string][] = [];
   readonly awaiting: string[] = [];
   readonly released: string[] = [];
+  readonly notNeeded: string[] = [];
   private readonly book = new Map<string, ScheduleState>();
   private changed: (() => void) | undefined;
   readonly signals = new Map<string, AbortSignal>();
@@ -48,14 +58,26 @@ class Harness {
   private readonly results = new Map<string, Deferred<AttemptResult>>();
   private readonly startWaiters = new Map<string, Deferred<void>>();
 
-  constructor(private readonly behaviour: (task: SchedulableTask, attempt: number, signal: AbortSignal) => Promise<AttemptResult> | undefined = () => undefined) {}
+  constructor(
+    private readonly behaviour: (task: SchedulableTask, attempt: number, signal: AbortSignal) => Promise<AttemptResult> | undefined = () => undefined,
+    /** The tasks a task's first turn adds instead of running (a fan-out); it is pending again afterwards. */
+    private readonly expansions: ReadonlyMap<string, readonly SchedulableTask[]> = new Map(),
+  ) {}
+
+  private readonly expanded = new Set<string>();
 
   readonly hooks: SchedulerHooks = {
     stateOf: (t) => {
       if (!this.book.has(t.id)) this.book.set(t.id, 'pending');
       return this.book.get(t.id) as ScheduleState;
     },
-    execute: async (t, attempt, signal) => {
+    execute: async (t, attempt, signal): Promise<AttemptResult | Expansion> => {
+      const grows = this.expansions.get(t.id);
+      if (grows && !this.expanded.has(t.id)) {
+        this.expanded.add(t.id);
+        this.log.push(`expand:${t.id}`);
+        return { status: 'expanded', tasks: grows };
+      }
       this.book.set(t.id, 'running');
       const result = await this.attempt(t, attempt, signal);
       // The attempt's end, as `attempt-finished` records it.
@@ -64,6 +86,10 @@ class Harness {
     },
     onSkipped: (t, blockedBy) => {
       this.skipped.push([t.id, blockedBy]);
+      this.book.set(t.id, 'skipped');
+    },
+    onNotNeeded: (t) => {
+      this.notNeeded.push(t.id);
       this.book.set(t.id, 'skipped');
     },
     onAwaitingApproval: (t) => {
@@ -618,6 +644,84 @@ describe('schedule', () => {
     const again = new Harness(async () => SUCCEEDED);
     await schedule(tasks, again.hooks, options({ concurrency: { builder: 1, tester: 1 } }));
     expect(again.startedIds()).toEqual(h.startedIds());
+  });
+
+  it('runs a rollback (when: failure) only when a dependency did not succeed, once all have settled; else it is not needed', async () => {
+    const tasks = [task('a'), task('b'), task('undo-a', ['a'], { when: 'failure' }), task('undo-b', ['a', 'b'], { when: 'failure' }), task('after-b', ['b'])];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options());
+    await h.started('a');
+    await h.started('b');
+    h.finish('a');
+    await settle();
+    // undo-b waits for b too; undo-a is not needed.
+    expect(h.notNeeded).toEqual(['undo-a']);
+    expect(h.startedIds()).toEqual(['a', 'b']);
+    h.finish('b', { status: 'failed', next: 'end' });
+    await h.started('undo-b');
+    h.finish('undo-b');
+    await run;
+    expect(h.states()).toEqual({ a: 'succeeded', b: 'failed', 'undo-a': 'skipped', 'undo-b': 'succeeded', 'after-b': 'skipped' });
+    expect(h.skipped).toEqual([['after-b', 'b']]);
+  });
+
+  it("runs a rollback when its step's gate is rejected, and releases one not needed once a dependency turns bad", async () => {
+    const tasks = [task('step'), task('gate', ['step'], { role: 'gate' }), task('undo', ['step', 'gate'], { when: 'failure' }), task('next', ['gate'])];
+    const h = new Harness();
+    const run = schedule(tasks, h.hooks, options({ gates: h.gates() }));
+    await h.started('step');
+    h.finish('step');
+    await settle();
+    expect(h.awaiting).toEqual(['gate']);
+    h.decide('gate', 'rejected');
+    await h.started('undo');
+    h.finish('undo');
+    await run;
+    expect(h.states()).toEqual({ step: 'succeeded', gate: 'rejected', undo: 'succeeded', next: 'skipped' });
+
+    const again = new Harness().given('step', 'succeeded').given('gate', 'approved').given('undo', 'skipped').given('next', 'succeeded');
+    const second = schedule(tasks, again.hooks, options({ gates: again.gates({ wait: false }) }));
+    await second;
+    // Not needed, and nothing released it: every dependency succeeded.
+    expect(again.released).toEqual([]);
+    const third = new Harness().given('step', 'succeeded').given('gate', 'rejected').given('undo', 'skipped').given('next', 'skipped');
+    const done = schedule(tasks, third.hooks, options());
+    await third.started('undo');
+    third.finish('undo');
+    await done;
+    expect(third.released).toEqual(['undo']);
+  });
+
+  it('learns the tasks an attempt expands the graph by: they run with their pools and priorities, the expanded task after its new deps', async () => {
+    const plan = task('plan');
+    const fan = task('fan', ['plan']);
+    const grown = [
+      task('fan-1', ['plan']),
+      task('gate-1', ['fan-1'], { role: 'gate' }),
+      task('fan-2', ['gate-1']),
+      task('check-2', ['fan-2'], { role: 'tester' }),
+      task('fan', ['plan', 'gate-1', 'check-2']),
+    ];
+    const h = new Harness(undefined, new Map([['fan', grown]]));
+    const run = schedule([plan, fan], h.hooks, options({ gates: h.gates() }));
+    await h.started('plan');
+    h.finish('plan');
+    await h.started('fan-1');
+    expect(h.log).toEqual(['start:plan', 'finish:plan', 'expand:fan', 'start:fan-1']);
+    h.finish('fan-1');
+    await settle();
+    expect(h.awaiting).toEqual(['gate-1']);
+    h.decide('gate-1', 'approved');
+    await h.started('fan-2');
+    h.finish('fan-2');
+    await h.started('check-2');
+    expect(h.state('fan')).toBe('pending');
+    h.finish('check-2');
+    await h.started('fan');
+    h.finish('fan');
+    await run;
+    expect(h.startedIds()).toEqual(['plan', 'fan-1', 'fan-2', 'check-2', 'fan']);
+    expect(h.states()['fan']).toBe('succeeded');
   });
 
   it('reports a throwing execute after the run settles, failing the task and skipping its dependents', async () => {

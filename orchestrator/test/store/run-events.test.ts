@@ -58,6 +58,11 @@ function history(tasks: readonly TaskRecord[], choices: readonly number[]): RunE
         }
       }
       if (t.status === 'failed' && t.deps.every((d) => DONE.has(status(d)))) moves.push({ kind: 'task-reopened', task: t.id, why: 'retry' });
+      // A fan-out, once: a task that has not started grows the graph by a step it then waits for.
+      if (t.status === 'pending' && t.attempts.length === 0 && state.expansions === undefined) {
+        const step = `${t.id}-step-1`;
+        moves.push({ kind: 'graph-expanded', task: t.id, steps: ['1. Do it'], tasks: [{ id: step, role: 'builder', deps: [...t.deps], prompt: 'Do it' }], deps: { [t.id]: [step] } });
+      }
     }
     if (moves.length === 0) break;
     const move = moves[c % moves.length] as RunEventInput;
@@ -90,7 +95,8 @@ describe('reduce: the one transition function', () => {
           state = next;
           expect(Manifest.safeParse(state).success).toBe(true);
           expect(state.counts).toEqual(countTasks(state.tasks));
-          expect(Object.values(state.counts).reduce((a, b) => a + b, 0)).toBe(tasks.length);
+          expect(Object.values(state.counts).reduce((a, b) => a + b, 0)).toBe(state.tasks.length);
+          expect(state.tasks.length).toBe(tasks.length + (state.expansions?.flatMap((x) => x.tasks).length ?? 0));
           for (const t of state.tasks) {
             expect(t.attempts.map((a) => a.n)).toEqual(t.attempts.map((_, i) => i + 1));
             // Running or done: every dependency had succeeded when it started (nothing here reopens a done task).
@@ -105,6 +111,52 @@ describe('reduce: the one transition function', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('graph-expanded adds the tasks as the run starts them (a gate with its approval, a rollback) and the deps; fold gives the same', () => {
+    const tasks = tasksOf(2).map((t, i) => ({ ...t, deps: i === 1 ? ['task-0'] : [] }));
+    const m = { ...manifestFixture(), schemaVersion: 2 as const, tasks, counts: countTasks(tasks) };
+    const expansion: RunEventInput = {
+      kind: 'graph-expanded',
+      task: 'task-1',
+      steps: ['1. Add the table: create it (verify: npm test)'],
+      tasks: [
+        { id: 'task-1-step-1', title: 'step 1', role: 'builder', deps: ['task-0', 'task-0'], prompt: 'Step 1', verify: [] },
+        {
+          id: 'gate-task-1-step-1',
+          role: 'gate',
+          deps: ['task-1-step-1'],
+          approval: { criteria: ['Done'], artifact: 'a/step-1.md', author: 'task-1-step-1', sections: ['What Changed'], revise: false },
+        },
+        { id: 'rollback-task-1-step-1', role: 'builder', deps: ['task-1-step-1', 'gate-task-1-step-1'], when: 'failure', prompt: 'Undo' },
+      ],
+      deps: { 'task-1': ['gate-task-1-step-1'] },
+    };
+    const events = stamped([{ kind: 'snapshot', from: 'start', manifest: m }, expansion, { kind: 'task-skipped', task: 'rollback-task-1-step-1', reason: 'not-needed', message: 'not needed' }]);
+    const state = reduce(fold(events.slice(0, 1)) as Manifest, events[1] as RunEvent);
+    expect(state.tasks.map((t) => [t.id, t.status, t.deps])).toEqual([
+      ['task-0', 'pending', []],
+      ['task-1', 'pending', ['task-0', 'gate-task-1-step-1']],
+      ['task-1-step-1', 'pending', ['task-0']],
+      ['gate-task-1-step-1', 'pending', ['task-1-step-1']],
+      ['rollback-task-1-step-1', 'pending', ['task-1-step-1', 'gate-task-1-step-1']],
+    ]);
+    expect(state.tasks[2]).toEqual({ id: 'task-1-step-1', title: 'step 1', role: 'builder', deps: ['task-0'], status: 'pending', attempts: [], artifacts: {} });
+    expect(state.tasks[3]?.approval).toEqual({ criteria: ['Done'], artifact: 'a/step-1.md', author: 'task-1-step-1', sections: ['What Changed'], revise: false });
+    expect(state.tasks[4]?.when).toBe('failure');
+    expect(state.tasks[1]?.expansion).toEqual({
+      at: events[1]?.at,
+      steps: ['1. Add the table: create it (verify: npm test)'],
+      tasks: ['task-1-step-1', 'gate-task-1-step-1', 'rollback-task-1-step-1'],
+    });
+    expect(state.expansions).toEqual([{ task: 'task-1', at: events[1]?.at, tasks: (expansion as { tasks: unknown }).tasks, deps: { 'task-1': ['gate-task-1-step-1'] } }]);
+    expect(state.counts.pending).toBe(5);
+    expect(Manifest.safeParse(state).success).toBe(true);
+    // The log's JSON round trip (what resume reads) folds to the same state.
+    const replayed = fold(events.map((e) => RunEvent.parse(JSON.parse(JSON.stringify(e)))));
+    expect({ ...replayed, events: undefined }).toEqual({ ...reduce(state, events[2] as RunEvent), events: undefined });
+    expect(replayed?.tasks[4]?.status).toBe('skipped');
+    expect(replayed?.counts.skipped).toBe(1);
   });
 
   it('never lets a data event change a status: the writer refuses it as a bug', async () => {

@@ -32,6 +32,7 @@ import { runTaskAttempt, type TaskRunContext } from '../attempt/task-runner.js';
 import { reopenStaleDependents } from './stale.js';
 import { scheduleStateOf } from './schedule-state.js';
 import { told } from './tell.js';
+import { changedTasks, fanOut } from './fan-out.js';
 
 /**
  * The part of a run that a new run and a resumed one share: from a manifest on disk (held under
@@ -91,7 +92,9 @@ export interface DriveOptions {
 }
 
 export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreFailure>> {
-  const { graph, writer, observer } = o;
+  const { writer, observer } = o;
+  // The graph as it runs: a fan-out grows it (`fan-out.ts`), and what reads it reads this one.
+  let graph = o.graph;
   const m = writer.manifest;
   const runDir = writer.runDir;
   const worktreesDir = worktreesOf(m, runDir);
@@ -144,6 +147,12 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
   const worktrees = o.worktrees ?? new Worktrees(m.repo.root, m.runId as RunId, m.repo.baseCommit, worktreesDir, m.repo.worktrees === undefined ? undefined : graph.settings.keptWorktrees);
   const escapeWatch = await EscapeWatch.open(m.repo.root, runDir);
   const byId = new Map<TaskId, AnalyzedTask>(graph.tasks.map((t) => [t.id, t]));
+  const grow = (grown: AnalyzedGraph): AnalyzedTask[] => {
+    const changed = changedTasks(graph, grown);
+    graph = grown;
+    for (const t of grown.tasks) byId.set(t.id, t);
+    return changed;
+  };
   // A task as it runs now: the graph's, with the settings a `retry --reload` changed.
   const current = (id: TaskId): AnalyzedTask => effectiveTask(byId.get(id) as AnalyzedTask, writer.task(id).overrides);
   const instructions = roleInstructions();
@@ -197,6 +206,11 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
         stateOf: (task) => scheduleStateOf(writer.task(task.id)),
         // Attempts are numbered over the task's whole history (earlier sessions, rework included).
         execute: async (task, attempt, signal, clock) => {
+          // A fan-out's first turn grows the graph; it runs after the steps it added.
+          if (task.fanOut !== undefined && writer.task(task.id).expansion === undefined) {
+            const grown = await fanOut(writer, graph, current(task.id));
+            return grown.ok ? { status: 'expanded', tasks: grow(grown.value) } : { status: 'failed', next: 'end' };
+          }
           const result = await runTaskAttempt(ctx, current(task.id), { n: writer.task(task.id).attempts.length + 1, local: attempt }, signal, clock);
           const ended = result.status !== 'failed' || result.next === 'end' || result.next === 'rework';
           const because = ended ? staleOnEnd.get(task.id) : undefined;
@@ -211,6 +225,10 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
           return result;
         },
         limitsOf: (task) => current(task.id),
+        onNotNeeded: (task) => {
+          const message = `not needed: ${task.deps.length === 1 ? `${task.deps[0]} succeeded` : `${task.deps.join(', ')} all succeeded`}, so there is nothing to roll back`;
+          writer.apply({ kind: 'task-skipped', task: task.id, reason: 'not-needed', message });
+        },
         onReleased: (task) => {
           writer.apply({ kind: 'task-reopened', task: task.id, why: 'dependency-again' });
         },

@@ -138,6 +138,7 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
     attempts: [],
     artifacts: {},
     ...(t.approval ? { approval: approvalRecord(t.approval) } : {}),
+    ...(t.when === 'failure' ? { when: 'failure' as const } : {}),
   }));
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -227,5 +228,9 @@ export async function executeRun(options: RunOptions): Promise<Result<Manifest, 
 
 /** A gate's approval as its manifest record keeps it (what `approve` checks and the views show). */
 function approvalRecord(a: GateApproval): NonNullable<TaskRecord['approval']> {
-  return { criteria: [...a.criteria], ...(a.artifact !== undefined && a.author !== undefined ? { artifact: a.artifact, author: a.author, sections: [...a.sections] } : {}) };
+  return {
+    criteria: [...a.criteria],
+    ...(a.artifact !== undefined && a.author !== undefined ? { artifact: a.artifact, author: a.author, sections: [...a.sections] } : {}),
+    ...(a.revise ? {} : { revise: false }),
+  };
 }

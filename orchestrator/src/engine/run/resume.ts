@@ -28,6 +28,7 @@ import { codexTurnsAtOnce, startCodex } from '../session/codex-session.js';
 import { chooseModel, openModelSession } from '../session/model-access.js';
 import { runRedactor } from './run-redactor.js';
 import { firstWaveWorktrees } from './worktree-pool.js';
+import { grownGraph } from './fan-out.js';
 
 /**
  * `resume`: continues a run whose process ended (died, killed, stopped, or ended at a gate).
@@ -78,7 +79,10 @@ function releasable(m: Manifest, reopened: readonly TaskRecord[]): TaskRecord[] 
   for (let changed = true; changed; ) {
     changed = false;
     for (const t of m.tasks) {
-      if (t.status !== 'skipped' || runs.has(t.id) || !t.deps.every(fine)) continue;
+      if (t.status !== 'skipped' || runs.has(t.id)) continue;
+      // A rollback not needed is needed once something it watches did not succeed (a gate rejected since).
+      const again = t.reason === 'not-needed' ? t.deps.some((id) => ['failed', 'rejected'].includes(m.tasks.find((x) => x.id === id)?.status ?? '')) : t.deps.every(fine);
+      if (!again) continue;
       runs.add(t.id);
       out.push(t);
       changed = true;
@@ -118,6 +122,10 @@ export async function resumeRun(o: ResumeOptions): Promise<Result<ResumeOutcome,
       else if (!graph.ok) return err({ reason: 'graph-copy-invalid', message: renderGraphLoadFailure(graph.error) });
       else return err({ reason: 'graph-changed', file: manifest.graph.path });
     }
+    // The graph as it ran: the copy grown by the run's fan-outs (its `graph-expanded` events, kept in the state).
+    const grown = grownGraph(graph.value, manifest);
+    if (!grown.ok) return err({ reason: 'graph-copy-invalid', message: grown.error.map((d) => `  ${d.message}`).join('\n') });
+    graph = grown;
     const env = o.env ?? process.env;
     const redactor = runRedactor(env, graph.value);
     // A run keeps its model: a resume never moves it from the stand-in to a real one, or back.

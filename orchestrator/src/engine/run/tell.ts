@@ -1,5 +1,5 @@
 import { checkCounts, type Manifest, type TaskStatus } from '../../store/manifest.js';
-import { narrate, reviseLine } from '../../store/events/narrate.js';
+import { expansionLines, narrate, reviseLine } from '../../store/events/narrate.js';
 import type { RunEvent } from '../../store/events/run-event.js';
 import type { EngineEvent } from './events.js';
 
@@ -36,7 +36,11 @@ export function told(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus | u
       ];
     }
     case 'task-skipped':
+      // A rollback that was not needed is no casualty of a failure.
+      if (e.reason === 'not-needed') return [{ type: 'notice', message: `${e.task}: ${e.message}` }];
       return [{ type: 'task-skipped', taskId: e.task, blockedBy: e.blockedBy ?? '?' }];
+    case 'graph-expanded':
+      return expansionLines(e).map((message) => ({ type: 'notice', message: message.trim() }));
     case 'gate-waiting':
       return [{ type: 'task-awaiting-approval', taskId: e.task }];
     case 'run-waiting':

@@ -32,6 +32,8 @@ export interface GraphTask {
   readonly deps: readonly string[];
   readonly prompt?: string;
   readonly instructions?: string;
+  /** MIG-4: the steps of the approved execution plan (MIG-3's `Steps`), one task each, run before it (the graph format's `fanOut`). */
+  readonly fanOut?: { readonly artifact: string; readonly section: string; readonly from: string; readonly stepArtifacts: string };
   readonly approval?: {
     readonly criteria: readonly string[];
     readonly artifact: string;
@@ -67,6 +69,9 @@ export function migrationGraph(v: MigrationValues): MigrationGraph {
       deps: before ? [gateId(before)] : [],
       prompt: phasePrompt(v, phase, PHASES.slice(0, i)),
       instructions: MIGRATION_SPECIALIST,
+      ...(phase.n === 4 && before
+        ? { fanOut: { artifact: artifactPath(v.workspace, before), section: 'Steps', from: gateId(before), stepArtifacts: `${v.workspace}/artifacts/${phase.tag}.{k}-step.md` } }
+        : {}),
     });
     tasks.push({
       id: gateId(phase),
@@ -105,11 +110,15 @@ function phasePrompt(v: MigrationValues, phase: Phase, earlier: readonly Phase[]
     lines.push('', 'The approved artifacts of the earlier phases (read them first):', ...earlier.map((p) => `- ${artifactPath(v.workspace, p)} (${p.tag} ${p.name})`));
   }
   if (phase.n === 4) {
-    lines.push('', 'Carry out every step of the approved execution plan in the code, verifying each as the plan says; then log what you did in the artifact.');
+    const plan = earlier.at(-1);
+    lines.push(
+      '',
+      `The approved execution plan's steps (the numbered lines of its "Steps" section${plan ? `, ${artifactPath(v.workspace, plan)}` : ''}) ran before this task, each as a task of its own with its own gate and step report (${v.workspace}/artifacts/${phase.tag}.<k>-step.md). Read those reports and log the execution in the artifact.`,
+    );
   }
   lines.push(
     '',
-    `Write ${artifact} from this template. Keep every heading; replace every "<fill: …>" with what you found or decided. ${phase.n === 4 ? 'Change the code the plan names, and nothing else.' : 'Change nothing else in the repository.'}`,
+    `Write ${artifact} from this template. Keep every heading; replace every "<fill: …>" with what you found or decided. Change nothing else in the repository.`,
     '',
     fenced('artifact', artifact, renderTemplate(`${phase.tag} ${phase.name}: ${v.title}`, phase.sections)),
   );

@@ -10,6 +10,12 @@ export interface TemplateSection {
   readonly title: string;
   /** Left in the template as `<fill: hint>`: an artifact still holding one is not complete. */
   readonly hint: string;
+  /**
+   * The section's template in place of `<fill: hint>`, when its shape matters: MIG-3's steps are a
+   * numbered list, because MIG-4 fans out into one task per numbered line. Its own `<fill:` markers
+   * are what the author replaces (the offline stand-in fills them in, keeping the numbered lines).
+   */
+  readonly body?: string;
 }
 
 export interface Phase {
@@ -76,7 +82,16 @@ export const PHASES: readonly Phase[] = [
     taskId: 'mig-3-execution-plan',
     goal: 'Turn the approved strategy into ordered steps small enough to review one by one, each with how it is verified and how it is rolled back.',
     sections: [
-      { title: 'Steps', hint: 'a numbered list, one step per line: "1. Title: what is changed (verify: command)"' },
+      {
+        title: 'Steps',
+        hint: 'a numbered list, one step per line: "1. Title: what is changed (verify: command)"',
+        // MIG-4 runs each numbered line as a task of its own, with its own gate and rollback.
+        body: [
+          "1. <fill: the first step's title>: <fill: what it changes> (verify: <fill: the command that checks it>)",
+          "2. <fill: the next step's title>: <fill: what it changes> (verify: <fill: the command that checks it>)",
+          '<fill: a numbered list, one step per line: "1. Title: what is changed (verify: command)"; as many steps as the strategy needs, each small enough to review on its own>',
+        ].join('\n'),
+      },
       { title: 'Step Dependencies', hint: 'which steps must finish before which, and which can run in parallel' },
       { title: 'Verification', hint: 'how each step is checked: tests, commands, metrics' },
       { title: 'Rollback Per Step', hint: 'how each step is undone' },
@@ -89,7 +104,7 @@ export const PHASES: readonly Phase[] = [
     n: 4,
     name: 'Execute',
     taskId: 'mig-4-execute',
-    goal: 'Carry out the approved execution plan in the code, step by step, and log what was done.',
+    goal: 'Log the execution of the approved plan: each numbered step of its "Steps" ran as a task of its own (with its own gate, and a rollback if it failed or was rejected) before this one.',
     sections: [
       { title: 'Steps Completed', hint: 'each step of the plan with what was changed and how it was verified' },
       { title: 'Changes Made', hint: 'the files and components changed' },
@@ -173,5 +188,5 @@ export function artifactName(phase: Phase): string {
 
 /** A template: the title, then every section's heading with its `<fill: hint>`. */
 export function renderTemplate(title: string, sections: readonly TemplateSection[]): string {
-  return [`# ${title}`, '', ...sections.flatMap((s) => [`## ${s.title}`, '', `<fill: ${s.hint}>`, ''])].join('\n');
+  return [`# ${title}`, '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.body ?? `<fill: ${s.hint}>`, ''])].join('\n');
 }

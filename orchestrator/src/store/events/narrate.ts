@@ -52,6 +52,8 @@ export function narrate(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus 
       return [decisionLine(e.task, e.review, was), ...(e.rework ? [reviseLine(e.task, e.rework, state)] : [])];
     case 'follow-up-requested':
       return e.followUp.from === 'send' ? [`task ${e.task}: follow-up received (send)`] : [];
+    case 'graph-expanded':
+      return expansionLines(e);
     case 'snapshot':
     case 'run-resumed':
     case 'run-busy':
@@ -64,6 +66,16 @@ export function narrate(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus 
     case 'run-data':
       return [];
   }
+}
+
+/** `mig-4-execute fanned out into 2 steps: 1. …; 2. …`, and what it added (for `runner.log` and the console). */
+export function expansionLines(e: Extract<RunEvent, { kind: 'graph-expanded' }>): string[] {
+  const n = e.steps.length;
+  const waits = e.deps[e.task] ?? [];
+  return [
+    `${e.task} fanned out into ${n} step${n === 1 ? '' : 's'}: ${e.steps.join('; ')}`,
+    `  added ${e.tasks.length} tasks: ${e.tasks.map((t) => t.id).join(', ')}${waits.length > 0 ? `; ${e.task} runs after ${waits.join(', ')}` : ''}`,
+  ];
 }
 
 /** A follow-up in a few words: which fix, whose rejection or findings, a resume. */

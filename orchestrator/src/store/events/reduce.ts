@@ -1,5 +1,5 @@
 import { assertNever } from '../../core/result.js';
-import { countTasks, MANIFEST_SCHEMA_VERSION, type Attempt, type Manifest, type TaskRecord } from '../manifest.js';
+import { countTasks, MANIFEST_SCHEMA_VERSION, type Attempt, type GraphTaskObject, type Manifest, type TaskRecord } from '../manifest.js';
 import { endRunWait } from '../timings.js';
 import type { RunEvent } from './run-event.js';
 
@@ -16,7 +16,8 @@ import type { RunEvent } from './run-event.js';
  *    │  │                                  (next: retry | fix)              ▼
  *    │  │ task-reopened ◄──────────────────────────────────────────── approved | rejected | succeeded | failed
  *    │  └──── (resume, retry, a skipped task's dependency runs again, stale: a dependency's result changed)
- *    ├── task-skipped ──► skipped          running ── attempt-interrupted (the attempt only) ──► resume
+ *    ├── task-skipped ──► skipped (a rollback's `not-needed` too)   running ── attempt-interrupted ──► resume
+ *    ├── graph-expanded ──► pending (a fan-out, waiting for the steps it added; they start pending)
  *    ├── task-cancelled ──► cancelled      running ── fix-declined ──► failed
  *    └── gate-waiting ──► awaiting-approval ── decided ──► approved | rejected
  *                           ▲            └── decided (rejected, the approval has an author) ──► pending
@@ -206,6 +207,18 @@ export function apply(m: Manifest, e: RunEvent): void {
     case 'follow-up-requested':
       taskOf(m, e.task).followUp = structuredClone(e.followUp);
       break;
+    case 'graph-expanded': {
+      // The added tasks start as the run's start makes its tasks; the deps join those there were.
+      // A new list (as a snapshot makes), so what indexes the old one knows it changed.
+      m.tasks = [...m.tasks, ...e.tasks.filter((t) => !m.tasks.some((x) => x.id === t.id)).map(taskRecordOf)];
+      for (const [id, deps] of Object.entries(e.deps)) {
+        const t = taskOf(m, id);
+        t.deps = [...new Set([...t.deps, ...deps])];
+      }
+      taskOf(m, e.task).expansion = { at: e.at, steps: [...e.steps], tasks: e.tasks.map((t) => t.id) };
+      m.expansions = [...(m.expansions ?? []), { task: e.task, at: e.at, tasks: structuredClone(e.tasks), deps: structuredClone(e.deps) }];
+      break;
+    }
     case 'task-data':
       patch(taskOf(m, e.task), e.data, e.unset);
       break;
@@ -221,6 +234,30 @@ export function apply(m: Manifest, e: RunEvent): void {
       assertNever(e);
   }
   m.counts = countTasks(m.tasks);
+}
+
+/** A task's first record, from its graph object: what `execute.ts` makes of an analyzed task at the run's start. */
+export function taskRecordOf(t: GraphTaskObject): TaskRecord {
+  const a = t.approval;
+  return {
+    id: t.id,
+    title: t.title ?? t.id,
+    role: t.role,
+    deps: [...new Set(t.deps ?? [])],
+    status: 'pending',
+    attempts: [],
+    artifacts: {},
+    ...(t.role === 'gate' && a
+      ? {
+          approval: {
+            criteria: [...(a.criteria ?? [])],
+            ...(a.artifact !== undefined && a.author !== undefined ? { artifact: a.artifact, author: a.author, sections: [...(a.sections ?? [])] } : {}),
+            ...(a.revise === false ? { revise: false } : {}),
+          },
+        }
+      : {}),
+    ...(t.when === 'failure' && t.role !== 'gate' ? { when: 'failure' as const } : {}),
+  };
 }
 
 function taskOf(m: Manifest, id: string): TaskRecord {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Attempt, FollowUp, Manifest, Review, RunFailureReason, RunStatus, TaskFailureReason, TaskOverrides, TaskRecord, TaskStatus } from '../manifest.js';
+import { Attempt, FollowUp, GraphTaskObject, Manifest, Review, RunFailureReason, RunStatus, TaskFailureReason, TaskOverrides, TaskRecord, TaskStatus } from '../manifest.js';
 
 /**
  * `events.ndjson`: a run's append-only log of what happened, one `RunEvent` per line. It is the
@@ -15,13 +15,13 @@ import { Attempt, FollowUp, Manifest, Review, RunFailureReason, RunStatus, TaskF
 export const RUN_EVENT_VERSION = 1;
 
 /** Task fields a `task-data` event may set or unset: everything but what the transitions own. */
-const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides', 'stale'] as const;
+const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides', 'stale', 'when', 'expansion'] as const;
 export const TaskData = TaskRecord.omit(Object.fromEntries(TASK_OWNED.map((k) => [k, true])) as { [K in (typeof TASK_OWNED)[number]]: true }).partial();
 export type TaskData = z.infer<typeof TaskData>;
 export const TASK_DATA_KEYS = Object.keys(TaskData.shape) as (keyof TaskData)[];
 
 /** Run fields a `run-data` event may set or unset. */
-const RUN_OWNED = ['schemaVersion', 'runId', 'status', 'reason', 'message', 'tasks', 'counts', 'events'] as const;
+const RUN_OWNED = ['schemaVersion', 'runId', 'status', 'reason', 'message', 'tasks', 'counts', 'events', 'expansions'] as const;
 export const RunData = Manifest.omit(Object.fromEntries(RUN_OWNED.map((k) => [k, true])) as { [K in (typeof RUN_OWNED)[number]]: true }).partial();
 export type RunData = z.infer<typeof RunData>;
 
@@ -104,6 +104,12 @@ export const RunEvent = z.discriminatedUnion('kind', [
   ev({ kind: z.literal('approval-withdrawn'), task, reason: z.string() }),
   /** A follow-up waits for the task's next attempt (`send`, or a resume continuing a thread). */
   ev({ kind: z.literal('follow-up-requested'), task, followUp: FollowUp }),
+  /**
+   * The graph grew: fan-out task `task` read the numbered `steps` of its approved plan and added
+   * `tasks` (graph task objects, checked by the graph analyzer with the rest of the graph), and
+   * `deps` to tasks there were (the fan-out itself now waits for the last step's gate).
+   */
+  ev({ kind: z.literal('graph-expanded'), task, steps: z.array(z.string()), tasks: z.array(GraphTaskObject), deps: z.record(z.string(), z.array(z.string())) }),
   ev({ kind: z.literal('task-data'), task, data: TaskData, unset: unset(TaskData.shape) }),
   ev({ kind: z.literal('attempt-data'), task, n: z.number().int().positive(), data: AttemptData }),
   ev({ kind: z.literal('run-data'), data: RunData, unset: unset(RunData.shape) }),
