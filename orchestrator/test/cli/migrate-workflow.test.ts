@@ -8,7 +8,8 @@ import { exampleRepo, git, tempDir } from '../helpers/temp.js';
 
 // The migration workflow end to end, offline, with the built CLI, the real Codex and the
 // stand-in model: setup → assess the shipped legacy example → plan a workspace from the
-// assessment → run, stopping at each phase's gate → approve, reject (the phase revises) → …
+// assessment → run, stopping at each phase's gate → approve, reject (the phase revises) → MIG-4's
+// fan-out into gated steps with rollbacks → … → the last gate.
 
 const WS = 'migrations/migration_move-billing-to-postgres';
 const GATES = ['gate-mig-1-assessment', 'gate-mig-2-strategy', 'gate-mig-3-execution-plan', 'gate-mig-4-execute', 'gate-mig-5-validation', 'gate-mig-6-rollback-readiness'];
@@ -58,13 +59,26 @@ describe('a migration, offline, from assessment to the last gate', () => {
     expect(task(m, 'mig-2-strategy').attempts).toHaveLength(2);
     expect(artifactOf(m, 'mig-2-strategy', 'MIG-2-strategy.md')).toMatch(/## Revision\n\n> A reviewer \(bob\) rejected gate gate-mig-2-strategy[\s\S]*> Weigh dual writes as an alternative/);
 
-    // Every later gate in turn; the workstreams run beside the phases.
-    for (const gate of GATES.slice(1)) {
-      expect(task(manifest(), gate).status, gate).toBe('awaiting-approval');
+    // Every later gate in turn, MIG-4's step gates among them; the workstreams run beside the phases.
+    const approvedInOrder: string[] = [];
+    for (let round = 0; round < 20 && manifest().status === 'awaiting-approval'; round++) {
+      const waiting = manifest()
+        .tasks.filter((t) => t.status === 'awaiting-approval')
+        .map((t) => t.id);
+      expect(waiting).toHaveLength(1);
+      const gate = waiting[0]!;
       const approved = await run('approve', runId, '--task', gate, '--reviewer', 'ada');
       expect(approved.code, approved.stderr).toBe(0);
+      approvedInOrder.push(gate);
       const next = await run('migrate', 'run');
       expect(next.code, next.stderr).toBe(0);
+    }
+    // MIG-4 fanned out into the approved plan's steps, each gated, each with a rollback not needed.
+    const steps = ['mig-4-execute-step-1', 'mig-4-execute-step-2'];
+    expect(approvedInOrder).toEqual([...GATES.slice(1, 3), ...steps.map((s) => `gate-${s}`), ...GATES.slice(3)]);
+    for (const step of steps) {
+      expect(task(manifest(), step).status).toBe('succeeded');
+      expect(task(manifest(), `rollback-${step}`)).toMatchObject({ status: 'skipped', reason: 'not-needed' });
     }
     m = manifest();
     expect(m.status).toBe('succeeded');
@@ -78,7 +92,7 @@ describe('a migration, offline, from assessment to the last gate', () => {
     expect(decisions.map((l) => l.split(' | ').slice(1, 4))).toEqual([
       ['ada', 'gate-mig-1-assessment', 'approved'],
       ['bob', 'gate-mig-2-strategy', 'rejected'],
-      ...GATES.slice(1).map((g) => ['ada', g, 'approved']),
+      ...approvedInOrder.map((g) => ['ada', g, 'approved']),
     ]);
     expect(journal).toContain('| Weigh dual writes as an alternative |');
     // The last approval ended the run (nothing depends on the last gate): migrate run says so.
