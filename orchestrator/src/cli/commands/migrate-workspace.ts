@@ -57,8 +57,7 @@ export async function migratePlanCommand(o: MigratePlanOptions, out: Output): Pr
     out.info(renderWorkspaceFailure(made.error, o.cwd));
     return Exit.usage;
   }
-  const { files, entry } = made.value;
-  const graph = JSON.parse(await readFile(files.graph, 'utf8')) as { tasks: { id: string; role: string }[] };
+  const { files, entry, graph } = made.value;
   if (o.json) {
     out.data(
       JSON.stringify(

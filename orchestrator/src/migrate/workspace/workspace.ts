@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../core/result.js';
 import { writing, type Unwritable } from '../write-failure.js';
 import { migrateFiles, type ReplaceFile } from '../setup/setup.js';
 import { journalDocument, journalRow, planDocument, promptDocument, type JournalRow } from '../workflow/documents.js';
-import { migrationGraph, type MigrationValues } from '../workflow/graph.js';
+import { migrationGraph, type MigrationGraph, type MigrationValues } from '../workflow/graph.js';
 import { updateIndex, readIndex, type IndexReadFailure, type LockedUpdate, type WorkspaceEntry } from './registry.js';
 
 /**
@@ -59,6 +59,8 @@ export interface Created {
   readonly files: WorkspaceFiles;
   readonly entry: WorkspaceEntry;
   readonly index: string;
+  /** The graph written as `tasks.json`. */
+  readonly graph: MigrationGraph;
 }
 
 export async function createWorkspace(o: CreateOptions): Promise<Result<Created, CreateFailure>> {
@@ -72,8 +74,9 @@ export async function createWorkspace(o: CreateOptions): Promise<Result<Created,
   const values: MigrationValues = { description: o.description, title: o.title, slug: o.slug, workspace: rel, assessment: o.assessment, settings: o.settings };
   const at = o.now.toISOString();
   const entry: WorkspaceEntry = { slug: o.slug, title: o.title, description: o.description, path: rel, createdAt: at, ...(o.assessment ? { assessment: o.assessment.file } : {}), runs: [] };
+  const graph = migrationGraph(values);
   const texts: [string, string][] = [
-    [files.graph, `${JSON.stringify(migrationGraph(values), null, 2)}\n`],
+    [files.graph, `${JSON.stringify(graph, null, 2)}\n`],
     [files.plan, planDocument(values, at)],
     [files.prompt, promptDocument(values)],
     [
@@ -97,7 +100,7 @@ export async function createWorkspace(o: CreateOptions): Promise<Result<Created,
   });
   if (!registered.ok) return registered;
   if (!registered.value.ok) return registered.value;
-  return ok({ files, entry, index });
+  return ok({ files, entry, index, graph });
 }
 
 /** Appends one row to a workspace's journal (one write: rows of concurrent writers never interleave). */
