@@ -87,6 +87,9 @@ describe('migrate execute and manual tasks', () => {
     m = w.manifest(runId);
     expect(task(m, 'cutover-window').operator).toMatchObject({ status: 'running', by: 'ada' });
     expect(JSON.parse((await w.run('poll', runId, '--json')).stdout)).toMatchObject({ tasks: [{}, { waiting: { kind: 'operator', status: 'running', by: 'ada' } }, {}] });
+    const status = await w.run('migrate', 'status', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ workspaces: [{ gatesWaiting: [], manualWaiting: [{ id: 'cutover-window', operator: { status: 'running', by: 'ada' } }] }] });
+    expect(status.stderr).toContain('  manual:   cutover-window (claimed by ada since ');
 
     // Unknown task, and done on a builder: exit 2 with what to do.
     const unknown = await w.run('migrate', 'execute', 'cutover', '--status', 'done');
