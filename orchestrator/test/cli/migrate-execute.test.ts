@@ -60,6 +60,18 @@ describe('migrate execute and manual tasks', () => {
       tasks: [{}, { id: 'cutover-window', role: 'manual', waiting: { kind: 'operator', status: 'waiting' } }, {}],
     });
 
+    // Continuing before the mark: nothing to run until the operator marks it done, and how.
+    const early = await w.run('migrate', 'run');
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.stderr).toContain(
+      [
+        `run ${runId}: nothing to resume until an operator marks it done: manual task cutover-window awaits its operator: codex-orchestrator migrate execute cutover-window --status done`,
+        '  done:    codex-orchestrator migrate execute cutover-window --status done [--note TEXT] (its runbook: codex-orchestrator migrate execute)',
+        `  then continue the run with: codex-orchestrator resume ${runId}`,
+      ].join('\n'),
+    );
+    expect(early.stderr).not.toContain('approve:');
+
     // approve refuses a manual task, naming migrate execute.
     const approve = await w.run('approve', runId, '--task', 'cutover-window', '--reviewer', 'ada');
     expect(approve.code).toBe(2);
