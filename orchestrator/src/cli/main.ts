@@ -30,6 +30,7 @@ usage:
   codex-orchestrator migrate plan "<description>" [--from-assessment FILE] [--json]
   codex-orchestrator migrate run [--workspace DIR] [--new] [--wait-at-gates] [--detach] [run's --backend, --concurrency, --agents, --model] [--json]
   codex-orchestrator migrate status [--workspace DIR] [--json]
+  codex-orchestrator migrate execute [TASK --status done|blocked|running [--note TEXT] [--by NAME]] [--workspace DIR] [--json]
 
 options for every command:
   --runs-dir DIR   where runs live (default: .runs/ at the top of the current git repository)
@@ -50,7 +51,9 @@ replaces a manifest without --force (which keeps a backup); --check validates th
 migrate plan makes a workspace migrations/migration_<slug>/ (plan.md, journal.md, tasks.json, prompt.txt,
 artifacts/, runs/) with the gated phases MIG-1…MIG-6 and parallel workstreams, registered in
 .codex/migrate/index.json. migrate run runs its graph (or continues its last run) and ends at each gate;
-migrate status shows each workspace's phase, the gates waiting and the workstreams ready.`;
+migrate status shows each workspace's phase, the gates waiting and the workstreams ready.
+migrate execute picks the next runnable task of the workspace's run, claims a manual one and writes
+its runbook (runs/<task>.md); with TASK --status it marks a manual task (done releases its dependents).`;
 
 const RUN_ID_HINT = 'run ids look like 2026-11-21T10-04-05Z-7f3a';
 
@@ -171,6 +174,9 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         backend: { type: 'string' },
         agents: { type: 'string' },
         model: { type: 'string' },
+        status: { type: 'string' },
+        note: { type: 'string' },
+        by: { type: 'string' },
       });
       if (values.help) return help(out);
       const sub = positionals[0];
@@ -203,6 +209,20 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
         if (from !== undefined && from.trim() === '') throw new UsageError('--from-assessment is empty', 'name a report written by: codex-orchestrator migrate assess --output FILE');
         const { migratePlanCommand } = await import('./commands/migrate-workspace.js');
         return migratePlanCommand({ description: positionals.slice(1).join(' '), fromAssessment: from, projectRoot, json: values.json, cwd: process.cwd(), now: () => new Date() }, out);
+      }
+      if (sub === 'execute') {
+        if (positionals.length > 2) throw new UsageError(`unexpected argument "${positionals[2]}"`, 'name one task: codex-orchestrator migrate execute TASK --status done');
+        if (values.workspace !== undefined && values.workspace.trim() === '') throw new UsageError('--workspace is empty', 'name a workspace folder (migrations/migration_<slug>) or its slug');
+        const status = values.status;
+        if (status !== undefined && status !== 'done' && status !== 'blocked' && status !== 'running') throw new UsageError(`--status: "${status}" is not one of done, blocked, running`);
+        const task = positionals[1];
+        if (status !== undefined && task === undefined) throw new UsageError('--status needs the task', 'e.g. codex-orchestrator migrate execute TASK --status done --note "what you did"');
+        if (values.by !== undefined && values.by.trim() === '') throw new UsageError('--by is empty', 'name who did it, e.g. --by ada');
+        const { migrateExecuteCommand } = await import('./commands/migrate-execute.js');
+        return migrateExecuteCommand(
+          { workspace: values.workspace, task, status, note: values.note, by: values.by, runsDir: resolveRunsDir(values['runs-dir']), json: values.json, cwd: process.cwd(), now: () => new Date() },
+          out,
+        );
       }
       if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, sub === 'assess' ? 'name the folder with --path DIR' : 'name the workspace with --workspace DIR');
       if (values.workspace !== undefined && values.workspace.trim() === '') throw new UsageError('--workspace is empty', 'name a workspace folder (migrations/migration_<slug>) or its slug');
@@ -382,7 +402,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup, migrate plan, migrate run, migrate status',
+          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup, migrate plan, migrate run, migrate status, migrate execute',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');

@@ -42,7 +42,12 @@ export function progressPrinter(out: Output, started = Date.now()): (e: EngineEv
         out.info(`${stamp()} gate    ${e.taskId} awaits approval`);
         break;
       case 'run-waiting': {
-        const [headline, ...rest] = gateHint(e.runId, `waiting for a reviewer: ${gatesAwaiting(e.awaiting)}`, { gates: e.awaiting, live: true, pid: e.pid });
+        const manual = e.manual ?? [];
+        const gates = e.awaiting.filter((id) => !manual.includes(id));
+        const headline0 = gates.length > 0 ? `waiting for a reviewer: ${gatesAwaiting(gates)}` : '';
+        const manualLine =
+          manual.length > 0 ? `waiting for an operator: ${manual.length === 1 ? `manual task ${manual[0]} awaits its operator` : `manual tasks ${manual.join(', ')} await their operators`}` : '';
+        const [headline, ...rest] = gateHint(e.runId, [headline0, manualLine].filter((x) => x !== '').join('; '), { gates, manual, live: true, pid: e.pid });
         out.info(`${stamp()} wait    ${headline}`);
         for (const line of rest) out.info(`${' '.repeat(stamp().length)}       ${line}`);
         break;

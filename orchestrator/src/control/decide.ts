@@ -3,7 +3,7 @@ import type { DecisionReplyData } from '../engine/index.js';
 import { decide, type DecisionEffect, type DecisionRequest } from '../review/decide.js';
 import { projectRootOf } from '../review/project.js';
 import { projectKeys, sealRun, type SealWriteFailure } from '../review/seal.js';
-import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest } from '../store/manifest.js';
+import { awaitingText, describeCounts, settledRunStatus, type Manifest } from '../store/manifest.js';
 import { reduce } from '../store/events/reduce.js';
 import { RUN_EVENT_VERSION, type RunEventInput } from '../store/events/run-event.js';
 import { readManifest } from '../store/read.js';
@@ -86,11 +86,11 @@ function noteOnEndedRun(m: Manifest, effect: Extract<DecisionEffect, { kind: 're
   const revise = effect.event.rework;
   if (revise) {
     // The gate's author revises its artifact: work to run, whatever other gates still wait.
-    const others = awaiting.length > 0 ? `; ${gatesAwaiting(awaiting)}` : '';
+    const others = awaiting.length > 0 ? `; ${awaitingText(m.tasks, awaiting)}` : '';
     const message = `${decided}; ${revise.task} revises the artifact, then ${effect.taskId} awaits approval again${others}: continue the run with: codex-orchestrator resume ${m.runId}`;
     return { kind: 'run-settled', at, status: m.status, message, ...(awaiting.length === 0 ? { waitEnded: true } : {}) };
   }
-  if (awaiting.length > 0) return { kind: 'run-settled', at, status: m.status, message: `${decided}; ${gatesAwaiting(awaiting)}` };
+  if (awaiting.length > 0) return { kind: 'run-settled', at, status: m.status, message: `${decided}; ${awaitingText(m.tasks, awaiting)}` };
   // Nothing left to run (a rejected gate without dependents, say): the run has ended, and says how.
   const settled = m.tasks.every((t) => SETTLED.has(t.status) && t.followUp === undefined);
   if (settled) {

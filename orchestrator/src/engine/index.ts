@@ -8,4 +8,4 @@ export { executeRun, type RunFailure, type RunOptions, type RunSetupFailure, typ
 export { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOptions, type ResumeOutcome } from './run/resume.js';
 export type { EngineEvent, EngineObserver } from './run/events.js';
 export { chooseModel, openModelSession, type ModelChoice, type ModelKind, type ModelSession } from './session/model-access.js';
-export type { DecisionReplyData, RetryReplyData, SendReplyData } from './live/live-requests.js';
+export type { DecisionReplyData, ExecuteReplyData, RetryReplyData, SendReplyData } from './live/live-requests.js';

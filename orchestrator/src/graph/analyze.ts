@@ -186,12 +186,12 @@ function shownId(id: string): string {
 /** `name`: how messages name the task (made only for a message). */
 function taskFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if ((task.role === 'builder' || task.role === 'tester') && (task.prompt === undefined || isBlank(task.prompt))) {
+  if ((task.role === 'builder' || task.role === 'tester' || task.role === 'manual') && (task.prompt === undefined || isBlank(task.prompt))) {
     const empty = task.prompt !== undefined;
     out.push({
       position: positions.valueAt(['tasks', task.index, empty ? 'prompt' : 'role']),
       message: `${task.role} ${name()} has ${empty ? 'an empty' : 'no'} prompt`,
-      hint: 'add a "prompt" telling the agent what to do; only gate tasks may leave it out',
+      hint: task.role === 'manual' ? 'add a "prompt" saying what the operator does (its runbook shows it)' : 'add a "prompt" telling the agent what to do; only gate tasks may leave it out',
     });
   }
   out.push(...roleFieldDiagnostics(task, name, positions));
@@ -228,9 +228,22 @@ const ROLE_FIELDS: readonly { readonly key: string; readonly roles: readonly Rol
   { key: 'when', roles: ['builder', 'tester'], hint: 'remove "when"; a gate waits for a reviewer, it never runs as a rollback' },
 ];
 
+/**
+ * What a manual task cannot have: it is done by hand (`migrate execute <task> --status done`), so
+ * it has no worktree, no agent, no checks and no fix loop.
+ */
+const MANUAL_FIELDS: readonly string[] = ['verify', 'setup', 'cwd', 'judge', 'fix', 'maxFixAttempts', 'fanOut', 'approval', 'expectChanges', 'when'];
+
 function roleFieldDiagnostics(task: TaskSketch, name: () => string, positions: GraphSourceMap): Diagnostic[] {
   if (task.role === undefined) return [];
   const role = task.role;
+  if (role === 'manual') {
+    return MANUAL_FIELDS.filter((key) => task.keys.includes(key)).map((key) => ({
+      position: positions.keyAt(['tasks', task.index, key]),
+      message: `manual ${name()} cannot have "${key}"`,
+      hint: `remove "${key}"; a manual task is done by hand (migrate execute ${task.id ?? '<task>'} --status done), with no worktree, agent or checks`,
+    }));
+  }
   const out: Diagnostic[] = ROLE_FIELDS.filter((f) => task.keys.includes(f.key) && !f.roles.includes(role)).map((f) => ({
     position: positions.keyAt(['tasks', task.index, f.key]),
     message: `${role} ${name()} cannot have "${f.key}" (${f.roles.join(' and ')} only)`,
@@ -467,11 +480,11 @@ function instructionsDiagnostics(task: TaskSketch, name: () => string, positions
   const text = task.instructions;
   const file = task.instructionsFile;
   if (text === undefined && file === undefined) return out;
-  if (task.role === 'gate') {
+  if (task.role === 'gate' || task.role === 'manual') {
     const key = text !== undefined ? 'instructions' : 'instructionsFile';
     out.push({
       position: positions.keyAt(['tasks', task.index, key]),
-      message: `gate ${name()} has no agent, so "${key}" would have no effect`,
+      message: `${task.role} ${name()} has no agent, so "${key}" would have no effect`,
       hint: `remove "${key}"; instructions are for builder and tester tasks`,
     });
     return out;
@@ -551,7 +564,7 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       prompt: task.prompt,
       deps: [...new Set(task.deps)].map(toTaskId),
       verify: task.verify,
-      setup: task.role === 'gate' ? [] : (task.setup ?? settings.setup ?? []),
+      setup: task.role === 'gate' || task.role === 'manual' ? [] : (task.setup ?? settings.setup ?? []),
       cwd: task.cwd === undefined ? undefined : normaliseCwd(task.cwd),
       instructions:
         task.instructions !== undefined
@@ -562,8 +575,8 @@ function build(file: string, source: string, graph: TaskGraph): AnalyzedGraph {
       checklist: task.checklist,
       timeoutMs: timeout === undefined ? DEFAULT_TASK_TIMEOUT_MS : durationMs(timeout),
       retries: task.retries ?? settings.retries ?? 0,
-      judge: task.role === 'gate' ? false : (task.judge ?? task.role === 'tester'),
-      maxFixAttempts: task.role !== 'gate' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
+      judge: task.role === 'gate' || task.role === 'manual' ? false : (task.judge ?? task.role === 'tester'),
+      maxFixAttempts: task.role === 'builder' || task.role === 'tester' ? (task.maxFixAttempts ?? settings.maxFixAttempts ?? DEFAULT_MAX_FIX_ATTEMPTS) : 0,
       fix: task.fix,
       expectChanges: task.role === 'builder' && task.expectChanges !== false,
       approval: task.role === 'gate' && task.approval !== undefined ? gateApproval(task.approval) : undefined,

@@ -28,8 +28,10 @@ export function durationMs(d: Duration): number {
  * - `builder`: changes code through Codex.
  * - `tester`: verifies through Codex (runs tests, inspects), sees its dependencies' changes.
  * - `gate`: a human sign-off; holds its dependents until a reviewer approves it.
+ * - `manual`: work an operator (or an agent outside the run) does by hand: no worktree, no Codex;
+ *   it waits like a gate until `migrate execute <task> --status done` marks it done.
  */
-export const Role = z.enum(['builder', 'tester', 'gate']);
+export const Role = z.enum(['builder', 'tester', 'gate', 'manual']);
 export type Role = z.infer<typeof Role>;
 
 export const Backend = z.enum(BACKEND_NAMES);
@@ -117,7 +119,7 @@ export const Task = z
     /** One line for people. */
     title: z.string().min(1).optional(),
     role: Role,
-    /** What the agent is asked to do. Required for builders and testers. */
+    /** What the agent is asked to do (a manual task: what the operator does). Required for builders, testers and manual tasks. */
     prompt: z.string().optional(),
     /**
      * Replaces the role's instructions (`agents/<role>.md`) for this task only. Markdown; `## Agent`

@@ -81,6 +81,8 @@ export type DecisionFailure =
   | { readonly reason: 'invalid-request'; readonly message: string }
   /** The run has no task of that id. */
   | { readonly reason: 'unknown-task'; readonly taskId: string; readonly known: readonly string[] }
+  /** A manual task is done by its operator (`migrate execute`), never approved or rejected. */
+  | { readonly reason: 'manual-task'; readonly taskId: string }
   /** Approval needs a succeeded task or a gate awaiting approval. */
   | { readonly reason: 'not-approvable'; readonly taskId: string; readonly status: TaskStatus }
   /** Rejection needs a task with a result (succeeded, approved) or a gate awaiting approval. */
@@ -111,6 +113,7 @@ export async function decide(input: DecideInput): Promise<Result<DecisionEffect,
   if (problem) return err({ reason: 'invalid-request', message: problem });
   const task = manifest.tasks.find((t) => t.id === request.taskId);
   if (!task) return err({ reason: 'unknown-task', taskId: request.taskId, known: manifest.tasks.map((t) => t.id) });
+  if (task.role === 'manual') return err({ reason: 'manual-task', taskId: task.id });
   const repeat = task.status === request.decision;
   if (!repeat) {
     if (request.decision === 'approved' && !APPROVABLE.includes(task.status)) return err({ reason: 'not-approvable', taskId: task.id, status: task.status });
@@ -234,6 +237,8 @@ export function renderDecisionFailure(f: DecisionFailure, request: DecisionReque
       return `${head}: ${f.message}`;
     case 'unknown-task':
       return `${head}: the run has no task "${f.taskId}"\n  hint: its tasks are: ${f.known.join(', ')}`;
+    case 'manual-task':
+      return `${head}: it is a manual task, done by its operator, not ${request.decision} by a reviewer\n  hint: mark it done with: codex-orchestrator migrate execute ${f.taskId} --status done [--note TEXT]`;
     case 'not-approvable':
       return `${head}: its status is ${f.status}\n  hint: only a succeeded task, or a gate awaiting approval, can be approved${f.status === 'rejected' ? '; a rejected task must run again first' : ''}`;
     case 'not-rejectable':

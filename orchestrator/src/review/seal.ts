@@ -22,7 +22,7 @@ export const SEAL_PREDICATE_TYPE = 'https://codex-orchestrator.dev/seal/v1';
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 /** What made the seal: the end of the run, or a reviewer's decision on a task. */
-export const SealEvent = z.enum(['run-finished', 'approved', 'rejected']);
+export const SealEvent = z.enum(['run-finished', 'approved', 'rejected', 'operator-marked']);
 export type SealEvent = z.infer<typeof SealEvent>;
 
 export const SealPredicate = z

@@ -283,7 +283,8 @@ export async function schedule<T extends SchedulableTask>(initial: readonly T[],
         }
         // Held (the budget is spent): ready tasks are not queued; they end `cancelled` below.
         if (held()) continue;
-        if (task.role === 'gate') {
+        // A gate waits for a reviewer, a manual task for its operator: neither runs here.
+        if (task.role === 'gate' || task.role === 'manual') {
           hooks.onAwaitingApproval(task);
           changed = true;
           continue;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { TaskOverrides } from './manifest.js';
+import { OperatorStatus, TaskOverrides } from './manifest.js';
 import { writeRunFileAtomic } from './run-files.js';
 
 /**
@@ -17,13 +17,16 @@ import { writeRunFileAtomic } from './run-files.js';
 
 export const InboxRequest = z.object({
   id: z.string().regex(/^[0-9a-z-]{8,64}$/),
-  kind: z.enum(['approve', 'reject', 'send', 'retry']),
+  kind: z.enum(['approve', 'reject', 'send', 'retry', 'execute']),
   taskId: z.string(),
   reviewer: z.string().optional(),
   note: z.string().optional(),
   reason: z.string().optional(),
   /** For `send`: the follow-up prompt. */
   prompt: z.string().optional(),
+  /** For `execute` (`migrate execute --status`): the operator's mark of a manual task, and who. */
+  status: OperatorStatus.optional(),
+  by: z.string().optional(),
   /** For `retry --reload`: the task's settings from the graph file. */
   overrides: TaskOverrides.optional(),
   requestedAt: z.string(),

@@ -142,7 +142,7 @@ export const GraphTaskObject = z
   .object({
     id: z.string(),
     title: z.string().optional(),
-    role: z.enum(['builder', 'tester', 'gate']),
+    role: z.enum(['builder', 'tester', 'gate', 'manual']),
     deps: z.array(z.string()).optional(),
     when: z.enum(['success', 'failure']).optional(),
     approval: GateApproval.partial().optional(),

@@ -37,6 +37,7 @@ export type TaskView = Pick<
   | 'startedAt'
   | 'durationMs'
   | 'awaitingSince'
+  | 'operator'
   | 'diffStat'
   | 'usage'
   | 'codexUsage'
@@ -165,7 +166,7 @@ const attempt = shape({
 const task = shape({
   id: str,
   title: str,
-  role: oneOf(['builder', 'tester', 'gate']),
+  role: oneOf(['builder', 'tester', 'gate', 'manual']),
   deps: arrayOf(str),
   status: oneOf(TASK_STATUSES),
   reason: optional(str),
@@ -175,6 +176,7 @@ const task = shape({
   startedAt: optional(str),
   durationMs: optional(nonNegative),
   awaitingSince: optional(str),
+  operator: optional(shape({ status: oneOf(['running', 'blocked', 'done']), by: str, at: str, note: optional(str) })),
   stale: optional(shape({ because: arrayOf(str), at: str })),
   diffStat: optional(shape({ files: count, insertions: count, deletions: count })),
   checks: optional(arrayOf(shape({ exitCode: (v) => v === null || int(v) }))),

@@ -153,10 +153,24 @@ export const TaskOverrides = z.object({
 });
 export type TaskOverrides = z.infer<typeof TaskOverrides>;
 
+/** What an operator said of a manual task (`migrate execute <task> --status`). */
+export const OperatorStatus = z.enum(['running', 'blocked', 'done']);
+export type OperatorStatus = z.infer<typeof OperatorStatus>;
+
+/** A manual task's latest mark by its operator: who, since when, and their note. */
+export const OperatorMark = z.object({
+  status: OperatorStatus,
+  /** As given with `--by`, else `git config user.name`. */
+  by: z.string().min(1),
+  at: z.string(),
+  note: z.string().optional(),
+});
+export type OperatorMark = z.infer<typeof OperatorMark>;
+
 export const TaskRecord = z.object({
   id: z.string(),
   title: z.string(),
-  role: z.enum(['builder', 'tester', 'gate']),
+  role: z.enum(['builder', 'tester', 'gate', 'manual']),
   deps: z.array(z.string()),
   status: TaskStatus,
   reason: TaskFailureReason.optional(),
@@ -173,8 +187,10 @@ export const TaskRecord = z.object({
   workMs: z.number().nonnegative().optional(),
   /** `durationMs` less `workMs`: time between attempts (a reviewer's rework, a retry, a `send`, a resume). */
   waitMs: z.number().nonnegative().optional(),
-  /** For a gate: since when it has awaited a reviewer's decision. */
+  /** For a gate: since when it has awaited a reviewer's decision (a manual task: its operator). */
   awaitingSince: z.string().optional(),
+  /** For a manual task: its operator's latest mark (`running`: claimed, `blocked`, `done`). */
+  operator: OperatorMark.optional(),
   branch: z.string().optional(),
   baseCommit: z.string().optional(),
   resultCommit: z.string().optional(),
@@ -334,6 +350,21 @@ export function settledRunStatus(counts: Readonly<Record<TaskStatus, number>>): 
 }
 
 /** `gate sign-off awaits approval`, `gates a, b await approval`. */
+/**
+ * What a run waits for, by role: gates await approval, manual tasks their operator (with the
+ * command that marks one done).
+ */
+export function awaitingText(tasks: readonly Pick<TaskRecord, 'id' | 'role'>[], ids: readonly string[]): string {
+  const manual = ids.filter((id) => tasks.find((t) => t.id === id)?.role === 'manual');
+  const gates = ids.filter((id) => !manual.includes(id));
+  const parts = gates.length > 0 ? [gatesAwaiting(gates)] : [];
+  if (manual.length > 0) {
+    const which = manual.length === 1 ? `manual task ${manual[0]} awaits its operator` : `manual tasks ${manual.join(', ')} await their operators`;
+    parts.push(`${which}: codex-orchestrator migrate execute ${manual.length === 1 ? manual[0] : 'TASK'} --status done`);
+  }
+  return parts.join('; ');
+}
+
 export function gatesAwaiting(ids: readonly string[]): string {
   return ids.length === 1 ? `gate ${ids[0]} awaits approval` : `gates ${ids.join(', ')} await approval`;
 }

@@ -17,16 +17,16 @@ export interface TaskTimes {
 const ms = (iso: string): number => new Date(iso).getTime();
 
 /** What `taskTimes` reads of a task (a whole `TaskRecord`, or `poll`'s view of one). */
-export type TimedTask = Pick<TaskRecord, 'role' | 'status' | 'awaitingSince' | 'durationMs'> & {
+export type TimedTask = Pick<TaskRecord, 'role' | 'status' | 'awaitingSince' | 'durationMs' | 'operator'> & {
   readonly attempts: readonly Pick<Attempt, 'status' | 'startedAt' | 'finishedAt'>[];
   readonly reviews?: readonly Pick<Review, 'at'>[] | undefined;
 };
 
 /** A task's working and waiting time as of `now` (running attempts and open waits count up to `now`). */
 export function taskTimes(t: Readonly<TimedTask>, now: number): TaskTimes {
-  if (t.role === 'gate') {
+  if (t.role === 'gate' || t.role === 'manual') {
     if (!t.awaitingSince) return { workMs: null, waitMs: null };
-    const decidedAt = t.status === 'awaiting-approval' ? undefined : t.reviews?.at(-1)?.at;
+    const decidedAt = t.status === 'awaiting-approval' ? undefined : t.role === 'manual' ? t.operator?.at : t.reviews?.at(-1)?.at;
     return { workMs: null, waitMs: Math.max(0, (decidedAt ? ms(decidedAt) : now) - ms(t.awaitingSince)) };
   }
   const attempts = t.attempts;

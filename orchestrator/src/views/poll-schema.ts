@@ -25,6 +25,11 @@ export const Waiting = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('waiting-for'), tasks: z.array(z.string()) }),
   /** A gate waiting for a reviewer's decision (`approve` / `reject`). */
   z.strictObject({ kind: z.literal('gate') }),
+  /**
+   * A manual task waiting for its operator (`migrate execute <task> --status done`): `waiting`
+   * (nobody claimed it), `running` (claimed `by`, `since`), `blocked` (with the operator's `note`).
+   */
+  z.strictObject({ kind: z.literal('operator'), status: z.enum(['waiting', 'running', 'blocked']), by: z.string().nullable(), since: z.string().nullable(), note: z.string().nullable() }),
   /** Its dependencies are done, but its role already runs as many tasks as the run's concurrency allows. */
   z.strictObject({ kind: z.literal('pool-full'), role: z.enum(['builder', 'tester']), running: z.number().int(), limit: z.number().int() }),
   /** The run reached its token budget: nothing new starts (also a task cancelled for it). */
@@ -159,7 +164,14 @@ export const PollDocument = z.strictObject({
   /** How long the run waited for reviewers at gates (a wait still going on included). */
   waitMs: z.number(),
   /** While the run waits at gates: which, and whether its orchestrator is alive to continue by itself (else `resume` continues it). */
-  waiting: z.strictObject({ gates: z.array(z.string()), live: z.boolean(), pid: z.number().int().nullable() }).nullable(),
+  waiting: z
+    .strictObject({
+      gates: z.array(z.string()),
+      /** Manual tasks awaiting their operator (not in `gates`). */ manual: z.array(z.string()).optional(),
+      live: z.boolean(),
+      pid: z.number().int().nullable(),
+    })
+    .nullable(),
 });
 export type PollDocument = z.infer<typeof PollDocument>;
 

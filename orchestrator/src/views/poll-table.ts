@@ -23,12 +23,16 @@ const shownWait = (ms: number): boolean => ms >= SHOWN_WAIT_MS;
  * commands, then either that the live orchestrator continues by itself after a decision, or the
  * `resume` that continues a run that ended at its gates. `headline` says what waits.
  */
-export function gateHint(runId: string, headline: string, waiting: { gates: readonly string[]; live: boolean; pid: number | null }): string[] {
+export function gateHint(runId: string, headline: string, waiting: { gates: readonly string[]; manual?: readonly string[] | undefined; live: boolean; pid: number | null }): string[] {
   const gate = waiting.gates.length === 1 ? (waiting.gates[0] as string) : 'GATE';
+  const manual = waiting.manual ?? [];
+  const task = manual.length === 1 ? (manual[0] as string) : 'TASK';
   return [
     headline,
-    `  approve: codex-orchestrator approve ${runId} --task ${gate} --reviewer NAME [--note TEXT]`,
-    `  reject:  codex-orchestrator reject ${runId} --task ${gate} --reviewer NAME --reason TEXT`,
+    ...(waiting.gates.length > 0
+      ? [`  approve: codex-orchestrator approve ${runId} --task ${gate} --reviewer NAME [--note TEXT]`, `  reject:  codex-orchestrator reject ${runId} --task ${gate} --reviewer NAME --reason TEXT`]
+      : []),
+    ...(manual.length > 0 ? [`  done:    codex-orchestrator migrate execute ${task} --status done [--note TEXT] (its runbook: codex-orchestrator migrate execute)`] : []),
     waiting.live
       ? `  the run continues by itself after a decision (its orchestrator${waiting.pid === null ? '' : `, process ${waiting.pid},`} is waiting)`
       : `  then continue the run with: codex-orchestrator resume ${runId}`,

@@ -33,6 +33,7 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
   // Runs from before the split counted only Codex's tokens.
   const codexUsage = m.codexUsage ?? m.usage;
   const awaiting = m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
+  const manual = m.tasks.filter((t) => t.status === 'awaiting-approval' && t.role === 'manual').map((t) => t.id);
   const status = effectiveStatus(m, now);
   const waits = waitingReasons(m, status);
   // Made only when a gate has an approval to show.
@@ -108,7 +109,10 @@ export function pollDocument(m: ManifestView, runDir: string, now = Date.now(), 
         }
       : null,
     waitMs: runWaitMs(m, now),
-    waiting: m.status === 'awaiting-approval' && awaiting.length > 0 ? { gates: awaiting, live: orchestratorPid !== undefined, pid: orchestratorPid ?? null } : null,
+    waiting:
+      m.status === 'awaiting-approval' && awaiting.length > 0
+        ? { gates: awaiting.filter((id) => !manual.includes(id)), ...(manual.length > 0 ? { manual } : {}), live: orchestratorPid !== undefined, pid: orchestratorPid ?? null }
+        : null,
   };
 }
 

@@ -26,6 +26,8 @@ export interface WaitingTask {
   readonly stale?: { readonly because: readonly string[] } | undefined;
   /** A follow-up waiting for its next attempt (a rework, a `send`): a finished task with one runs again. */
   readonly followUp?: { readonly from: string } | undefined;
+  /** A manual task's latest mark by its operator. */
+  readonly operator?: { readonly status: string; readonly by: string; readonly at: string; readonly note?: string | undefined } | undefined;
 }
 
 /** What the rules read of a run. */
@@ -77,7 +79,7 @@ function waitingOf(
   const notDone = (d: string): boolean => !DONE.has(statusOf.get(d) ?? 'pending');
   switch (t.status) {
     case 'awaiting-approval':
-      return { kind: 'gate' };
+      return t.role === 'manual' ? operatorWaiting(t) : { kind: 'gate' };
     case 'skipped':
       return { kind: 'skipped', by: t.deps.filter(notDone) };
     case 'cancelled':
@@ -103,6 +105,13 @@ function waitingOf(
   return { kind: 'ready' };
 }
 
+/** A manual task waiting for its operator: unclaimed, claimed (by whom, since when), or blocked. */
+function operatorWaiting(t: WaitingTask): Waiting {
+  const o = t.operator;
+  if (!o || o.status === 'done') return { kind: 'operator', status: 'waiting', by: null, since: null, note: null };
+  return { kind: 'operator', status: o.status === 'blocked' ? 'blocked' : 'running', by: o.by, since: o.at, note: o.note ?? null };
+}
+
 /**
  * Whether the text views show a task's reason: for a task still to come. A skipped or cancelled
  * task's note already says why (`--json` has the reason of every task).
@@ -118,6 +127,10 @@ export function describeWaiting(w: Waiting): string {
       return `waiting for ${w.tasks.join(', ')}`;
     case 'gate':
       return 'awaiting a decision';
+    case 'operator':
+      if (w.status === 'running') return `done by hand: claimed by ${w.by ?? '?'} since ${w.since ?? '?'}`;
+      if (w.status === 'blocked') return `done by hand: blocked (${w.by ?? '?'})${w.note ? `: ${w.note}` : ''}`;
+      return 'awaiting its operator (migrate execute)';
     case 'pool-full':
       return `pool full: ${w.role} ${w.running}/${w.limit}`;
     case 'budget':

@@ -99,7 +99,7 @@ describe('codex-orchestrator migrate status and run', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('error: no migration workspace yet');
     expect((await cli(['migrate', 'plan', 'Move billing to Postgres'], root)).code).toBe(0);
-    for (const sub of ['run', 'status']) {
+    for (const sub of ['run', 'status', 'execute']) {
       const r = await cli(['migrate', sub, '--workspace', 'migrations/nope'], root);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`error: --workspace: migrations/nope is not a migration workspace of this project\n  hint: its workspaces are: ${WS}`);
@@ -107,6 +107,8 @@ describe('codex-orchestrator migrate status and run', () => {
     }
     const foreign = await cli(['migrate', 'status', '--from-assessment', 'x'], root);
     expect(foreign.stderr).toContain('error: --from-assessment is not an option of migrate status');
-    expect((await cli(['migrate', 'execute'], root)).stderr).toContain('"migrate execute" is not available in this version yet');
+    const execute = await cli(['migrate', 'execute', 'x', '--status', 'finished'], root);
+    expect(execute.stderr).toContain('error: --status: "finished" is not one of done, blocked, running');
+    expect(execute.code).toBe(2);
   });
 });

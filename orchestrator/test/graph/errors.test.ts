@@ -84,7 +84,7 @@ tasks/bad.yaml:6:14: error: "retries" must be a number (got "two")
 
   it('reports an unknown role with a suggestion', () => {
     const source = lines('tasks:', '  - id: build', '    role: bulder', '    prompt: Build it');
-    expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:3:11: error: "role" must be one of builder, tester, gate (got "bulder")
+    expect(report('bad.yaml', source)).toBe(`tasks/bad.yaml:3:11: error: "role" must be one of builder, tester, gate, manual (got "bulder")
     3 |     role: bulder
       |           ^^^^^^
   hint: did you mean "builder"?

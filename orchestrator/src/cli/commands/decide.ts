@@ -148,6 +148,7 @@ function exitFor(f: DecisionFailure): number {
       return Exit.failed;
     case 'invalid-request':
     case 'unknown-task':
+    case 'manual-task':
     case 'bad-checklist-ref':
     case 'checklist-not-found':
     case 'checklist-unreadable':

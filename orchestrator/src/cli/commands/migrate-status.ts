@@ -33,6 +33,8 @@ export interface WorkspaceStatus {
   readonly phases: WorkspaceState['phases'];
   readonly gatesWaiting: readonly string[];
   readonly readyParallel: readonly string[];
+  /** Manual tasks awaiting their operator (`migrate execute`), with who claimed or blocked each. */
+  readonly manualWaiting: readonly { readonly id: string; readonly operator: { readonly status: string; readonly by: string; readonly at: string } | null }[];
   /** Why the workspace cannot be read (its graph missing or broken), else null. */
   readonly problem: string | null;
 }
@@ -77,7 +79,7 @@ async function statusOf(root: string, runsDir: string, e: WorkspaceEntry): Promi
     if (!Array.isArray(graph.tasks)) throw new Error('it has no tasks list');
   } catch (err) {
     const problem = `cannot read ${e.path}/tasks.json: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    return { ...base, run: null, phase: null, phases: [], gatesWaiting: [], readyParallel: [], problem };
+    return { ...base, run: null, phase: null, phases: [], gatesWaiting: [], readyParallel: [], manualWaiting: [], problem };
   }
   const last = e.runs.at(-1);
   const manifest = last === undefined ? undefined : await readManifest(RunLayout.runDir(runsDir, last as RunId));
@@ -96,6 +98,9 @@ async function statusOf(root: string, runsDir: string, e: WorkspaceEntry): Promi
     phases: state.phases,
     gatesWaiting: state.gatesWaiting,
     readyParallel: state.readyParallel,
+    manualWaiting: (run?.tasks ?? [])
+      .filter((t) => t.role === 'manual' && t.status === 'awaiting-approval')
+      .map((t) => ({ id: t.id, operator: t.operator ? { status: t.operator.status, by: t.operator.by, at: t.operator.at } : null })),
     problem: null,
   };
 }
@@ -109,6 +114,11 @@ function renderStatus(s: WorkspaceStatus, root: string, cwd: string): string {
   lines.push(`  phases:   ${s.phases.map((p) => `${p.tag} ${mark(p.gateStatus)}`).join('  ')}`);
   lines.push(`  waiting:  ${s.gatesWaiting.length > 0 ? s.gatesWaiting.join(', ') : 'no gate'}`);
   if (s.gatesWaiting.length > 0 && s.run) lines.push(`            approve: codex-orchestrator approve ${s.run.id} --task ${s.gatesWaiting[0]} --note TEXT   (or reject … --reason TEXT)`);
+  if (s.manualWaiting.length > 0) {
+    const who = (o: WorkspaceStatus['manualWaiting'][number]['operator']): string => (o ? ` (${o.status === 'blocked' ? 'blocked' : 'claimed'} by ${o.by} since ${o.at})` : ' (unclaimed)');
+    lines.push(`  manual:   ${s.manualWaiting.map((m) => `${m.id}${who(m.operator)}`).join(', ')}`);
+    lines.push(`            done: codex-orchestrator migrate execute ${s.manualWaiting[0]?.id ?? 'TASK'} --status done --note TEXT   (its runbook: codex-orchestrator migrate execute)`);
+  }
   lines.push(`  parallel: ${s.readyParallel.length > 0 ? `${s.readyParallel.join(', ')} ready` : 'none ready'}`);
   return lines.join('\n');
 }

@@ -18,11 +18,11 @@ export interface MigrateAssessOptions {
 export const DEFAULT_REPORT = 'migration-report.md';
 
 /** The migrate subcommands of the product contract that this version does not have yet. */
-export const MIGRATE_NOT_YET: readonly string[] = ['execute'];
+export const MIGRATE_NOT_YET: readonly string[] = [];
 
 /** What `migrate` answers a missing or unknown subcommand with. */
 export const MIGRATE_AVAILABLE =
-  'migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest), migrate plan (a workspace with the gated phases), migrate run (run or continue a workspace), migrate status';
+  'migrate assess (a read-only assessment and plan of a repository), migrate setup (the migration manifest), migrate plan (a workspace with the gated phases), migrate run (run or continue a workspace), migrate status, migrate execute (runbooks; manual tasks done by hand)';
 
 /** Each migrate subcommand's own options (besides --runs-dir, --json and --help). */
 export const MIGRATE_FLAGS: Readonly<Record<string, readonly string[]>> = {
@@ -31,6 +31,7 @@ export const MIGRATE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   plan: ['from-assessment'],
   run: ['workspace', 'new', 'wait-at-gates', 'detach', 'keep-worktrees', 'concurrency', 'backend', 'agents', 'model'],
   status: ['workspace'],
+  execute: ['workspace', 'status', 'note', 'by'],
 };
 
 /**

@@ -6,7 +6,7 @@ import type { RunId } from '../../core/ids.js';
 import { packageRoot } from '../../core/package-info.js';
 import { renderResumeFailure, resumeRun, type ResumeFailure, type ResumeOutcome } from '../../engine/index.js';
 import { RunLayout } from '../../store/layout.js';
-import { gatesAwaiting } from '../../store/manifest.js';
+import { awaitingText } from '../../store/manifest.js';
 import { readManifest } from '../../store/read.js';
 import { Exit, type Output } from '../output.js';
 import { pollDocument } from '../../views/poll.js';
@@ -52,7 +52,11 @@ function reportNothingToDo(outcome: Extract<ResumeOutcome, { kind: 'nothing-to-d
   const m = outcome.manifest;
   if (o.json) out.data(JSON.stringify(pollDocument(m, RunLayout.runDir(o.runsDir, m.runId as RunId)), null, 2));
   if (outcome.awaiting.length > 0) {
-    out.info(gateHint(m.runId, `run ${m.runId}: nothing to resume until a reviewer decides: ${gatesAwaiting(outcome.awaiting)}`, { gates: [...outcome.awaiting], live: false, pid: null }).join('\n'));
+    // Manual tasks wait for their operator (`migrate execute`), gates for a reviewer.
+    const manual = outcome.awaiting.filter((id) => m.tasks.find((t) => t.id === id)?.role === 'manual');
+    const gates = outcome.awaiting.filter((id) => !manual.includes(id));
+    const who = gates.length > 0 ? (manual.length > 0 ? 'a reviewer or an operator decides' : 'a reviewer decides') : 'an operator marks it done';
+    out.info(gateHint(m.runId, `run ${m.runId}: nothing to resume until ${who}: ${awaitingText(m.tasks, outcome.awaiting)}`, { gates, manual, live: false, pid: null }).join('\n'));
   } else {
     out.info(`run ${m.runId} has already finished (${m.status}); nothing to resume`);
   }

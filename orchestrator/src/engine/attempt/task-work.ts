@@ -98,7 +98,7 @@ function eventSink(w: WorkRequest, thread: { current: string | undefined }): Tur
 async function codexWork(w: WorkRequest): Promise<WorkResult> {
   const { ctx, plan, task, log } = w;
   let developerInstructions = ctx.instructions(task.role);
-  if (task.instructions && task.role !== 'gate') {
+  if (task.instructions && task.role !== 'gate' && task.role !== 'manual') {
     const text = await taskInstructions(task.role, task.instructions);
     if (!text.ok)
       return {
@@ -133,7 +133,7 @@ async function codexWork(w: WorkRequest): Promise<WorkResult> {
 async function agentWork(w: WorkRequest, conversation: { readonly history: readonly unknown[]; readonly threadId: string | undefined } | undefined): Promise<WorkResult> {
   const { ctx, plan, task, log } = w;
   const agents = ctx.agents;
-  if (!agents || task.role === 'gate') throw new Error('Internal error: agent work without the agents layer');
+  if (!agents || task.role === 'gate' || task.role === 'manual') throw new Error('Internal error: agent work without the agents layer');
   const role = task.role;
   log.section(`${role} agent (model ${agents.model}; its one tool is codex, with cwd, sandbox and approval fixed by the orchestrator)`);
   if (conversation) log.line(`# goes on in its conversation, with the follow-up above as its next message`);

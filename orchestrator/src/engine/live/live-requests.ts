@@ -1,4 +1,5 @@
 import { decide, renderDecisionFailure, type DecisionEffect, type DecisionFailure, type DecisionRequest } from '../../review/decide.js';
+import { markTask, renderOperatorFailure, type OperatorEvent, type OperatorFailure } from '../../review/operator.js';
 import { requestFollowUp, renderSendFailure, type SendFailure } from '../../review/follow-up.js';
 import { renderRetryFailure, retryable, retryEvent, type RetryFailure } from '../../review/retry.js';
 import { projectRootOf } from '../../review/project.js';
@@ -51,13 +52,14 @@ async function handlePending(ctx: LiveRequestContext): Promise<void> {
   }
 }
 
-async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData | RetryReplyData }> {
+async function handle(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: DecisionReplyData | SendReplyData | RetryReplyData | ExecuteReplyData }> {
   // A run whose writer stopped (a full disk, a lost lock) records nothing more: it says so.
   const stopped = (): { ok: false; message: string } | undefined => (ctx.writer.failure ? { ok: false, message: `error: ${describeStoreFailure(ctx.writer.failure)}` } : undefined);
   const refused = stopped();
   if (refused) return refused;
   if (request.kind === 'send') return handleSend(ctx, request);
   if (request.kind === 'retry') return handleRetry(ctx, request);
+  if (request.kind === 'execute') return handleExecute(ctx, request);
   const decision = toDecision(request);
   if (!decision) return { ok: false, message: `error: the ${request.kind} request has no reviewer${request.kind === 'reject' ? ' or reason' : ''}` };
   const { writer } = ctx;
@@ -86,6 +88,23 @@ async function handleSend(ctx: LiveRequestContext, request: InboxRequest): Promi
   ctx.writer.apply(sent.value.event);
   ctx.changed();
   return { ok: true, message: 'queued', data: { threadId: sent.value.threadId } };
+}
+
+/** What the reply to an `execute` (an operator's mark of a manual task) carries. */
+export type ExecuteReplyData = { readonly event: OperatorEvent; readonly seal: string | null } | { readonly failure: OperatorFailure };
+
+async function handleExecute(ctx: LiveRequestContext, request: InboxRequest): Promise<{ ok: boolean; message: string; data?: ExecuteReplyData }> {
+  if (request.status === undefined || request.by === undefined) return { ok: false, message: 'error: the execute request has no status or operator' };
+  const mark = { taskId: request.taskId, status: request.status, by: request.by, note: request.note };
+  const checked = markTask(ctx.writer.manifest, mark);
+  if (!checked.ok) return { ok: false, message: renderOperatorFailure(checked.error, mark), data: { failure: checked.error } };
+  ctx.writer.apply(checked.value);
+  await ctx.writer.flush();
+  if (ctx.writer.failure) return { ok: false, message: `error: ${describeStoreFailure(ctx.writer.failure)}` };
+  // A manual task done releases its dependents: the scheduler reads it from the run's state.
+  ctx.changed();
+  const sealed = await sealRun(ctx.writer.runDir, ctx.keys, { event: 'operator-marked', taskId: request.taskId });
+  return { ok: true, message: 'recorded', data: { event: checked.value, seal: sealed.ok ? sealed.value.file : null } };
 }
 
 /** What the reply to a `retry` carries. */

@@ -12,7 +12,7 @@ import { effectiveTask } from '../../review/retry.js';
 import { projectKeys, renderSealWriteFailure, sealRun } from '../../review/seal.js';
 import { backoffMs, schedule, type GateDecisions } from '../../scheduler/scheduler.js';
 import { RunLayout, worktreesOf } from '../../store/layout.js';
-import { describeCounts, gatesAwaiting, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../../store/manifest.js';
+import { describeCounts, awaitingText, settledRunStatus, type Manifest, type RunFailureReason, type RunStatus } from '../../store/manifest.js';
 import { parseRoleText, sectionFor } from '../../roles/instructions.js';
 import type { RunLock } from '../../store/run-lock.js';
 import type { RunWriter } from '../../store/run-writer.js';
@@ -124,7 +124,7 @@ export async function driveRun(o: DriveOptions): Promise<Result<Manifest, StoreF
     },
     onIdle: (awaiting) => {
       beat(false);
-      const message = `waiting for a reviewer: ${gatesAwaiting(awaiting)}`;
+      const message = `waiting for ${awaiting.every((id) => writer.task(id).role === 'manual') ? 'an operator' : 'a reviewer'}: ${awaitingText(writer.manifest.tasks, awaiting)}`;
       writer.apply({ kind: 'run-waiting', message, awaiting: [...awaiting] });
       void writer
         .flush()
@@ -372,7 +372,14 @@ function finalStatus(m: Readonly<Manifest>, signal: AbortSignal, internalError: 
   if (budgetMessage) return { status: 'failed', reason: 'budget-exceeded', message: `${budgetMessage}${bad > c.cancelled ? `; ${bad - c.cancelled} task(s) failed` : ''}` };
   const settled = settledRunStatus(c);
   if (settled.status === 'failed') return { ...settled, message: describeCounts(c) };
-  if (settled.status === 'awaiting-approval') return { ...settled, message: gatesAwaiting(m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id)) };
+  if (settled.status === 'awaiting-approval')
+    return {
+      ...settled,
+      message: awaitingText(
+        m.tasks,
+        m.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id),
+      ),
+    };
   return { ...settled, message: undefined };
 }
 

@@ -46,7 +46,13 @@ export type EngineEvent =
   | { readonly type: 'task-skipped'; readonly taskId: string; readonly blockedBy: string }
   | { readonly type: 'task-awaiting-approval'; readonly taskId: string }
   /** Only gates are left and the run waits (live, in process `pid`) for reviewers' decisions on `awaiting`. */
-  | { readonly type: 'run-waiting'; readonly runId: string; readonly awaiting: readonly string[]; readonly pid: number }
+  | {
+      readonly type: 'run-waiting';
+      readonly runId: string;
+      readonly awaiting: readonly string[] /** Those of `awaiting` that are manual tasks (their operator marks them done). */;
+      readonly manual?: readonly string[];
+      readonly pid: number;
+    }
   | { readonly type: 'run-finished'; readonly runId: string; readonly status: RunStatus; readonly manifest: string; readonly message: string | undefined };
 
 export type EngineObserver = (event: EngineEvent) => void;

@@ -42,12 +42,19 @@ export function told(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus | u
     case 'graph-expanded':
       return expansionLines(e).map((message) => ({ type: 'notice', message: message.trim() }));
     case 'gate-waiting':
+      if (state.tasks.find((t) => t.id === e.task)?.role === 'manual')
+        return [{ type: 'notice', message: `${e.task}: manual task awaits its operator (codex-orchestrator migrate execute ${e.task} --status done)` }];
       return [{ type: 'task-awaiting-approval', taskId: e.task }];
-    case 'run-waiting':
-      return [{ type: 'run-waiting', runId: state.runId, awaiting: e.awaiting ?? state.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id), pid }];
+    case 'run-waiting': {
+      const awaiting = e.awaiting ?? state.tasks.filter((t) => t.status === 'awaiting-approval').map((t) => t.id);
+      const manual = awaiting.filter((id) => state.tasks.find((t) => t.id === id)?.role === 'manual');
+      return [{ type: 'run-waiting', runId: state.runId, awaiting, ...(manual.length > 0 ? { manual } : {}), pid }];
+    }
     case 'task-reopened':
       // A task that runs again because of what happened elsewhere is news; a retry or a resume was asked for.
       return e.why === 'dependency-again' || e.why === 'stale' ? narrate(e, state, was).map((message) => ({ type: 'notice', message })) : [];
+    case 'operator-marked':
+      return [{ type: 'notice', message: `${e.task}: marked ${e.status} by ${e.by}${e.note ? `: ${e.note}` : ''}` }];
     case 'decided':
       // A gate sent back to its author is news: work starts again.
       return e.rework ? [{ type: 'notice', message: reviseLine(e.task, e.rework, state) }] : [];

@@ -24,7 +24,9 @@ export function narrate(e: RunEvent, state: Readonly<Manifest>, was: TaskStatus 
     case 'task-cancelled':
       return [`task ${e.task}: cancelled, ${e.message}`];
     case 'gate-waiting':
-      return [`task ${e.task}: gate awaits approval`];
+      return [state.tasks.find((t) => t.id === e.task)?.role === 'manual' ? `task ${e.task}: manual task awaits its operator` : `task ${e.task}: gate awaits approval`];
+    case 'operator-marked':
+      return [`task ${e.task}: marked ${e.status} by ${e.by}${e.note ? `: ${e.note}` : ''}`];
     case 'run-waiting':
       return [e.message];
     case 'run-finished':

@@ -20,6 +20,8 @@ import type { RunEvent } from './run-event.js';
  *    ├── graph-expanded ──► pending (a fan-out, waiting for the steps it added; they start pending)
  *    ├── task-cancelled ──► cancelled      running ── fix-declined ──► failed
  *    └── gate-waiting ──► awaiting-approval ── decided ──► approved | rejected
+ *                           │  (a manual task: operator-marked running | blocked keeps it waiting,
+ *                           │   operator-marked done ──► succeeded)
  *                           ▲            └── decided (rejected, the approval has an author) ──► pending
  *                           └──────────── gate-waiting, once the author revised the artifact ◄──┘
  *
@@ -202,6 +204,17 @@ export function apply(m: Manifest, e: RunEvent): void {
         taskOf(m, e.rework.task).followUp = structuredClone(e.rework.followUp);
       } else if (e.review.decision === 'rejected') t.message = `rejected by ${e.review.reviewer}: ${e.review.reason ?? ''}`;
       if (e.followUp) t.followUp = structuredClone(e.followUp);
+      break;
+    }
+    case 'operator-marked': {
+      const t = taskOf(m, e.task);
+      t.operator = { status: e.status, by: e.by, at: e.at, ...(e.note !== undefined ? { note: e.note } : {}) };
+      if (e.status === 'done') {
+        t.status = 'succeeded';
+        t.finishedAt = e.at;
+        delete t.message;
+      } else if (e.status === 'blocked') t.message = `blocked (${e.by})${e.note ? `: ${e.note}` : ''}`;
+      else delete t.message;
       break;
     }
     case 'follow-up-requested':

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Attempt, FollowUp, GraphTaskObject, Manifest, Review, RunFailureReason, RunStatus, TaskFailureReason, TaskOverrides, TaskRecord, TaskStatus } from '../manifest.js';
+import { Attempt, FollowUp, GraphTaskObject, Manifest, OperatorStatus, Review, RunFailureReason, RunStatus, TaskFailureReason, TaskOverrides, TaskRecord, TaskStatus } from '../manifest.js';
 
 /**
  * `events.ndjson`: a run's append-only log of what happened, one `RunEvent` per line. It is the
@@ -15,7 +15,7 @@ import { Attempt, FollowUp, GraphTaskObject, Manifest, Review, RunFailureReason,
 export const RUN_EVENT_VERSION = 1;
 
 /** Task fields a `task-data` event may set or unset: everything but what the transitions own. */
-const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides', 'stale', 'when', 'expansion'] as const;
+const TASK_OWNED = ['id', 'title', 'role', 'deps', 'status', 'reason', 'message', 'attempts', 'reviews', 'followUp', 'overrides', 'stale', 'when', 'expansion', 'operator'] as const;
 export const TaskData = TaskRecord.omit(Object.fromEntries(TASK_OWNED.map((k) => [k, true])) as { [K in (typeof TASK_OWNED)[number]]: true }).partial();
 export type TaskData = z.infer<typeof TaskData>;
 export const TASK_DATA_KEYS = Object.keys(TaskData.shape) as (keyof TaskData)[];
@@ -100,6 +100,12 @@ export const RunEvent = z.discriminatedUnion('kind', [
    * the gate's artifact before the gate awaits approval again.
    */
   ev({ kind: z.literal('decided'), task, review: Review, status: TaskStatus, followUp: FollowUp.optional(), rework: z.object({ task, followUp: FollowUp }).optional() }),
+  /**
+   * An operator marked a manual task (`migrate execute <task> --status`): `running` claims it,
+   * `blocked` says it cannot go on (it still waits), `done` completes it (`succeeded`), which
+   * releases its dependents.
+   */
+  ev({ kind: z.literal('operator-marked'), task, status: OperatorStatus, by: z.string().min(1), note: z.string().optional() }),
   /** The orchestrator took the task's approval back: what was approved changed since (`reason`). */
   ev({ kind: z.literal('approval-withdrawn'), task, reason: z.string() }),
   /** A follow-up waits for the task's next attempt (`send`, or a resume continuing a thread). */
