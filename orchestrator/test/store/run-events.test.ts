@@ -58,6 +58,12 @@ function history(tasks: readonly TaskRecord[], choices: readonly number[]): RunE
         }
       }
       if (t.status === 'failed' && t.deps.every((d) => DONE.has(status(d)))) moves.push({ kind: 'task-reopened', task: t.id, why: 'retry' });
+      // Held at its readiness (a gate, a manual task), then marked by an operator: claimed, blocked, done.
+      if (t.status === 'pending' && t.attempts.length === 0 && t.deps.every((d) => DONE.has(status(d)))) moves.push({ kind: 'gate-waiting', task: t.id });
+      if (t.status === 'awaiting-approval') {
+        for (const mark of ['running', 'blocked', 'done'] as const)
+          moves.push({ kind: 'operator-marked', task: t.id, status: mark, by: 'op', ...(mark === 'blocked' ? { note: 'waiting for the DBA' } : {}) });
+      }
       // A fan-out, once: a task that has not started grows the graph by a step it then waits for.
       if (t.status === 'pending' && t.attempts.length === 0 && state.expansions === undefined) {
         const step = `${t.id}-step-1`;
@@ -102,7 +108,9 @@ describe('reduce: the one transition function', () => {
             // Running or done: every dependency had succeeded when it started (nothing here reopens a done task).
             if (t.attempts.length > 0) for (const d of t.deps) expect(DONE.has(state.tasks.find((x) => x.id === d)?.status as TaskStatus)).toBe(true);
             if (t.status === 'pending') expect(t.attempts.every((a) => a.status !== 'running')).toBe(true);
-            if (t.status === 'succeeded') expect(t.attempts.at(-1)?.status).toBe('succeeded');
+            // Succeeded by its last attempt, or (a manual task) by an operator, without one.
+            if (t.status === 'succeeded' && t.operator?.status === 'done') expect(t.attempts).toEqual([]);
+            else if (t.status === 'succeeded') expect(t.attempts.at(-1)?.status).toBe('succeeded');
           }
         }
         // Replay is deterministic, and survives the log's JSON round trip (what resume reads).
