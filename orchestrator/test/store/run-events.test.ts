@@ -41,7 +41,8 @@ function history(tasks: readonly TaskRecord[], choices: readonly number[]): RunE
         moves.push({ kind: 'attempt-finished', task: t.id, n, outcome: { status: 'failed', reason: 'transport-error', retryable: true }, next: 'retry', status: 'running', data: {} });
         moves.push({ kind: 'attempt-data', task: t.id, n, data: { threadId: `thread-${t.id}` } });
       }
-      if (t.status === 'succeeded') {
+      // Reviewers decide on what ran (a manual task an operator marked done is never decided on).
+      if (t.status === 'succeeded' && t.operator === undefined) {
         moves.push({ kind: 'decided', task: t.id, status: 'approved', review: { decision: 'approved', reviewer: 'r', at: 'x', attempt: n, digests: {} } });
         // Rejected for the task it depends on to revise (as a gate with an author): it waits again,
         // and so do its dependents, none of which has started (they wait for the gate).
