@@ -14,6 +14,7 @@ usage:
   codex-orchestrator run <graph> [--concurrency N|builder=N,tester=M] [--backend codex-mcp|codex-app-server|codex-exec]
                                  [--agents on|off] [--model offline|openai|codex-login] [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator poll <run-id|latest> [--watch] [--json] [--interval SECONDS]
+  codex-orchestrator ls [--status STATUS] [--json]
   codex-orchestrator resume <run-id|latest> [--detach] [--json] [--keep-worktrees] [--exit-at-gates]
   codex-orchestrator stop <run-id|latest> [--json] [--wait SECONDS]
   codex-orchestrator validate <graph> [--json]
@@ -298,6 +299,13 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       const { pollCommand } = await import('./commands/poll.js');
       return pollCommand({ runsDir: resolveRunsDir(values['runs-dir']), target, watch: values.watch, json: values.json, intervalMs: interval * 1000 }, out);
     }
+    case 'ls': {
+      const { values, positionals } = parse(rest, { status: { type: 'string' } });
+      if (values.help) return help(out);
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'ls lists every run; narrow it with --status STATUS');
+      const { lsCommand } = await import('./commands/ls.js');
+      return lsCommand({ runsDir: resolveRunsDir(values['runs-dir']), status: values.status, json: values.json }, out);
+    }
     case 'resume': {
       const { values, positionals } = parse(rest, {
         detach: { type: 'boolean', default: false },
@@ -402,7 +410,7 @@ async function dispatch(argv: readonly string[], out: Output): Promise<number> {
       if (NOT_YET.has(command)) {
         throw new UsageError(
           `"${command}" is part of the planned CLI but not available in this version (${orchestratorVersion()})`,
-          'available now: run, poll, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup, migrate plan, migrate run, migrate status, migrate execute',
+          'available now: run, poll, ls, resume, stop, validate, review, approve, reject, send, retry, verify, spec-guard, plan, migrate assess, migrate setup, migrate plan, migrate run, migrate status, migrate execute',
         );
       }
       throw new UsageError(`unknown command "${command}"`, 'see: codex-orchestrator --help');
