@@ -4,7 +4,8 @@ import type { RunId } from '../../core/ids.js';
 import { assertNever } from '../../core/result.js';
 import { markOnRun, type MarkOutcome } from '../../control/execute.js';
 import { renderRunbook, artifactBlocks, type RunbookDependency } from '../../migrate/workflow/runbook.js';
-import { appendJournal, findWorkspace } from '../../migrate/workspace/workspace.js';
+import { findWorkspace } from '../../migrate/workspace/workspace.js';
+import type { JournalRow } from '../../migrate/workflow/documents.js';
 import { renderOperatorFailure, type OperatorFailure, type OperatorRequest } from '../../review/operator.js';
 import { projectRootOf } from '../../review/project.js';
 import { readRunGraph } from '../../review/run-graph.js';
@@ -12,7 +13,7 @@ import { RunLayout } from '../../store/layout.js';
 import type { Manifest, OperatorStatus, TaskRecord } from '../../store/manifest.js';
 import { loadRunState } from '../../store/read.js';
 import { reportChangeFailure } from '../change-report.js';
-import { operatorName } from '../migrate-journal.js';
+import { appendJournalOrWarn, operatorName } from '../migrate-journal.js';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
 import { renderWorkspaceFailure } from './migrate-workspace.js';
@@ -180,12 +181,8 @@ async function reportMark(
   }
 }
 
-async function journal(file: string, row: { at: string; who: string; task: string; status: string; note: string }, o: MigrateExecuteOptions, out: Output): Promise<void> {
-  try {
-    await appendJournal(file, row);
-  } catch (e) {
-    out.info(`warning: cannot add the row to ${displayPath(file, o.cwd)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the mark is recorded in the run`);
-  }
+function journal(file: string, row: JournalRow, o: MigrateExecuteOptions, out: Output): Promise<void> {
+  return appendJournalOrWarn(file, displayPath(file, o.cwd), row, out, 'the mark is recorded in the run');
 }
 
 const DONE: ReadonlySet<string> = new Set(['succeeded', 'approved']);

@@ -6,7 +6,7 @@ import type { Backend } from '../../graph/schema.js';
 import { migrateFiles } from '../../migrate/setup/index.js';
 import { withRunSettings, type WorkspaceRunSettings } from '../../migrate/workflow/run-settings.js';
 import { updateIndex } from '../../migrate/workspace/registry.js';
-import { appendJournal, findWorkspace } from '../../migrate/workspace/workspace.js';
+import { findWorkspace } from '../../migrate/workspace/workspace.js';
 import { projectRootOf } from '../../review/project.js';
 import { RunLayout } from '../../store/layout.js';
 import { updateLocked } from '../../store/locked-update.js';
@@ -15,7 +15,7 @@ import { atomicWrite } from '../../store/atomic.js';
 import { readFile } from 'node:fs/promises';
 import { Exit, type Output } from '../output.js';
 import { displayPath } from '../runs-dir.js';
-import { operatorName } from '../migrate-journal.js';
+import { appendJournalOrWarn, operatorName } from '../migrate-journal.js';
 import { manifestRunSettings, renderIndexFailure, renderWorkspaceFailure } from './migrate-workspace.js';
 import { resumeCommand } from './resume.js';
 import { runCommand } from './run.js';
@@ -58,13 +58,8 @@ export async function migrateRunCommand(o: MigrateRunOptions, out: Output): Prom
   const { entry, files } = found.value;
   const last = entry.runs.at(-1);
   const manifest = last === undefined ? undefined : await readManifest(RunLayout.runDir(o.runsDir, last as RunId));
-  const journal = async (status: string, note: string): Promise<void> => {
-    try {
-      await appendJournal(files.journal, { at: o.now().toISOString(), who: operatorName(o.cwd), task: '—', status, note });
-    } catch (e) {
-      out.info(`warning: cannot add the row to ${displayPath(files.journal, o.cwd)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  };
+  const journal = (status: string, note: string): Promise<void> =>
+    appendJournalOrWarn(files.journal, displayPath(files.journal, o.cwd), { at: o.now().toISOString(), who: operatorName(o.cwd), task: '—', status, note }, out);
 
   if (last !== undefined && manifest?.ok && !(ENDED.has(manifest.value.status) && o.fresh)) {
     if (ENDED.has(manifest.value.status)) {

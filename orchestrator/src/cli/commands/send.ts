@@ -26,7 +26,7 @@ export async function sendCommand(o: SendOptions, out: Output): Promise<number> 
   const sent = await sendFollowUp(o.runsDir, runDir, o.taskId, o.prompt);
   if (!sent.ok) return reportChangeFailure(sent.error, id, renderSendFailure, out);
   const s = sent.value;
-  await noteInWorkspaceJournal(runDir, { at: new Date().toISOString(), who: operatorName(process.cwd()), task: o.taskId, status: 'sent', note: o.prompt }, out);
+  await noteInWorkspaceJournal(runDir, { at: new Date().toISOString(), who: () => operatorName(process.cwd()), task: o.taskId, status: 'sent', note: o.prompt }, out);
   if (s.kind === 'live') {
     if (o.json) out.data(JSON.stringify({ runId: id, taskId: o.taskId, queued: true, threadId: s.threadId ?? null }, null, 2));
     out.info(`sent to ${o.taskId} in run ${id}${s.threadId ? ` (thread ${s.threadId})` : ''}: the run's orchestrator (process ${s.owner.pid}) runs it now`);
